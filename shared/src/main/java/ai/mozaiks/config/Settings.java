@@ -1,0 +1,90 @@
+package ai.mozaiks.config;
+
+import com.mongodb.ConnectionString;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Every setting the platform reads, resolved once at the edge and passed by constructor.
+ * {@link #from(Map)} validates all of them and fails with one message naming each problem.
+ */
+public record Settings(Environment environment, MongoSettings mongo, StorageAccount storage, Duration dependencyTimeout) {
+
+    public static final String STORAGE = "AzureWebJobsStorage";
+    private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,63}");
+    private static final Pattern CONNECTION_SETTING = Pattern.compile("MONGODB_CONNECTION_STRING(_[A-Z0-9_]+)?");
+
+    public static Settings fromEnvironment() {
+        return from(System.getenv());
+    }
+
+    public static Settings from(Map<String, String> source) {
+        SettingsReader reader = new SettingsReader(source);
+        Environment environment = reader.choice("MOZAIKS_ENVIRONMENT", Environment.PRODUCTION, Environment.class);
+        MongoSettings mongo = new MongoSettings(
+                mongoConnections(reader),
+                reader.string("MONGODB_CONTROL_DATABASE", "mozaiks_control", Settings::isDatabaseName, "a database name of letters, digits, _ or -"),
+                reader.string("MONGODB_RUNTIME_DATABASE", "mozaiks_runtime", Settings::isDatabaseName, "a database name of letters, digits, _ or -"),
+                reader.integer("MONGODB_MAX_POOL_SIZE", 20, 1, 500),
+                reader.seconds("MONGODB_MAX_IDLE_SECONDS", Duration.ofSeconds(60), 1, 3600),
+                reader.seconds("STORAGE_ROUTE_CACHE_SECONDS", Duration.ofSeconds(30), 0, 3600));
+        StorageAccount storage = storageAccount(reader);
+        Duration dependencyTimeout = reader.seconds("DEPENDENCY_TIMEOUT_SECONDS", Duration.ofSeconds(5), 1, 120);
+        reader.validate();
+        return new Settings(environment, mongo, storage, dependencyTimeout);
+    }
+
+    private static boolean isDatabaseName(String value) {
+        return DATABASE_NAME.matcher(value).matches();
+    }
+
+    /** The default connection plus every {@code MONGODB_CONNECTION_STRING_<NAME>} dedicated one. */
+    private static Map<String, String> mongoConnections(SettingsReader reader) {
+        Map<String, String> connections = new TreeMap<>();
+        reader.required(MongoSettings.DEFAULT_CONNECTION, "a mongodb:// or mongodb+srv:// connection string");
+        for (String name : new TreeMap<>(reader.source()).keySet()) {
+            if (!CONNECTION_SETTING.matcher(name).matches()) {
+                continue;
+            }
+            String value = reader.optional(name);
+            if (value == null) {
+                continue;
+            }
+            try {
+                new ConnectionString(value);
+                connections.put(name, value);
+            } catch (IllegalArgumentException e) {
+                // Never echo the value: it carries credentials.
+                reader.problem(name + ": not a valid MongoDB connection string; expected mongodb://host[:port][/?options] or mongodb+srv://...");
+            }
+        }
+        return connections;
+    }
+
+    private static StorageAccount storageAccount(SettingsReader reader) {
+        String connectionString = reader.optional(STORAGE);
+        if (connectionString != null) {
+            if (!connectionString.startsWith("UseDevelopmentStorage=") && !connectionString.contains("AccountName=")
+                    && !connectionString.contains("Endpoint=")) {
+                reader.problem(STORAGE + ": not a storage connection string; expected \"DefaultEndpointsProtocol=...;AccountName=...\" or \"UseDevelopmentStorage=true\"");
+            }
+            return StorageAccount.ofConnectionString(connectionString);
+        }
+        String clientId = reader.optional(STORAGE + "__clientId");
+        String account = reader.optional(STORAGE + "__accountName");
+        if (account != null) {
+            return StorageAccount.ofIdentity("https://" + account + ".queue.core.windows.net",
+                    "https://" + account + ".blob.core.windows.net", clientId);
+        }
+        String queues = reader.optional(STORAGE + "__queueServiceUri");
+        String blobs = reader.optional(STORAGE + "__blobServiceUri");
+        if (queues != null && blobs != null) {
+            return StorageAccount.ofIdentity(queues, blobs, clientId);
+        }
+        reader.problem(STORAGE + ": missing; expected a storage connection string, or "
+                + STORAGE + "__accountName (or __queueServiceUri and __blobServiceUri) for a managed identity");
+        return null;
+    }
+}

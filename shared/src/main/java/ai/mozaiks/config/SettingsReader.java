@@ -1,0 +1,99 @@
+package ai.mozaiks.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Reads typed values from a flat map of app settings and collects every problem, so a
+ * misconfigured deployment is told about all of them in one start-up failure.
+ */
+public final class SettingsReader {
+    private final Map<String, String> source;
+    private final List<String> problems = new ArrayList<>();
+
+    public SettingsReader(Map<String, String> source) {
+        this.source = Map.copyOf(source);
+    }
+
+    public Map<String, String> source() {
+        return source;
+    }
+
+    public String optional(String name) {
+        String value = source.get(name);
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    public String required(String name, String expected) {
+        String value = optional(name);
+        if (value == null) {
+            problems.add(name + ": missing; expected " + expected);
+        }
+        return value;
+    }
+
+    public String string(String name, String fallback, Predicate<String> valid, String expected) {
+        String value = optional(name);
+        if (value == null) {
+            return fallback;
+        }
+        if (!valid.test(value)) {
+            problems.add(name + ": \"" + value + "\" is malformed; expected " + expected);
+            return fallback;
+        }
+        return value;
+    }
+
+    public int integer(String name, int fallback, int min, int max) {
+        String value = optional(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed >= min && parsed <= max) {
+                return parsed;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        problems.add(name + ": \"" + value + "\" is malformed; expected a whole number from " + min + " to " + max);
+        return fallback;
+    }
+
+    public Duration seconds(String name, Duration fallback, int minSeconds, int maxSeconds) {
+        return Duration.ofSeconds(integer(name, (int) fallback.toSeconds(), minSeconds, maxSeconds));
+    }
+
+    public <E extends Enum<E>> E choice(String name, E fallback, Class<E> type) {
+        String value = optional(name);
+        if (value == null) {
+            return fallback;
+        }
+        for (E constant : type.getEnumConstants()) {
+            if (constant.name().equalsIgnoreCase(value)) {
+                return constant;
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (E constant : type.getEnumConstants()) {
+            names.add(constant.name().toLowerCase());
+        }
+        problems.add(name + ": \"" + value + "\" is not one of " + names);
+        return fallback;
+    }
+
+    public void problem(String message) {
+        problems.add(message);
+    }
+
+    /** Throws when anything read so far was missing or malformed. */
+    public void validate() {
+        if (!problems.isEmpty()) {
+            throw new SettingsException(problems);
+        }
+    }
+}

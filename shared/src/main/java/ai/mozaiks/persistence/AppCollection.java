@@ -1,0 +1,115 @@
+package ai.mozaiks.persistence;
+
+import static com.mongodb.client.model.Filters.and;
+import static com.mongodb.client.model.Filters.eq;
+
+import ai.mozaiks.tenancy.AppId;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.result.UpdateResult;
+import com.mongodb.reactivestreams.client.FindPublisher;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A runtime collection seen through one app. Every filter, update, delete and aggregation it
+ * sends is narrowed to {@code app_id}, and every document it writes carries it; the raw driver
+ * collection never leaves this class, so unscoped access cannot be written against it.
+ */
+public final class AppCollection {
+    private final AppId appId;
+    private final RuntimeCollection kind;
+    private final MongoCollection<Document> collection;
+
+    AppCollection(AppId appId, RuntimeCollection kind, MongoCollection<Document> collection) {
+        this.appId = Objects.requireNonNull(appId);
+        this.kind = kind;
+        this.collection = collection;
+    }
+
+    public AppId appId() {
+        return appId;
+    }
+
+    public RuntimeCollection kind() {
+        return kind;
+    }
+
+    public Mono<Void> insertOne(Document document) {
+        return Mono.from(collection.insertOne(stamped(document))).then();
+    }
+
+    public Mono<Void> insertMany(List<Document> documents) {
+        List<Document> stamped = new ArrayList<>(documents.size());
+        documents.forEach(document -> stamped.add(stamped(document)));
+        return Mono.from(collection.insertMany(stamped)).then();
+    }
+
+    public Mono<Document> findOne(Bson filter) {
+        return Mono.from(collection.find(scoped(filter)).first());
+    }
+
+    public Flux<Document> find(Bson filter, Bson sort, int limit) {
+        FindPublisher<Document> find = collection.find(scoped(filter));
+        if (sort != null) {
+            find = find.sort(sort);
+        }
+        if (limit > 0) {
+            find = find.limit(limit);
+        }
+        return Flux.from(find);
+    }
+
+    public Mono<Long> count(Bson filter) {
+        return Mono.from(collection.countDocuments(scoped(filter)));
+    }
+
+    public Mono<UpdateResult> updateOne(Bson filter, Bson update, boolean upsert) {
+        return Mono.from(collection.updateOne(scoped(filter), update, new UpdateOptions().upsert(upsert)));
+    }
+
+    public Mono<UpdateResult> updateMany(Bson filter, Bson update) {
+        return Mono.from(collection.updateMany(scoped(filter), update));
+    }
+
+    public Mono<Document> findOneAndUpdate(Bson filter, Bson update, FindOneAndUpdateOptions options) {
+        return Mono.from(collection.findOneAndUpdate(scoped(filter), update, options));
+    }
+
+    public Mono<Long> deleteOne(Bson filter) {
+        return Mono.from(collection.deleteOne(scoped(filter))).map(result -> result.getDeletedCount());
+    }
+
+    public Mono<Long> deleteMany(Bson filter) {
+        return Mono.from(collection.deleteMany(scoped(filter))).map(result -> result.getDeletedCount());
+    }
+
+    /** Runs the pipeline on this app's documents only: a leading {@code $match} on app_id. */
+    public Flux<Document> aggregate(List<? extends Bson> pipeline) {
+        List<Bson> scopedPipeline = new ArrayList<>(pipeline.size() + 1);
+        scopedPipeline.add(new Document("$match", new Document(ScopedField.APP_ID, appId.value())));
+        scopedPipeline.addAll(pipeline);
+        return Flux.from(collection.aggregate(scopedPipeline));
+    }
+
+    private Bson scoped(Bson filter) {
+        Bson byApp = eq(ScopedField.APP_ID, appId.value());
+        return filter == null ? byApp : and(byApp, filter);
+    }
+
+    private Document stamped(Document document) {
+        Object existing = document.get(ScopedField.APP_ID);
+        if (existing != null && !appId.value().equals(existing)) {
+            throw new IllegalArgumentException("document app_id " + existing + " does not match " + appId);
+        }
+        Document copy = new Document(document);
+        copy.put(ScopedField.APP_ID, appId.value());
+        return copy;
+    }
+}

@@ -1,0 +1,29 @@
+package ai.mozaiks.persistence;
+
+import ai.mozaiks.tenancy.AppId;
+import com.mongodb.reactivestreams.client.MongoDatabase;
+
+/** One app's runtime database, wherever routing put it; the only way to reach chat collections. */
+public final class AppDatabase {
+    private final AppId appId;
+    private final StorageLocation location;
+    private final MongoDatabase database;
+
+    AppDatabase(AppId appId, StorageLocation location, MongoDatabase database) {
+        this.appId = appId;
+        this.location = location;
+        this.database = database;
+    }
+
+    public AppId appId() {
+        return appId;
+    }
+
+    public StorageLocation location() {
+        return location;
+    }
+
+    public AppCollection collection(RuntimeCollection kind) {
+        return new AppCollection(appId, kind, database.getCollection(kind.collectionName()));
+    }
+}

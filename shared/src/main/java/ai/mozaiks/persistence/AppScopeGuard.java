@@ -1,0 +1,141 @@
+package ai.mozaiks.persistence;
+
+import com.mongodb.event.CommandListener;
+import com.mongodb.event.CommandStartedEvent;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.bson.BsonArray;
+import org.bson.BsonDocument;
+import org.bson.BsonValue;
+
+/**
+ * Watches every command the driver sends and reports any read or write of a runtime collection
+ * whose filter (or documents) lacks a concrete {@code app_id}. {@link AppCollection} makes such a
+ * command impossible to write; this guard proves it on the wire, in tests and in production logs.
+ */
+public final class AppScopeGuard implements CommandListener {
+    private static final Logger LOG = Logger.getLogger(AppScopeGuard.class.getName());
+    private static final int KEPT = 100;
+
+    /** Command name → the field holding its filter(s) or documents. */
+    private static final Map<String, String> SCOPED_FIELDS = Map.of(
+            "find", "filter",
+            "count", "query",
+            "distinct", "query",
+            "findAndModify", "query",
+            "findandmodify", "query",
+            "update", "updates",
+            "delete", "deletes",
+            "insert", "documents",
+            "aggregate", "pipeline");
+
+    private final List<Violation> violations = new CopyOnWriteArrayList<>();
+
+    public record Violation(String database, String collection, String command, String reason) {
+    }
+
+    @Override
+    public void commandStarted(CommandStartedEvent event) {
+        String command = event.getCommandName();
+        String field = SCOPED_FIELDS.get(command);
+        if (field == null) {
+            return;
+        }
+        BsonDocument body = event.getCommand();
+        BsonValue target = body.get(command);
+        if (target == null || !target.isString() || !RuntimeCollection.isRuntime(target.asString().getValue())) {
+            return;
+        }
+        String reason = unscopedReason(command, body.get(field));
+        if (reason != null) {
+            Violation violation = new Violation(event.getDatabaseName(), target.asString().getValue(), command, reason);
+            if (violations.size() < KEPT) {
+                violations.add(violation);
+            }
+            LOG.log(Level.SEVERE, "unscoped runtime query: {0}", violation);
+        }
+    }
+
+    public List<Violation> violations() {
+        return List.copyOf(violations);
+    }
+
+    public void clear() {
+        violations.clear();
+    }
+
+    private static String unscopedReason(String command, BsonValue value) {
+        switch (command) {
+            case "update":
+            case "delete":
+                return everyElement(value, "q", "a statement filter lacks app_id");
+            case "insert":
+                if (value == null || !value.isArray()) {
+                    return "no documents";
+                }
+                for (BsonValue document : value.asArray()) {
+                    if (!document.isDocument() || !hasConcreteAppId(document.asDocument().get(ScopedField.APP_ID))) {
+                        return "a document lacks app_id";
+                    }
+                }
+                return null;
+            case "aggregate":
+                if (value == null || !value.isArray() || value.asArray().isEmpty()) {
+                    return "empty pipeline";
+                }
+                BsonValue first = value.asArray().get(0);
+                BsonValue match = first.isDocument() ? first.asDocument().get("$match") : null;
+                return match != null && match.isDocument() && isScoped(match.asDocument())
+                        ? null : "pipeline does not start with a $match on app_id";
+            default:
+                return value != null && value.isDocument() && isScoped(value.asDocument()) ? null : "filter lacks app_id";
+        }
+    }
+
+    private static String everyElement(BsonValue value, String filterField, String reason) {
+        if (value == null || !value.isArray()) {
+            return reason;
+        }
+        BsonArray statements = value.asArray();
+        for (BsonValue statement : statements) {
+            BsonValue filter = statement.isDocument() ? statement.asDocument().get(filterField) : null;
+            if (filter == null || !filter.isDocument() || !isScoped(filter.asDocument())) {
+                return reason;
+            }
+        }
+        return null;
+    }
+
+    /** True when the filter pins app_id to one value, directly or inside an {@code $and}. */
+    static boolean isScoped(BsonDocument filter) {
+        if (hasConcreteAppId(filter.get(ScopedField.APP_ID))) {
+            return true;
+        }
+        BsonValue and = filter.get("$and");
+        if (and != null && and.isArray()) {
+            for (BsonValue clause : and.asArray()) {
+                if (clause.isDocument() && isScoped(clause.asDocument())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasConcreteAppId(BsonValue value) {
+        if (value == null) {
+            return false;
+        }
+        if (value.isString()) {
+            return !value.asString().getValue().isEmpty();
+        }
+        if (value.isDocument()) {
+            BsonDocument operator = value.asDocument();
+            return operator.size() == 1 && operator.containsKey("$eq") && operator.get("$eq").isString();
+        }
+        return false;
+    }
+}

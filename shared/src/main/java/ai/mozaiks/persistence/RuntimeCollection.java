@@ -1,0 +1,52 @@
+package ai.mozaiks.persistence;
+
+import static com.mongodb.client.model.Indexes.ascending;
+import static com.mongodb.client.model.Indexes.compoundIndex;
+import static com.mongodb.client.model.Indexes.descending;
+
+import com.mongodb.client.model.IndexModel;
+import com.mongodb.client.model.IndexOptions;
+import java.util.List;
+
+/**
+ * The collections that hold chat data, each with the indexes that back its query shapes.
+ * Every index leads with {@code app_id}: queries are always app-scoped, so they always use one.
+ */
+public enum RuntimeCollection {
+    CHAT_SESSIONS("chat_sessions", List.of(
+            index("app_user_recent", false, compoundIndex(ascending("app_id", "user_id"), descending("updated_at"))),
+            index("app_workflow_status_recent", false,
+                    compoundIndex(ascending("app_id", "workflow_name", "status"), descending("updated_at"))),
+            index("app_chat", true, ascending("app_id", "chat_id")))),
+    CHAT_EVENTS("chat_events", List.of(
+            index("app_chat_seq", true, ascending("app_id", "chat_id", "seq"))));
+
+    private final String collectionName;
+    private final List<IndexModel> indexes;
+
+    RuntimeCollection(String collectionName, List<IndexModel> indexes) {
+        this.collectionName = collectionName;
+        this.indexes = indexes;
+    }
+
+    public String collectionName() {
+        return collectionName;
+    }
+
+    public List<IndexModel> indexes() {
+        return indexes;
+    }
+
+    public static boolean isRuntime(String collectionName) {
+        for (RuntimeCollection collection : values()) {
+            if (collection.collectionName.equals(collectionName)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static IndexModel index(String name, boolean unique, org.bson.conversions.Bson keys) {
+        return new IndexModel(keys, new IndexOptions().name(name).unique(unique));
+    }
+}
