@@ -22,8 +22,9 @@ public final class HealthService {
 
     public Mono<HealthReport> check() {
         return Flux.fromIterable(checks)
-                .flatMapSequential(check -> check.probe()
+                .flatMapSequential(check -> Mono.defer(check::probe)
                         .timeout(timeout)
+                        .switchIfEmpty(Mono.fromSupplier(() -> CheckResult.failed("no result")))
                         .onErrorResume(error -> Mono.just(CheckResult.failed(describe(error))))
                         .map(result -> Map.entry(check.name(), result)))
                 .collectList()
@@ -42,7 +43,8 @@ public final class HealthService {
         }
         String message = error.getMessage();
         String reason = error.getClass().getSimpleName() + (message == null ? "" : ": " + message.lines().findFirst().orElse(""));
-        reason = reason.replaceAll("(?i)(AccountKey|SharedAccessSignature|sig|password|AccessKey)=[^;&\\s]*", "$1=***");
+        reason = reason.replaceAll("(?i)(AccountKey|SharedAccessSignature|sig|password|AccessKey)=[^;&\\s]*", "$1=***")
+                .replaceAll("://[^/@\\s]+@", "://***@");
         return reason.length() > 200 ? reason.substring(0, 200) + "..." : reason;
     }
 }

@@ -12,6 +12,7 @@ import com.mongodb.reactivestreams.client.MongoCollection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.bson.BsonDocument;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import reactor.core.publisher.Flux;
@@ -71,15 +72,15 @@ public final class AppCollection {
     }
 
     public Mono<UpdateResult> updateOne(Bson filter, Bson update, boolean upsert) {
-        return Mono.from(collection.updateOne(scoped(filter), update, new UpdateOptions().upsert(upsert)));
+        return Mono.defer(() -> Mono.from(collection.updateOne(scoped(filter), checked(update), new UpdateOptions().upsert(upsert))));
     }
 
     public Mono<UpdateResult> updateMany(Bson filter, Bson update) {
-        return Mono.from(collection.updateMany(scoped(filter), update));
+        return Mono.defer(() -> Mono.from(collection.updateMany(scoped(filter), checked(update))));
     }
 
     public Mono<Document> findOneAndUpdate(Bson filter, Bson update, FindOneAndUpdateOptions options) {
-        return Mono.from(collection.findOneAndUpdate(scoped(filter), update, options));
+        return Mono.defer(() -> Mono.from(collection.findOneAndUpdate(scoped(filter), checked(update), options)));
     }
 
     public Mono<Long> deleteOne(Bson filter) {
@@ -90,17 +91,40 @@ public final class AppCollection {
         return Mono.from(collection.deleteMany(scoped(filter))).map(result -> result.getDeletedCount());
     }
 
-    /** Runs the pipeline on this app's documents only: a leading {@code $match} on app_id. */
+    /**
+     * Runs the pipeline on this app's documents only: a leading {@code $match} on app_id, and no
+     * stage that joins or writes another collection.
+     */
     public Flux<Document> aggregate(List<? extends Bson> pipeline) {
-        List<Bson> scopedPipeline = new ArrayList<>(pipeline.size() + 1);
-        scopedPipeline.add(new Document("$match", new Document(ScopedField.APP_ID, appId.value())));
-        scopedPipeline.addAll(pipeline);
-        return Flux.from(collection.aggregate(scopedPipeline));
+        return Flux.defer(() -> {
+            List<Bson> scopedPipeline = new ArrayList<>(pipeline.size() + 1);
+            scopedPipeline.add(new Document("$match", new Document(ScopedField.APP_ID, appId.value())));
+            for (Bson stage : pipeline) {
+                refuse(AppScopeRules.stageViolation(render(stage)));
+                scopedPipeline.add(stage);
+            }
+            return Flux.from(collection.aggregate(scopedPipeline));
+        });
     }
 
     private Bson scoped(Bson filter) {
         Bson byApp = eq(ScopedField.APP_ID, appId.value());
         return filter == null ? byApp : and(byApp, filter);
+    }
+
+    private Bson checked(Bson update) {
+        refuse(AppScopeRules.updateViolation(render(update)));
+        return update;
+    }
+
+    private BsonDocument render(Bson bson) {
+        return bson.toBsonDocument(BsonDocument.class, collection.getCodecRegistry());
+    }
+
+    private static void refuse(String violation) {
+        if (violation != null) {
+            throw new IllegalArgumentException(violation);
+        }
     }
 
     private Document stamped(Document document) {

@@ -50,6 +50,10 @@ public final class AppScopeGuard implements CommandListener {
             return;
         }
         String reason = unscopedReason(command, body.get(field));
+        BsonValue findAndModifyUpdate = body.get("update");
+        if (reason == null && command.equalsIgnoreCase("findAndModify") && findAndModifyUpdate != null && findAndModifyUpdate.isDocument()) {
+            reason = AppScopeRules.updateViolation(findAndModifyUpdate.asDocument());
+        }
         if (reason != null) {
             Violation violation = new Violation(event.getDatabaseName(), target.asString().getValue(), command, reason);
             if (violations.size() < KEPT) {
@@ -70,6 +74,8 @@ public final class AppScopeGuard implements CommandListener {
     private static String unscopedReason(String command, BsonValue value) {
         switch (command) {
             case "update":
+                String filterReason = everyElement(value, "q", "a statement filter lacks app_id");
+                return filterReason != null ? filterReason : updateReason(value);
             case "delete":
                 return everyElement(value, "q", "a statement filter lacks app_id");
             case "insert":
@@ -88,11 +94,30 @@ public final class AppScopeGuard implements CommandListener {
                 }
                 BsonValue first = value.asArray().get(0);
                 BsonValue match = first.isDocument() ? first.asDocument().get("$match") : null;
-                return match != null && match.isDocument() && isScoped(match.asDocument())
-                        ? null : "pipeline does not start with a $match on app_id";
+                if (match == null || !match.isDocument() || !isScoped(match.asDocument())) {
+                    return "pipeline does not start with a $match on app_id";
+                }
+                for (BsonValue stage : value.asArray()) {
+                    String stageReason = stage.isDocument() ? AppScopeRules.stageViolation(stage.asDocument()) : null;
+                    if (stageReason != null) {
+                        return stageReason;
+                    }
+                }
+                return null;
             default:
                 return value != null && value.isDocument() && isScoped(value.asDocument()) ? null : "filter lacks app_id";
         }
+    }
+
+    private static String updateReason(BsonValue statements) {
+        for (BsonValue statement : statements.asArray()) {
+            BsonValue update = statement.asDocument().get("u");
+            String reason = update != null && update.isDocument() ? AppScopeRules.updateViolation(update.asDocument()) : null;
+            if (reason != null) {
+                return reason;
+            }
+        }
+        return null;
     }
 
     private static String everyElement(BsonValue value, String filterField, String reason) {

@@ -1,0 +1,219 @@
+package ai.mozaiks.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+    private static final String MONGO = "mongodb://localhost:27017";
+    private static final String AZURITE = "UseDevelopmentStorage=true";
+
+    private static Map<String, String> minimal() {
+        Map<String, String> source = new HashMap<>();
+        source.put("MONGODB_CONNECTION_STRING", MONGO);
+        source.put("AzureWebJobsStorage", AZURITE);
+        return source;
+    }
+
+    private static Map<String, String> with(Map<String, String> source, String... keyValues) {
+        Map<String, String> copy = new HashMap<>(source);
+        for (int i = 0; i < keyValues.length; i += 2) {
+            copy.put(keyValues[i], keyValues[i + 1]);
+        }
+        return copy;
+    }
+
+    private static SettingsException invalid(Map<String, String> source) {
+        return assertThrows(SettingsException.class, () -> Settings.from(source));
+    }
+
+    @Test
+    void minimalSettingsGiveTheDocumentedDefaults() {
+        Settings settings = Settings.from(minimal());
+
+        assertEquals(Environment.PRODUCTION, settings.environment());
+        MongoSettings mongo = settings.mongo();
+        assertEquals(Map.of("MONGODB_CONNECTION_STRING", MONGO), mongo.connections());
+        assertEquals(MONGO, mongo.connectionString(MongoSettings.DEFAULT_CONNECTION));
+        assertEquals("mozaiks_control", mongo.controlDatabase());
+        assertEquals("mozaiks_runtime", mongo.runtimeDatabase());
+        assertEquals(20, mongo.maxPoolSize());
+        assertEquals(Duration.ofSeconds(60), mongo.maxIdleTime());
+        assertEquals(Duration.ofSeconds(30), mongo.routeCacheTtl());
+        assertEquals(Duration.ofSeconds(5), settings.dependencyTimeout());
+        assertEquals(StorageAccount.ofConnectionString(AZURITE), settings.storage());
+        assertTrue(settings.storage().usesConnectionString());
+    }
+
+    @Test
+    void explicitValuesOverrideTheDefaults() {
+        Settings settings = Settings.from(with(minimal(),
+                "MOZAIKS_ENVIRONMENT", "Development",
+                "MONGODB_CONTROL_DATABASE", "ctl",
+                "MONGODB_RUNTIME_DATABASE", "rt",
+                "MONGODB_MAX_POOL_SIZE", " 7 ",
+                "MONGODB_MAX_IDLE_SECONDS", "10",
+                "STORAGE_ROUTE_CACHE_SECONDS", "0",
+                "DEPENDENCY_TIMEOUT_SECONDS", "2"));
+
+        assertEquals(Environment.DEVELOPMENT, settings.environment());
+        assertEquals("ctl", settings.mongo().controlDatabase());
+        assertEquals("rt", settings.mongo().runtimeDatabase());
+        assertEquals(7, settings.mongo().maxPoolSize());
+        assertEquals(Duration.ofSeconds(10), settings.mongo().maxIdleTime());
+        assertEquals(Duration.ZERO, settings.mongo().routeCacheTtl());
+        assertEquals(Duration.ofSeconds(2), settings.dependencyTimeout());
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        Map<String, String> source = with(minimal(),
+                "MONGODB_MAX_POOL_SIZE", "lots",
+                "MOZAIKS_ENVIRONMENT", "staging");
+        source.remove("MONGODB_CONNECTION_STRING");
+
+        SettingsException error = invalid(source);
+
+        List<String> problems = error.problems();
+        assertEquals(3, problems.size(), "problems: " + problems);
+        assertEquals(1, problems.stream().filter(p -> p.startsWith("MONGODB_CONNECTION_STRING: missing")).count(), problems::toString);
+        assertEquals(1, problems.stream().filter(p -> p.startsWith("MONGODB_MAX_POOL_SIZE: \"lots\" is malformed")).count(), problems::toString);
+        assertEquals(1, problems.stream().filter(p -> p.startsWith("MOZAIKS_ENVIRONMENT: \"staging\" is not one of [development, production]")).count(),
+                problems::toString);
+        for (String problem : problems) {
+            assertTrue(error.getMessage().contains(problem), "the message lists " + problem);
+        }
+    }
+
+    @Test
+    void outOfRangeAndMalformedValuesAreEachReported() {
+        SettingsException error = invalid(with(minimal(),
+                "MONGODB_MAX_POOL_SIZE", "0",
+                "DEPENDENCY_TIMEOUT_SECONDS", "121",
+                "MONGODB_RUNTIME_DATABASE", "bad name!"));
+
+        assertEquals(List.of(
+                "MONGODB_RUNTIME_DATABASE: \"bad name!\" is malformed; expected a database name of letters, digits, _ or -",
+                "MONGODB_MAX_POOL_SIZE: \"0\" is malformed; expected a whole number from 1 to 500",
+                "DEPENDENCY_TIMEOUT_SECONDS: \"121\" is malformed; expected a whole number from 1 to 120"),
+                error.problems());
+    }
+
+    @Test
+    void blankConnectionStringCountsAsMissing() {
+        SettingsException error = invalid(with(minimal(), "MONGODB_CONNECTION_STRING", "   "));
+
+        assertEquals(List.of("MONGODB_CONNECTION_STRING: missing; expected a mongodb:// or mongodb+srv:// connection string"),
+                error.problems());
+    }
+
+    @Test
+    void aMalformedConnectionStringIsReportedWithoutItsPassword() {
+        SettingsException error = invalid(with(minimal(),
+                "MONGODB_CONNECTION_STRING", "mongodb://admin:s3cr3tPass@db.example.com:notaport/?authSource=admin",
+                "MONGODB_CONNECTION_STRING_ACME", "mongodb://acme:An0therS3cret@acme@db.example.com"));
+
+        assertEquals(List.of(
+                "MONGODB_CONNECTION_STRING: not a valid MongoDB connection string; expected mongodb://host[:port][/?options] or mongodb+srv://...",
+                "MONGODB_CONNECTION_STRING_ACME: not a valid MongoDB connection string; expected mongodb://host[:port][/?options] or mongodb+srv://..."),
+                error.problems());
+        for (String secret : List.of("s3cr3tPass", "An0therS3cret", "admin:", "db.example.com")) {
+            assertFalse(error.getMessage().contains(secret), "message echoes " + secret + ": " + error.getMessage());
+        }
+        assertNull(error.getCause());
+    }
+
+    @Test
+    void dedicatedConnectionsArePickedUp() {
+        Settings settings = Settings.from(with(minimal(),
+                "MONGODB_CONNECTION_STRING_ACME", "mongodb://acme-host:27017",
+                "MONGODB_CONNECTION_STRING_EU_2", "mongodb+srv://eu.example.com",
+                "MONGODB_CONNECTION_STRING_EMPTY", " ",
+                "MONGODB_CONNECTION_STRING_lower", "mongodb://ignored",
+                "MONGODB_CONNECTION_STRINGX", "mongodb://ignored",
+                "OTHER_MONGODB_CONNECTION_STRING", "mongodb://ignored"));
+
+        MongoSettings mongo = settings.mongo();
+        assertEquals(Set.of("MONGODB_CONNECTION_STRING", "MONGODB_CONNECTION_STRING_ACME", "MONGODB_CONNECTION_STRING_EU_2"),
+                mongo.connectionNames());
+        assertEquals("mongodb://acme-host:27017", mongo.connectionString("MONGODB_CONNECTION_STRING_ACME"));
+        assertEquals("mongodb+srv://eu.example.com", mongo.connectionString("MONGODB_CONNECTION_STRING_EU_2"));
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> mongo.connectionString("MONGODB_CONNECTION_STRING_NOPE"));
+        assertEquals("no MongoDB connection setting named MONGODB_CONNECTION_STRING_NOPE", unknown.getMessage());
+    }
+
+    @Test
+    void identityBasedStorageYieldsHttpsEndpoints() {
+        Map<String, String> source = minimal();
+        source.remove("AzureWebJobsStorage");
+        source.put("AzureWebJobsStorage__accountName", "mozaiksprod");
+        source.put("AzureWebJobsStorage__clientId", "11111111-2222-3333-4444-555555555555");
+
+        StorageAccount storage = Settings.from(source).storage();
+
+        assertFalse(storage.usesConnectionString());
+        assertNull(storage.connectionString());
+        assertEquals("https://mozaiksprod.queue.core.windows.net", storage.queueEndpoint());
+        assertEquals("https://mozaiksprod.blob.core.windows.net", storage.blobEndpoint());
+        assertEquals("11111111-2222-3333-4444-555555555555", storage.managedIdentityClientId());
+    }
+
+    @Test
+    void identityBasedStorageMayNameServiceUris() {
+        Map<String, String> source = minimal();
+        source.remove("AzureWebJobsStorage");
+        source.put("AzureWebJobsStorage__queueServiceUri", "https://q.example.net");
+        source.put("AzureWebJobsStorage__blobServiceUri", "https://b.example.net");
+
+        StorageAccount storage = Settings.from(source).storage();
+
+        assertEquals(StorageAccount.ofIdentity("https://q.example.net", "https://b.example.net", null), storage);
+    }
+
+    @Test
+    void missingOrMalformedStorageIsReported() {
+        Map<String, String> missing = minimal();
+        missing.remove("AzureWebJobsStorage");
+        missing.put("AzureWebJobsStorage__queueServiceUri", "https://q.example.net");
+        List<String> missingProblems = invalid(missing).problems();
+        assertEquals(1, missingProblems.size());
+        assertTrue(missingProblems.get(0).startsWith("AzureWebJobsStorage: missing;"), missingProblems.get(0));
+
+        List<String> malformed = invalid(with(minimal(), "AzureWebJobsStorage", "Key=t0pS3cret")).problems();
+        assertEquals(1, malformed.size());
+        assertTrue(malformed.get(0).startsWith("AzureWebJobsStorage: not a storage connection string"), malformed.get(0));
+        assertFalse(malformed.get(0).contains("t0pS3cret"), malformed.get(0));
+    }
+
+    @Test
+    void toStringNeverRevealsConnectionStringsOrPasswords() {
+        String storageKey = "c2VjcmV0S2V5MTIz";
+        Settings settings = Settings.from(with(minimal(),
+                "MONGODB_CONNECTION_STRING", "mongodb://admin:Sh4redPw@shared.example.com:27017/?authSource=admin",
+                "MONGODB_CONNECTION_STRING_ACME", "mongodb+srv://acme:Ded1catedPw@acme.example.com",
+                "AzureWebJobsStorage", "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + storageKey + ";EndpointSuffix=core.windows.net"));
+        StorageAccount identity = StorageAccount.ofIdentity("https://a.queue.core.windows.net", "https://a.blob.core.windows.net", "cid");
+
+        List<String> texts = List.of(settings.toString(), settings.mongo().toString(), settings.storage().toString(), identity.toString());
+        for (String text : texts) {
+            for (String secret : List.of("Sh4redPw", "Ded1catedPw", storageKey, "AccountKey", "mongodb://", "mongodb+srv://",
+                    "shared.example.com", "acme.example.com")) {
+                assertFalse(text.contains(secret), "\"" + text + "\" contains " + secret);
+            }
+        }
+        // Still useful: the setting names and databases are shown.
+        assertTrue(settings.mongo().toString().contains("MONGODB_CONNECTION_STRING_ACME"), settings.mongo().toString());
+        assertTrue(settings.toString().contains("mozaiks_runtime"), settings.toString());
+        assertEquals("StorageAccount[connection string]", settings.storage().toString());
+    }
+}
