@@ -3,6 +3,7 @@ package ai.mozaiks.functions.health;
 import ai.mozaiks.functions.http.HttpResponses;
 import ai.mozaiks.health.HealthReport;
 import ai.mozaiks.health.HealthService;
+import ai.mozaiks.logging.InvocationLog;
 import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpRequestMessage;
@@ -29,6 +30,9 @@ public final class HealthFunction {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
         HealthReport report = health.check().block(deadline);
+        if (!report.healthy()) {
+            InvocationLog.of(context.getLogger(), context.getInvocationId()).warn("health degraded", "failing", report.failing());
+        }
         return HttpResponses.json(request, report.healthy() ? 200 : 503, report.toJson());
     }
 }
