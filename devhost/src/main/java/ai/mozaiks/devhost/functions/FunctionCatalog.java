@@ -72,13 +72,12 @@ public final class FunctionCatalog {
         return functions;
     }
 
-    /** HTTP functions, most specific route first, so literal segments win over parameters. */
+    /** HTTP functions in the host's route precedence, so the first match wins. */
     public List<FunctionDescriptor.Http> http() {
         return functions.stream()
                 .filter(FunctionDescriptor.Http.class::isInstance)
                 .map(FunctionDescriptor.Http.class::cast)
-                .sorted(Comparator.comparingInt((FunctionDescriptor.Http f) -> f.route().length()).reversed()
-                        .thenComparing(Comparator.comparingInt((FunctionDescriptor.Http f) -> f.route().specificity()).reversed()))
+                .sorted(Comparator.comparing(FunctionDescriptor.Http::route, RouteTemplate.PRECEDENCE))
                 .toList();
     }
 

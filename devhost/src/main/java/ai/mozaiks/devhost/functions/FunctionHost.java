@@ -3,9 +3,6 @@ package ai.mozaiks.devhost.functions;
 import ai.mozaiks.devhost.http.HttpHost;
 import ai.mozaiks.devhost.queue.QueueListener;
 import ai.mozaiks.devhost.timer.TimerScheduler;
-import com.azure.storage.queue.QueueClient;
-import com.azure.storage.queue.QueueClientBuilder;
-import com.azure.storage.queue.QueueMessageEncoding;
 import com.microsoft.azure.functions.spi.inject.FunctionInstanceInjector;
 import com.sun.net.httpserver.HttpServer;
 import java.time.Clock;
@@ -54,23 +51,13 @@ public final class FunctionHost implements AutoCloseable {
                 throw new IllegalStateException("function " + function.name() + ": storage connection setting "
                         + function.connectionSetting() + " is not set");
             }
-            QueueClient queue = queueClient(connection, function.queueName(), hostJson);
-            QueueClient poison = queueClient(connection, function.queueName() + "-poison", hostJson);
-            listeners.add(new QueueListener(function, queue, poison, hostJson.queues(), invoker, workers));
+            listeners.add(QueueListener.create(function, connection, hostJson.queues(), invoker, workers));
         }
         listeners.forEach(QueueListener::start);
         timers.start(catalog.ofKind(FunctionDescriptor.Timer.class));
         HttpHost http = HttpHost.start(server, hostJson.routePrefix(), catalog, invoker,
                 new AdminTriggers(catalog, timers, invoker, workers), workers);
         return new FunctionHost(catalog, http, listeners, timers, workers);
-    }
-
-    private static QueueClient queueClient(String connection, String name, HostJson hostJson) {
-        return new QueueClientBuilder()
-                .connectionString(connection)
-                .queueName(name)
-                .messageEncoding(hostJson.queues().base64() ? QueueMessageEncoding.BASE64 : QueueMessageEncoding.NONE)
-                .buildClient();
     }
 
     public FunctionCatalog catalog() {

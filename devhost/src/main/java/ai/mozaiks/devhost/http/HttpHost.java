@@ -150,9 +150,16 @@ public final class HttpHost implements AutoCloseable {
             throws IOException {
         DevExecutionContext context = new DevExecutionContext(function.name());
         long started = System.nanoTime();
+        DevHttpRequest<?> request;
+        try {
+            request = request(exchange, function, method);
+        } catch (BodyTooLarge e) {
+            sendProblem(exchange, Problem.of(413, "payload_too_large", "Payload too large",
+                    "The request body exceeds " + MAX_BODY + " bytes."));
+            return;
+        }
         HttpResponseMessage response;
         try {
-            DevHttpRequest<?> request = request(exchange, function, method);
             Map<String, Object> bindingData = new LinkedHashMap<>(request.getQueryParameters());
             bindingData.putAll(routeValues);
             response = (HttpResponseMessage) invoker.invoke(function, request, bindingData, context);
@@ -208,7 +215,7 @@ public final class HttpHost implements AutoCloseable {
         try (InputStream in = exchange.getRequestBody()) {
             byte[] bytes = in.readNBytes(MAX_BODY + 1);
             if (bytes.length > MAX_BODY) {
-                throw new IOException("request body exceeds " + MAX_BODY + " bytes");
+                throw new BodyTooLarge();
             }
             return bytes;
         }
@@ -256,5 +263,9 @@ public final class HttpHost implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+    }
+
+    /** The host's request size limit was exceeded. */
+    private static final class BodyTooLarge extends IOException {
     }
 }

@@ -3,6 +3,7 @@ package ai.mozaiks.devhost.http;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +18,8 @@ import java.util.function.Predicate;
  */
 public final class RouteTemplate {
     private static final Map<String, Predicate<String>> CONSTRAINTS = Map.of(
-            "int", value -> value.matches("-?\\d{1,10}"),
-            "long", value -> value.matches("-?\\d{1,19}"),
+            "int", value -> parses(value, Integer::parseInt),
+            "long", value -> parses(value, Long::parseLong),
             "bool", value -> value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false"),
             "alpha", value -> value.matches("[A-Za-z]+"),
             "double", value -> value.matches("-?\\d+(\\.\\d+)?"),
@@ -109,17 +110,27 @@ public final class RouteTemplate {
         return parts.length <= segments.size() ? Optional.of(values) : Optional.empty();
     }
 
-    /** Literal segments first: {@code api/apps/search} wins over {@code api/apps/{id}}. */
-    public int specificity() {
-        int score = 0;
-        for (Segment segment : segments) {
-            score = score * 4 + (segment.literal() != null ? 3 : segment.constraint() != null ? 2 : segment.catchAll() ? 0 : 1);
+    /**
+     * The host's (ASP.NET's) inbound route precedence: segment by segment, a literal beats a
+     * constrained parameter, which beats a plain one, which beats a catch-all; where one route ends
+     * it beats any longer one with the same prefix. Sorting with this puts the winner first.
+     */
+    public static final Comparator<RouteTemplate> PRECEDENCE = (a, b) -> {
+        for (int i = 0; i < Math.max(a.segments.size(), b.segments.size()); i++) {
+            int byRank = Integer.compare(a.rank(i), b.rank(i));
+            if (byRank != 0) {
+                return byRank;
+            }
         }
-        return score;
-    }
+        return a.text.compareToIgnoreCase(b.text);
+    };
 
-    public int length() {
-        return segments.size();
+    private int rank(int index) {
+        if (index >= segments.size()) {
+            return 0;
+        }
+        Segment segment = segments.get(index);
+        return segment.literal() != null ? 1 : segment.catchAll() ? 5 : segment.constraint() != null ? 3 : 4;
     }
 
     @Override
@@ -129,6 +140,15 @@ public final class RouteTemplate {
 
     private static String decode(String value) {
         return URLDecoder.decode(value.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    private static boolean parses(String value, java.util.function.Consumer<String> parser) {
+        try {
+            parser.accept(value);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static boolean isGuid(String value) {

@@ -5,6 +5,9 @@ import ai.mozaiks.devhost.functions.FunctionDescriptor;
 import ai.mozaiks.devhost.functions.FunctionInvoker;
 import ai.mozaiks.devhost.functions.HostJson;
 import com.azure.storage.queue.QueueClient;
+import com.azure.storage.queue.QueueClientBuilder;
+import com.azure.storage.queue.QueueMessageEncoding;
+import com.azure.storage.queue.models.QueueMessageDecodingError;
 import com.azure.storage.queue.models.QueueMessageItem;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -20,7 +23,7 @@ import java.util.logging.Logger;
  * {@code batchSize}, a new batch once in-flight work drops to {@code newBatchThreshold}, polling
  * that backs off to {@code maxPollingInterval} while the queue is empty, a failed message made
  * visible again after {@code visibilityTimeout}, and after {@code maxDequeueCount} failed attempts
- * the message moved to {@code <queue>-poison}.
+ * the message moved to {@code <queue>-poison}; a message that cannot be decoded goes there at once.
  */
 public final class QueueListener implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(QueueListener.class.getName());
@@ -38,8 +41,41 @@ public final class QueueListener implements AutoCloseable {
     private final Thread poller;
     private volatile boolean running = true;
 
-    public QueueListener(FunctionDescriptor.Queue function, QueueClient queue, QueueClient poison,
-                         HostJson.QueueOptions options, FunctionInvoker invoker, ExecutorService workers) {
+    /** A listener for the function's queue on the given storage connection. */
+    public static QueueListener create(FunctionDescriptor.Queue function, String connection, HostJson.QueueOptions options,
+                                       FunctionInvoker invoker, ExecutorService workers) {
+        QueueMessageEncoding encoding = options.base64() ? QueueMessageEncoding.BASE64 : QueueMessageEncoding.NONE;
+        String poisonName = function.queueName() + "-poison";
+        QueueClient rawPoison = builder(connection, poisonName, QueueMessageEncoding.NONE).buildClient();
+        QueueClient queue = builder(connection, function.queueName(), encoding)
+                .processMessageDecodingError(error -> poisonUndecodable(error, rawPoison))
+                .buildClient();
+        QueueClient poison = builder(connection, poisonName, encoding).buildClient();
+        return new QueueListener(function, queue, poison, options, invoker, workers);
+    }
+
+    private static QueueClientBuilder builder(String connection, String queueName, QueueMessageEncoding encoding) {
+        return new QueueClientBuilder().connectionString(connection).queueName(queueName).messageEncoding(encoding);
+    }
+
+    /**
+     * A message the trigger cannot decode goes to the poison queue unchanged at once, as the host
+     * does; left alone it would fail every receive of its batch until its lease ran out.
+     */
+    private static void poisonUndecodable(QueueMessageDecodingError error, QueueClient rawPoison) {
+        QueueMessageItem message = error.getQueueMessageItem();
+        if (message == null) {
+            return; // a peek: nothing to settle
+        }
+        rawPoison.createIfNotExists();
+        rawPoison.sendMessage(message.getBody().toString());
+        error.getQueueClient().deleteMessage(message.getMessageId(), message.getPopReceipt());
+        LOG.warning("message " + message.getMessageId() + " on " + error.getQueueClient().getQueueName()
+                + " is not valid for the queue's encoding; moved to " + rawPoison.getQueueName());
+    }
+
+    private QueueListener(FunctionDescriptor.Queue function, QueueClient queue, QueueClient poison,
+                          HostJson.QueueOptions options, FunctionInvoker invoker, ExecutorService workers) {
         this.function = function;
         this.queue = queue;
         this.poison = poison;

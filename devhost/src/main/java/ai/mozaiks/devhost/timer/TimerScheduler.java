@@ -10,13 +10,14 @@ import java.time.ZonedDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 
-/** Fires timer functions on their NCRONTAB schedules, one run at a time per function, as the host does. */
+/** Fires timer functions on their NCRONTAB schedules (in UTC, the host's default zone). */
 public final class TimerScheduler implements AutoCloseable {
     private final FunctionInvoker invoker;
     private final ExecutorService workers;
@@ -26,7 +27,8 @@ public final class TimerScheduler implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
-    private final Map<String, ZonedDateTime> lastRun = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, ZonedDateTime> lastRun = new ConcurrentHashMap<>();
+    private final Map<String, Object> runLocks = new ConcurrentHashMap<>();
 
     public TimerScheduler(FunctionInvoker invoker, ExecutorService workers, Clock clock) {
         this.invoker = invoker;
@@ -40,7 +42,7 @@ public final class TimerScheduler implements AutoCloseable {
 
     /** Runs the timer now, off schedule, as the admin endpoint asks. */
     public void fireNow(FunctionDescriptor.Timer timer) {
-        workers.execute(() -> run(timer, false));
+        workers.execute(() -> run(timer));
     }
 
     private void scheduleNext(FunctionDescriptor.Timer timer) {
@@ -48,25 +50,28 @@ public final class TimerScheduler implements AutoCloseable {
         ZonedDateTime next = timer.schedule().nextAfter(now);
         long delay = Math.max(0, Duration.between(now, next).toMillis());
         ticker.schedule(() -> workers.execute(() -> {
-            run(timer, false);
+            run(timer);
             scheduleNext(timer);
         }), delay, TimeUnit.MILLISECONDS);
     }
 
-    private synchronized void run(FunctionDescriptor.Timer timer, boolean pastDue) {
-        DevExecutionContext context = new DevExecutionContext(timer.name());
-        ZonedDateTime now = ZonedDateTime.now(clock);
-        try {
-            invoker.invoke(timer, timerInfo(timer, now, pastDue), Map.of(), context);
-        } catch (Exception e) {
-            context.getLogger().log(Level.SEVERE, "timer function failed", e);
-        } finally {
-            lastRun.put(timer.name(), now);
+    /** One run of a given timer at a time, as the host's singleton lock ensures. */
+    private void run(FunctionDescriptor.Timer timer) {
+        synchronized (runLocks.computeIfAbsent(timer.name(), name -> new Object())) {
+            DevExecutionContext context = new DevExecutionContext(timer.name());
+            ZonedDateTime now = ZonedDateTime.now(clock);
+            try {
+                invoker.invoke(timer, timerInfo(timer, now), Map.of(), context);
+            } catch (Exception e) {
+                context.getLogger().log(Level.SEVERE, "timer function failed", e);
+            } finally {
+                lastRun.put(timer.name(), now);
+            }
         }
     }
 
     /** The TimerInfo JSON the host passes to a timer trigger. */
-    private String timerInfo(FunctionDescriptor.Timer timer, ZonedDateTime now, boolean pastDue) {
+    private String timerInfo(FunctionDescriptor.Timer timer, ZonedDateTime now) {
         Map<String, Object> status = new LinkedHashMap<>();
         ZonedDateTime last = lastRun.get(timer.name());
         status.put("Last", last == null ? null : last.toOffsetDateTime().toString());
@@ -75,7 +80,7 @@ public final class TimerScheduler implements AutoCloseable {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("Schedule", Map.of("AdjustForDST", true));
         info.put("ScheduleStatus", status);
-        info.put("IsPastDue", pastDue);
+        info.put("IsPastDue", false);
         return Json.write(info);
     }
 
