@@ -2,7 +2,7 @@ package ai.mozaiks.storage;
 
 import ai.mozaiks.config.StorageAccount;
 import com.azure.core.credential.TokenCredential;
-import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.identity.ManagedIdentityCredentialBuilder;
 import com.azure.storage.blob.BlobServiceAsyncClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.queue.QueueMessageEncoding;
@@ -11,7 +11,7 @@ import com.azure.storage.queue.QueueServiceClientBuilder;
 
 /**
  * Builds the queue and blob service clients for the platform's storage account, by connection
- * string or by managed identity. Queue messages are base64, the encoding host.json names for the
+ * string (local, Azurite) or by the function app's managed identity (Azure). Queue messages are base64, the encoding host.json names for the
  * queue trigger, so whatever this side enqueues the trigger reads.
  */
 public final class StorageClients {
@@ -25,7 +25,7 @@ public final class StorageClients {
             queueBuilder.connectionString(account.connectionString());
             blobBuilder.connectionString(account.connectionString());
         } else {
-            TokenCredential credential = credential(account.managedIdentityClientId());
+            TokenCredential credential = managedIdentity(account.managedIdentityClientId());
             queueBuilder.endpoint(account.queueEndpoint()).credential(credential);
             blobBuilder.endpoint(account.blobEndpoint()).credential(credential);
         }
@@ -33,10 +33,11 @@ public final class StorageClients {
         this.blobs = blobBuilder.buildAsyncClient();
     }
 
-    private static TokenCredential credential(String clientId) {
-        DefaultAzureCredentialBuilder builder = new DefaultAzureCredentialBuilder();
+    /** The function app's managed identity (user-assigned when a client id is given), as the host finds it. */
+    static TokenCredential managedIdentity(String clientId) {
+        ManagedIdentityCredentialBuilder builder = new ManagedIdentityCredentialBuilder();
         if (clientId != null) {
-            builder.managedIdentityClientId(clientId);
+            builder.clientId(clientId);
         }
         return builder.build();
     }
