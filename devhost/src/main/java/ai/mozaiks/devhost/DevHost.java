@@ -87,28 +87,43 @@ public final class DevHost {
             running.push(mongo);
             banner.line("MongoDB", mongo.connectionString() + "  (embedded; data in .devhost/mongo)");
         }
-        Azurite storageEmulator = azurite.join();
-        if (storageEmulator != null) {
-            running.push(storageEmulator);
-            banner.line("Azurite", "blob :" + storageEmulator.blobPort() + "  queue :" + storageEmulator.queuePort()
-                    + (storageEmulator.startedHere() ? "  (started here; data in .devhost/azurite)" : "  (already running; reused)"));
-        } else {
-            banner.line("Storage", "from " + STORAGE);
-        }
-
         if (options.emulatorsOnly()) {
+            reportStorage(banner, started(azurite));
             banner.line("Next", "cp local.settings.sample.json functions/local.settings.json && cd functions && func start");
             banner.print("Mozaiks emulators ready in " + (System.nanoTime() - started) / 1_000_000 + " ms");
             return;
         }
+        // The function app starts while Azurite boots: nothing in start-up needs storage.
         Platform platform = Platform.start(Settings.from(settings));
         running.push(platform);
         FunctionHost host = FunctionHost.start(server, FunctionFactory.functionClasses(),
                 new PlatformFunctionInjector(platform), settings, HostJson.load());
         running.push(host);
+        reportStorage(banner, started(azurite));
         banner.functions(host.catalog(), "http://localhost:" + host.port());
         banner.print("Mozaiks devhost " + platform.buildInfo().version() + " ready in "
                 + (System.nanoTime() - started) / 1_000_000 + " ms");
+        // One health probe now warms every client and tells the developer at once if something is off.
+        platform.health().check().subscribe(report -> System.out.println("  Health     " + ai.mozaiks.http.Json.write(report.toJson())));
+    }
+
+    /** Azurite once it listens; its start-up failure as the devhost's own. */
+    private static Azurite started(CompletableFuture<Azurite> azurite) {
+        try {
+            return azurite.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    private void reportStorage(Banner banner, Azurite emulator) {
+        if (emulator == null) {
+            banner.line("Storage", "from " + STORAGE);
+            return;
+        }
+        running.push(emulator);
+        banner.line("Azurite", "blob :" + emulator.blobPort() + "  queue :" + emulator.queuePort()
+                + (emulator.startedHere() ? "  (started here; data in .devhost/azurite)" : "  (already running; reused)"));
     }
 
     private static boolean usesDevelopmentStorage(String storage) {

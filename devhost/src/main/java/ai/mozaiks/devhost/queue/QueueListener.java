@@ -88,14 +88,19 @@ public final class QueueListener implements AutoCloseable {
     }
 
     public void start() {
-        queue.createIfNotExists();
         poller.start();
     }
 
     private void poll() {
         Duration wait = MIN_POLL;
+        boolean queueExists = false;
         while (running) {
             try {
+                if (!queueExists) {
+                    // Here rather than at start: storage may still be booting (Azurite starts alongside).
+                    queue.createIfNotExists();
+                    queueExists = true;
+                }
                 // Wait until in-flight work is down to newBatchThreshold; each message keeps one slot.
                 slots.acquire(options.batchSize());
                 List<QueueMessageItem> batch;
