@@ -24,20 +24,9 @@ public final class StorageHealthChecks {
     }
 
     private static HealthCheck timed(String name, Supplier<Mono<?>> call) {
-        return new HealthCheck() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public Mono<CheckResult> probe() {
-                return Mono.defer(() -> {
-                    long started = System.nanoTime();
-                    return call.get().then(Mono.fromSupplier(
-                            () -> CheckResult.ok("latency_ms", (System.nanoTime() - started) / 1_000_000)));
-                });
-            }
-        };
+        return HealthCheck.of(name, () -> Mono.defer(() -> {
+            long started = System.nanoTime();
+            return call.get().then(Mono.fromSupplier(() -> CheckResult.ok("latency_ms", (System.nanoTime() - started) / 1_000_000)));
+        }));
     }
 }

@@ -19,17 +19,7 @@ class HealthServiceTest {
 
     /** A check made of a name and a probe. */
     private static HealthCheck check(String name, Supplier<Mono<CheckResult>> probe) {
-        return new HealthCheck() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public Mono<CheckResult> probe() {
-                return probe.get();
-            }
-        };
+        return HealthCheck.of(name, probe);
     }
 
     private static HealthCheck ok(String name, long millis) {
