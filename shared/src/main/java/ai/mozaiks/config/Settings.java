@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * Every setting the platform reads, resolved once at the edge and passed by constructor.
  * {@link #from(Map)} validates all of them and fails with one message naming each problem.
  */
-public record Settings(Environment environment, MongoSettings mongo, StorageAccount storage, Duration dependencyTimeout) {
+public record Settings(Environment environment, MongoSettings mongo, StorageAccount storage, IdentitySettings identity,
+                       Duration dependencyTimeout) {
 
     public static final String STORAGE = "AzureWebJobsStorage";
     private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,63}");
@@ -31,9 +32,10 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
                 reader.seconds("MONGODB_MAX_IDLE_SECONDS", Duration.ofSeconds(60), 1, 3600),
                 reader.seconds("STORAGE_ROUTE_CACHE_SECONDS", Duration.ofSeconds(30), 0, 3600));
         StorageAccount storage = storageAccount(reader);
+        IdentitySettings identity = IdentitySettings.read(reader);
         Duration dependencyTimeout = reader.seconds("DEPENDENCY_TIMEOUT_SECONDS", Duration.ofSeconds(5), 1, 120);
         reader.validate();
-        return new Settings(environment, mongo, storage, dependencyTimeout);
+        return new Settings(environment, mongo, storage, identity, dependencyTimeout);
     }
 
     private static boolean isDatabaseName(String value) {

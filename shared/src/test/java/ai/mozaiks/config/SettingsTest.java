@@ -21,6 +21,8 @@ class SettingsTest {
         Map<String, String> source = new HashMap<>();
         source.put("MONGODB_CONNECTION_STRING", MONGO);
         source.put("AzureWebJobsStorage", AZURITE);
+        source.put("AUTH_PLATFORM_ISSUER", "https://login.example.com/tenant/v2.0");
+        source.put("AUTH_PLATFORM_AUDIENCE", "api://mozaiks");
         return source;
     }
 

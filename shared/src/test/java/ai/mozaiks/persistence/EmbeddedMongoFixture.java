@@ -56,6 +56,8 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
         source.put("MONGODB_CONNECTION_STRING", connectionString);
         source.put(ACME, connectionString);
         source.put(Settings.STORAGE, "UseDevelopmentStorage=true");
+        source.put("AUTH_PLATFORM_ISSUER", "https://login.example.com/tenant/v2.0");
+        source.put("AUTH_PLATFORM_AUDIENCE", "api://mozaiks");
         source.putAll(extraSettings);
         this.settings = Settings.from(source);
         this.connections = new MongoConnections(settings.mongo(), settings.dependencyTimeout(), List.of(guard, commands));

@@ -70,6 +70,8 @@ class FunctionHostTest {
         map.put("MONGODB_CONNECTION_STRING", TestEmulators.mongo().connectionString());
         map.put("AzureWebJobsStorage", TestEmulators.azurite().connectionString());
         map.put("MOZAIKS_ENVIRONMENT", "development");
+        map.put("AUTH_PLATFORM_ISSUER", "http://127.0.0.1/dev");
+        map.put("AUTH_PLATFORM_AUDIENCE", "mozaiks-test");
         map.put(FixtureFunctions.QUEUE_SETTING, QUEUE);
         map.put(FixtureFunctions.POISON_QUEUE_SETTING, POISON_QUEUE);
         map.put(FixtureFunctions.ENCODING_QUEUE_SETTING, ENCODING_QUEUE);
