@@ -40,6 +40,13 @@ public final class FunctionHost implements AutoCloseable {
      */
     public static FunctionHost start(HttpServer server, Collection<Class<?>> classes, FunctionInstanceInjector injector,
                                      Map<String, String> settings, HostJson hostJson) {
+        return start(server, classes, injector, settings, hostJson, Map.of());
+    }
+
+    /** As above, with the devhost's own endpoints by path prefix (see {@link HttpHost#start}). */
+    public static FunctionHost start(HttpServer server, Collection<Class<?>> classes, FunctionInstanceInjector injector,
+                                     Map<String, String> settings, HostJson hostJson,
+                                     Map<String, com.sun.net.httpserver.HttpHandler> hostRoutes) {
         FunctionCatalog catalog = FunctionCatalog.scan(classes, settings);
         FunctionInvoker invoker = new FunctionInvoker(injector);
         ExecutorService workers = Executors.newCachedThreadPool(daemonThreads("invocation"));
@@ -56,7 +63,7 @@ public final class FunctionHost implements AutoCloseable {
         listeners.forEach(QueueListener::start);
         timers.start(catalog.ofKind(FunctionDescriptor.Timer.class));
         HttpHost http = HttpHost.start(server, hostJson.routePrefix(), catalog, invoker,
-                new AdminTriggers(catalog, timers, invoker, workers), workers);
+                new AdminTriggers(catalog, timers, invoker, workers), hostRoutes, workers);
         return new FunctionHost(catalog, http, listeners, timers, workers);
     }
 

@@ -67,10 +67,16 @@ public final class HttpHost implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts serving. {@code hostRoutes} are the devhost's own endpoints (such as the development
+     * identity provider), by path prefix; they are not functions and never exist in Azure.
+     */
     public static HttpHost start(HttpServer server, String routePrefix, FunctionCatalog catalog, FunctionInvoker invoker,
-                                 AdminTrigger admin, ExecutorService executor) {
+                                 AdminTrigger admin, Map<String, com.sun.net.httpserver.HttpHandler> hostRoutes,
+                                 ExecutorService executor) {
         HttpHost host = new HttpHost(server, routePrefix, catalog, invoker, admin);
         server.createContext("/", host::handle);
+        hostRoutes.forEach(server::createContext);
         server.setExecutor(executor);
         server.start();
         return host;
