@@ -9,6 +9,7 @@ import ai.mozaiks.devhost.emulators.Ports;
 import ai.mozaiks.devhost.functions.FunctionHost;
 import ai.mozaiks.devhost.functions.HostJson;
 import ai.mozaiks.devhost.http.HttpHost;
+import ai.mozaiks.devhost.identity.DevIdentityProvider;
 import ai.mozaiks.devhost.logging.DevLogging;
 import ai.mozaiks.functions.FunctionFactory;
 import ai.mozaiks.functions.PlatformFunctionInjector;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
@@ -70,6 +72,7 @@ public final class DevHost {
         if (options.fresh()) {
             wipe(state.resolve("mongo"));
             wipe(state.resolve("azurite"));
+            wipe(home.resolve(DevIdentityProvider.STATE_DIRECTORY));
         }
         Map<String, String> settings = new HashMap<>(LocalSettings.load(home, environment));
         settings.putIfAbsent("MOZAIKS_ENVIRONMENT", "development");
@@ -93,14 +96,24 @@ public final class DevHost {
             banner.print("Mozaiks emulators ready in " + (System.nanoTime() - started) / 1_000_000 + " ms");
             return;
         }
+        // Development identity provider: local tokens for the real bearer-token validation. Unless the
+        // environment names another IdP, the platform trusts this one, on whatever port it serves.
+        DevIdentityProvider identity = DevIdentityProvider.start(home, server.getAddress().getPort(),
+                settings.get("AUTH_PLATFORM_AUDIENCE"), settings, Clock.systemUTC());
+        if (!environment.containsKey("AUTH_PLATFORM_ISSUER")) {
+            settings.put("AUTH_PLATFORM_ISSUER", identity.issuer());
+            settings.put("AUTH_PLATFORM_JWKS_URL", identity.jwksUri().toString());
+        }
+        settings.putIfAbsent("WORKFLOWS_DIR", home.resolve("workflows").toString());
         // The function app starts while Azurite boots: nothing in start-up needs storage.
         Platform platform = Platform.start(Settings.from(settings));
         running.push(platform);
         FunctionHost host = FunctionHost.start(server, FunctionFactory.functionClasses(),
-                new PlatformFunctionInjector(platform), settings, HostJson.load());
+                new PlatformFunctionInjector(platform), settings, HostJson.load(), identity.routes());
         running.push(host);
         reportStorage(banner, started(azurite));
         banner.functions(host.catalog(), "http://localhost:" + host.port());
+        banner.line("Dev IdP", "POST http://localhost:" + host.port() + "/dev/token {\"sub\":\"alice\"}");
         banner.print("Mozaiks devhost " + platform.buildInfo().version() + " ready in "
                 + (System.nanoTime() - started) / 1_000_000 + " ms");
         // One health probe now warms every client and tells the developer at once if something is off.

@@ -1,6 +1,13 @@
 package ai.mozaiks.functions;
 
 import ai.mozaiks.functions.health.HealthFunction;
+import ai.mozaiks.functions.http.Api;
+import ai.mozaiks.functions.tenancy.AppFunctions;
+import ai.mozaiks.functions.tenancy.AppLifecycleFunctions;
+import ai.mozaiks.functions.tenancy.AppPurgeFunction;
+import ai.mozaiks.functions.tenancy.MemberFunctions;
+import ai.mozaiks.functions.tenancy.PackFunctions;
+import ai.mozaiks.functions.tenancy.TenantFunctions;
 import ai.mozaiks.platform.Platform;
 import java.time.Duration;
 import java.util.Map;
@@ -12,8 +19,14 @@ import java.util.function.Function;
  * factory does not know is built with its no-argument constructor, as the Java worker would.
  */
 public final class FunctionFactory {
-    private static final Map<Class<?>, Function<Platform, Object>> FACTORIES = Map.of(
-            HealthFunction.class, platform -> new HealthFunction(platform.health(), deadline(platform)));
+    private static final Map<Class<?>, Function<Platform, Object>> FACTORIES = Map.ofEntries(
+            Map.entry(HealthFunction.class, platform -> new HealthFunction(platform.health(), deadline(platform))),
+            Map.entry(TenantFunctions.class, platform -> new TenantFunctions(api(platform), platform.tenants())),
+            Map.entry(MemberFunctions.class, platform -> new MemberFunctions(api(platform), platform.tenants())),
+            Map.entry(AppFunctions.class, platform -> new AppFunctions(api(platform), platform.apps())),
+            Map.entry(AppLifecycleFunctions.class, platform -> new AppLifecycleFunctions(api(platform), platform.apps())),
+            Map.entry(AppPurgeFunction.class, platform -> new AppPurgeFunction(platform.purger())),
+            Map.entry(PackFunctions.class, platform -> new PackFunctions(api(platform), platform.packs())));
 
     private FunctionFactory() {
     }
@@ -28,6 +41,10 @@ public final class FunctionFactory {
             return type.cast(factory.apply(platform));
         }
         return type.getDeclaredConstructor().newInstance();
+    }
+
+    private static Api api(Platform platform) {
+        return new Api(platform.tokens(), platform.idempotency(), deadline(platform));
     }
 
     /** How long a trigger may block on a service: each dependency's own timeout, plus margin. */

@@ -57,6 +57,13 @@ class FunctionPackageIT {
     }
 
     @Test
+    void platformWorkflowsShipBesideTheJar() throws IOException {
+        Path workflows = staging.resolve("workflows");
+        assertTrue(Files.isRegularFile(workflows.resolve("assistant/orchestrator.yaml")), "workflows/ staged");
+        assertEquals(ai.mozaiks.workflows.WorkflowCatalog.load(workflows).problems(), List.of(), "every staged workflow loads");
+    }
+
+    @Test
     void hostJsonConfiguresRoutesAndQueuesExplicitly() throws IOException {
         JsonNode host = Json.mapper().readTree(staging.resolve("host.json").toFile());
         assertEquals("2.0", host.path("version").asText());

@@ -1,6 +1,7 @@
 package ai.mozaiks.config;
 
 import com.mongodb.ConnectionString;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -10,8 +11,8 @@ import java.util.regex.Pattern;
  * Every setting the platform reads, resolved once at the edge and passed by constructor.
  * {@link #from(Map)} validates all of them and fails with one message naming each problem.
  */
-public record Settings(Environment environment, MongoSettings mongo, StorageAccount storage, IdentitySettings identity,
-                       Duration dependencyTimeout) {
+public record Settings(Environment environment, MongoSettings mongo, StorageAccount storage, BlobContainers containers,
+                       IdentitySettings identity, Path workflowsDir, Duration appPurgeGrace, Duration dependencyTimeout) {
 
     public static final String STORAGE = "AzureWebJobsStorage";
     private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,63}");
@@ -32,10 +33,31 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
                 reader.seconds("MONGODB_MAX_IDLE_SECONDS", Duration.ofSeconds(60), 1, 3600),
                 reader.seconds("STORAGE_ROUTE_CACHE_SECONDS", Duration.ofSeconds(30), 0, 3600));
         StorageAccount storage = storageAccount(reader);
+        BlobContainers containers = new BlobContainers(
+                reader.string("ARCHIVE_CONTAINER", "transcripts", Settings::isContainerName, CONTAINER_RULE),
+                reader.string("PACKS_CONTAINER", "packs", Settings::isContainerName, CONTAINER_RULE));
         IdentitySettings identity = IdentitySettings.read(reader);
+        Path workflowsDir = workflowsDir(reader);
+        Duration appPurgeGrace = Duration.ofDays(reader.integer("APP_PURGE_GRACE_DAYS", 7, 0, 90));
         Duration dependencyTimeout = reader.seconds("DEPENDENCY_TIMEOUT_SECONDS", Duration.ofSeconds(5), 1, 120);
         reader.validate();
-        return new Settings(environment, mongo, storage, identity, dependencyTimeout);
+        return new Settings(environment, mongo, storage, containers, identity, workflowsDir, appPurgeGrace, dependencyTimeout);
+    }
+
+    /** The platform's workflow packs: deployed beside the function app, or WORKFLOWS_DIR. */
+    private static Path workflowsDir(SettingsReader reader) {
+        String configured = reader.optional("WORKFLOWS_DIR");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        String scriptRoot = reader.optional("AzureWebJobsScriptRoot");
+        return scriptRoot != null ? Path.of(scriptRoot, "workflows") : Path.of("workflows");
+    }
+
+    private static final String CONTAINER_RULE = "a blob container name: 3-63 lower-case letters, digits or single hyphens";
+
+    private static boolean isContainerName(String value) {
+        return value.matches("[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]");
     }
 
     private static boolean isDatabaseName(String value) {

@@ -50,6 +50,16 @@ public final class StorageRouter {
                 .doOnNext(location -> remember(appId, location));
     }
 
+    /** The routing records themselves, for the admin operations that change them. */
+    public MongoCollection<Document> routes() {
+        return routes;
+    }
+
+    /** Where apps without a routing record live. */
+    public StorageLocation sharedLocation() {
+        return sharedLocation;
+    }
+
     /** Drops the cached answer so the next resolve reads the routing record again. */
     public void invalidate(AppId appId) {
         cache.remove(appId);

@@ -1,20 +1,45 @@
 package ai.mozaiks.platform;
 
+import ai.mozaiks.api.IdempotencyStore;
+import ai.mozaiks.audit.AuditLog;
+import ai.mozaiks.config.Environment;
 import ai.mozaiks.config.Settings;
 import ai.mozaiks.health.HealthCheck;
 import ai.mozaiks.health.HealthService;
 import ai.mozaiks.health.MongoHealthCheck;
 import ai.mozaiks.health.StorageHealthChecks;
+import ai.mozaiks.identity.BearerTokenValidator;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.AppScopeGuard;
 import ai.mozaiks.persistence.MongoConnections;
 import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.storage.StorageClients;
+import ai.mozaiks.packs.AppWorkflows;
+import ai.mozaiks.packs.PackService;
+import ai.mozaiks.tenancy.AppAccess;
+import ai.mozaiks.tenancy.AppIssuers;
+import ai.mozaiks.tenancy.AppPurger;
+import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.AppUsage;
+import ai.mozaiks.tenancy.Entitlements;
+import ai.mozaiks.tenancy.ControlCollections;
+import ai.mozaiks.tenancy.TenantAccess;
+import ai.mozaiks.tenancy.TenantService;
+import ai.mozaiks.tenancy.Tiers;
+import ai.mozaiks.workflows.WorkflowCatalog;
+import ai.mozaiks.workflows.WorkflowLoader;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import com.mongodb.reactivestreams.client.MongoDatabase;
+import org.bson.Document;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import reactor.core.publisher.Mono;
 
 /**
  * The composition root: builds every client and service once per process from validated
@@ -31,6 +56,15 @@ public final class Platform implements AutoCloseable {
     private final AppDatabases appDatabases;
     private final StorageClients storage;
     private final HealthService health;
+    private final ControlCollections control;
+    private final AuditLog audit;
+    private final IdempotencyStore idempotency;
+    private final BearerTokenValidator tokens;
+    private final TenantService tenants;
+    private final AppService apps;
+    private final AppPurger purger;
+    private final Entitlements entitlements;
+    private final PackService packs;
 
     private Platform(Settings settings, Clock clock) {
         this.settings = settings;
@@ -49,16 +83,49 @@ public final class Platform implements AutoCloseable {
         checks.add(new MongoHealthCheck(mongo.controlDatabase()));
         checks.addAll(StorageHealthChecks.of(storage.queues(), storage.blobs()));
         this.health = new HealthService(checks, settings.dependencyTimeout(), buildInfo.version());
+
+        MongoDatabase controlDatabase = mongo.controlDatabase();
+        this.control = new ControlCollections(controlDatabase);
+        this.audit = new AuditLog(controlDatabase, clock);
+        this.idempotency = new IdempotencyStore(controlDatabase, clock);
+        this.tokens = BearerTokenValidator.create(settings.identity(), new AppIssuers(control)::find, clock,
+                HttpClient.newBuilder().connectTimeout(settings.dependencyTimeout()).followRedirects(HttpClient.Redirect.NEVER).build());
+        TenantAccess access = new TenantAccess(control);
+        Tiers tiers = Tiers.load();
+        this.tenants = new TenantService(control, access, audit, clock);
+        AppUsage usage = new AppUsage(appDatabases, storageRouter);
+        this.apps = new AppService(control, access, tiers, usage, audit, settings.appPurgeGrace(),
+                settings.environment() == Environment.DEVELOPMENT, clock);
+        WorkflowCatalog catalog = platformWorkflows(settings.workflowsDir());
+        catalog.problems().forEach(problem -> LOG.warning("workflow not loaded: " + problem.describe()));
+        MongoCollection<Document> packCollection = controlDatabase.getCollection("packs");
+        AppWorkflows workflows = new AppWorkflows(catalog, packCollection);
+        this.entitlements = new Entitlements(access, tiers, workflows, usage, clock);
+        this.packs = new PackService(catalog, workflows, new WorkflowLoader(), packCollection,
+                storage.blobs().getBlobContainerAsyncClient(settings.containers().packs()), new AppAccess(control, access),
+                entitlements, audit, clock);
+        this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), appDatabases, storageRouter,
+                storage.blobs(), settings.containers().all(), clock);
+    }
+
+    /** The platform's own workflows; a deployment without the folder runs with app packs only, and says so. */
+    private static WorkflowCatalog platformWorkflows(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            LOG.warning("no platform workflows: " + dir.toAbsolutePath() + " is not a directory (set WORKFLOWS_DIR)");
+            return WorkflowCatalog.of(List.of());
+        }
+        return WorkflowCatalog.load(dir);
     }
 
     /** Builds the platform and declares the runtime indexes of the shared database. */
     public static Platform start(Settings settings) {
         Platform platform = new Platform(settings, Clock.systemUTC());
         try {
-            platform.appDatabases.ensureIndexes(platform.mongo.sharedRuntimeLocation()).block(settings.dependencyTimeout());
+            Mono.when(platform.appDatabases.ensureIndexes(platform.mongo.sharedRuntimeLocation()), platform.control.ensureIndexes(),
+                    platform.audit.ensureIndexes(), platform.idempotency.ensureIndexes()).block(settings.dependencyTimeout());
         } catch (RuntimeException e) {
             // Not fatal: the indexes are declared again on first use, and health reports the outage.
-            LOG.log(Level.WARNING, "runtime indexes not declared at start-up: {0}", e.getClass().getSimpleName());
+            LOG.log(Level.WARNING, "indexes not declared at start-up: {0}", e.getClass().getSimpleName());
         }
         return platform;
     }
@@ -89,6 +156,34 @@ public final class Platform implements AutoCloseable {
 
     public HealthService health() {
         return health;
+    }
+
+    public BearerTokenValidator tokens() {
+        return tokens;
+    }
+
+    public IdempotencyStore idempotency() {
+        return idempotency;
+    }
+
+    public TenantService tenants() {
+        return tenants;
+    }
+
+    public AppService apps() {
+        return apps;
+    }
+
+    public AppPurger purger() {
+        return purger;
+    }
+
+    public Entitlements entitlements() {
+        return entitlements;
+    }
+
+    public PackService packs() {
+        return packs;
     }
 
     @Override

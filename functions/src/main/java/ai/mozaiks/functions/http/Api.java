@@ -1,0 +1,125 @@
+package ai.mozaiks.functions.http;
+
+import ai.mozaiks.api.ApiException;
+import ai.mozaiks.api.IdempotencyStore;
+import ai.mozaiks.api.IdempotencyStore.StoredResponse;
+import ai.mozaiks.http.Json;
+import ai.mozaiks.http.Problem;
+import ai.mozaiks.identity.AuthenticationException;
+import ai.mozaiks.identity.BearerTokenValidator;
+import ai.mozaiks.identity.IdentityProviderUnavailableException;
+import ai.mozaiks.identity.Principal;
+import ai.mozaiks.logging.InvocationLog;
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import reactor.core.publisher.Mono;
+
+/**
+ * The edge of every authenticated endpoint: authenticates the bearer token, runs the endpoint,
+ * honours {@code Idempotency-Key} on creating POSTs, and maps every failure to a problem document.
+ * Blocking happens here and only here, with a deadline.
+ */
+public final class Api {
+    private static final String JSON = "application/json";
+
+    private final BearerTokenValidator tokens;
+    private final IdempotencyStore idempotency;
+    private final Duration deadline;
+
+    public Api(BearerTokenValidator tokens, IdempotencyStore idempotency, Duration deadline) {
+        this.tokens = tokens;
+        this.idempotency = idempotency;
+        this.deadline = deadline;
+    }
+
+    public HttpResponseMessage handle(HttpRequestMessage<Optional<String>> request, ExecutionContext context,
+                                      Function<ApiCall, Mono<ApiResult>> endpoint) {
+        InvocationLog log = InvocationLog.of(context.getLogger(), context.getInvocationId());
+        Map<String, String> headers = new HashMap<>();
+        StoredResponse response;
+        try {
+            Principal principal = tokens.authenticate(header(request, "authorization")).block(deadline);
+            ApiCall call = new ApiCall(request, principal);
+            String key = header(request, "idempotency-key");
+            if (request.getHttpMethod() == HttpMethod.POST && key != null) {
+                response = once(request, principal, key, () -> run(endpoint, call), headers);
+            } else {
+                response = run(endpoint, call);
+            }
+        } catch (AuthenticationException e) {
+            headers.put("WWW-Authenticate", "Bearer error=\"invalid_token\", error_description=\"" + e.code() + "\"");
+            response = problem(Problem.of(401, "unauthenticated", "Unauthenticated", e.getMessage()));
+        } catch (ApiException e) {
+            headers.putAll(e.headers());
+            response = problem(e.problem());
+        } catch (IdentityProviderUnavailableException e) {
+            // Our outage, not the caller's fault: a retry may well succeed.
+            headers.put("Retry-After", "5");
+            response = problem(Problem.of(503, "identity_provider_unavailable", "Temporarily unavailable",
+                    "Tokens cannot be checked right now; retry shortly."));
+        } catch (RuntimeException e) {
+            log.error("request failed", e, "method", request.getHttpMethod(), "path", request.getUri().getPath());
+            response = problem(Problem.internal());
+        }
+        if (response.location() != null) {
+            headers.put("Location", response.location());
+        }
+        return HttpResponses.raw(request, response.status(), response.contentType(), response.body(), headers);
+    }
+
+    private StoredResponse run(Function<ApiCall, Mono<ApiResult>> endpoint, ApiCall call) {
+        try {
+            ApiResult result = endpoint.apply(call).block(deadline);
+            return new StoredResponse(result.status(), result.body() == null ? null : JSON,
+                    result.body() == null ? null : Json.write(result.body()), result.location());
+        } catch (ApiException e) {
+            if (e.problem().status() >= 500) {
+                throw e;
+            }
+            // The client's own mistake: final, and kept for a retry with the same key.
+            return problem(e.problem());
+        }
+    }
+
+    /** Runs the endpoint once per key: a retry with the same key and body gets the kept response. */
+    private StoredResponse once(HttpRequestMessage<Optional<String>> request, Principal principal, String key,
+                                java.util.function.Supplier<StoredResponse> endpoint, Map<String, String> headers) {
+        if (key.isBlank() || key.length() > 255) {
+            throw ApiException.invalid("Idempotency-Key", "must be 1 to 255 characters");
+        }
+        String scope = principal.issuer() + "|" + principal.userId() + "|POST|" + request.getUri().getPath();
+        IdempotencyStore.Claim claim = idempotency.claim(scope, key, request.getBody().orElse("")).block(deadline);
+        if (!claim.fresh()) {
+            headers.put("Idempotency-Replayed", "true");
+            return claim.replay();
+        }
+        try {
+            StoredResponse response = endpoint.get();
+            idempotency.complete(claim, response).block(deadline);
+            return response;
+        } catch (RuntimeException e) {
+            idempotency.release(claim).onErrorResume(ignored -> Mono.empty()).block(deadline);
+            throw e;
+        }
+    }
+
+    private static StoredResponse problem(Problem problem) {
+        return new StoredResponse(problem.status(), Problem.CONTENT_TYPE, Json.write(problem), null);
+    }
+
+    private static String header(HttpRequestMessage<?> request, String name) {
+        for (Map.Entry<String, String> header : request.getHeaders().entrySet()) {
+            if (header.getKey().equalsIgnoreCase(name)) {
+                return header.getValue();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,98 @@
+package ai.mozaiks.functions.http;
+
+import ai.mozaiks.api.ApiException;
+import ai.mozaiks.api.PageRequest;
+import ai.mozaiks.http.Json;
+import ai.mozaiks.http.Problem;
+import ai.mozaiks.identity.Principal;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** One API request as an endpoint sees it: the authenticated caller, the parsed body, the query. */
+public final class ApiCall {
+    /** Larger than any valid body, so an oversized field is reported as a field error rather than cut off. */
+    static final int MAX_BODY_CHARS = 2 * 1024 * 1024;
+
+    private final HttpRequestMessage<Optional<String>> request;
+    private final Principal principal;
+
+    ApiCall(HttpRequestMessage<Optional<String>> request, Principal principal) {
+        this.request = request;
+        this.principal = principal;
+    }
+
+    public Principal principal() {
+        return principal;
+    }
+
+    /** The JSON body as {@code type}; wrong JSON, wrong types and unknown fields become 400 field errors. */
+    public <T> T body(Class<T> type) {
+        String body = request.getBody().orElse("");
+        if (body.isBlank()) {
+            throw ApiException.invalid("body", "a JSON object is required");
+        }
+        if (body.length() > MAX_BODY_CHARS) {
+            throw new ApiException(Problem.of(413, "payload_too_large", "Payload too large",
+                    "The body exceeds " + MAX_BODY_CHARS + " characters."));
+        }
+        try {
+            JsonNode tree = Json.mapper().readTree(body);
+            if (tree == null || !tree.isObject()) {
+                throw ApiException.invalid("body", "a JSON object is required");
+            }
+            unknownFields(tree, type);
+            return Json.mapper().treeToValue(tree, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw ApiException.invalid(path(e), "is not a known field");
+        } catch (JsonMappingException e) {
+            throw ApiException.invalid(path(e).isEmpty() ? "body" : path(e), "has the wrong type or shape");
+        } catch (JsonProcessingException e) {
+            throw ApiException.invalid("body", "is not valid JSON (line " + e.getLocation().getLineNr() + ")");
+        }
+    }
+
+    /** The body as {@code type}, or {@code fallback} when the request has none. */
+    public <T> T bodyOr(Class<T> type, T fallback) {
+        return request.getBody().filter(body -> !body.isBlank()).isPresent() ? body(type) : fallback;
+    }
+
+    /** Every unknown top-level field at once, rather than the first one Jackson trips over. */
+    private static void unknownFields(JsonNode tree, Class<?> type) {
+        Set<String> known = new HashSet<>();
+        Json.mapper().getDeserializationConfig().introspect(Json.mapper().constructType(type)).findProperties()
+                .forEach(property -> known.add(property.getName()));
+        List<Problem.FieldError> errors = new ArrayList<>();
+        tree.fieldNames().forEachRemaining(name -> {
+            if (!known.contains(name)) {
+                errors.add(new Problem.FieldError(name, "is not a known field"));
+            }
+        });
+        if (!errors.isEmpty()) {
+            throw ApiException.invalid(errors);
+        }
+    }
+
+    public String query(String name) {
+        return request.getQueryParameters().get(name);
+    }
+
+    public PageRequest page() {
+        return PageRequest.parse(query("limit"), query("cursor"));
+    }
+
+    private static String path(JsonMappingException e) {
+        List<JsonMappingException.Reference> path = e.getPath();
+        return path.stream()
+                .map(reference -> reference.getFieldName() != null ? reference.getFieldName() : "[" + reference.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+}

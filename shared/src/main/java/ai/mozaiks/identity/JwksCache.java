@@ -1,0 +1,168 @@
+package ai.mozaiks.identity;
+
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import reactor.core.publisher.Mono;
+
+/**
+ * The signing keys of identity providers, fetched from their JWKS URIs and cached per URI.
+ *
+ * <ul>
+ *   <li>A key set is reused for {@code ttl}; then it is fetched again.</li>
+ *   <li>When no key fits (an unknown {@code kid}, such as after a key rotation) the set is fetched
+ *       again once, but no sooner than {@code minRefreshInterval} after the last fetch of that URI,
+ *       so tokens with made-up key ids cannot make us hammer the identity provider.</li>
+ *   <li>Concurrent callers share one fetch.</li>
+ *   <li>When a fetch fails, the last good set keeps serving until it is {@code maxStaleAge} old.</li>
+ * </ul>
+ */
+public final class JwksCache {
+    public static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
+    public static final Duration DEFAULT_MIN_REFRESH_INTERVAL = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_MAX_STALE_AGE = Duration.ofHours(6);
+    public static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(5);
+    private static final int MAX_DOCUMENT_BYTES = 512 * 1024;
+
+    private final DocumentFetcher fetcher;
+    private final Clock clock;
+    private final Duration ttl;
+    private final Duration minRefreshInterval;
+    private final Duration maxStaleAge;
+    private final Map<URI, KeySet> sets = new ConcurrentHashMap<>();
+
+    public JwksCache(HttpClient http, Duration fetchTimeout, Clock clock, Duration ttl, Duration minRefreshInterval,
+                     Duration maxStaleAge) {
+        if (maxStaleAge.compareTo(ttl) < 0) {
+            throw new IllegalArgumentException("maxStaleAge must be at least ttl");
+        }
+        this.fetcher = new DocumentFetcher(http, fetchTimeout, MAX_DOCUMENT_BYTES);
+        this.clock = clock;
+        this.ttl = ttl;
+        this.minRefreshInterval = minRefreshInterval;
+        this.maxStaleAge = maxStaleAge;
+    }
+
+    public static JwksCache withDefaults(HttpClient http, Clock clock) {
+        return new JwksCache(http, DEFAULT_FETCH_TIMEOUT, clock, DEFAULT_TTL, DEFAULT_MIN_REFRESH_INTERVAL, DEFAULT_MAX_STALE_AGE);
+    }
+
+    /**
+     * The keys published at {@code jwksUri} that pass {@code wanted}; empty when none do even after
+     * the one refresh allowed. Fails with {@link IdentityProviderUnavailableException} only when no
+     * usable key set can be had at all.
+     */
+    public Mono<List<JWK>> find(URI jwksUri, Predicate<JWK> wanted) {
+        KeySet set = sets.computeIfAbsent(jwksUri, KeySet::new);
+        return set.current().flatMap(keys -> {
+            List<JWK> found = select(keys, wanted);
+            return found.isEmpty()
+                    ? set.refreshForUnknownKey().map(fresh -> select(fresh, wanted)).defaultIfEmpty(List.of())
+                    : Mono.just(found);
+        });
+    }
+
+    private static List<JWK> select(JWKSet keys, Predicate<JWK> wanted) {
+        return keys.getKeys().stream().filter(wanted).toList();
+    }
+
+    private static JWKSet parse(URI uri, String document) {
+        try {
+            return JWKSet.parse(document);
+        } catch (ParseException e) {
+            throw new IdentityProviderUnavailableException(uri + " did not answer with a JWK set", e);
+        }
+    }
+
+    /** One JWKS URI: its last good keys and the fetch in flight, guarded by this object's lock. */
+    private final class KeySet {
+        private final URI uri;
+        private JWKSet keys;
+        private Instant fetchedAt;
+        private Instant lastFetchStarted = Instant.MIN;
+        private CompletableFuture<JWKSet> inflight;
+
+        KeySet(URI uri) {
+            this.uri = uri;
+        }
+
+        Mono<JWKSet> current() {
+            JWKSet fallback;
+            CompletableFuture<JWKSet> fetch;
+            synchronized (this) {
+                Instant now = clock.instant();
+                if (keys != null && now.isBefore(fetchedAt.plus(ttl))) {
+                    return Mono.just(keys);
+                }
+                fallback = usable(now);
+                if (fallback != null && inflight == null && fetchedRecently(now)) {
+                    // The refresh failed moments ago: serve the old keys rather than retry on every request.
+                    return Mono.just(fallback);
+                }
+                fetch = fetch(now);
+            }
+            return Mono.fromFuture(fetch, true)
+                    .onErrorResume(error -> fallback != null ? Mono.just(fallback) : Mono.error(error));
+        }
+
+        /** A fresher set after an unknown key, or the same one when a fetch happened too recently. */
+        Mono<JWKSet> refreshForUnknownKey() {
+            JWKSet fallback;
+            CompletableFuture<JWKSet> fetch;
+            synchronized (this) {
+                Instant now = clock.instant();
+                fallback = usable(now);
+                if (inflight == null && fetchedRecently(now)) {
+                    return Mono.justOrEmpty(fallback);
+                }
+                fetch = fetch(now);
+            }
+            return Mono.fromFuture(fetch, true).onErrorResume(error -> Mono.justOrEmpty(fallback));
+        }
+
+        private JWKSet usable(Instant now) {
+            return keys != null && now.isBefore(fetchedAt.plus(maxStaleAge)) ? keys : null;
+        }
+
+        private boolean fetchedRecently(Instant now) {
+            return now.isBefore(lastFetchStarted.plus(minRefreshInterval));
+        }
+
+        /** Joins the fetch in flight, or starts one. Called with the lock held. */
+        private CompletableFuture<JWKSet> fetch(Instant now) {
+            if (inflight != null) {
+                return inflight;
+            }
+            CompletableFuture<JWKSet> shared = new CompletableFuture<>();
+            inflight = shared;
+            lastFetchStarted = now;
+            fetcher.get(uri).thenApply(document -> parse(uri, document)).whenComplete((fetched, error) -> {
+                // Bookkeeping first, so callers woken by the shared future see the new state.
+                synchronized (this) {
+                    if (fetched != null) {
+                        keys = fetched;
+                        fetchedAt = clock.instant();
+                    }
+                    inflight = null;
+                }
+                if (error != null) {
+                    shared.completeExceptionally(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+                } else {
+                    shared.complete(fetched);
+                }
+            });
+            return shared;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package ai.mozaiks.packs;
+
+import static com.mongodb.client.model.Filters.eq;
+
+import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.workflows.WorkflowCatalog;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.bson.Document;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The workflows an app sees: the platform catalog, then the newest version of each pack the app published. */
+public final class AppWorkflows implements WorkflowDirectory {
+    private final WorkflowCatalog platform;
+    private final MongoCollection<Document> packs;
+
+    public AppWorkflows(WorkflowCatalog platform, MongoCollection<Document> packs) {
+        this.platform = platform;
+        this.packs = packs;
+    }
+
+    @Override
+    public Mono<List<WorkflowEntry>> list(AppId appId) {
+        List<WorkflowEntry> entries = new ArrayList<>();
+        platform.workflows().forEach(workflow -> entries.add(
+                new WorkflowEntry(workflow.name(), workflow.pack(), WorkflowEntry.Source.PLATFORM, null)));
+        return Flux.from(packs.find(eq("app_id", appId.value())).sort(Sorts.ascending("pack_id", "created_at")))
+                .collectList()
+                .map(published -> {
+                    Map<String, Document> newest = new TreeMap<>();
+                    published.forEach(pack -> newest.put(pack.getString("pack_id"), pack));
+                    newest.values().forEach(pack -> pack.getList("workflows", String.class).forEach(name -> entries.add(
+                            new WorkflowEntry(name, pack.getString("pack_id"), WorkflowEntry.Source.APP, pack.getString("version")))));
+                    return entries;
+                });
+    }
+}

@@ -1,0 +1,187 @@
+package ai.mozaiks.packs;
+
+import static com.mongodb.client.model.Filters.and;
+import static com.mongodb.client.model.Filters.eq;
+
+import ai.mozaiks.api.ApiException;
+import ai.mozaiks.audit.AuditLog;
+import ai.mozaiks.http.Problem;
+import ai.mozaiks.identity.Principal;
+import ai.mozaiks.tenancy.AppAccess;
+import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.tenancy.Entitlement;
+import ai.mozaiks.tenancy.Entitlements;
+import ai.mozaiks.tenancy.Role;
+import ai.mozaiks.workflows.WorkflowCatalog;
+import ai.mozaiks.workflows.WorkflowLoadResult;
+import ai.mozaiks.workflows.WorkflowLoader;
+import com.azure.core.util.BinaryData;
+import com.azure.storage.blob.BlobContainerAsyncClient;
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.bson.Document;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Packs an app publishes (validated, versioned and immutable per version; manifests in Blob
+ * storage under {@code <app_id>/}, metadata in MongoDB), turning packs on and off per app, and the
+ * app's view of what it offers, with the reason for anything unavailable.
+ */
+public final class PackService {
+    private final WorkflowCatalog platform;
+    private final WorkflowDirectory workflows;
+    private final WorkflowLoader loader;
+    private final MongoCollection<Document> packs;
+    private final BlobContainerAsyncClient files;
+    private final AppAccess apps;
+    private final Entitlements entitlements;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public PackService(WorkflowCatalog platform, WorkflowDirectory workflows, WorkflowLoader loader, MongoCollection<Document> packs,
+                       BlobContainerAsyncClient files, AppAccess apps, Entitlements entitlements, AuditLog audit, Clock clock) {
+        this.platform = platform;
+        this.workflows = workflows;
+        this.loader = loader;
+        this.packs = packs;
+        this.files = files;
+        this.apps = apps;
+        this.entitlements = entitlements;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** {@code GET /api/apps/{app_id}/workflows}: each workflow with whether it can start and why not. */
+    public Mono<List<WorkflowAvailability>> availability(Principal actor, String appId) {
+        return apps.authorized(actor, appId, Role.BUILDER).flatMap(app -> workflows.list(AppId.of(appId)).map(entries -> entries.stream()
+                .map(entry -> {
+                    Optional<Entitlement> refusal = entitlements.availability(app, entry);
+                    return new WorkflowAvailability(entry.name(), entry.packId(), entry.source().name().toLowerCase(),
+                            entry.packVersion(), refusal.isEmpty(), refusal.map(r -> r.reason().wire()).orElse(null),
+                            refusal.map(Entitlement::detail).orElse(null));
+                }).toList()));
+    }
+
+    /** Validates every workflow of the bundle, stores the files, records the version; a version never changes. */
+    public Mono<Map<String, Object>> publish(Principal actor, String appId, PackRequests.PublishPack request) {
+        request.validate();
+        if (!platform.pack(request.id()).isEmpty()) {
+            throw ApiException.conflict("pack_id_reserved", "Pack id " + request.id() + " belongs to a platform pack.");
+        }
+        Map<String, Map<String, byte[]>> byWorkflow = new TreeMap<>();
+        request.files().forEach((path, text) -> {
+            String[] parts = path.split("/", 2);
+            byWorkflow.computeIfAbsent(parts[0], name -> new LinkedHashMap<>()).put(parts[1], text.getBytes(StandardCharsets.UTF_8));
+        });
+        List<Problem.FieldError> errors = new ArrayList<>();
+        for (Map.Entry<String, Map<String, byte[]>> workflow : byWorkflow.entrySet()) {
+            WorkflowLoadResult result = loader.load(workflow.getKey(), workflow.getValue());
+            result.report().errors().forEach(issue -> errors.add(new Problem.FieldError(
+                    "files." + workflow.getKey() + "/" + issue.file(), issue.path() + ": " + issue.message())));
+            if (platform.find(workflow.getKey()).isPresent()) {
+                errors.add(new Problem.FieldError("files." + workflow.getKey(), "a platform workflow already has this name"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw ApiException.invalid(errors);
+        }
+        String digest = digest(request.files());
+        String id = appId + ":" + request.id() + ":" + request.version();
+        return apps.authorized(actor, appId, Role.ADMIN)
+                .flatMap(app -> Mono.from(packs.find(eq("_id", id)).first())
+                        .flatMap(existing -> digest.equals(existing.getString("digest")) ? Mono.just(existing)
+                                : Mono.error(ApiException.conflict("pack_version_exists", "Version " + request.version()
+                                + " of pack " + request.id() + " exists with other content; publish a new version.")))
+                        .switchIfEmpty(Mono.defer(() -> store(appId, request)
+                                .then(insert(actor, app.getString("tenant_id"), appId, id, request, List.copyOf(byWorkflow.keySet()), digest)))))
+                .map(PackService::view);
+    }
+
+    /** Turns a pack on or off for the app. */
+    public Mono<Map<String, Object>> set(Principal actor, String appId, String packId, PackRequests.SetPack request) {
+        request.validate();
+        return apps.authorized(actor, appId, Role.ADMIN).flatMap(app -> {
+            boolean isPlatformPack = !platform.pack(packId).isEmpty();
+            Mono<Optional<String>> version = isPlatformPack ? Mono.just(Optional.empty()) : publishedVersion(appId, packId, request.version());
+            return version.flatMap(pinned -> {
+                Document state = new Document("enabled", request.enabled());
+                pinned.ifPresent(v -> state.append("version", v));
+                Document before = app.get("packs", Document.class) == null ? null : app.get("packs", Document.class).get(packId, Document.class);
+                return Mono.from(apps.collection().updateOne(eq("_id", appId), Updates.combine(Updates.set("packs." + packId, state),
+                                Updates.set("updated_at", Date.from(clock.instant())), Updates.inc("version", 1))))
+                        .then(audit.record(AuditLog.Actor.of(actor), request.enabled() ? "pack.enable" : "pack.disable",
+                                app.getString("tenant_id"), appId, "pack", packId, before, state))
+                        .thenReturn(Map.<String, Object>of("pack", packId, "enabled", request.enabled(), "version", pinned.orElse("platform")));
+            });
+        });
+    }
+
+    private Mono<Optional<String>> publishedVersion(String appId, String packId, String version) {
+        return Flux.from(packs.find(version == null ? and(eq("app_id", appId), eq("pack_id", packId))
+                        : and(eq("app_id", appId), eq("pack_id", packId), eq("version", version))).sort(Sorts.descending("created_at")).limit(1))
+                .next()
+                .map(pack -> Optional.of(pack.getString("version")))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("The pack")));
+    }
+
+    private Mono<Void> store(String appId, PackRequests.PublishPack request) {
+        String prefix = appId + "/" + request.id() + "/" + request.version() + "/";
+        return files.createIfNotExists().then(Flux.fromIterable(request.files().entrySet())
+                .concatMap(file -> files.getBlobAsyncClient(prefix + file.getKey())
+                        .upload(BinaryData.fromString(file.getValue()), true))
+                .then());
+    }
+
+    private Mono<Document> insert(Principal actor, String tenantId, String appId, String id, PackRequests.PublishPack request,
+                                  List<String> workflows, String digest) {
+        Document pack = new Document("_id", id).append("app_id", appId).append("pack_id", request.id())
+                .append("version", request.version()).append("workflows", workflows).append("digest", digest)
+                .append("created_at", Date.from(clock.instant())).append("created_by", actor.userId());
+        return Mono.from(packs.insertOne(pack))
+                .onErrorResume(error -> error instanceof MongoWriteException write
+                        && write.getError().getCategory() == ErrorCategory.DUPLICATE_KEY ? Mono.empty() : Mono.error(error))
+                .then(audit.record(AuditLog.Actor.of(actor), "pack.publish", tenantId, appId, "pack", id, null,
+                        new Document("pack_id", request.id()).append("version", request.version()).append("workflows", workflows)))
+                .thenReturn(pack);
+    }
+
+    private static Map<String, Object> view(Document pack) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", pack.getString("pack_id"));
+        view.put("version", pack.getString("version"));
+        view.put("workflows", pack.getList("workflows", String.class));
+        view.put("created_at", pack.getDate("created_at").toInstant().toString());
+        return view;
+    }
+
+    private static String digest(Map<String, String> files) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            new TreeMap<>(files).forEach((path, text) -> {
+                sha.update(path.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+                sha.update(text.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            });
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package ai.mozaiks.tenancy;
+
+import static com.mongodb.client.model.Filters.and;
+import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.exists;
+import static com.mongodb.client.model.Filters.gt;
+import static com.mongodb.client.model.Filters.lt;
+import static com.mongodb.client.model.Filters.ne;
+import static com.mongodb.client.model.Filters.or;
+
+import ai.mozaiks.api.ApiException;
+import ai.mozaiks.api.Page;
+import ai.mozaiks.api.PageRequest;
+import ai.mozaiks.audit.AuditLog;
+import ai.mozaiks.identity.Principal;
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Apps: create within the tier's quota, read, list, rename, change tier, suspend and resume,
+ * soft-delete and restore. Quotas are counted on the tenant document and taken with a conditional
+ * increment, so concurrent creates cannot exceed them; app changes use the document's version so
+ * concurrent edits cannot lose one another.
+ */
+public final class AppService {
+    public static final String ACTIVE = "active";
+    public static final String SUSPENDED = "suspended";
+    public static final String DELETED = "deleted";
+
+    private final ControlCollections collections;
+    private final TenantAccess access;
+    private final AppAccess apps;
+    private final Tiers tiers;
+    private final AppUsage usage;
+    private final AuditLog audit;
+    private final Duration purgeGrace;
+    private final boolean development;
+    private final Clock clock;
+
+    /** {@code development} admits loopback end-user IdPs (the devhost's); never in Azure. */
+    public AppService(ControlCollections collections, TenantAccess access, Tiers tiers, AppUsage usage, AuditLog audit,
+                      Duration purgeGrace, boolean development, Clock clock) {
+        this.collections = collections;
+        this.access = access;
+        this.apps = new AppAccess(collections, access);
+        this.tiers = tiers;
+        this.usage = usage;
+        this.audit = audit;
+        this.purgeGrace = purgeGrace;
+        this.development = development;
+        this.clock = clock;
+    }
+
+    public Mono<AppView> create(Principal actor, String tenantId, AppRequests.CreateApp request) {
+        request.validate(tiers, development);
+        Tier tier = tiers.get(request.tier() == null ? "free" : request.tier());
+        return access.require(actor, tenantId, Role.BUILDER, "The tenant")
+                .then(takeQuota(tenantId, tier))
+                .then(Mono.defer(() -> {
+                    Date now = Date.from(clock.instant());
+                    String appId = Ids.next("app");
+                    Document app = new Document("_id", appId).append("tenant_id", tenantId).append("name", request.name().trim())
+                            .append("tier", tier.name()).append("status", ACTIVE)
+                            .append("access_policy", policyDocument(request.accessPolicy() == null
+                                    ? AppRequests.AccessPolicy.membersOnly() : request.accessPolicy()))
+                            .append("packs", new Document())
+                            .append("created_at", now).append("updated_at", now).append("created_by", actor.userId())
+                            .append("version", 1);
+                    if (request.endUserIdp() != null) {
+                        app.append("end_user_idp", idpDocument(request.endUserIdp()));
+                    }
+                    return Mono.from(collections.apps().insertOne(app))
+                            .onErrorMap(AppService::isDuplicateIssuer, e -> issuerTaken())
+                            .onErrorResume(error -> releaseQuota(tenantId, tier.name()).then(Mono.error(error)))
+                            .thenReturn(AppView.of(app));
+                }))
+                .flatMap(view -> audit.record(AuditLog.Actor.of(actor), "app.create", tenantId, view.id(), "app", view.id(), null, view.audit())
+                        .thenReturn(view));
+    }
+
+    public Mono<AppView> get(Principal actor, String appId) {
+        return authorized(actor, appId, Role.BUILDER).map(AppView::of);
+    }
+
+    public Mono<Page<AppView>> list(Principal actor, String tenantId, boolean deleted, PageRequest page) {
+        List<Bson> filters = new ArrayList<>(List.of(eq("tenant_id", tenantId), deleted ? eq("status", DELETED) : ne("status", DELETED)));
+        if (page.after() != null) {
+            filters.add(gt("_id", page.after()));
+        }
+        return access.require(actor, tenantId, Role.BUILDER, "The tenant")
+                .thenMany(Flux.from(collections.apps().find(and(filters)).sort(Sorts.ascending("_id")).limit(page.limit() + 1)))
+                .collectList()
+                .map(found -> TenantService.page(found, page.limit(), AppView::of, app -> app.getString("_id")));
+    }
+
+    /** Renames, changes tier, access policy or end-user IdP; each needs its own role. */
+    public Mono<AppView> update(Principal actor, String appId, AppRequests.UpdateApp request) {
+        request.validate(tiers, development);
+        Role needed = request.tier() != null ? Role.OWNER
+                : request.accessPolicy() != null || request.endUserIdp() != null ? Role.ADMIN : Role.BUILDER;
+        return authorized(actor, appId, needed)
+                .flatMap(app -> {
+                    requireStatus(app, ACTIVE, SUSPENDED);
+                    Tier current = tiers.get(app.getString("tier"));
+                    Tier target = request.tier() == null ? current : tiers.get(request.tier());
+                    Mono<Void> tierChange = target.equals(current) ? Mono.empty()
+                            : usage.checkFits(app, target).then(moveQuota(app.getString("tenant_id"), current, target));
+                    List<Bson> changes = new ArrayList<>();
+                    if (request.name() != null) {
+                        changes.add(Updates.set("name", request.name().trim()));
+                    }
+                    changes.add(Updates.set("tier", target.name()));
+                    if (request.accessPolicy() != null) {
+                        changes.add(Updates.set("access_policy", policyDocument(request.accessPolicy())));
+                    }
+                    if (request.endUserIdp() != null) {
+                        changes.add(Updates.set("end_user_idp", idpDocument(request.endUserIdp())));
+                    }
+                    return tierChange.then(save(actor, app, changes, "app.update")
+                            .onErrorResume(error -> target.equals(current) ? Mono.error(error)
+                                    : moveQuota(app.getString("tenant_id"), target, current).then(Mono.error(error))));
+                });
+    }
+
+    public Mono<AppView> suspend(Principal actor, String appId, AppRequests.Suspend request) {
+        request.validate();
+        return authorized(actor, appId, Role.ADMIN).flatMap(app -> {
+            requireStatus(app, ACTIVE, SUSPENDED);
+            if (SUSPENDED.equals(app.getString("status"))) {
+                return Mono.just(AppView.of(app));
+            }
+            return save(actor, app, List.of(Updates.set("status", SUSPENDED),
+                    Updates.set("suspended_reason", request.reason() == null ? "suspended by " + actor.userId() : request.reason())),
+                    "app.suspend");
+        });
+    }
+
+    public Mono<AppView> resume(Principal actor, String appId) {
+        return authorized(actor, appId, Role.ADMIN).flatMap(app -> {
+            requireStatus(app, ACTIVE, SUSPENDED);
+            if (ACTIVE.equals(app.getString("status"))) {
+                return Mono.just(AppView.of(app));
+            }
+            return save(actor, app, List.of(Updates.set("status", ACTIVE), Updates.unset("suspended_reason")), "app.resume");
+        });
+    }
+
+    /** Soft delete: the app stops at once and is purged after the grace period unless restored. */
+    public Mono<AppView> delete(Principal actor, String appId) {
+        return authorized(actor, appId, Role.OWNER).flatMap(app -> {
+            if (DELETED.equals(app.getString("status"))) {
+                return Mono.just(AppView.of(app));
+            }
+            Date now = Date.from(clock.instant());
+            return save(actor, app, List.of(Updates.set("status", DELETED), Updates.set("status_before_delete", app.getString("status")),
+                    Updates.set("deleted_at", now), Updates.set("purge_after", Date.from(clock.instant().plus(purgeGrace)))),
+                    "app.delete")
+                    .flatMap(view -> releaseQuota(app.getString("tenant_id"), app.getString("tier")).thenReturn(view));
+        });
+    }
+
+    public Mono<AppView> restore(Principal actor, String appId) {
+        return authorized(actor, appId, Role.OWNER).flatMap(app -> {
+            requireStatus(app, DELETED);
+            Tier tier = tiers.get(app.getString("tier"));
+            String previous = app.getString("status_before_delete");
+            return takeQuota(app.getString("tenant_id"), tier)
+                    .then(save(actor, app, List.of(Updates.set("status", previous == null ? ACTIVE : previous),
+                            Updates.unset("status_before_delete"), Updates.unset("deleted_at"), Updates.unset("purge_after")), "app.restore"))
+                    .onErrorResume(error -> error instanceof ApiException api && "quota_exceeded".equals(api.problem().code())
+                            ? Mono.error(error) : releaseQuota(app.getString("tenant_id"), tier.name()).then(Mono.error(error)));
+        });
+    }
+
+    private Mono<Document> authorized(Principal actor, String appId, Role minimum) {
+        return apps.authorized(actor, appId, minimum);
+    }
+
+    private Mono<AppView> save(Principal actor, Document app, List<Bson> changes, String action) {
+        List<Bson> all = new ArrayList<>(changes);
+        all.add(Updates.set("updated_at", Date.from(clock.instant())));
+        all.add(Updates.inc("version", 1));
+        AppView before = AppView.of(app);
+        return Mono.from(collections.apps().findOneAndUpdate(
+                        and(eq("_id", app.getString("_id")), eq("version", app.getInteger("version"))), Updates.combine(all),
+                        new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER)))
+                .onErrorMap(AppService::isDuplicateIssuer, e -> issuerTaken())
+                .switchIfEmpty(Mono.error(() -> ApiException.conflict("concurrent_update",
+                        "The app changed while this request ran; read it again and retry.")))
+                .map(AppView::of)
+                .flatMap(after -> audit.record(AuditLog.Actor.of(actor), action, app.getString("tenant_id"), after.id(), "app", after.id(),
+                        before.audit(), after.audit()).thenReturn(after));
+    }
+
+    private Mono<Void> takeQuota(String tenantId, Tier tier) {
+        String field = "app_counts." + tier.name();
+        return Mono.from(collections.tenants().updateOne(
+                        and(eq("_id", tenantId), or(exists(field, false), lt(field, tier.appsPerTenant()))), Updates.inc(field, 1)))
+                .flatMap(result -> result.getModifiedCount() == 1 ? Mono.<Void>empty()
+                        : Mono.error(ApiException.conflict("quota_exceeded", "The " + tier.name() + " tier allows "
+                        + tier.appsPerTenant() + " app(s) per tenant; delete one or choose a higher tier.")));
+    }
+
+    private Mono<Void> releaseQuota(String tenantId, String tier) {
+        return Mono.from(collections.tenants().updateOne(eq("_id", tenantId), Updates.inc("app_counts." + tier, -1))).then();
+    }
+
+    private Mono<Void> moveQuota(String tenantId, Tier from, Tier to) {
+        return takeQuota(tenantId, to).then(releaseQuota(tenantId, from.name()));
+    }
+
+    private static void requireStatus(Document app, String... allowed) {
+        String status = app.getString("status");
+        for (String candidate : allowed) {
+            if (candidate.equals(status)) {
+                return;
+            }
+        }
+        throw ApiException.conflict("app_" + status, "The app is " + status + ".");
+    }
+
+    private static Document policyDocument(AppRequests.AccessPolicy policy) {
+        return new Document("mode", policy.mode()).append("users", policy.usersOrEmpty());
+    }
+
+    private static Document idpDocument(AppRequests.EndUserIdp idp) {
+        Document document = new Document("issuer", idp.issuer()).append("audience", idp.audience());
+        if (idp.jwksUrl() != null) {
+            document.append("jwks_url", idp.jwksUrl());
+        }
+        return document;
+    }
+
+    private static boolean isDuplicateIssuer(Throwable error) {
+        return error instanceof MongoWriteException write && write.getError().getCategory() == ErrorCategory.DUPLICATE_KEY;
+    }
+
+    private static ApiException issuerTaken() {
+        return ApiException.conflict("issuer_in_use", "Another app already trusts this end-user issuer.");
+    }
+}

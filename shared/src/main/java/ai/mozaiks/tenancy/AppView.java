@@ -1,0 +1,37 @@
+package ai.mozaiks.tenancy;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import org.bson.Document;
+
+/** An app as the control-plane API shows it. */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record AppView(String id, String tenantId, String name, String tier, String status, String suspendedReason,
+                      AppRequests.AccessPolicy accessPolicy, AppRequests.EndUserIdp endUserIdp,
+                      Instant createdAt, Instant updatedAt, Instant deletedAt, Instant purgeAfter) {
+
+    static AppView of(Document app) {
+        Document policy = app.get("access_policy", Document.class);
+        Document idp = app.get("end_user_idp", Document.class);
+        return new AppView(app.getString("_id"), app.getString("tenant_id"), app.getString("name"), app.getString("tier"),
+                app.getString("status"), app.getString("suspended_reason"),
+                policy == null ? AppRequests.AccessPolicy.membersOnly()
+                        : new AppRequests.AccessPolicy(policy.getString("mode"), policy.getList("users", String.class, List.of())),
+                idp == null ? null : new AppRequests.EndUserIdp(idp.getString("issuer"), idp.getString("audience"), idp.getString("jwks_url")),
+                instant(app.getDate("created_at")), instant(app.getDate("updated_at")),
+                instant(app.getDate("deleted_at")), instant(app.getDate("purge_after")));
+    }
+
+    /** The fields an audit record keeps of an app. */
+    Document audit() {
+        return new Document("name", name).append("tier", tier).append("status", status)
+                .append("access_mode", accessPolicy.mode());
+    }
+
+    private static Instant instant(Date date) {
+        return date == null ? null : date.toInstant();
+    }
+}

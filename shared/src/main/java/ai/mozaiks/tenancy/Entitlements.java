@@ -1,0 +1,114 @@
+package ai.mozaiks.tenancy;
+
+import ai.mozaiks.identity.Principal;
+import ai.mozaiks.packs.WorkflowDirectory;
+import ai.mozaiks.packs.WorkflowEntry;
+import java.time.Clock;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import org.bson.Document;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code canStart(app, user, workflow)}: the session broker's one question, answered from the app's
+ * state, its access policy, its tier, its packs and its live run counts, in that order, so the
+ * cheapest refusal wins.
+ */
+public final class Entitlements {
+    private final TenantAccess access;
+    private final Tiers tiers;
+    private final WorkflowDirectory workflows;
+    private final AppUsage usage;
+    private final Clock clock;
+
+    public Entitlements(TenantAccess access, Tiers tiers, WorkflowDirectory workflows, AppUsage usage, Clock clock) {
+        this.access = access;
+        this.tiers = tiers;
+        this.workflows = workflows;
+        this.usage = usage;
+        this.clock = clock;
+    }
+
+    /** {@code app} is the control-plane app document; a deleted app is the caller's not-found. */
+    public Mono<Entitlement> canStart(Document app, Principal user, String workflowName) {
+        Optional<Entitlement> state = stateOf(app);
+        if (state.isPresent()) {
+            return Mono.just(state.get());
+        }
+        AppId appId = AppId.of(app.getString("_id"));
+        Tier tier = tiers.get(app.getString("tier"));
+        return mayUse(app, user).flatMap(allowed -> {
+            if (!allowed) {
+                return Mono.just(Entitlement.deny(Entitlement.Reason.NOT_ALLOWED, "The app's access policy does not include this user."));
+            }
+            return workflows.find(appId, workflowName).flatMap(entry -> entry
+                    .map(found -> packAllowed(app, tier, found).map(Mono::just).orElseGet(() -> withinLimits(appId, tier, user)))
+                    .orElseGet(() -> Mono.just(Entitlement.deny(Entitlement.Reason.UNKNOWN_WORKFLOW,
+                            "The app has no workflow named " + workflowName + "."))));
+        });
+    }
+
+    /** Availability without the live counts: for listing what an app offers. */
+    public Optional<Entitlement> availability(Document app, WorkflowEntry entry) {
+        return stateOf(app).or(() -> packAllowed(app, tiers.get(app.getString("tier")), entry));
+    }
+
+    private Optional<Entitlement> stateOf(Document app) {
+        String status = app.getString("status");
+        if (AppService.SUSPENDED.equals(status)) {
+            return Optional.of(Entitlement.deny(Entitlement.Reason.APP_SUSPENDED, "The app is suspended."));
+        }
+        Date pausedUntil = app.getDate("paused_until");
+        if (pausedUntil != null && pausedUntil.toInstant().isAfter(clock.instant())) {
+            return Optional.of(Entitlement.deny(Entitlement.Reason.APP_PAUSED, "New runs are paused until " + pausedUntil.toInstant() + "."));
+        }
+        if (app.get("migration_id") != null) {
+            return Optional.of(Entitlement.deny(Entitlement.Reason.APP_MIGRATING, "The app's data is moving; retry shortly."));
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Entitlement> packAllowed(Document app, Tier tier, WorkflowEntry entry) {
+        if (!tier.allowsPack(entry.packId())) {
+            return Optional.of(Entitlement.deny(Entitlement.Reason.TIER,
+                    "Pack " + entry.packId() + " is not part of the " + tier.name() + " tier."));
+        }
+        Document packs = app.get("packs", Document.class);
+        Document pack = packs == null ? null : packs.get(entry.packId(), Document.class);
+        boolean enabled = pack == null ? entry.source() == WorkflowEntry.Source.PLATFORM : pack.getBoolean("enabled", false);
+        if (!enabled) {
+            return Optional.of(Entitlement.deny(Entitlement.Reason.PACK_DISABLED, "Pack " + entry.packId() + " is disabled for this app."));
+        }
+        return Optional.empty();
+    }
+
+    /** Members always may; end-users of the app's own IdP when the policy says so; listed users by id. */
+    private Mono<Boolean> mayUse(Document app, Principal user) {
+        Document policy = app.get("access_policy", Document.class);
+        String mode = policy == null ? "members" : policy.getString("mode");
+        List<String> listed = policy == null ? List.of() : policy.getList("users", String.class, List.of());
+        if (user.isEndUser()) {
+            boolean ownUser = app.getString("_id").equals(user.endUserOf().value());
+            return Mono.just(ownUser && ("app_users".equals(mode) || "listed".equals(mode) && listed.contains(user.userId())));
+        }
+        if ("listed".equals(mode) && listed.contains(user.userId())) {
+            return Mono.just(true);
+        }
+        return access.roleOf(user, app.getString("tenant_id")).map(Optional::isPresent);
+    }
+
+    private Mono<Entitlement> withinLimits(AppId appId, Tier tier, Principal user) {
+        return Mono.zip(usage.activeRuns(appId), usage.activeRuns(appId, user.userId())).map(found -> {
+            if (found.getT1() >= tier.concurrentRunsPerApp()) {
+                return Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app runs " + found.getT1()
+                        + " workflows, the most its tier allows at once.");
+            }
+            if (found.getT2() >= tier.concurrentRunsPerUser()) {
+                return Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "You run " + found.getT2()
+                        + " workflows in this app, the most its tier allows one user at once.");
+            }
+            return Entitlement.allow();
+        });
+    }
+}

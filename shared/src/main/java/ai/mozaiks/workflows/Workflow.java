@@ -1,0 +1,63 @@
+package ai.mozaiks.workflows;
+
+import ai.mozaiks.workflows.manifest.AgentSpec;
+import ai.mozaiks.workflows.manifest.ContextVariables;
+import ai.mozaiks.workflows.manifest.HandoffRule;
+import ai.mozaiks.workflows.manifest.HookSpec;
+import ai.mozaiks.workflows.manifest.OrchestratorConfig;
+import ai.mozaiks.workflows.manifest.StructuredOutputs;
+import ai.mozaiks.workflows.manifest.UiConfig;
+import ai.mozaiks.workflows.manifest.WorkflowTools;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A validated workflow: the manifests of {@code workflows/<name>/}, every cross-reference resolved.
+ *
+ * @param name the folder (or bundle) name, the workflow's id; looked up case-insensitively
+ * @param pack {@code orchestrator.yaml}'s {@code pack}, or the workflow's own name
+ * @param agents in manifest order; never empty
+ */
+public record Workflow(
+        String name,
+        String pack,
+        OrchestratorConfig orchestrator,
+        List<AgentSpec> agents,
+        List<HandoffRule> handoffs,
+        ContextVariables contextVariables,
+        StructuredOutputs structuredOutputs,
+        WorkflowTools tools,
+        List<HookSpec> hooks,
+        UiConfig ui) {
+
+    public Workflow {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(pack, "pack");
+        Objects.requireNonNull(orchestrator, "orchestrator");
+        agents = List.copyOf(agents);
+        if (agents.isEmpty()) {
+            throw new IllegalArgumentException("a workflow needs at least one agent");
+        }
+        handoffs = List.copyOf(handoffs);
+        Objects.requireNonNull(contextVariables, "contextVariables");
+        Objects.requireNonNull(structuredOutputs, "structuredOutputs");
+        Objects.requireNonNull(tools, "tools");
+        hooks = List.copyOf(hooks);
+        Objects.requireNonNull(ui, "ui");
+    }
+
+    public Optional<AgentSpec> agent(String agentName) {
+        return agents.stream().filter(agent -> agent.name().equals(agentName)).findFirst();
+    }
+
+    /** The first speaker: {@code initial_agent}, or the first agent of agents.yaml. */
+    public String initialAgent() {
+        return orchestrator.initialAgent().orElse(agents.get(0).name());
+    }
+
+    /** The rules of one source (an agent, or {@link HandoffRule#USER}), in manifest order. */
+    public List<HandoffRule> handoffsFrom(String source) {
+        return handoffs.stream().filter(rule -> rule.sourceAgent().equals(source)).toList();
+    }
+}

@@ -1,0 +1,145 @@
+package ai.mozaiks.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+/** Caching, sharing and outage behaviour of the key cache against a real JWKS endpoint. */
+class JwksCacheTest {
+    private static final Duration TTL = Duration.ofMinutes(10);
+    private static final Duration MIN_REFRESH = Duration.ofSeconds(30);
+    private static final Duration MAX_STALE = Duration.ofHours(1);
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final TestClock clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final RSAKey key = Tokens.rsa("k1");
+    private LocalIdentityProvider idp;
+    private JwksCache cache;
+
+    @BeforeEach
+    void start() throws Exception {
+        idp = new LocalIdentityProvider();
+        idp.publish(new JWKSet(key));
+        cache = new JwksCache(http, Duration.ofSeconds(2), clock, TTL, MIN_REFRESH, MAX_STALE);
+    }
+
+    @AfterEach
+    void stop() {
+        idp.close();
+    }
+
+    private static Predicate<JWK> kid(String kid) {
+        return key -> kid.equals(key.getKeyID());
+    }
+
+    private List<JWK> find(String kid) {
+        return cache.find(idp.jwksUri(), kid(kid)).block(WAIT);
+    }
+
+    @Test
+    void onlyPublicKeysAreServedAndTheyAreCached() {
+        List<JWK> found = find("k1");
+        find("k1");
+
+        assertEquals(1, found.size());
+        assertEquals(key.toPublicJWK(), found.get(0));
+        assertEquals(1, idp.requests(LocalIdentityProvider.JWKS));
+    }
+
+    @Test
+    void concurrentCallersShareOneFetch() throws Exception {
+        CountDownLatch release = idp.holdAnswers();
+        List<Mono<List<JWK>>> callers = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            callers.add(cache.find(idp.jwksUri(), kid("k1")).cache());
+        }
+        callers.forEach(Mono::subscribe);
+        Thread.sleep(200);
+        release.countDown();
+
+        for (Mono<List<JWK>> caller : callers) {
+            assertEquals(1, caller.block(WAIT).size());
+        }
+        assertEquals(1, idp.requests(LocalIdentityProvider.JWKS));
+    }
+
+    @Test
+    void concurrentUnknownKidsShareOneRefresh() throws Exception {
+        find("k1");
+        clock.advance(MIN_REFRESH.plusSeconds(1));
+        CountDownLatch release = idp.holdAnswers();
+        List<Mono<List<JWK>>> callers = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            callers.add(cache.find(idp.jwksUri(), kid("forged-" + i)).cache());
+        }
+        callers.forEach(Mono::subscribe);
+        Thread.sleep(200);
+        release.countDown();
+
+        for (Mono<List<JWK>> caller : callers) {
+            assertTrue(caller.block(WAIT).isEmpty());
+        }
+        assertEquals(2, idp.requests(LocalIdentityProvider.JWKS));
+    }
+
+    @Test
+    void lastGoodKeysServeThroughAnOutageUntilTheyAreTooOld() {
+        find("k1");
+        idp.failWith(503);
+
+        clock.advance(TTL.plusSeconds(1));
+        assertEquals(1, find("k1").size(), "stale keys serve while the refresh fails");
+        assertEquals(2, idp.requests(LocalIdentityProvider.JWKS));
+
+        clock.advance(Duration.ofSeconds(10));
+        assertEquals(1, find("k1").size());
+        assertEquals(2, idp.requests(LocalIdentityProvider.JWKS), "a failed refresh is not retried on every request");
+
+        clock.advance(MIN_REFRESH);
+        assertEquals(1, find("k1").size());
+        assertEquals(3, idp.requests(LocalIdentityProvider.JWKS), "but it is retried after the interval");
+
+        clock.advance(MAX_STALE);
+        assertThrows(IdentityProviderUnavailableException.class, () -> find("k1"));
+
+        idp.failWith(0);
+        assertEquals(1, find("k1").size(), "the next request recovers once the provider answers");
+    }
+
+    @Test
+    void aDocumentThatIsNotAKeySetIsAnOutage() {
+        idp.serve(LocalIdentityProvider.JWKS, "<html>maintenance</html>");
+
+        assertThrows(IdentityProviderUnavailableException.class, () -> find("k1"));
+    }
+
+    @Test
+    void anOversizedDocumentIsRefused() {
+        idp.serve(LocalIdentityProvider.JWKS, "{\"keys\":[],\"padding\":\"" + "x".repeat(600 * 1024) + "\"}");
+
+        IdentityProviderUnavailableException error = assertThrows(IdentityProviderUnavailableException.class, () -> find("k1"));
+        assertTrue(error.getMessage().contains(idp.jwksUri().toString()), error.getMessage());
+    }
+
+    @Test
+    void aMaxStaleAgeShorterThanTheTtlIsRefused() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new JwksCache(http, Duration.ofSeconds(1), clock, TTL, MIN_REFRESH, TTL.minusSeconds(1)));
+    }
+}
