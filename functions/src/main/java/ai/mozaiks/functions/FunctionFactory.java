@@ -2,6 +2,8 @@ package ai.mozaiks.functions;
 
 import ai.mozaiks.functions.health.HealthFunction;
 import ai.mozaiks.functions.http.Api;
+import ai.mozaiks.functions.migration.MigrationFunctions;
+import ai.mozaiks.functions.migration.MigrationWorker;
 import ai.mozaiks.functions.tenancy.AppFunctions;
 import ai.mozaiks.functions.tenancy.AppLifecycleFunctions;
 import ai.mozaiks.functions.tenancy.AppPurgeFunction;
@@ -26,7 +28,9 @@ public final class FunctionFactory {
             Map.entry(AppFunctions.class, platform -> new AppFunctions(api(platform), platform.apps())),
             Map.entry(AppLifecycleFunctions.class, platform -> new AppLifecycleFunctions(api(platform), platform.apps())),
             Map.entry(AppPurgeFunction.class, platform -> new AppPurgeFunction(platform.purger())),
-            Map.entry(PackFunctions.class, platform -> new PackFunctions(api(platform), platform.packs())));
+            Map.entry(PackFunctions.class, platform -> new PackFunctions(api(platform), platform.packs())),
+            Map.entry(MigrationFunctions.class, platform -> new MigrationFunctions(api(platform), platform.migrations())),
+            Map.entry(MigrationWorker.class, platform -> new MigrationWorker(platform.migrationRunner(), platform.migrationQueue())));
 
     private FunctionFactory() {
     }

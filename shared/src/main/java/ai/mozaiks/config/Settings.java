@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * {@link #from(Map)} validates all of them and fails with one message naming each problem.
  */
 public record Settings(Environment environment, MongoSettings mongo, StorageAccount storage, BlobContainers containers,
-                       IdentitySettings identity, Path workflowsDir, Duration appPurgeGrace, Duration dependencyTimeout) {
+                       IdentitySettings identity, Path workflowsDir, Duration appPurgeGrace, String migrationQueue,
+                       Duration migrationSourceGrace, Duration dependencyTimeout) {
 
     public static final String STORAGE = "AzureWebJobsStorage";
     private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,63}");
@@ -39,9 +40,12 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         IdentitySettings identity = IdentitySettings.read(reader);
         Path workflowsDir = workflowsDir(reader);
         Duration appPurgeGrace = Duration.ofDays(reader.integer("APP_PURGE_GRACE_DAYS", 7, 0, 90));
+        String migrationQueue = reader.string("MIGRATION_QUEUE", "app-migrations", Settings::isQueueName, QUEUE_RULE);
+        Duration migrationSourceGrace = Duration.ofHours(reader.integer("MIGRATION_SOURCE_GRACE_HOURS", 24, 0, 168));
         Duration dependencyTimeout = reader.seconds("DEPENDENCY_TIMEOUT_SECONDS", Duration.ofSeconds(5), 1, 120);
         reader.validate();
-        return new Settings(environment, mongo, storage, containers, identity, workflowsDir, appPurgeGrace, dependencyTimeout);
+        return new Settings(environment, mongo, storage, containers, identity, workflowsDir, appPurgeGrace, migrationQueue,
+                migrationSourceGrace, dependencyTimeout);
     }
 
     /** The platform's workflow packs: deployed beside the function app, or WORKFLOWS_DIR. */
@@ -52,6 +56,12 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         }
         String scriptRoot = reader.optional("AzureWebJobsScriptRoot");
         return scriptRoot != null ? Path.of(scriptRoot, "workflows") : Path.of("workflows");
+    }
+
+    private static final String QUEUE_RULE = "a queue name: 3-63 lower-case letters, digits or single hyphens";
+
+    private static boolean isQueueName(String value) {
+        return isContainerName(value);
     }
 
     private static final String CONTAINER_RULE = "a blob container name: 3-63 lower-case letters, digits or single hyphens";

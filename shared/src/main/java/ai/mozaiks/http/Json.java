@@ -38,6 +38,15 @@ public final class Json {
         return MAPPER;
     }
 
+    /** Parses JSON text; malformed input is an {@link IllegalArgumentException}. */
+    public static com.fasterxml.jackson.databind.JsonNode read(String json) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not valid JSON", e);
+        }
+    }
+
     public static String write(Object value) {
         try {
             return MAPPER.writeValueAsString(value);

@@ -4,8 +4,12 @@ import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 
 import ai.mozaiks.tenancy.AppId;
+import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.WriteModel;
 import com.mongodb.client.result.UpdateResult;
 import com.mongodb.reactivestreams.client.FindPublisher;
 import com.mongodb.reactivestreams.client.MongoCollection;
@@ -67,6 +71,22 @@ public final class AppCollection {
         return Flux.from(find);
     }
 
+    /**
+     * Writes each document as it is, by {@code _id}, inserting or replacing: copying an app's data
+     * from one database to another is then safe to repeat.
+     */
+    public Mono<Void> upsertAll(List<Document> documents) {
+        if (documents.isEmpty()) {
+            return Mono.empty();
+        }
+        List<WriteModel<Document>> writes = new ArrayList<>(documents.size());
+        for (Document document : documents) {
+            Document stamped = stamped(document);
+            writes.add(new ReplaceOneModel<>(scoped(eq("_id", stamped.get("_id"))), stamped, new ReplaceOptions().upsert(true)));
+        }
+        return Mono.from(collection.bulkWrite(writes, new BulkWriteOptions().ordered(false))).then();
+    }
+
     public Mono<Long> count(Bson filter) {
         return Mono.from(collection.countDocuments(scoped(filter)));
     }
@@ -113,7 +133,7 @@ public final class AppCollection {
     }
 
     private Bson checked(Bson update) {
-        refuse(AppScopeRules.updateViolation(render(update)));
+        refuse(AppScopeRules.updateViolation(render(update), appId.value()));
         return update;
     }
 

@@ -27,6 +27,14 @@ public final class AppDatabases {
                         .thenReturn(new AppDatabase(appId, location, connections.database(location))));
     }
 
+    /**
+     * The app's data at an explicit location, whatever routing says: for moving an app between
+     * databases. Still app-scoped: the location changes, the boundary does not.
+     */
+    public Mono<AppDatabase> at(AppId appId, StorageLocation location) {
+        return ensureIndexes(location).thenReturn(new AppDatabase(appId, location, connections.database(location)));
+    }
+
     /** Declares every runtime index in the given database; safe to repeat. */
     public Mono<Void> ensureIndexes(StorageLocation location) {
         if (indexed.contains(location)) {

@@ -52,7 +52,7 @@ public final class AppScopeGuard implements CommandListener {
         String reason = unscopedReason(command, body.get(field));
         BsonValue findAndModifyUpdate = body.get("update");
         if (reason == null && command.equalsIgnoreCase("findAndModify") && findAndModifyUpdate != null && findAndModifyUpdate.isDocument()) {
-            reason = AppScopeRules.updateViolation(findAndModifyUpdate.asDocument());
+            reason = AppScopeRules.updateViolation(findAndModifyUpdate.asDocument(), scopedAppId(body.get("query")));
         }
         if (reason != null) {
             Violation violation = new Violation(event.getDatabaseName(), target.asString().getValue(), command, reason);
@@ -112,7 +112,8 @@ public final class AppScopeGuard implements CommandListener {
     private static String updateReason(BsonValue statements) {
         for (BsonValue statement : statements.asArray()) {
             BsonValue update = statement.asDocument().get("u");
-            String reason = update != null && update.isDocument() ? AppScopeRules.updateViolation(update.asDocument()) : null;
+            String reason = update != null && update.isDocument()
+                    ? AppScopeRules.updateViolation(update.asDocument(), scopedAppId(statement.asDocument().get("q"))) : null;
             if (reason != null) {
                 return reason;
             }
@@ -136,18 +137,28 @@ public final class AppScopeGuard implements CommandListener {
 
     /** True when the filter pins app_id to one value, directly or inside an {@code $and}. */
     static boolean isScoped(BsonDocument filter) {
-        if (hasConcreteAppId(filter.get(ScopedField.APP_ID))) {
-            return true;
+        return scopedAppId(filter) != null;
+    }
+
+    /** The one app id the filter pins, or null. */
+    static String scopedAppId(BsonValue filter) {
+        if (filter == null || !filter.isDocument()) {
+            return null;
         }
-        BsonValue and = filter.get("$and");
+        BsonValue value = filter.asDocument().get(ScopedField.APP_ID);
+        if (hasConcreteAppId(value)) {
+            return value.isString() ? value.asString().getValue() : value.asDocument().getString("$eq").getValue();
+        }
+        BsonValue and = filter.asDocument().get("$and");
         if (and != null && and.isArray()) {
             for (BsonValue clause : and.asArray()) {
-                if (clause.isDocument() && isScoped(clause.asDocument())) {
-                    return true;
+                String found = scopedAppId(clause);
+                if (found != null) {
+                    return found;
                 }
             }
         }
-        return false;
+        return null;
     }
 
     private static boolean hasConcreteAppId(BsonValue value) {

@@ -16,12 +16,21 @@ final class AppScopeRules {
     private AppScopeRules() {
     }
 
-    /** Why an update document breaks the app boundary, or null when it does not. */
-    static String updateViolation(BsonDocument update) {
+    /**
+     * Why an update document breaks the app boundary, or null when it does not. A replacement
+     * document must carry the app id the filter is scoped to; operators may not touch app_id.
+     */
+    static String updateViolation(BsonDocument update, String scopedAppId) {
+        boolean replacement = !update.isEmpty() && update.keySet().stream().noneMatch(key -> key.startsWith("$"));
+        if (replacement) {
+            BsonValue appId = update.get(ScopedField.APP_ID);
+            return appId != null && appId.isString() && appId.asString().getValue().equals(scopedAppId)
+                    ? null : "a replacement document must keep the app_id of its filter";
+        }
         for (String operator : update.keySet()) {
             BsonValue fields = update.get(operator);
             if (!operator.startsWith("$")) {
-                return "a replacement document cannot be checked for app_id; use update operators";
+                return "an update mixes operators and fields";
             }
             if (fields.isDocument()) {
                 for (String field : fields.asDocument().keySet()) {

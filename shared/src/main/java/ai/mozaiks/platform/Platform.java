@@ -14,6 +14,10 @@ import ai.mozaiks.persistence.AppScopeGuard;
 import ai.mozaiks.persistence.MongoConnections;
 import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.storage.StorageClients;
+import ai.mozaiks.migration.Migration;
+import ai.mozaiks.migration.MigrationQueue;
+import ai.mozaiks.migration.MigrationRunner;
+import ai.mozaiks.migration.MigrationService;
 import ai.mozaiks.packs.AppWorkflows;
 import ai.mozaiks.packs.PackService;
 import ai.mozaiks.tenancy.AppAccess;
@@ -65,6 +69,9 @@ public final class Platform implements AutoCloseable {
     private final AppPurger purger;
     private final Entitlements entitlements;
     private final PackService packs;
+    private final MigrationService migrations;
+    private final MigrationRunner migrationRunner;
+    private final MigrationQueue migrationQueue;
 
     private Platform(Settings settings, Clock clock) {
         this.settings = settings;
@@ -104,6 +111,12 @@ public final class Platform implements AutoCloseable {
         this.packs = new PackService(catalog, workflows, new WorkflowLoader(), packCollection,
                 storage.blobs().getBlobContainerAsyncClient(settings.containers().packs()), new AppAccess(control, access),
                 entitlements, audit, clock);
+        MongoCollection<Document> migrationRecords = controlDatabase.getCollection(Migration.COLLECTION);
+        this.migrationQueue = new MigrationQueue(storage.queues().getQueueAsyncClient(settings.migrationQueue()));
+        this.migrations = new MigrationService(migrationRecords, control.apps(), storageRouter, settings.mongo().connectionNames(),
+                tiers, migrationQueue, audit, clock);
+        this.migrationRunner = new MigrationRunner(migrationRecords, control.apps(), appDatabases, storageRouter,
+                settings.mongo().routeCacheTtl(), settings.migrationSourceGrace(), clock);
         this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), appDatabases, storageRouter,
                 storage.blobs(), settings.containers().all(), clock);
     }
@@ -184,6 +197,18 @@ public final class Platform implements AutoCloseable {
 
     public PackService packs() {
         return packs;
+    }
+
+    public MigrationService migrations() {
+        return migrations;
+    }
+
+    public MigrationRunner migrationRunner() {
+        return migrationRunner;
+    }
+
+    public MigrationQueue migrationQueue() {
+        return migrationQueue;
     }
 
     @Override

@@ -5,6 +5,7 @@ import static com.mongodb.client.model.Filters.eq;
 
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.persistence.AppDatabases;
+import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.persistence.StorageRouter;
 import java.util.ArrayList;
@@ -18,9 +19,6 @@ import reactor.core.publisher.Mono;
  * when the app would not fit the lower tier.
  */
 public final class AppUsage {
-    /** The chat status of a run that holds a concurrency slot. */
-    public static final String RUNNING = "running";
-
     private final AppDatabases databases;
     private final StorageRouter router;
 
@@ -30,12 +28,12 @@ public final class AppUsage {
     }
 
     public Mono<Long> activeRuns(AppId appId) {
-        return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.CHAT_SESSIONS).count(eq("status", RUNNING)));
+        return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.CHAT_SESSIONS).count(eq(ChatFields.STATUS, ChatFields.RUNNING)));
     }
 
     public Mono<Long> activeRuns(AppId appId, String userId) {
         return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.CHAT_SESSIONS)
-                .count(and(eq("status", RUNNING), eq("user_id", userId))));
+                .count(and(eq(ChatFields.STATUS, ChatFields.RUNNING), eq(ChatFields.USER_ID, userId))));
     }
 
     /** Fails with a 409 listing every way the app exceeds {@code target}. */

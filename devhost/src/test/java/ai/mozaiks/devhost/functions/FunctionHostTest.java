@@ -73,6 +73,7 @@ class FunctionHostTest {
         map.put("AUTH_PLATFORM_ISSUER", "http://127.0.0.1/dev");
         map.put("AUTH_PLATFORM_AUDIENCE", "mozaiks-test");
         map.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
+        map.put("MIGRATION_QUEUE", "migrations-" + RUN);
         map.put(FixtureFunctions.QUEUE_SETTING, QUEUE);
         map.put(FixtureFunctions.POISON_QUEUE_SETTING, POISON_QUEUE);
         map.put(FixtureFunctions.ENCODING_QUEUE_SETTING, ENCODING_QUEUE);
