@@ -119,6 +119,7 @@ class FunctionPackageIT {
                 assertEquals("queueTrigger", trigger.path("type").asText(), name);
                 assertTrue(queue.queueName().matches("%[A-Z0-9_]+%"), name + ": queue names come from app settings");
                 assertEquals(queue.queueName(), trigger.path("queueName").asText(), name);
+                assertEquals("AzureWebJobsStorage", trigger.path("connection").asText(), name + ": queues live in the host's storage account");
             } else if (timer != null) {
                 assertEquals("timerTrigger", trigger.path("type").asText(), name);
                 assertEquals(timer.schedule(), trigger.path("schedule").asText(), name);

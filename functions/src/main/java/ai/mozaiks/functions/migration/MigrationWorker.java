@@ -25,7 +25,7 @@ public final class MigrationWorker {
     }
 
     @FunctionName("runMigration")
-    public void run(@QueueTrigger(name = "message", queueName = "%MIGRATION_QUEUE%") String message, ExecutionContext context) {
+    public void run(@QueueTrigger(name = "message", queueName = "%MIGRATION_QUEUE%", connection = "AzureWebJobsStorage") String message, ExecutionContext context) {
         InvocationLog log = InvocationLog.of(context.getLogger(), context.getInvocationId());
         String migrationId = Json.mapper().convertValue(Json.read(message), MigrationMessage.class).migrationId();
         Optional<Duration> again = runner.advance(migrationId, Instant.now().plus(BUDGET),
