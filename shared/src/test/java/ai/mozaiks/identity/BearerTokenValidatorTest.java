@@ -1,5 +1,6 @@
 package ai.mozaiks.identity;
 
+import ai.mozaiks.persistence.MutableClock;
 import static ai.mozaiks.identity.AuthenticationException.Reason.BAD_SIGNATURE;
 import static ai.mozaiks.identity.AuthenticationException.Reason.EXPIRED;
 import static ai.mozaiks.identity.AuthenticationException.Reason.MALFORMED_TOKEN;
@@ -57,7 +58,7 @@ class BearerTokenValidatorTest {
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
     private final Map<String, TrustedIssuer> appIssuers = new ConcurrentHashMap<>();
-    private final TestClock clock = new TestClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    private final MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     private final RSAKey rsa = Tokens.rsa("rsa-1");
     private final ECKey ec = Tokens.ec("ec-1");
     private LocalIdentityProvider idp;

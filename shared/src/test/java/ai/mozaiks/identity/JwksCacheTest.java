@@ -1,5 +1,6 @@
 package ai.mozaiks.identity;
 
+import ai.mozaiks.persistence.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +27,7 @@ class JwksCacheTest {
     private static final Duration MAX_STALE = Duration.ofHours(1);
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final TestClock clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final RSAKey key = Tokens.rsa("k1");
     private LocalIdentityProvider idp;
