@@ -1,5 +1,6 @@
 package ai.mozaiks.functions;
 
+import ai.mozaiks.functions.docs.OpenApiFunction;
 import ai.mozaiks.functions.health.HealthFunction;
 import ai.mozaiks.functions.http.Api;
 import ai.mozaiks.functions.migration.MigrationFunctions;
@@ -23,6 +24,7 @@ import java.util.function.Function;
 public final class FunctionFactory {
     private static final Map<Class<?>, Function<Platform, Object>> FACTORIES = Map.ofEntries(
             Map.entry(HealthFunction.class, platform -> new HealthFunction(platform.health(), deadline(platform))),
+            Map.entry(OpenApiFunction.class, platform -> new OpenApiFunction()),
             Map.entry(TenantFunctions.class, platform -> new TenantFunctions(api(platform), platform.tenants())),
             Map.entry(MemberFunctions.class, platform -> new MemberFunctions(api(platform), platform.tenants())),
             Map.entry(AppFunctions.class, platform -> new AppFunctions(api(platform), platform.apps())),

@@ -9,6 +9,7 @@ import ai.mozaiks.audit.AuditLog;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.persistence.StorageLocation;
 import ai.mozaiks.persistence.StorageRouter;
+import ai.mozaiks.tenancy.AppAccess;
 import ai.mozaiks.tenancy.AppId;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.Ids;
@@ -55,8 +56,8 @@ public final class MigrationService {
         request.validate(connections);
         StorageLocation target = new StorageLocation(request.connection(), request.database());
         return Mono.from(apps.find(eq("_id", appId)).first())
-                .filter(app -> AppService.ACTIVE.equals(app.getString("status")) || AppService.SUSPENDED.equals(app.getString("status")))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("The app")))
+                .doOnNext(app -> AppAccess.requireStatus(app, AppService.ACTIVE, AppService.SUSPENDED))
                 .flatMap(app -> {
                     String running = app.getString("migration_id");
                     if (running != null) {
@@ -121,13 +122,38 @@ public final class MigrationService {
         view.put("from", migration.get("from"));
         view.put("to", migration.get("to"));
         view.put("phase", migration.getString("phase"));
-        view.put("progress", migration.get("progress"));
-        view.put("verification", migration.get("verification"));
+        view.put("progress", progressView(migration.get("progress", Document.class)));
+        view.put("verification", verificationView(migration.get("verification", Document.class)));
         view.put("error", migration.getString("error"));
         view.put("created_at", instant(migration.getDate("created_at")));
         view.put("updated_at", instant(migration.getDate("updated_at")));
         view.put("cleanup_after", instant(migration.getDate("cleanup_after")));
         view.values().removeIf(java.util.Objects::isNull);
+        return view;
+    }
+
+    /** Per collection: documents copied and whether it is done (the resume cursor stays internal). */
+    private static Map<String, Object> progressView(Document progress) {
+        Map<String, Object> view = new java.util.TreeMap<>();
+        if (progress != null) {
+            progress.forEach((collection, state) -> {
+                Document copied = (Document) state;
+                view.put(collection, Map.of("copied", copied.getInteger("copied", 0), "done", copied.getBoolean("done", false)));
+            });
+        }
+        return view;
+    }
+
+    private static Map<String, Object> verificationView(Document verification) {
+        if (verification == null) {
+            return null;
+        }
+        Map<String, Object> view = new java.util.LinkedHashMap<>();
+        view.put("equal", verification.getBoolean("equal"));
+        view.put("at", instant(verification.getDate("at")));
+        view.put("collections", verification.getList("collections", Document.class).stream().map(c -> Map.of(
+                "collection", c.getString("collection"), "equal", c.getBoolean("equal"),
+                "source", Map.copyOf(c.get("source", Document.class)), "target", Map.copyOf(c.get("target", Document.class)))).toList());
         return view;
     }
 

@@ -1,5 +1,6 @@
 package ai.mozaiks.packs;
 
+import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 
 import ai.mozaiks.tenancy.AppId;
@@ -29,7 +30,8 @@ public final class AppWorkflows implements WorkflowDirectory {
         List<WorkflowEntry> entries = new ArrayList<>();
         platform.workflows().forEach(workflow -> entries.add(
                 new WorkflowEntry(workflow.name(), workflow.pack(), WorkflowEntry.Source.PLATFORM, null)));
-        return Flux.from(packs.find(eq("app_id", appId.value())).sort(Sorts.ascending("pack_id", "created_at")))
+        return Flux.from(packs.find(and(eq("app_id", appId.value()), eq("state", PackService.READY)))
+                        .sort(Sorts.ascending("pack_id", "created_at")))
                 .collectList()
                 .map(published -> {
                     Map<String, Document> newest = new TreeMap<>();

@@ -33,7 +33,11 @@ public final class PackRequests {
                     if (!path.matches("[A-Za-z0-9_]{1,64}/[A-Za-z0-9_.-]{1,64}\\.ya?ml")) {
                         validation.error("files." + path, "must be <workflow>/<file>.yaml");
                     }
-                    bytes += file.getValue() == null ? 0 : file.getValue().getBytes(StandardCharsets.UTF_8).length;
+                    if (file.getValue() == null) {
+                        validation.error("files." + path, "must be the file's text");
+                        continue;
+                    }
+                    bytes += file.getValue().getBytes(StandardCharsets.UTF_8).length;
                 }
                 validation.require(bytes <= MAX_BUNDLE_BYTES, "files", "may hold at most " + MAX_BUNDLE_BYTES + " bytes in all");
             }

@@ -44,6 +44,9 @@ import reactor.core.publisher.Mono;
  * app's view of what it offers, with the reason for anything unavailable.
  */
 public final class PackService {
+    /** A published version whose files are all stored. */
+    public static final String READY = "ready";
+
     private final WorkflowCatalog platform;
     private final WorkflowDirectory workflows;
     private final WorkflowLoader loader;
@@ -103,20 +106,39 @@ public final class PackService {
         }
         String digest = digest(request.files());
         String id = appId + ":" + request.id() + ":" + request.version();
-        return apps.authorized(actor, appId, Role.ADMIN)
-                .flatMap(app -> Mono.from(packs.find(eq("_id", id)).first())
-                        .flatMap(existing -> digest.equals(existing.getString("digest")) ? Mono.just(existing)
-                                : Mono.error(ApiException.conflict("pack_version_exists", "Version " + request.version()
-                                + " of pack " + request.id() + " exists with other content; publish a new version.")))
-                        .switchIfEmpty(Mono.defer(() -> store(appId, request)
-                                .then(insert(actor, app.getString("tenant_id"), appId, id, request, List.copyOf(byWorkflow.keySet()), digest)))))
+        return apps.authorizedLive(actor, appId, Role.ADMIN)
+                .flatMap(app -> claim(actor, appId, id, request, List.copyOf(byWorkflow.keySet()), digest)
+                        .flatMap(fresh -> store(appId, request)
+                                .then(Mono.from(packs.updateOne(eq("_id", id), Updates.set("state", READY))))
+                                .then(fresh ? audit.record(AuditLog.Actor.of(actor), "pack.publish", app.getString("tenant_id"), appId,
+                                        "pack", id, null, new Document("pack_id", request.id()).append("version", request.version())
+                                                .append("workflows", List.copyOf(byWorkflow.keySet()))) : Mono.empty())))
+                .then(Mono.defer(() -> Mono.from(packs.find(eq("_id", id)).first())))
                 .map(PackService::view);
+    }
+
+    /**
+     * Claims the version before any file is written, so of two publishes of one version only the
+     * content that claimed it is stored; the same content again finishes an interrupted upload.
+     * True when this request made the claim.
+     */
+    private Mono<Boolean> claim(Principal actor, String appId, String id, PackRequests.PublishPack request, List<String> workflows,
+                                String digest) {
+        Document pack = new Document("_id", id).append("app_id", appId).append("pack_id", request.id())
+                .append("version", request.version()).append("workflows", workflows).append("digest", digest)
+                .append("state", "uploading").append("created_at", Date.from(clock.instant())).append("created_by", actor.userId());
+        return Mono.from(packs.insertOne(pack)).thenReturn(true)
+                .onErrorResume(error -> error instanceof MongoWriteException write
+                        && write.getError().getCategory() == ErrorCategory.DUPLICATE_KEY, duplicate -> Mono.from(packs.find(eq("_id", id)).first())
+                        .flatMap(existing -> digest.equals(existing.getString("digest")) ? Mono.just(false)
+                                : Mono.error(ApiException.conflict("pack_version_exists", "Version " + request.version()
+                                + " of pack " + request.id() + " exists with other content; publish a new version."))));
     }
 
     /** Turns a pack on or off for the app. */
     public Mono<Map<String, Object>> set(Principal actor, String appId, String packId, PackRequests.SetPack request) {
         request.validate();
-        return apps.authorized(actor, appId, Role.ADMIN).flatMap(app -> {
+        return apps.authorizedLive(actor, appId, Role.ADMIN).flatMap(app -> {
             boolean isPlatformPack = !platform.pack(packId).isEmpty();
             Mono<Optional<String>> version = isPlatformPack ? Mono.just(Optional.empty()) : publishedVersion(appId, packId, request.version());
             return version.flatMap(pinned -> {
@@ -133,8 +155,9 @@ public final class PackService {
     }
 
     private Mono<Optional<String>> publishedVersion(String appId, String packId, String version) {
-        return Flux.from(packs.find(version == null ? and(eq("app_id", appId), eq("pack_id", packId))
-                        : and(eq("app_id", appId), eq("pack_id", packId), eq("version", version))).sort(Sorts.descending("created_at")).limit(1))
+        return Flux.from(packs.find(version == null ? and(eq("app_id", appId), eq("pack_id", packId), eq("state", READY))
+                        : and(eq("app_id", appId), eq("pack_id", packId), eq("version", version), eq("state", READY)))
+                        .sort(Sorts.descending("created_at")).limit(1))
                 .next()
                 .map(pack -> Optional.of(pack.getString("version")))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("The pack")));
@@ -146,19 +169,6 @@ public final class PackService {
                 .concatMap(file -> files.getBlobAsyncClient(prefix + file.getKey())
                         .upload(BinaryData.fromString(file.getValue()), true))
                 .then());
-    }
-
-    private Mono<Document> insert(Principal actor, String tenantId, String appId, String id, PackRequests.PublishPack request,
-                                  List<String> workflows, String digest) {
-        Document pack = new Document("_id", id).append("app_id", appId).append("pack_id", request.id())
-                .append("version", request.version()).append("workflows", workflows).append("digest", digest)
-                .append("created_at", Date.from(clock.instant())).append("created_by", actor.userId());
-        return Mono.from(packs.insertOne(pack))
-                .onErrorResume(error -> error instanceof MongoWriteException write
-                        && write.getError().getCategory() == ErrorCategory.DUPLICATE_KEY ? Mono.empty() : Mono.error(error))
-                .then(audit.record(AuditLog.Actor.of(actor), "pack.publish", tenantId, appId, "pack", id, null,
-                        new Document("pack_id", request.id()).append("version", request.version()).append("workflows", workflows)))
-                .thenReturn(pack);
     }
 
     private static Map<String, Object> view(Document pack) {

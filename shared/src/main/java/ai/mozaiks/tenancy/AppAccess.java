@@ -27,6 +27,22 @@ public final class AppAccess {
                 .flatMap(app -> tenants.require(actor, app.getString("tenant_id"), minimum, "The app").thenReturn(app));
     }
 
+    /** Refuses with 409 {@code app_<status>} unless the app is in one of the given states. */
+    public static void requireStatus(Document app, String... allowed) {
+        String status = app.getString("status");
+        for (String candidate : allowed) {
+            if (candidate.equals(status)) {
+                return;
+            }
+        }
+        throw ApiException.conflict("app_" + status, "The app is " + status + ".");
+    }
+
+    /** The app when the principal holds the role and the app is live (active or suspended). */
+    public Mono<Document> authorizedLive(Principal actor, String appId, Role minimum) {
+        return authorized(actor, appId, minimum).doOnNext(app -> requireStatus(app, AppService.ACTIVE, AppService.SUSPENDED));
+    }
+
     public MongoCollection<Document> collection() {
         return collections.apps();
     }

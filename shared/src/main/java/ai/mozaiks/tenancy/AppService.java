@@ -95,7 +95,10 @@ public final class AppService {
         return authorized(actor, appId, Role.BUILDER).map(AppView::of);
     }
 
-    public Mono<Page<AppView>> list(Principal actor, String tenantId, boolean deleted, PageRequest page) {
+    /** {@code status} is null for the live apps, or {@code deleted}. */
+    public Mono<Page<AppView>> list(Principal actor, String tenantId, String status, PageRequest page) {
+        new ai.mozaiks.api.Validation().oneOf("status", status, List.of(DELETED), false).check();
+        boolean deleted = DELETED.equals(status);
         List<Bson> filters = new ArrayList<>(List.of(eq("tenant_id", tenantId), deleted ? eq("status", DELETED) : ne("status", DELETED)));
         if (page.after() != null) {
             filters.add(gt("_id", page.after()));
@@ -113,7 +116,7 @@ public final class AppService {
                 : request.accessPolicy() != null || request.endUserIdp() != null ? Role.ADMIN : Role.BUILDER;
         return authorized(actor, appId, needed)
                 .flatMap(app -> {
-                    requireStatus(app, ACTIVE, SUSPENDED);
+                    AppAccess.requireStatus(app, ACTIVE, SUSPENDED);
                     Tier current = tiers.get(app.getString("tier"));
                     Tier target = request.tier() == null ? current : tiers.get(request.tier());
                     Mono<Void> tierChange = target.equals(current) ? Mono.empty()
@@ -138,7 +141,7 @@ public final class AppService {
     public Mono<AppView> suspend(Principal actor, String appId, AppRequests.Suspend request) {
         request.validate();
         return authorized(actor, appId, Role.ADMIN).flatMap(app -> {
-            requireStatus(app, ACTIVE, SUSPENDED);
+            AppAccess.requireStatus(app, ACTIVE, SUSPENDED);
             if (SUSPENDED.equals(app.getString("status"))) {
                 return Mono.just(AppView.of(app));
             }
@@ -150,7 +153,7 @@ public final class AppService {
 
     public Mono<AppView> resume(Principal actor, String appId) {
         return authorized(actor, appId, Role.ADMIN).flatMap(app -> {
-            requireStatus(app, ACTIVE, SUSPENDED);
+            AppAccess.requireStatus(app, ACTIVE, SUSPENDED);
             if (ACTIVE.equals(app.getString("status"))) {
                 return Mono.just(AppView.of(app));
             }
@@ -174,7 +177,7 @@ public final class AppService {
 
     public Mono<AppView> restore(Principal actor, String appId) {
         return authorized(actor, appId, Role.OWNER).flatMap(app -> {
-            requireStatus(app, DELETED);
+            AppAccess.requireStatus(app, DELETED);
             Tier tier = tiers.get(app.getString("tier"));
             String previous = app.getString("status_before_delete");
             return takeQuota(app.getString("tenant_id"), tier)
@@ -220,16 +223,6 @@ public final class AppService {
 
     private Mono<Void> moveQuota(String tenantId, Tier from, Tier to) {
         return takeQuota(tenantId, to).then(releaseQuota(tenantId, from.name()));
-    }
-
-    private static void requireStatus(Document app, String... allowed) {
-        String status = app.getString("status");
-        for (String candidate : allowed) {
-            if (candidate.equals(status)) {
-                return;
-            }
-        }
-        throw ApiException.conflict("app_" + status, "The app is " + status + ".");
     }
 
     private static Document policyDocument(AppRequests.AccessPolicy policy) {

@@ -23,7 +23,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * The edge of every authenticated endpoint: authenticates the bearer token, runs the endpoint,
- * honours {@code Idempotency-Key} on creating POSTs, and maps every failure to a problem document.
+ * honours {@code Idempotency-Key} on POSTs, and maps every failure to a problem document.
  * Blocking happens here and only here, with a deadline.
  */
 public final class Api {
@@ -54,7 +54,9 @@ public final class Api {
                 response = run(endpoint, call);
             }
         } catch (AuthenticationException e) {
-            headers.put("WWW-Authenticate", "Bearer error=\"invalid_token\", error_description=\"" + e.code() + "\"");
+            // RFC 6750 §3.1: no error code when the request carried no credentials at all.
+            headers.put("WWW-Authenticate", e.reason() == AuthenticationException.Reason.MISSING_TOKEN ? "Bearer"
+                    : "Bearer error=\"invalid_token\", error_description=\"" + e.code() + "\"");
             response = problem(Problem.of(401, "unauthenticated", "Unauthenticated", e.getMessage()));
         } catch (ApiException e) {
             headers.putAll(e.headers());

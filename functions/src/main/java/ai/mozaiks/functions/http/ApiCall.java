@@ -19,8 +19,8 @@ import java.util.stream.Collectors;
 
 /** One API request as an endpoint sees it: the authenticated caller, the parsed body, the query. */
 public final class ApiCall {
-    /** Larger than any valid body, so an oversized field is reported as a field error rather than cut off. */
-    static final int MAX_BODY_CHARS = 2 * 1024 * 1024;
+    /** Larger than any valid body (a 2 MiB pack, escaped), so an oversized field is reported as a field error. */
+    static final int MAX_BODY_CHARS = 6 * 1024 * 1024;
 
     private final HttpRequestMessage<Optional<String>> request;
     private final Principal principal;

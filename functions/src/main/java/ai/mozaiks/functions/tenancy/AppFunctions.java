@@ -39,8 +39,8 @@ public final class AppFunctions {
             @HttpTrigger(name = "request", methods = {HttpMethod.GET}, route = "api/tenants/{tenant_id}/apps",
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("tenant_id") String tenantId, ExecutionContext context) {
-        return api.handle(request, context, call -> apps.list(call.principal(), tenantId, "deleted".equals(call.query("status")),
-                call.page()).map(ApiResult::ok));
+        return api.handle(request, context, call -> apps.list(call.principal(), tenantId, call.query("status"), call.page())
+                .map(ApiResult::ok));
     }
 
     @FunctionName("getApp")

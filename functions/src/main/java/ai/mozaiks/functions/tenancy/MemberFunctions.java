@@ -39,7 +39,7 @@ public final class MemberFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("tenant_id") String tenantId, ExecutionContext context) {
         return api.handle(request, context, call -> tenants.invite(call.principal(), tenantId, call.body(InviteMember.class))
-                .map(invitation -> ApiResult.created(invitation.acceptPath(), invitation)));
+                .map(invitation -> new ApiResult(201, invitation, null)));
     }
 
     @FunctionName("acceptInvitation")

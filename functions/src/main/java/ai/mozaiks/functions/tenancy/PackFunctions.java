@@ -41,7 +41,7 @@ public final class PackFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("app_id") String appId, ExecutionContext context) {
         return api.handle(request, context, call -> packs.publish(call.principal(), appId, call.body(PublishPack.class))
-                .map(pack -> ApiResult.created("/api/apps/" + appId + "/packs/" + pack.get("id"), pack)));
+                .map(pack -> new ApiResult(201, pack, null)));
     }
 
     @FunctionName("setPack")
