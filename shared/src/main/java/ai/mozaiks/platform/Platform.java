@@ -117,7 +117,7 @@ public final class Platform implements AutoCloseable {
                 tiers, migrationQueue, audit, clock);
         this.migrationRunner = new MigrationRunner(migrationRecords, control.apps(), appDatabases, storageRouter,
                 settings.mongo().routeCacheTtl(), settings.migrationSourceGrace(), clock);
-        this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), appDatabases, storageRouter,
+        this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection, appDatabases, storageRouter,
                 storage.blobs(), settings.containers().all(), clock);
     }
 

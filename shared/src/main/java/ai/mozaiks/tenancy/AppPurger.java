@@ -35,16 +35,18 @@ public final class AppPurger {
 
     private final ControlCollections collections;
     private final MongoCollection<Document> purges;
+    private final MongoCollection<Document> packs;
     private final AppDatabases databases;
     private final StorageRouter router;
     private final BlobServiceAsyncClient blobs;
     private final List<String> containers;
     private final Clock clock;
 
-    public AppPurger(ControlCollections collections, MongoCollection<Document> purges, AppDatabases databases, StorageRouter router,
-                     BlobServiceAsyncClient blobs, List<String> containers, Clock clock) {
+    public AppPurger(ControlCollections collections, MongoCollection<Document> purges, MongoCollection<Document> packs,
+                     AppDatabases databases, StorageRouter router, BlobServiceAsyncClient blobs, List<String> containers, Clock clock) {
         this.collections = collections;
         this.purges = purges;
+        this.packs = packs;
         this.databases = databases;
         this.router = router;
         this.blobs = blobs;
@@ -88,6 +90,8 @@ public final class AppPurger {
                         progress)).then())
                 .then(Mono.from(collections.apps().updateOne(eq("_id", appId), Updates.combine(Updates.set("status", PURGED),
                         Updates.set("purged_at", Date.from(clock.instant())), Updates.unset("packs"), Updates.unset("end_user_idp")))))
+                .then(Mono.from(packs.deleteMany(eq("app_id", appId)))
+                        .flatMap(removed -> record(appId, Updates.inc("removed.pack_versions", removed.getDeletedCount()))))
                 .then(Mono.from(router.routes().deleteOne(eq("_id", appId))))
                 .then(Mono.fromRunnable(() -> router.invalidate(id)))
                 .then(record(appId, Updates.combine(Updates.set("state", "done"), Updates.set("finished_at", Date.from(clock.instant())))))

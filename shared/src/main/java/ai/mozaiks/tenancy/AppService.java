@@ -4,8 +4,8 @@ import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.exists;
 import static com.mongodb.client.model.Filters.gt;
+import static com.mongodb.client.model.Filters.in;
 import static com.mongodb.client.model.Filters.lt;
-import static com.mongodb.client.model.Filters.ne;
 import static com.mongodb.client.model.Filters.or;
 
 import ai.mozaiks.api.ApiException;
@@ -99,7 +99,8 @@ public final class AppService {
     public Mono<Page<AppView>> list(Principal actor, String tenantId, String status, PageRequest page) {
         new ai.mozaiks.api.Validation().oneOf("status", status, List.of(DELETED), false).check();
         boolean deleted = DELETED.equals(status);
-        List<Bson> filters = new ArrayList<>(List.of(eq("tenant_id", tenantId), deleted ? eq("status", DELETED) : ne("status", DELETED)));
+        List<Bson> filters = new ArrayList<>(List.of(eq("tenant_id", tenantId),
+                deleted ? eq("status", DELETED) : in("status", List.of(ACTIVE, SUSPENDED))));
         if (page.after() != null) {
             filters.add(gt("_id", page.after()));
         }

@@ -6,7 +6,7 @@ import java.util.Locale;
 public record Entitlement(boolean allowed, Reason reason, String detail) {
 
     public enum Reason {
-        TIER, PACK_DISABLED, APP_SUSPENDED, APP_PAUSED, APP_MIGRATING, NOT_ALLOWED, UNKNOWN_WORKFLOW, LIMIT_REACHED, PREREQUISITE;
+        TIER, PACK_DISABLED, APP_DELETED, APP_SUSPENDED, APP_PAUSED, APP_MIGRATING, NOT_ALLOWED, UNKNOWN_WORKFLOW, LIMIT_REACHED, PREREQUISITE;
 
         public String wire() {
             return name().toLowerCase(Locale.ROOT);

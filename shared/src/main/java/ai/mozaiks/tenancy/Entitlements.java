@@ -56,6 +56,9 @@ public final class Entitlements {
 
     private Optional<Entitlement> stateOf(Document app) {
         String status = app.getString("status");
+        if (!AppService.ACTIVE.equals(status) && !AppService.SUSPENDED.equals(status)) {
+            return Optional.of(Entitlement.deny(Entitlement.Reason.APP_DELETED, "The app is " + status + "."));
+        }
         if (AppService.SUSPENDED.equals(status)) {
             return Optional.of(Entitlement.deny(Entitlement.Reason.APP_SUSPENDED, "The app is suspended."));
         }

@@ -1,0 +1,423 @@
+package ai.mozaiks.devhost.controlplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import ai.mozaiks.config.Settings;
+import ai.mozaiks.devhost.ProjectHome;
+import ai.mozaiks.devhost.TestEmulators;
+import ai.mozaiks.devhost.functions.FunctionHost;
+import ai.mozaiks.devhost.functions.HostJson;
+import ai.mozaiks.devhost.http.HttpHost;
+import ai.mozaiks.devhost.identity.DevIdentityProvider;
+import ai.mozaiks.functions.FunctionFactory;
+import ai.mozaiks.functions.PlatformFunctionInjector;
+import ai.mozaiks.http.Json;
+import ai.mozaiks.platform.Platform;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.model.Filters;
+import com.mongodb.reactivestreams.client.MongoClient;
+import com.mongodb.reactivestreams.client.MongoClients;
+import com.mongodb.reactivestreams.client.MongoDatabase;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The control plane as a client sees it, started once per test JVM: embedded MongoDB and Azurite,
+ * the development identity provider and the real function classes on one loopback port, built
+ * by the real {@link Platform} and injector. Tests talk to it over HTTP only, mint tokens at
+ * {@code POST /dev/token}, and check storage with the raw MongoDB driver and the blob SDK.
+ */
+final class ControlPlane {
+    static final String AUDIENCE = "mozaiks-test";
+    /** Databases of their own, so counts are not disturbed by other test classes of this JVM. */
+    static final String CONTROL_DB = "cp_control";
+    static final String RUNTIME_DB = "cp_runtime";
+    static final Duration TIMEOUT = Duration.ofSeconds(20);
+    /** The control collections a control-plane request may write to. */
+    static final List<String> CONTROL_COLLECTIONS = List.of("tenants", "memberships", "invitations", "apps", "audit", "packs");
+
+    private static final String RUN_QUEUE = "cp-migrations-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    private static ControlPlane instance;
+
+    final Path home;
+    final DevIdentityProvider idp;
+    final Map<String, String> settings;
+    final Platform platform;
+    final FunctionHost host;
+    final URI base;
+    final HttpClient http;
+    final MongoClient mongo;
+    final BlobServiceClient blobs;
+
+    private ControlPlane() throws IOException {
+        home = Files.createTempDirectory("mozaiks-controlplane-");
+        HttpServer server = HttpHost.bind("127.0.0.1", 0);
+        int port = server.getAddress().getPort();
+        idp = DevIdentityProvider.start(home, port, AUDIENCE, Map.of("MOZAIKS_ENVIRONMENT", "development"), Clock.systemUTC());
+        settings = Map.copyOf(baseSettings(idp));
+        platform = Platform.start(Settings.from(settings));
+        host = FunctionHost.start(server, FunctionFactory.functionClasses(), new PlatformFunctionInjector(platform), settings,
+                HostJson.load(), idp.routes());
+        base = URI.create("http://127.0.0.1:" + host.port());
+        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        mongo = MongoClients.create(TestEmulators.mongo().connectionString());
+        blobs = new BlobServiceClientBuilder().connectionString(TestEmulators.azurite().connectionString()).buildClient();
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "controlplane-stop"));
+    }
+
+    /** The one control plane of this JVM, started on first use. */
+    static synchronized ControlPlane get() {
+        if (instance == null) {
+            try {
+                instance = new ControlPlane();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return instance;
+    }
+
+    /** The settings every platform of these tests runs with (the purge test adds its grace). */
+    static Map<String, String> baseSettings(DevIdentityProvider idp) {
+        Map<String, String> map = new HashMap<>();
+        map.put("MONGODB_CONNECTION_STRING", TestEmulators.mongo().connectionString());
+        map.put("MONGODB_CONTROL_DATABASE", CONTROL_DB);
+        map.put("MONGODB_RUNTIME_DATABASE", RUNTIME_DB);
+        map.put("AzureWebJobsStorage", TestEmulators.azurite().connectionString());
+        map.put("MOZAIKS_ENVIRONMENT", "development");
+        map.put("AUTH_PLATFORM_ISSUER", idp.issuer());
+        map.put("AUTH_PLATFORM_JWKS_URL", idp.jwksUri().toString());
+        map.put("AUTH_PLATFORM_AUDIENCE", AUDIENCE);
+        map.put("WORKFLOWS_DIR", ProjectHome.find().resolve("workflows").toString());
+        map.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
+        // A queue of these tests' own, so no other host of this JVM takes their messages.
+        map.put("MIGRATION_QUEUE", RUN_QUEUE);
+        return map;
+    }
+
+    private void close() {
+        try {
+            host.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        platform.close();
+        mongo.close();
+    }
+
+    // ---- HTTP ------------------------------------------------------------------------------------
+
+    /** One answer, read whole. */
+    record Response(int status, HttpHeaders headers, String body) {
+        JsonNode json() {
+            try {
+                return Json.mapper().readTree(body == null || body.isEmpty() ? "null" : body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON (" + status + "): " + body, e);
+            }
+        }
+
+        String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+
+        String code() {
+            return json().path("code").asText(null);
+        }
+
+        String contentType() {
+            return header("Content-Type");
+        }
+
+        /** The fields named by a validation problem, in order. */
+        Set<String> errorFields() {
+            Set<String> fields = new LinkedHashSet<>();
+            json().path("errors").forEach(error -> fields.add(error.path("field").asText()));
+            return fields;
+        }
+
+        /** The message of the first error naming {@code field}, or null. */
+        String errorMessage(String field) {
+            for (JsonNode error : json().path("errors")) {
+                if (field.equals(error.path("field").asText())) {
+                    return error.path("message").asText();
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + body;
+        }
+    }
+
+    Response send(String method, String path, String token, String body, String... headerPairs) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT);
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        for (int i = 0; i < headerPairs.length; i += 2) {
+            builder.header(headerPairs[i], headerPairs[i + 1]);
+        }
+        if (body != null) {
+            builder.header("Content-Type", "application/json");
+            builder.method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        } else {
+            builder.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        return send(builder.build());
+    }
+
+    Response send(HttpRequest request) {
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Response(response.statusCode(), response.headers(), response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(request.method() + " " + request.uri(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    Response get(String path, User user) {
+        return send("GET", path, user == null ? null : user.token(), null);
+    }
+
+    Response post(String path, User user, Object body) {
+        return send("POST", path, user == null ? null : user.token(), body == null ? null : json(body));
+    }
+
+    Response patch(String path, User user, Object body) {
+        return send("PATCH", path, user == null ? null : user.token(), json(body));
+    }
+
+    Response put(String path, User user, Object body) {
+        return send("PUT", path, user == null ? null : user.token(), json(body));
+    }
+
+    Response delete(String path, User user) {
+        return send("DELETE", path, user == null ? null : user.token(), null);
+    }
+
+    static String json(Object value) {
+        return value instanceof String text ? text : Json.write(value);
+    }
+
+    /** An ordered map from alternating keys and values, for request bodies. */
+    static Map<String, Object> obj(Object... keysAndValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
+    }
+
+    static Response expect(int status, Response response, String what) {
+        assertEquals(status, response.status(), what + ": " + response.body());
+        return response;
+    }
+
+    // ---- identities ------------------------------------------------------------------------------
+
+    /** A signed-in person: their subject, address and a bearer token minted for them. */
+    record User(String sub, String email, String token) {
+    }
+
+    static String unique(String prefix) {
+        return prefix + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    }
+
+    /** Mints a token at {@code POST /dev/token} for exactly this request. */
+    String mint(Map<String, Object> request) {
+        Response response = send("POST", "/dev/token", null, json(request));
+        expect(200, response, "POST /dev/token " + request);
+        return response.json().path("access_token").asText();
+    }
+
+    /** A new platform user with a unique subject and address, and {@code roles} in the token. */
+    User user(String name, String... roles) {
+        String sub = unique(name);
+        String email = sub + "@example.com";
+        Map<String, Object> request = obj("sub", sub, "email", email);
+        if (roles.length > 0) {
+            request.put("roles", List.of(roles));
+        }
+        return new User(sub, email, mint(request));
+    }
+
+    User platformAdmin() {
+        return user("platform-admin", "platform_admin");
+    }
+
+    /** A user signed in through the app's own identity provider (the app must trust it, see {@link #trustEndUsers}). */
+    User endUser(String appId, String name) {
+        String sub = unique(name);
+        String email = sub + "@example.com";
+        return new User(sub, email, mint(obj("sub", sub, "email", email, "app_id", appId)));
+    }
+
+    /** The end-user IdP record that makes an app trust {@link #endUser} tokens minted for it. */
+    Map<String, Object> endUserIdp(String appId) {
+        return obj("issuer", idp.appIssuer(ai.mozaiks.tenancy.AppId.of(appId)), "audience", AUDIENCE,
+                "jwks_url", idp.jwksUri().toString());
+    }
+
+    void trustEndUsers(User admin, String appId) {
+        expect(200, patch("/api/apps/" + appId, admin, obj("end_user_idp", endUserIdp(appId))), "PATCH end_user_idp of " + appId);
+    }
+
+    /** The development IdP's private key, as it keeps it on disk, to sign tokens it would never mint. */
+    RSAKey devSigningKey() {
+        user("warm-up"); // the key is made in the background; a minted token means it exists
+        Path file = home.resolve(DevIdentityProvider.STATE_DIRECTORY).resolve("signing-key.json");
+        try {
+            return (RSAKey) JWK.parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (ParseException e) {
+            throw new IllegalStateException(file + " is not a JWK", e);
+        }
+    }
+
+    // ---- tenants, members, apps ------------------------------------------------------------------
+
+    String createTenant(User owner) {
+        return expect(201, post("/api/tenants", owner, obj("name", unique("tenant"))), "create tenant").json().path("id").asText();
+    }
+
+    /** Invites a new user with {@code role} and has them accept: the tenant's newest member. */
+    User addMember(String tenantId, User inviter, String name, String role) {
+        User member = user(name);
+        String invitation = invite(tenantId, inviter, member.email(), role);
+        expect(200, post("/api/invitations/" + invitation + "/accept", member, null), "accept invitation as " + name);
+        return member;
+    }
+
+    String invite(String tenantId, User inviter, String email, String role) {
+        return expect(201, post("/api/tenants/" + tenantId + "/invitations", inviter, obj("email", email, "role", role)),
+                "invite " + email + " as " + role).json().path("id").asText();
+    }
+
+    String createApp(User actor, String tenantId, String tier) {
+        return expect(201, post("/api/tenants/" + tenantId + "/apps", actor, obj("name", unique("app"), "tier", tier)),
+                "create " + tier + " app").json().path("id").asText();
+    }
+
+    // ---- storage, checked directly -----------------------------------------------------------------
+
+    MongoDatabase control() {
+        return mongo.getDatabase(CONTROL_DB);
+    }
+
+    MongoDatabase runtime() {
+        return mongo.getDatabase(RUNTIME_DB);
+    }
+
+    long count(MongoDatabase database, String collection, Bson filter) {
+        Long found = Mono.from(database.getCollection(collection).countDocuments(filter == null ? new Document() : filter)).block(TIMEOUT);
+        return found == null ? 0 : found;
+    }
+
+    long count(String controlCollection, Bson filter) {
+        return count(control(), controlCollection, filter);
+    }
+
+    /** Documents in each control collection, by name. */
+    Map<String, Long> controlCounts() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String collection : CONTROL_COLLECTIONS) {
+            counts.put(collection, count(collection, null));
+        }
+        return counts;
+    }
+
+    Document findOne(String controlCollection, Bson filter) {
+        return Mono.from(control().getCollection(controlCollection).find(filter).first()).block(TIMEOUT);
+    }
+
+    List<Document> find(String controlCollection, Bson filter, Bson sort) {
+        List<Document> found = Flux.from(control().getCollection(controlCollection).find(filter).sort(sort)).collectList().block(TIMEOUT);
+        return found == null ? List.of() : found;
+    }
+
+    Document app(String appId) {
+        return findOne("apps", Filters.eq("_id", appId));
+    }
+
+    BlobContainerClient container(String name) {
+        return blobs.getBlobContainerClient(name);
+    }
+
+    /** The names of the blobs under {@code prefix}; none when the container does not exist. */
+    List<String> blobNames(String containerName, String prefix) {
+        BlobContainerClient container = container(containerName);
+        if (!container.exists()) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        for (BlobItem item : container.listBlobs(new ListBlobsOptions().setPrefix(prefix), TIMEOUT)) {
+            names.add(item.getName());
+        }
+        return names;
+    }
+
+    String packsContainer() {
+        return platform.settings().containers().packs();
+    }
+
+    String archiveContainer() {
+        return platform.settings().containers().archives();
+    }
+
+    static void await(String what, Duration within, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("not within " + within.toSeconds() + " s: " + what);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what, e);
+            }
+        }
+    }
+}
