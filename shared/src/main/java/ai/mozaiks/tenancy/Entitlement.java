@@ -1,6 +1,9 @@
 package ai.mozaiks.tenancy;
 
+import ai.mozaiks.api.ApiException;
+import ai.mozaiks.http.Problem;
 import java.util.Locale;
+import java.util.Map;
 
 /** The answer to "may this user start this workflow in this app now?", with a machine-readable reason. */
 public record Entitlement(boolean allowed, Reason reason, String detail) {
@@ -19,5 +22,24 @@ public record Entitlement(boolean allowed, Reason reason, String detail) {
 
     public static Entitlement deny(Reason reason, String detail) {
         return new Entitlement(false, reason, detail);
+    }
+
+    /**
+     * The refusal as the session broker answers it: 503 with {@code Retry-After} while the app's
+     * data moves (retrying will work), 429 at a concurrency limit, 409 for the app's state, 403 for
+     * what the app or its tier does not allow, 404 for a workflow the app does not have.
+     */
+    public ApiException refusal() {
+        if (allowed) {
+            throw new IllegalStateException("an allowed start is not a refusal");
+        }
+        String code = reason.wire();
+        return switch (reason) {
+            case APP_MIGRATING -> ApiException.unavailable(code, detail, 30);
+            case LIMIT_REACHED -> new ApiException(Problem.of(429, code, "Too many runs", detail), Map.of("Retry-After", "10"));
+            case APP_SUSPENDED, APP_PAUSED, APP_DELETED -> ApiException.conflict(code, detail);
+            case UNKNOWN_WORKFLOW -> new ApiException(Problem.of(404, code, "Not found", detail));
+            case TIER, PACK_DISABLED, NOT_ALLOWED, PREREQUISITE -> new ApiException(Problem.of(403, code, "Not entitled", detail));
+        };
     }
 }
