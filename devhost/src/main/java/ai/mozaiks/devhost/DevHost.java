@@ -73,6 +73,7 @@ public final class DevHost {
             wipe(state.resolve("mongo"));
             wipe(state.resolve("azurite"));
             wipe(home.resolve(DevIdentityProvider.STATE_DIRECTORY));
+            Files.deleteIfExists(state.resolve("dev-secrets.json"));
         }
         Map<String, String> settings = new HashMap<>(LocalSettings.load(home, environment));
         settings.putIfAbsent("MOZAIKS_ENVIRONMENT", "development");
@@ -105,6 +106,11 @@ public final class DevHost {
             settings.put("AUTH_PLATFORM_JWKS_URL", identity.jwksUri().toString());
         }
         settings.putIfAbsent("WORKFLOWS_DIR", home.resolve("workflows").toString());
+        // Local keys, made once and kept in .devhost/; the Web PubSub endpoint is the devhost's own.
+        Map<String, String> secrets = DevSecrets.load(state);
+        putIfBlank(settings, "RUNTIME_TOKEN_KEY", secrets.get("runtime_token_key"));
+        putIfBlank(settings, "WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://localhost:" + server.getAddress().getPort()
+                + ";AccessKey=" + secrets.get("webpubsub_access_key") + ";Version=1.0;");
         // The function app starts while Azurite boots: nothing in start-up needs storage.
         Platform platform = Platform.start(Settings.from(settings));
         running.push(platform);
@@ -118,6 +124,13 @@ public final class DevHost {
                 + (System.nanoTime() - started) / 1_000_000 + " ms");
         // One health probe now warms every client and tells the developer at once if something is off.
         platform.health().check().subscribe(report -> System.out.println("  Health     " + ai.mozaiks.http.Json.write(report.toJson())));
+    }
+
+    private static void putIfBlank(Map<String, String> settings, String name, String value) {
+        String current = settings.get(name);
+        if (current == null || current.isBlank()) {
+            settings.put(name, value);
+        }
     }
 
     /** Azurite once it listens; its start-up failure as the devhost's own. */

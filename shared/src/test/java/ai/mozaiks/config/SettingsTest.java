@@ -23,6 +23,8 @@ class SettingsTest {
         source.put("AzureWebJobsStorage", AZURITE);
         source.put("AUTH_PLATFORM_ISSUER", "https://login.example.com/tenant/v2.0");
         source.put("AUTH_PLATFORM_AUDIENCE", "api://mozaiks");
+        source.put("WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh;Version=1.0;");
+        source.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
         return source;
     }
 
