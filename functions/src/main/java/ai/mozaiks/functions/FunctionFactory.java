@@ -5,6 +5,8 @@ import ai.mozaiks.functions.health.HealthFunction;
 import ai.mozaiks.functions.http.Api;
 import ai.mozaiks.functions.migration.MigrationFunctions;
 import ai.mozaiks.functions.migration.MigrationWorker;
+import ai.mozaiks.functions.session.ChatEventFunctions;
+import ai.mozaiks.functions.session.SessionFunctions;
 import ai.mozaiks.functions.tenancy.AppFunctions;
 import ai.mozaiks.functions.tenancy.AppLifecycleFunctions;
 import ai.mozaiks.functions.tenancy.AppPurgeFunction;
@@ -32,7 +34,9 @@ public final class FunctionFactory {
             Map.entry(AppPurgeFunction.class, platform -> new AppPurgeFunction(platform.purger())),
             Map.entry(PackFunctions.class, platform -> new PackFunctions(api(platform), platform.packs())),
             Map.entry(MigrationFunctions.class, platform -> new MigrationFunctions(api(platform), platform.migrations())),
-            Map.entry(MigrationWorker.class, platform -> new MigrationWorker(platform.migrationRunner(), platform.migrationQueue())));
+            Map.entry(MigrationWorker.class, platform -> new MigrationWorker(platform.migrationRunner(), platform.migrationQueue())),
+            Map.entry(SessionFunctions.class, platform -> new SessionFunctions(api(platform), platform.broker())),
+            Map.entry(ChatEventFunctions.class, platform -> new ChatEventFunctions(api(platform), platform.events())));
 
     private FunctionFactory() {
     }
@@ -50,7 +54,7 @@ public final class FunctionFactory {
     }
 
     private static Api api(Platform platform) {
-        return new Api(platform.tokens(), platform.idempotency(), deadline(platform));
+        return new Api(platform.tokens(), platform.runtimeTokens(), platform.idempotency(), deadline(platform));
     }
 
     /** How long a trigger may block on a service: each dependency's own timeout, plus margin. */

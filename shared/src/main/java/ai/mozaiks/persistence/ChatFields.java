@@ -8,6 +8,15 @@ public final class ChatFields {
     public static final String LEASE_UNTIL = "lease_until";
     /** The status of a run that holds a concurrency slot. */
     public static final String RUNNING = "running";
+    public static final String CHAT_ID = "chat_id";
+    public static final String WORKFLOW_NAME = "workflow_name";
+    public static final String CREATED_AT = "created_at";
+    public static final String UPDATED_AT = "updated_at";
+    /** The chat's step counter: a step claims the chat by a conditional update on it. */
+    public static final String STEP_SEQ = "step_seq";
+    /** The last event seq handed out; {@code chat_events} holds the events up to it. */
+    public static final String EVENT_SEQ = "event_seq";
+    public static final String CLIENT_REQUEST_ID = "client_request_id";
 
     private ChatFields() {
     }

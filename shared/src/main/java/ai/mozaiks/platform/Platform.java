@@ -2,6 +2,8 @@ package ai.mozaiks.platform;
 
 import ai.mozaiks.api.IdempotencyStore;
 import ai.mozaiks.audit.AuditLog;
+import ai.mozaiks.broker.RuntimeTokens;
+import ai.mozaiks.broker.SessionBroker;
 import ai.mozaiks.config.Environment;
 import ai.mozaiks.config.Settings;
 import ai.mozaiks.health.HealthCheck;
@@ -19,6 +21,9 @@ import ai.mozaiks.migration.MigrationQueue;
 import ai.mozaiks.migration.MigrationRunner;
 import ai.mozaiks.migration.MigrationService;
 import ai.mozaiks.packs.AppWorkflows;
+import ai.mozaiks.realtime.ClientAccess;
+import ai.mozaiks.session.ChatSessions;
+import ai.mozaiks.session.EventLog;
 import ai.mozaiks.packs.PackService;
 import ai.mozaiks.tenancy.AppAccess;
 import ai.mozaiks.tenancy.AppIssuers;
@@ -72,6 +77,9 @@ public final class Platform implements AutoCloseable {
     private final MigrationService migrations;
     private final MigrationRunner migrationRunner;
     private final MigrationQueue migrationQueue;
+    private final SessionBroker broker;
+    private final EventLog events;
+    private final RuntimeTokens runtimeTokens;
 
     private Platform(Settings settings, Clock clock) {
         this.settings = settings;
@@ -117,6 +125,14 @@ public final class Platform implements AutoCloseable {
                 tiers, migrationQueue, audit, clock);
         this.migrationRunner = new MigrationRunner(migrationRecords, control.apps(), appDatabases, storageRouter,
                 settings.mongo().routeCacheTtl(), settings.migrationSourceGrace(), clock);
+        ChatSessions sessions = new ChatSessions(appDatabases, clock);
+        this.events = new EventLog(appDatabases, clock);
+        this.runtimeTokens = new RuntimeTokens(settings.realtime().runtimeTokenKey(), settings.realtime().runtimeTokenLifetime(), clock);
+        ClientAccess realtime = new ClientAccess(settings.realtime(),
+                settings.realtime().connectionString() != null ? null
+                        : StorageClients.managedIdentity(settings.storage().managedIdentityClientId()));
+        this.broker = new SessionBroker(control.apps(), entitlements, sessions, runtimeTokens, realtime,
+                settings.realtime().runtimeTokenLifetime());
         this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection, appDatabases, storageRouter,
                 storage.blobs(), settings.containers().all(), clock);
     }
@@ -209,6 +225,18 @@ public final class Platform implements AutoCloseable {
 
     public MigrationQueue migrationQueue() {
         return migrationQueue;
+    }
+
+    public SessionBroker broker() {
+        return broker;
+    }
+
+    public EventLog events() {
+        return events;
+    }
+
+    public RuntimeTokens runtimeTokens() {
+        return runtimeTokens;
     }
 
     @Override

@@ -34,7 +34,7 @@ public final class StorageClients {
     }
 
     /** The function app's managed identity (user-assigned when a client id is given), as the host finds it. */
-    static TokenCredential managedIdentity(String clientId) {
+    public static TokenCredential managedIdentity(String clientId) {
         ManagedIdentityCredentialBuilder builder = new ManagedIdentityCredentialBuilder();
         if (clientId != null) {
             builder.clientId(clientId);

@@ -12,8 +12,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * {@code canStart(app, user, workflow)}: the session broker's one question, answered from the app's
- * state, its access policy, its tier, its packs and its live run counts, in that order, so the
- * cheapest refusal wins.
+ * access policy, its state, its tier, its packs and its live run counts, in that order.
  */
 public final class Entitlements {
     private final TenantAccess access;
@@ -30,23 +29,28 @@ public final class Entitlements {
         this.clock = clock;
     }
 
-    /** {@code app} is the control-plane app document; a deleted app is the caller's not-found. */
+    /**
+     * {@code app} is the control-plane app document. The access policy is asked first, so someone it
+     * does not include learns nothing of the app's state.
+     */
     public Mono<Entitlement> canStart(Document app, Principal user, String workflowName) {
-        Optional<Entitlement> state = stateOf(app);
-        if (state.isPresent()) {
-            return Mono.just(state.get());
-        }
         AppId appId = AppId.of(app.getString("_id"));
         Tier tier = tiers.get(app.getString("tier"));
-        return mayUse(app, user).flatMap(allowed -> {
-            if (!allowed) {
-                return Mono.just(Entitlement.deny(Entitlement.Reason.NOT_ALLOWED, "The app's access policy does not include this user."));
-            }
-            return workflows.find(appId, workflowName).flatMap(entry -> entry
-                    .map(found -> packAllowed(app, tier, found).map(Mono::just).orElseGet(() -> withinLimits(appId, tier, user)))
-                    .orElseGet(() -> Mono.just(Entitlement.deny(Entitlement.Reason.UNKNOWN_WORKFLOW,
-                            "The app has no workflow named " + workflowName + "."))));
-        });
+        return canReturn(app, user).flatMap(admitted -> !admitted.allowed() ? Mono.just(admitted)
+                : workflows.find(appId, workflowName).flatMap(entry -> entry
+                        .map(found -> packAllowed(app, tier, found).map(Mono::just).orElseGet(() -> withinLimits(appId, tier, user)))
+                        .orElseGet(() -> Mono.just(Entitlement.deny(Entitlement.Reason.UNKNOWN_WORKFLOW,
+                                "The app has no workflow named " + workflowName + ".")))));
+    }
+
+    /**
+     * May the user come back to (or list) their chats in the app now? The access policy, then the
+     * app's state decide; workflow, tier and run limits only govern new starts.
+     */
+    public Mono<Entitlement> canReturn(Document app, Principal user) {
+        return mayUse(app, user).map(allowed -> !allowed
+                ? Entitlement.deny(Entitlement.Reason.NOT_ALLOWED, "The app's access policy does not include this user.")
+                : stateOf(app).orElse(Entitlement.allow()));
     }
 
     /** Availability without the live counts: for listing what an app offers. */

@@ -5,6 +5,7 @@ import ai.mozaiks.api.IdempotencyStore;
 import ai.mozaiks.api.IdempotencyStore.StoredResponse;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.http.Problem;
+import ai.mozaiks.broker.RuntimeTokens;
 import ai.mozaiks.identity.AuthenticationException;
 import ai.mozaiks.identity.BearerTokenValidator;
 import ai.mozaiks.identity.IdentityProviderUnavailableException;
@@ -30,26 +31,41 @@ public final class Api {
     private static final String JSON = "application/json";
 
     private final BearerTokenValidator tokens;
+    private final RuntimeTokens runtimeTokens;
     private final IdempotencyStore idempotency;
     private final Duration deadline;
 
-    public Api(BearerTokenValidator tokens, IdempotencyStore idempotency, Duration deadline) {
+    public Api(BearerTokenValidator tokens, RuntimeTokens runtimeTokens, IdempotencyStore idempotency, Duration deadline) {
         this.tokens = tokens;
+        this.runtimeTokens = runtimeTokens;
         this.idempotency = idempotency;
         this.deadline = deadline;
     }
 
+    /** An endpoint called with the user's own bearer token. */
     public HttpResponseMessage handle(HttpRequestMessage<Optional<String>> request, ExecutionContext context,
                                       Function<ApiCall, Mono<ApiResult>> endpoint) {
+        return respond(request, context, endpoint, () ->
+                new ApiCall(request, tokens.authenticate(header(request, "authorization")).block(deadline), null));
+    }
+
+    /** A runtime endpoint of one chat, called with the runtime token the session broker issued for it. */
+    public HttpResponseMessage handleChat(HttpRequestMessage<Optional<String>> request, ExecutionContext context, String chatId,
+                                          Function<ApiCall, Mono<ApiResult>> endpoint) {
+        return respond(request, context, endpoint, () ->
+                new ApiCall(request, null, runtimeTokens.verify(header(request, "authorization"), chatId)));
+    }
+
+    private HttpResponseMessage respond(HttpRequestMessage<Optional<String>> request, ExecutionContext context,
+                                        Function<ApiCall, Mono<ApiResult>> endpoint, java.util.function.Supplier<ApiCall> authenticate) {
         InvocationLog log = InvocationLog.of(context.getLogger(), context.getInvocationId());
         Map<String, String> headers = new HashMap<>();
         StoredResponse response;
         try {
-            Principal principal = tokens.authenticate(header(request, "authorization")).block(deadline);
-            ApiCall call = new ApiCall(request, principal);
+            ApiCall call = authenticate.get();
             String key = header(request, "idempotency-key");
             if (request.getHttpMethod() == HttpMethod.POST && key != null) {
-                response = once(request, principal, key, () -> run(endpoint, call), headers);
+                response = once(request, call, key, () -> run(endpoint, call), headers);
             } else {
                 response = run(endpoint, call);
             }
@@ -91,12 +107,14 @@ public final class Api {
     }
 
     /** Runs the endpoint once per key: a retry with the same key and body gets the kept response. */
-    private StoredResponse once(HttpRequestMessage<Optional<String>> request, Principal principal, String key,
+    private StoredResponse once(HttpRequestMessage<Optional<String>> request, ApiCall call, String key,
                                 java.util.function.Supplier<StoredResponse> endpoint, Map<String, String> headers) {
         if (key.isBlank() || key.length() > 255) {
             throw ApiException.invalid("Idempotency-Key", "must be 1 to 255 characters");
         }
-        String scope = principal.issuer() + "|" + principal.userId() + "|POST|" + request.getUri().getPath();
+        String caller = call.hasPrincipal() ? call.principal().issuer() + "|" + call.principal().userId()
+                : "runtime|" + call.grant().appId() + "|" + call.grant().userId();
+        String scope = caller + "|POST|" + request.getUri().getPath();
         IdempotencyStore.Claim claim = idempotency.claim(scope, key, request.getBody().orElse("")).block(deadline);
         if (!claim.fresh()) {
             headers.put("Idempotency-Replayed", "true");

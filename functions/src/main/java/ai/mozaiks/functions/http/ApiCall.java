@@ -2,6 +2,7 @@ package ai.mozaiks.functions.http;
 
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.api.PageRequest;
+import ai.mozaiks.broker.RuntimeToken;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.http.Problem;
 import ai.mozaiks.identity.Principal;
@@ -24,14 +25,32 @@ public final class ApiCall {
 
     private final HttpRequestMessage<Optional<String>> request;
     private final Principal principal;
+    private final RuntimeToken grant;
 
-    ApiCall(HttpRequestMessage<Optional<String>> request, Principal principal) {
+    ApiCall(HttpRequestMessage<Optional<String>> request, Principal principal, RuntimeToken grant) {
         this.request = request;
         this.principal = principal;
+        this.grant = grant;
     }
 
+    /** The signed-in user (endpoints called with the user's own token). */
     public Principal principal() {
+        if (principal == null) {
+            throw new IllegalStateException("this endpoint is called with a runtime token");
+        }
         return principal;
+    }
+
+    boolean hasPrincipal() {
+        return principal != null;
+    }
+
+    /** The chat grant (endpoints called with a runtime token from the session broker). */
+    public RuntimeToken grant() {
+        if (grant == null) {
+            throw new IllegalStateException("this endpoint is called with the user's token");
+        }
+        return grant;
     }
 
     /** The JSON body as {@code type}; wrong JSON, wrong types and unknown fields become 400 field errors. */

@@ -1,0 +1,142 @@
+package ai.mozaiks.devhost.controlplane;
+
+import static ai.mozaiks.devhost.controlplane.ControlPlane.expect;
+import static ai.mozaiks.devhost.controlplane.ControlPlane.obj;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.mozaiks.devhost.controlplane.ControlPlane.Response;
+import ai.mozaiks.devhost.controlplane.ControlPlane.User;
+import ai.mozaiks.session.EventKind;
+import ai.mozaiks.tenancy.AppId;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The session broker over HTTP with real tokens: start, idempotent retry, resume, the entitlement's
+ * refusals, and the chat's events read with the runtime token it hands out.
+ */
+class SessionBrokerTest {
+    private static final ControlPlane cp = ControlPlane.get();
+    private static User owner;
+    private static String tenant;
+    private static String proApp;
+
+    @BeforeAll
+    static void setUp() {
+        owner = cp.user("broker-owner");
+        tenant = cp.createTenant(owner);
+        proApp = cp.createApp(owner, tenant, "pro");
+    }
+
+    @Test
+    void startHandsOutTheChatItsGroupUrlAndARuntimeToken() {
+        Response started = expect(201, start(owner, proApp, "assistant", null, null), "start");
+        JsonNode grant = started.json();
+        String chatId = grant.path("chat_id").asText();
+        assertEquals("created", grant.path("status").asText());
+        assertEquals("assistant", grant.path("workflow_name").asText());
+        assertEquals("/api/apps/" + proApp + "/chats/" + chatId, started.header("Location"));
+        URI ws = URI.create(grant.path("ws_url").asText());
+        assertEquals("/client/hubs/chat", ws.getPath());
+        assertTrue(ws.getQuery().startsWith("access_token="), ws.toString());
+        assertTrue(grant.path("expires_at").asText().endsWith("Z"));
+
+        Response chat = expect(200, cp.get("/api/apps/" + proApp + "/chats/" + chatId, owner), "get chat");
+        assertEquals("awaiting_input", chat.json().path("status").asText());
+        assertEquals(chatId, cp.get("/api/apps/" + proApp + "/chats", owner).json().path("items").get(0).path("chat_id").asText());
+    }
+
+    @Test
+    void theRuntimeTokenReadsThatChatsEventsAndNoOtherChat() {
+        JsonNode first = start(owner, proApp, "assistant", null, null).json();
+        JsonNode second = start(owner, proApp, "assistant", null, null).json();
+        String chatId = first.path("chat_id").asText();
+        String token = first.path("runtime_token").asText();
+        for (int i = 1; i <= 3; i++) {
+            cp.platform.events().append(AppId.of(proApp), chatId, "test:" + i, EventKind.TEXT,
+                    Map.of("agent", "assistant", "content", "message " + i)).block(Duration.ofSeconds(5));
+        }
+
+        Response all = expect(200, events(chatId, token, "?after_seq=0"), "events");
+        assertEquals(List.of(1L, 2L, 3L), seqs(all));
+        assertEquals("chat.text", all.json().path("items").get(0).path("type").asText());
+        Response rest = expect(200, events(chatId, token, "?after_seq=2"), "events after 2");
+        assertEquals(List.of(3L), seqs(rest));
+        assertEquals(3, rest.json().path("next_after_seq").asLong());
+
+        expect(404, events(second.path("chat_id").asText(), token, ""), "another chat with this chat's token");
+        expect(401, events(chatId, owner.token(), ""), "the user's own token is not a runtime token");
+        expect(400, events(chatId, token, "?after_seq=-1"), "negative after_seq");
+    }
+
+    @Test
+    void aClientRequestIdMakesTheStartSafeToRetry() {
+        Response first = expect(201, start(owner, proApp, "assistant", null, "tab-7"), "first start");
+        Response again = expect(200, start(owner, proApp, "assistant", null, "tab-7"), "retried start");
+        assertEquals(first.json().path("chat_id").asText(), again.json().path("chat_id").asText());
+        assertEquals("resumed", again.json().path("status").asText());
+        assertNotEquals(first.json().path("runtime_token").asText(), "", "a fresh token on every answer");
+    }
+
+    @Test
+    void onlyTheOwnerResumesAChat() {
+        String chatId = start(owner, proApp, "assistant", null, null).json().path("chat_id").asText();
+        Response resumed = expect(200, start(owner, proApp, "assistant", chatId, null), "resume");
+        assertEquals("resumed", resumed.json().path("status").asText());
+
+        User colleague = cp.addMember(tenant, owner, "broker-colleague", "builder");
+        expect(404, start(colleague, proApp, "assistant", chatId, null), "someone else's chat");
+        expect(404, start(cp.user("broker-stranger"), proApp, "assistant", null, null), "not in the app's access policy");
+        expect(404, start(owner, "app_" + "0".repeat(24), "assistant", null, null), "no such app");
+    }
+
+    @Test
+    void theEntitlementsRefusalsReachTheCallerWithTheirReason() {
+        String freeApp = cp.createApp(owner, cp.createTenant(owner), "free");
+        assertEquals("tier", expect(403, start(owner, freeApp, "tool_demo", null, null), "pack outside the tier").code());
+        assertEquals("unknown_workflow", expect(404, start(owner, proApp, "no_such_flow", null, null), "unknown").code());
+
+        String suspended = cp.createApp(owner, tenant, "pro");
+        expect(200, cp.post("/api/apps/" + suspended + "/suspend", owner, null), "suspend");
+        assertEquals("app_suspended", expect(409, start(owner, suspended, "assistant", null, null), "suspended").code());
+
+        Response invalid = expect(400, cp.post("/api/sessions", owner, obj("app_id", proApp)), "no workflow");
+        assertEquals("workflow_name", invalid.json().path("errors").get(0).path("field").asText());
+    }
+
+    @Test
+    void endUsersOfTheAppsOwnIdpStartChatsWhenThePolicyAdmitsThem() {
+        String app = cp.createApp(owner, tenant, "pro");
+        cp.trustEndUsers(owner, app);
+        User endUser = cp.endUser(app, "customer");
+        expect(404, start(endUser, app, "assistant", null, null), "members-only app");
+
+        expect(200, cp.patch("/api/apps/" + app, owner, obj("access_policy", obj("mode", "app_users"))), "open to app users");
+        JsonNode grant = expect(201, start(endUser, app, "assistant", null, null), "end-user start").json();
+        Response chat = expect(200, cp.get("/api/apps/" + app + "/chats/" + grant.path("chat_id").asText(), endUser), "own chat");
+        assertEquals("enduser:" + endUser.sub(), chat.json().path("user_id").asText(), "end-users are their own namespace");
+        expect(404, cp.get("/api/apps/" + app + "/chats/" + grant.path("chat_id").asText(), owner), "not the owner's chat");
+    }
+
+    private static Response start(User user, String appId, String workflow, String chatId, String clientRequestId) {
+        return cp.post("/api/sessions", user, obj("app_id", appId, "workflow_name", workflow, "chat_id", chatId,
+                "client_request_id", clientRequestId));
+    }
+
+    private static Response events(String chatId, String token, String query) {
+        return cp.send("GET", "/api/chats/" + chatId + "/events" + query, token, null);
+    }
+
+    private static List<Long> seqs(Response response) {
+        List<Long> seqs = new java.util.ArrayList<>();
+        response.json().path("items").forEach(event -> seqs.add(event.path("seq").asLong()));
+        return seqs;
+    }
+}

@@ -1,0 +1,96 @@
+package ai.mozaiks.broker;
+
+import static com.mongodb.client.model.Filters.eq;
+
+import ai.mozaiks.api.ApiException;
+import ai.mozaiks.api.Page;
+import ai.mozaiks.api.PageRequest;
+import ai.mozaiks.identity.Principal;
+import ai.mozaiks.realtime.ClientAccess;
+import ai.mozaiks.session.ChatSession;
+import ai.mozaiks.session.ChatSessions;
+import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.session.NewChat;
+import ai.mozaiks.session.StartedChat;
+import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.tenancy.Entitlement;
+import ai.mozaiks.tenancy.Entitlements;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import java.time.Duration;
+import org.bson.Document;
+import reactor.core.publisher.Mono;
+
+/**
+ * The session broker: with the user's own token, starts a chat (after the entitlement check) or
+ * resumes one of theirs, and answers with the chat's Web PubSub URL and a short-lived runtime token
+ * scoped to that chat. Someone the app's access policy does not include learns nothing about it.
+ */
+public final class SessionBroker {
+    private final MongoCollection<Document> apps;
+    private final Entitlements entitlements;
+    private final ChatSessions sessions;
+    private final RuntimeTokens tokens;
+    private final ClientAccess realtime;
+    private final Duration tokenLifetime;
+
+    public SessionBroker(MongoCollection<Document> apps, Entitlements entitlements, ChatSessions sessions, RuntimeTokens tokens,
+                         ClientAccess realtime, Duration tokenLifetime) {
+        this.apps = apps;
+        this.entitlements = entitlements;
+        this.sessions = sessions;
+        this.tokens = tokens;
+        this.realtime = realtime;
+        this.tokenLifetime = tokenLifetime;
+    }
+
+    public Mono<SessionGrant> start(Principal user, SessionRequests.StartSession request) {
+        request.validate();
+        AppId appId = AppId.of(request.appId());
+        String owner = ChatUser.id(user);
+        return app(request.appId()).flatMap(app -> {
+            Mono<StartedChat> chat = request.chatId() != null
+                    ? entitlements.canReturn(app, user).flatMap(decision -> admit(decision))
+                            .then(sessions.resume(appId, owner, request.chatId()))
+                    : entitlements.canStart(app, user, request.workflowName()).flatMap(decision -> admit(decision))
+                            // Until the engine runs a workflow's opening turn, a new chat waits for its first message.
+                            .then(sessions.start(appId, new NewChat(owner, request.workflowName(), request.clientRequestId(),
+                                    ChatStatus.AWAITING_INPUT)));
+            return chat.flatMap(started -> grant(appId, owner, started));
+        });
+    }
+
+    /** The caller's recent chats in the app. */
+    public Mono<Page<ChatSession>> recent(Principal user, String appId, PageRequest page) {
+        return app(appId).flatMap(app -> entitlements.canReturn(app, user).flatMap(this::admit))
+                .then(sessions.listRecent(AppId.of(appId), ChatUser.id(user), page));
+    }
+
+    /** One of the caller's chats. */
+    public Mono<ChatSession> chat(Principal user, String appId, String chatId) {
+        return app(appId).flatMap(app -> entitlements.canReturn(app, user).flatMap(this::admit))
+                .then(sessions.get(AppId.of(appId), ChatUser.id(user), chatId));
+    }
+
+    private Mono<SessionGrant> grant(AppId appId, String owner, StartedChat started) {
+        ChatSession chat = started.chat();
+        RuntimeToken grant = tokens.grant(appId, owner, chat.chatId());
+        return realtime.chatUrl(appId.value(), chat.chatId(), owner, tokenLifetime)
+                .map(url -> new SessionGrant(chat.chatId(), started.outcome().wire(), chat.workflowName(), url, tokens.issue(grant),
+                        grant.expiresAt()));
+    }
+
+    private Mono<Void> admit(Entitlement decision) {
+        if (decision.allowed()) {
+            return Mono.empty();
+        }
+        if (decision.reason() == Entitlement.Reason.NOT_ALLOWED) {
+            return Mono.error(ApiException.notFound("The app"));
+        }
+        return Mono.error(decision.refusal());
+    }
+
+    private Mono<Document> app(String appId) {
+        return Mono.from(apps.find(eq("_id", appId)).first())
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("The app")));
+    }
+}

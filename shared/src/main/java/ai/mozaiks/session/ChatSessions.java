@@ -1,0 +1,123 @@
+package ai.mozaiks.session;
+
+import static com.mongodb.client.model.Filters.and;
+import static com.mongodb.client.model.Filters.eq;
+
+import ai.mozaiks.api.ApiException;
+import ai.mozaiks.api.Page;
+import ai.mozaiks.api.PageRequest;
+import ai.mozaiks.http.Problem;
+import ai.mozaiks.persistence.AppCollection;
+import ai.mozaiks.persistence.AppDatabases;
+import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.persistence.RuntimeCollection;
+import ai.mozaiks.persistence.ScopedField;
+import ai.mozaiks.tenancy.AppId;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.Date;
+import org.bson.Document;
+import reactor.core.publisher.Mono;
+
+/**
+ * Chat sessions of one app's users: start (idempotent on a client request id), resume, read and
+ * list. A chat is visible only to its owner in its own app; for anyone else it does not exist.
+ */
+public final class ChatSessions {
+    /** Fresh random ids to try when a new id collides, which at 96 random bits means never. */
+    private static final int ID_ATTEMPTS = 3;
+
+    private final AppDatabases databases;
+    private final Clock clock;
+    private final RecentChats recent = new RecentChats();
+
+    public ChatSessions(AppDatabases databases, Clock clock) {
+        this.databases = databases;
+        this.clock = clock;
+    }
+
+    /**
+     * Creates a chat, or, when the same user already started one with this client request id,
+     * returns that chat as {@link StartOutcome#RESUMED}. Reusing a request id for another
+     * workflow is refused (422), as reusing an {@code Idempotency-Key} with another body is.
+     */
+    public Mono<StartedChat> start(AppId appId, NewChat chat) {
+        return Mono.fromRunnable(chat::validate)
+                .then(sessions(appId))
+                .flatMap(sessions -> chat.clientRequestId() == null
+                        ? create(sessions, chat, ChatIds.random(), ID_ATTEMPTS)
+                        : createForRequest(sessions, appId, chat));
+    }
+
+    /** The chat, for its owner, as {@link StartOutcome#RESUMED}; 404 for anyone else. */
+    public Mono<StartedChat> resume(AppId appId, String userId, String chatId) {
+        return get(appId, userId, chatId).map(found -> new StartedChat(found, StartOutcome.RESUMED));
+    }
+
+    /** One chat's metadata, for its owner; 404 for other users, other apps and unknown ids. */
+    public Mono<ChatSession> get(AppId appId, String userId, String chatId) {
+        if (userId == null || chatId == null) {
+            return Mono.error(() -> ApiException.notFound("The chat"));
+        }
+        return sessions(appId)
+                .flatMap(sessions -> sessions.findOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.USER_ID, userId))))
+                .map(ChatSession::from)
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("The chat")));
+    }
+
+    /** The user's chats, most recently active first, keyset-paged (see {@link RecentChats}). */
+    public Mono<Page<ChatSession>> listRecent(AppId appId, String userId, PageRequest page) {
+        return Mono.defer(() -> {
+            RecentChatsCursor after = page.after() == null ? null : RecentChatsCursor.parse(page.after());
+            return sessions(appId).flatMap(sessions -> recent.page(sessions, userId, page.limit(), after));
+        });
+    }
+
+    private Mono<StartedChat> createForRequest(AppCollection sessions, AppId appId, NewChat chat) {
+        String chatId = ChatIds.forRequest(appId, chat.userId(), chat.clientRequestId());
+        return insert(sessions, chat, chatId)
+                .onErrorResume(Duplicates::isDuplicate, duplicate -> sessions.findOne(and(eq(ChatFields.CHAT_ID, chatId),
+                                eq(ChatFields.USER_ID, chat.userId()), eq(ChatFields.CLIENT_REQUEST_ID, chat.clientRequestId())))
+                        .map(existing -> resumed(existing, chat))
+                        // Another chat owns the derived id (a hash collision): this start is new after all.
+                        .switchIfEmpty(Mono.defer(() -> create(sessions, chat, ChatIds.random(), ID_ATTEMPTS))));
+    }
+
+    private Mono<StartedChat> create(AppCollection sessions, NewChat chat, String chatId, int attemptsLeft) {
+        return insert(sessions, chat, chatId)
+                .onErrorResume(error -> Duplicates.isDuplicate(error) && attemptsLeft > 1,
+                        duplicate -> create(sessions, chat, ChatIds.random(), attemptsLeft - 1));
+    }
+
+    private Mono<StartedChat> insert(AppCollection sessions, NewChat chat, String chatId) {
+        Date now = Date.from(clock.instant().truncatedTo(ChronoUnit.MILLIS));
+        Document document = new Document("_id", chatId)
+                .append(ChatFields.CHAT_ID, chatId)
+                .append(ChatFields.USER_ID, chat.userId())
+                .append(ChatFields.WORKFLOW_NAME, chat.workflowName())
+                .append(ChatFields.STATUS, chat.initialStatus().wire())
+                .append(ChatFields.CREATED_AT, now)
+                .append(ChatFields.UPDATED_AT, now)
+                .append(ChatFields.STEP_SEQ, 0L)
+                .append(ChatFields.EVENT_SEQ, 0L);
+        if (chat.clientRequestId() != null) {
+            document.append(ChatFields.CLIENT_REQUEST_ID, chat.clientRequestId());
+        }
+        return sessions.insertOne(document)
+                .then(Mono.fromSupplier(() -> new StartedChat(
+                        ChatSession.from(new Document(document).append(ScopedField.APP_ID, sessions.appId().value())),
+                        StartOutcome.CREATED)));
+    }
+
+    private static StartedChat resumed(Document existing, NewChat chat) {
+        if (!chat.workflowName().equals(existing.getString(ChatFields.WORKFLOW_NAME))) {
+            throw new ApiException(Problem.of(422, "client_request_id_reused", "Client request id reused",
+                    "This client_request_id started a chat of another workflow; use a new one."));
+        }
+        return new StartedChat(ChatSession.from(existing), StartOutcome.RESUMED);
+    }
+
+    private Mono<AppCollection> sessions(AppId appId) {
+        return databases.forApp(appId).map(database -> database.collection(RuntimeCollection.CHAT_SESSIONS));
+    }
+}

@@ -1,0 +1,39 @@
+package ai.mozaiks.session;
+
+import ai.mozaiks.persistence.ChatFields;
+
+/** Where a chat stands. Stored as its wire value in {@code chat_sessions.status}. */
+public enum ChatStatus {
+    /** A step is queued or running; the chat holds a concurrency slot. */
+    RUNNING(ChatFields.RUNNING),
+    /** Waiting for the user (human in the loop, a UI tool) with no compute held. */
+    AWAITING_INPUT("awaiting_input"),
+    COMPLETED("completed"),
+    FAILED("failed"),
+    CANCELLED("cancelled");
+
+    private final String wire;
+
+    ChatStatus(String wire) {
+        this.wire = wire;
+    }
+
+    @com.fasterxml.jackson.annotation.JsonValue
+    public String wire() {
+        return wire;
+    }
+
+    /** A finished chat: no step will run for it again. */
+    public boolean terminal() {
+        return this == COMPLETED || this == FAILED || this == CANCELLED;
+    }
+
+    public static ChatStatus fromWire(String value) {
+        for (ChatStatus status : values()) {
+            if (status.wire.equals(value)) {
+                return status;
+            }
+        }
+        throw new IllegalArgumentException("unknown chat status: " + value);
+    }
+}

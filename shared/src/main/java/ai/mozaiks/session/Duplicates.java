@@ -1,0 +1,23 @@
+package ai.mozaiks.session;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoWriteException;
+
+/** Recognises a unique-index collision, the signal every idempotent write here relies on. */
+final class Duplicates {
+    private Duplicates() {
+    }
+
+    static boolean isDuplicate(Throwable error) {
+        if (error instanceof MongoWriteException write) {
+            return write.getError().getCategory() == ErrorCategory.DUPLICATE_KEY;
+        }
+        if (error instanceof MongoBulkWriteException bulk) {
+            return !bulk.getWriteErrors().isEmpty() && bulk.getWriteErrors().stream()
+                    .allMatch(e -> ErrorCategory.fromErrorCode(e.getCode()) == ErrorCategory.DUPLICATE_KEY)
+                    && bulk.getWriteConcernError() == null;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,56 @@
+package ai.mozaiks.session;
+
+import java.util.Optional;
+
+/**
+ * The kinds of chat events, as the existing runtime names them. On the wire an event is
+ * {@code {type: "chat.<kind>", data, seq, timestamp}}; {@code seq} is the only sequence field
+ * (the old runtime's {@code data.sequence} and the ChatUI's {@code data.seq} disagreed).
+ */
+public enum EventKind {
+    TEXT("text", true),
+    SELECT_SPEAKER("select_speaker", true),
+    TOOL_CALL("tool_call", true),
+    TOOL_RESPONSE("tool_response", true),
+    INPUT_REQUEST("input_request", true),
+    INPUT_ACK("input_ack", true),
+    USAGE_DELTA("usage_delta", true),
+    RUN_START("run_start", true),
+    RUN_COMPLETE("run_complete", true),
+    ERROR("error", true),
+    /** Streamed token deltas: delivered live only, never stored; the final {@link #TEXT} is. */
+    TEXT_DELTA("text_delta", false);
+
+    private static final String PREFIX = "chat.";
+
+    private final String kind;
+    private final boolean persisted;
+
+    EventKind(String kind, boolean persisted) {
+        this.kind = kind;
+        this.persisted = persisted;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    /** The envelope's {@code type}: {@code chat.<kind>}. */
+    public String type() {
+        return PREFIX + kind;
+    }
+
+    /** False for ephemeral kinds, which the event log refuses. */
+    public boolean persisted() {
+        return persisted;
+    }
+
+    public static Optional<EventKind> fromType(String type) {
+        for (EventKind value : values()) {
+            if (value.type().equals(type)) {
+                return Optional.of(value);
+            }
+        }
+        return Optional.empty();
+    }
+}

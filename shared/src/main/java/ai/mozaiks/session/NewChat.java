@@ -1,0 +1,36 @@
+package ai.mozaiks.session;
+
+import ai.mozaiks.api.Validation;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * What starting a chat needs. {@code clientRequestId} is optional: a client that sends one may
+ * retry the start freely and always gets the same chat back.
+ */
+public record NewChat(String userId, String workflowName, String clientRequestId, ChatStatus initialStatus) {
+    static final int MAX_CLIENT_REQUEST_ID = 200;
+    private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:\\-]*");
+
+    public NewChat {
+        Objects.requireNonNull(userId, "userId");
+        Objects.requireNonNull(workflowName, "workflowName");
+        Objects.requireNonNull(initialStatus, "initialStatus");
+    }
+
+    /** Refuses what a client could get wrong (400); a terminal initial status is a programming error. */
+    void validate() {
+        if (initialStatus.terminal()) {
+            throw new IllegalArgumentException("a chat cannot start " + initialStatus.wire());
+        }
+        Validation validation = new Validation()
+                .text("user_id", userId, 200, true)
+                .text("workflow_name", workflowName, 200, true);
+        if (clientRequestId != null) {
+            validation.require(clientRequestId.length() <= MAX_CLIENT_REQUEST_ID && CLIENT_REQUEST_ID.matcher(clientRequestId).matches(),
+                    "client_request_id", "must be 1-" + MAX_CLIENT_REQUEST_ID
+                            + " letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
+        }
+        validation.check();
+    }
+}
