@@ -1,5 +1,6 @@
 package ai.mozaiks.models.azure;
 
+import ai.mozaiks.models.Timeouts;
 import com.azure.ai.openai.OpenAIServiceVersion;
 import java.net.InetAddress;
 import java.net.URI;
@@ -45,8 +46,8 @@ public record AzureOpenAiSettings(
         apiVersion = apiVersion == null || apiVersion.isBlank() ? DEFAULT_API_VERSION : apiVersion.strip();
         serviceVersion(apiVersion);
         tokenScope = tokenScope == null || tokenScope.isBlank() ? DEFAULT_SCOPE : tokenScope.strip();
-        connectTimeout = positive(connectTimeout, DEFAULT_CONNECT_TIMEOUT, "connectTimeout");
-        readTimeout = positive(readTimeout, DEFAULT_READ_TIMEOUT, "readTimeout");
+        connectTimeout = Timeouts.positive(connectTimeout, DEFAULT_CONNECT_TIMEOUT, "connectTimeout");
+        readTimeout = Timeouts.positive(readTimeout, DEFAULT_READ_TIMEOUT, "readTimeout");
     }
 
     /** A resource with a key and the defaults for the rest. */
@@ -93,14 +94,6 @@ public record AzureOpenAiSettings(
         } catch (UnknownHostException e) {
             return false;
         }
-    }
-
-    private static Duration positive(Duration value, Duration fallback, String name) {
-        Duration result = value == null ? fallback : value;
-        if (result.isNegative() || result.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive");
-        }
-        return result;
     }
 
     /** The key is a secret: it never appears in logs or error messages. */

@@ -1,5 +1,6 @@
 package ai.mozaiks.models.openai;
 
+import ai.mozaiks.models.Timeouts;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
@@ -49,8 +50,8 @@ public record OpenAiCompatibleSettings(
         if (style == ApiStyle.AZURE && (apiKey == null || apiVersion == null)) {
             throw new IllegalArgumentException("the azure style needs an api key and an api version");
         }
-        connectTimeout = positive(connectTimeout, DEFAULT_CONNECT_TIMEOUT, "connectTimeout");
-        readTimeout = positive(readTimeout, DEFAULT_READ_TIMEOUT, "readTimeout");
+        connectTimeout = Timeouts.positive(connectTimeout, DEFAULT_CONNECT_TIMEOUT, "connectTimeout");
+        readTimeout = Timeouts.positive(readTimeout, DEFAULT_READ_TIMEOUT, "readTimeout");
     }
 
     /** An OpenAI-style server with the default timeouts; {@code apiKey} may be {@code null}. */
@@ -88,14 +89,6 @@ public record OpenAiCompatibleSettings(
 
     private static String encode(String value) {
         return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    private static Duration positive(Duration value, Duration fallback, String name) {
-        Duration result = value == null ? fallback : value;
-        if (result.isNegative() || result.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive");
-        }
-        return result;
     }
 
     /** The key is a secret: it never appears in logs or error messages. */
