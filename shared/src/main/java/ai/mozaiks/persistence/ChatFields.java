@@ -17,6 +17,10 @@ public final class ChatFields {
     /** The last event seq handed out; {@code chat_events} holds the events up to it. */
     public static final String EVENT_SEQ = "event_seq";
     public static final String CLIENT_REQUEST_ID = "client_request_id";
+    /** Who holds the step lease ({@link #LEASE_UNTIL}): the executor instance's id for this attempt. */
+    public static final String LEASE_OWNER = "lease_owner";
+    /** The engine's compact conversation state (recent messages, context variables, counters). */
+    public static final String CONVERSATION = "conversation";
 
     private ChatFields() {
     }

@@ -19,7 +19,10 @@ public enum RuntimeCollection {
                     compoundIndex(ascending("app_id", "workflow_name", "status"), descending("updated_at"))),
             index("app_chat", true, ascending("app_id", "chat_id")))),
     CHAT_EVENTS("chat_events", List.of(
-            index("app_chat_seq", true, ascending("app_id", "chat_id", "seq"))));
+            index("app_chat_seq", true, ascending("app_id", "chat_id", "seq")))),
+    /** A step's tool results, recorded before the step commits so a redelivery never calls a tool twice. */
+    TOOL_RESULTS("tool_results", List.of(
+            index("app_chat_step_call", true, ascending("app_id", "chat_id", "step_seq", "call_id"))));
 
     private final String collectionName;
     private final List<IndexModel> indexes;

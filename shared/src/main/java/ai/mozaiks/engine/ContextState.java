@@ -1,0 +1,166 @@
+package ai.mozaiks.engine;
+
+import ai.mozaiks.workflows.Workflow;
+import ai.mozaiks.workflows.manifest.ContextVariableDefinition;
+import ai.mozaiks.workflows.manifest.StateTrigger;
+import ai.mozaiks.workflows.manifest.VariableSource;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Context variables of a chat ({@code context_variables.yaml}): their first values, the triggers that
+ * change them, and what each agent sees of them. Pure functions over plain maps.
+ *
+ * <ul>
+ *   <li>{@code config}: the environment variable when set, else the default (a {@code true}/{@code false}
+ *       or number text is converted); {@code state} and {@code runtime}: the default. Other sources
+ *       ({@code data_reference}, {@code external}, {@code file}, {@code computed}, {@code data_entity})
+ *       are loaded by other services; here they start as {@code null} so conditions can name them.</li>
+ *   <li>The runtime's own {@code workflow_name, app_id, chat_id, user_id} are always set.</li>
+ *   <li>{@code agent_text} triggers set their variable to {@code true} when the named agent's message
+ *       matches; with {@code ui_hidden} the message is also hidden from the UI (still sent to models).</li>
+ *   <li>{@code ui_response} triggers set their variable to the response's {@code response_key} field
+ *       (or the whole response) when the named UI tool answers.</li>
+ * </ul>
+ */
+public final class ContextState {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ContextState() {
+    }
+
+    /** What an agent's message did to the variables. */
+    public record TextOutcome(Map<String, Object> variables, boolean hidden, List<String> changed) {
+    }
+
+    public static Map<String, Object> initial(Workflow workflow, String appId, String chatId, String userId,
+                                              Function<String, String> env) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (ContextVariableDefinition definition : workflow.contextVariables().definitions()) {
+            values.put(definition.name(), initialValue(definition.source(), env));
+        }
+        values.put("workflow_name", workflow.name());
+        values.put("app_id", appId);
+        values.put("chat_id", chatId);
+        values.put("user_id", userId);
+        return values;
+    }
+
+    private static Object initialValue(VariableSource source, Function<String, String> env) {
+        if (source instanceof VariableSource.Config config) {
+            String fromEnv = config.envVar().map(env).orElse(null);
+            return fromEnv != null ? convert(fromEnv) : config.defaultValue().orElse(null);
+        }
+        if (source instanceof VariableSource.State state) {
+            return state.defaultValue().orElse(null);
+        }
+        if (source instanceof VariableSource.Runtime runtime) {
+            return runtime.defaultValue().orElse(null);
+        }
+        return null;
+    }
+
+    private static Object convert(String text) {
+        String t = text.strip();
+        if (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(t);
+        }
+        try {
+            return Long.parseLong(t);
+        } catch (NumberFormatException notInteger) {
+            try {
+                return Double.parseDouble(t);
+            } catch (NumberFormatException notNumber) {
+                return text;
+            }
+        }
+    }
+
+    /** Applies the {@code agent_text} triggers of {@code agent}'s message. */
+    public static TextOutcome applyAgentText(Workflow workflow, String agent, String text, Map<String, Object> variables) {
+        Map<String, Object> values = new LinkedHashMap<>(variables);
+        boolean hidden = false;
+        List<String> changed = new java.util.ArrayList<>();
+        if (text == null) {
+            return new TextOutcome(values, false, changed);
+        }
+        for (ContextVariableDefinition definition : workflow.contextVariables().definitions()) {
+            if (!(definition.source() instanceof VariableSource.State state)) {
+                continue;
+            }
+            for (StateTrigger trigger : state.triggers()) {
+                if (trigger instanceof StateTrigger.AgentText onText && onText.agent().equals(agent)
+                        && onText.match().matches(text)) {
+                    if (!Boolean.TRUE.equals(values.put(definition.name(), true))) {
+                        changed.add(definition.name());
+                    }
+                    hidden |= onText.uiHidden();
+                }
+            }
+        }
+        return new TextOutcome(values, hidden, changed);
+    }
+
+    /** Applies the {@code ui_response} triggers of a UI tool's answer. */
+    public static Map<String, Object> applyUiResponse(Workflow workflow, String tool, JsonNode response,
+                                                      Map<String, Object> variables) {
+        Map<String, Object> values = new LinkedHashMap<>(variables);
+        for (ContextVariableDefinition definition : workflow.contextVariables().definitions()) {
+            if (!(definition.source() instanceof VariableSource.State state)) {
+                continue;
+            }
+            for (StateTrigger trigger : state.triggers()) {
+                if (trigger instanceof StateTrigger.UiResponse onResponse && onResponse.tool().equals(tool)) {
+                    JsonNode value = onResponse.responseKey().map(response::get).orElse(response);
+                    values.put(definition.name(), plain(value));
+                }
+            }
+        }
+        return values;
+    }
+
+    /** A JSON value as the plain Java value conditions and BSON understand. */
+    public static Object plain(JsonNode value) {
+        if (value == null || value.isNull() || value.isMissingNode()) {
+            return null;
+        }
+        if (value.isObject()) {
+            return org.bson.Document.parse(value.toString());
+        }
+        return JSON.convertValue(value, Object.class);
+    }
+
+    /**
+     * The block appended to {@code agent}'s system message: its exposed variables, one per line, in
+     * manifest order; empty when it has none.
+     */
+    public static String exposure(Workflow workflow, String agent, Map<String, Object> variables) {
+        List<String> names = workflow.contextVariables().exposedTo(agent);
+        if (names.isEmpty()) {
+            return "";
+        }
+        StringBuilder block = new StringBuilder("[CONTEXT VARIABLES]");
+        for (String name : names) {
+            block.append('\n').append(name).append(": ").append(render(variables.get(name)));
+        }
+        return block.toString();
+    }
+
+    private static String render(Object value) {
+        if (value == null) {
+            return "None";
+        }
+        if (value instanceof Boolean bool) {
+            return bool ? "True" : "False";
+        }
+        if (value instanceof org.bson.Document document) {
+            return document.toJson();
+        }
+        return String.valueOf(value);
+    }
+}

@@ -1,0 +1,188 @@
+package ai.mozaiks.engine;
+
+import ai.mozaiks.models.ToolCall;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.bson.Document;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the engine keeps about a chat between steps, stored compactly on the chat document
+ * ({@code conversation}): the most recent messages (the full transcript is the event log), the
+ * context variables, and the counters the planner needs. Immutable; every change returns a copy.
+ *
+ * @param messages     the recent history, oldest first, at most {@link #DEFAULT_WINDOW} by default
+ * @param variables    the context variables (runtime, config and state values)
+ * @param lastSpeaker  the last to speak: an agent name or {@code user}; null before the first turn
+ * @param lastAgent    the last agent (not the user) to speak; null before any did
+ * @param turns        agent turns taken so far (AG2 rounds), checked against {@code max_turns}
+ * @param consecutive  per agent, its replies since the user last spoke ({@code max_consecutive_auto_reply})
+ * @param transferTo   a handoff chosen by a {@code transfer_to_*} tool call, applied at the next plan
+ */
+public record ConversationState(List<Message> messages, Map<String, Object> variables, String lastSpeaker,
+                                String lastAgent, int turns, Map<String, Integer> consecutive, String transferTo) {
+    public static final int DEFAULT_WINDOW = 40;
+    public static final String USER = "user";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public ConversationState {
+        messages = List.copyOf(messages);
+        variables = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(variables));
+        consecutive = Map.copyOf(consecutive);
+    }
+
+    public static ConversationState start(Map<String, Object> variables) {
+        return new ConversationState(List.of(), variables, null, null, 0, Map.of(), null);
+    }
+
+    /** One message of the history. {@code hidden} messages are kept from the UI but still sent to the model. */
+    public record Message(Role role, String name, String content, List<ToolCall> toolCalls, String toolCallId,
+                          boolean hidden) {
+        public enum Role { USER, ASSISTANT, TOOL }
+
+        public Message {
+            Objects.requireNonNull(role, "role");
+            toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
+        }
+
+        public static Message user(String content, boolean hidden) {
+            return new Message(Role.USER, USER, content, List.of(), null, hidden);
+        }
+
+        public static Message assistant(String agent, String content, List<ToolCall> calls, boolean hidden) {
+            return new Message(Role.ASSISTANT, agent, content, calls, null, hidden);
+        }
+
+        public static Message tool(String callId, String content) {
+            return new Message(Role.TOOL, null, content, List.of(), callId, false);
+        }
+    }
+
+    public Message lastMessage() {
+        return messages.isEmpty() ? null : messages.get(messages.size() - 1);
+    }
+
+    public boolean hasUserMessage() {
+        return messages.stream().anyMatch(m -> m.role() == Message.Role.USER);
+    }
+
+    /** Adds messages, keeping only the last {@code window}, never starting on a tool result. */
+    public ConversationState withMessages(List<Message> added, int window) {
+        List<Message> all = new ArrayList<>(messages);
+        all.addAll(added);
+        int from = Math.max(0, all.size() - window);
+        while (from < all.size() && all.get(from).role() == Message.Role.TOOL) {
+            from++;
+        }
+        return new ConversationState(all.subList(from, all.size()), variables, lastSpeaker, lastAgent, turns, consecutive,
+                transferTo);
+    }
+
+    public ConversationState withVariables(Map<String, Object> values) {
+        return new ConversationState(messages, values, lastSpeaker, lastAgent, turns, consecutive, transferTo);
+    }
+
+    public ConversationState withTransfer(String target) {
+        return new ConversationState(messages, variables, lastSpeaker, lastAgent, turns, consecutive, target);
+    }
+
+    /** The agent finished a reply: one more turn, one more consecutive reply, any transfer consumed. */
+    public ConversationState afterAgentReply(String agent, String transfer) {
+        Map<String, Integer> counts = new LinkedHashMap<>(consecutive);
+        counts.merge(agent, 1, Integer::sum);
+        return new ConversationState(messages, variables, agent, agent, turns + 1, counts, transfer);
+    }
+
+    /** The agent asked for tools: it speaks again once their results are in (not a new reply). */
+    public ConversationState afterToolCalls(String agent, String transfer) {
+        return new ConversationState(messages, variables, agent, agent, turns, consecutive, transfer);
+    }
+
+    /** The user spoke: consecutive-reply counters start over. */
+    public ConversationState afterUserInput(String text, boolean hidden, int window) {
+        ConversationState next = withMessages(List.of(Message.user(text, hidden)), window);
+        return new ConversationState(next.messages, variables, USER, lastAgent, turns, Map.of(), null);
+    }
+
+    // ---- BSON ----
+
+    public Document toDocument() {
+        List<Document> stored = new ArrayList<>(messages.size());
+        for (Message m : messages) {
+            Document d = new Document("r", m.role().name().toLowerCase(java.util.Locale.ROOT));
+            if (m.name() != null) {
+                d.append("n", m.name());
+            }
+            if (m.content() != null) {
+                d.append("c", m.content());
+            }
+            if (!m.toolCalls().isEmpty()) {
+                List<Document> calls = new ArrayList<>();
+                for (ToolCall call : m.toolCalls()) {
+                    calls.add(new Document("id", call.id()).append("name", call.name()).append("args", call.argumentsJson()));
+                }
+                d.append("tc", calls);
+            }
+            if (m.toolCallId() != null) {
+                d.append("id", m.toolCallId());
+            }
+            if (m.hidden()) {
+                d.append("h", true);
+            }
+            stored.add(d);
+        }
+        Document document = new Document("messages", stored)
+                .append("variables", new Document(variables))
+                .append("turns", turns)
+                .append("consecutive", new Document(new LinkedHashMap<String, Object>(consecutive)));
+        if (lastSpeaker != null) {
+            document.append("last_speaker", lastSpeaker);
+        }
+        if (lastAgent != null) {
+            document.append("last_agent", lastAgent);
+        }
+        if (transferTo != null) {
+            document.append("transfer_to", transferTo);
+        }
+        return document;
+    }
+
+    @SuppressWarnings("unchecked")
+    public static ConversationState fromDocument(Document document) {
+        List<Message> messages = new ArrayList<>();
+        for (Document d : (List<Document>) document.get("messages", List.class)) {
+            Message.Role role = Message.Role.valueOf(d.getString("r").toUpperCase(java.util.Locale.ROOT));
+            List<ToolCall> calls = new ArrayList<>();
+            List<Document> storedCalls = (List<Document>) d.get("tc");
+            if (storedCalls != null) {
+                for (Document call : storedCalls) {
+                    calls.add(new ToolCall(call.getString("id"), call.getString("name"), parseObject(call.getString("args"))));
+                }
+            }
+            messages.add(new Message(role, d.getString("n"), d.getString("c"), calls, d.getString("id"),
+                    d.getBoolean("h", false)));
+        }
+        Map<String, Object> variables = new LinkedHashMap<>((Document) document.get("variables", Document.class));
+        Map<String, Integer> consecutive = new LinkedHashMap<>();
+        Document counts = document.get("consecutive", Document.class);
+        if (counts != null) {
+            counts.forEach((k, v) -> consecutive.put(k, ((Number) v).intValue()));
+        }
+        return new ConversationState(messages, variables, document.getString("last_speaker"), document.getString("last_agent"),
+                ((Number) document.get("turns")).intValue(), consecutive, document.getString("transfer_to"));
+    }
+
+    static ObjectNode parseObject(String json) {
+        try {
+            return (ObjectNode) JSON.readTree(json == null || json.isBlank() ? "{}" : json);
+        } catch (JsonProcessingException | ClassCastException e) {
+            throw new IllegalStateException("stored tool call arguments are not a JSON object", e);
+        }
+    }
+}

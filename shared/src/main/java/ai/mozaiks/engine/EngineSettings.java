@@ -1,0 +1,32 @@
+package ai.mozaiks.engine;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * @param model          the model (deployment) name requests name
+ * @param lease          how long a step holds its chat; longer than a turn takes (model latency included)
+ * @param retryAfter     how long a message for a busy chat waits before it is seen again
+ * @param window         how many recent messages the conversation state keeps (and models see)
+ * @param instanceId     this process, for the lease owner (a random suffix is added per attempt)
+ * @param env            app settings, for {@code config} context variables
+ */
+public record EngineSettings(String model, Duration lease, Duration retryAfter, int window, String instanceId,
+                             Function<String, String> env) {
+    public EngineSettings {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(retryAfter, "retryAfter");
+        Objects.requireNonNull(instanceId, "instanceId");
+        Objects.requireNonNull(env, "env");
+        if (window < 2) {
+            throw new IllegalArgumentException("window must be at least 2");
+        }
+    }
+
+    public static EngineSettings defaults(String model) {
+        return new EngineSettings(model, Duration.ofMinutes(2), Duration.ofSeconds(5), ConversationState.DEFAULT_WINDOW,
+                "engine", name -> null);
+    }
+}

@@ -1,0 +1,478 @@
+package ai.mozaiks.engine;
+
+import ai.mozaiks.models.AssistantMessage;
+import ai.mozaiks.models.ChatModel;
+import ai.mozaiks.models.ModelEvent;
+import ai.mozaiks.models.ModelException;
+import ai.mozaiks.models.ModelRequest;
+import ai.mozaiks.models.ModelResponse;
+import ai.mozaiks.models.ToolCall;
+import ai.mozaiks.persistence.AppCollection;
+import ai.mozaiks.persistence.AppDatabase;
+import ai.mozaiks.persistence.AppDatabases;
+import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.persistence.RuntimeCollection;
+import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.session.EventKind;
+import ai.mozaiks.session.EventLog;
+import ai.mozaiks.session.NewEvent;
+import ai.mozaiks.workflows.Workflow;
+import ai.mozaiks.workflows.expression.ExpressionEvaluationException;
+import ai.mozaiks.workflows.manifest.StartupMode;
+import ai.mozaiks.workflows.manifest.ToolSpec;
+import ai.mozaiks.workflows.manifest.ToolType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.Updates;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import reactor.core.publisher.Mono;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+
+import static com.mongodb.client.model.Filters.and;
+import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.exists;
+import static com.mongodb.client.model.Filters.lte;
+import static com.mongodb.client.model.Filters.or;
+
+/**
+ * Runs one step (one queue message) of one chat: usually one agent turn.
+ *
+ * <ol>
+ *   <li><b>Claim.</b> One conditional {@code findOneAndUpdate} on the chat matching {@code step_seq} (the
+ *       message's), status {@code running}, and a lease absent or expired; it sets {@code lease_until} and
+ *       {@code lease_owner} and returns the chat as it was, conversation state included (no other read).
+ *       When it matches nothing, one read tells a stale or duplicate message (acknowledged,
+ *       {@link StepOutcome.Stale}) from a busy chat ({@link StepOutcome.RetryLater}).</li>
+ *   <li><b>Redelivery.</b> A chat claimed with a lease still set had an attempt of this step that never
+ *       committed: its recorded tool results are read (one read) and reused; the recorded assistant
+ *       message replaces the model call, so the same tool calls are answered from the record.</li>
+ *   <li><b>Turn.</b> {@link TurnPlanner} → {@link RequestBuilder} → {@link ChatModel#stream} → tool calls
+ *       through the {@link ToolRegistry} (each result inserted in {@code tool_results} before the commit) →
+ *       context-variable triggers → the next plan (so a handoff to the user or to terminate stops in the same step).</li>
+ *   <li><b>Events.</b> One {@link EventLog#appendAll} with keys {@code step:<n>:<i>}: a redelivery appends nothing twice.</li>
+ *   <li><b>Commit.</b> One conditional update on {@code step_seq} and the lease owner: status, {@code step_seq+1},
+ *       conversation state, lease cleared.</li>
+ * </ol>
+ * A retryable failure (model unavailable, database error) leaves the step uncommitted for the queue to
+ * redeliver; the lease is expired at once (but kept, marking the attempt) so the redelivery need not wait.
+ * A failure retrying cannot help (a bad manifest condition, a refused request) commits the chat {@code failed}
+ * with a {@code chat.error} event.
+ */
+public final class StepExecutor {
+    static final String TOOL_CALL_ID = "call_id";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final AppDatabases databases;
+    private final EventLog events;
+    private final ChatModel model;
+    private final ToolRegistry tools;
+    private final Function<String, Optional<Workflow>> workflows;
+    private final Clock clock;
+    private final EngineSettings settings;
+    private final StepHooks hooks;
+    private final TurnPlanner planner = new TurnPlanner();
+    private final RequestBuilder requests;
+
+    public StepExecutor(AppDatabases databases, EventLog events, ChatModel model, ToolRegistry tools,
+                        Function<String, Optional<Workflow>> workflows, Clock clock, EngineSettings settings, StepHooks hooks) {
+        this.databases = databases;
+        this.events = events;
+        this.model = model;
+        this.tools = tools;
+        this.workflows = workflows;
+        this.clock = clock;
+        this.settings = settings;
+        this.hooks = hooks;
+        this.requests = new RequestBuilder(settings.model());
+    }
+
+    public Mono<StepOutcome> run(StepMessage message) {
+        return databases.forApp(message.appId()).flatMap(database -> {
+            AppCollection sessions = database.collection(RuntimeCollection.CHAT_SESSIONS);
+            String owner = settings.instanceId() + ":" + UUID.randomUUID();
+            Instant now = now();
+            Bson filter = and(eq(ChatFields.CHAT_ID, message.chatId()), eq(ChatFields.STEP_SEQ, message.stepSeq()),
+                    eq(ChatFields.STATUS, ChatFields.RUNNING),
+                    or(exists(ChatFields.LEASE_UNTIL, false), lte(ChatFields.LEASE_UNTIL, Date.from(now))));
+            Bson claim = Updates.combine(Updates.set(ChatFields.LEASE_UNTIL, Date.from(now.plus(settings.lease()))),
+                    Updates.set(ChatFields.LEASE_OWNER, owner));
+            return sessions.findOneAndUpdate(filter, claim, new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE))
+                    .flatMap(chat -> claimed(database, sessions, message, owner, chat))
+                    .switchIfEmpty(Mono.defer(() -> unclaimed(sessions, message)));
+        });
+    }
+
+    private Mono<StepOutcome> unclaimed(AppCollection sessions, StepMessage message) {
+        return sessions.findOne(eq(ChatFields.CHAT_ID, message.chatId()))
+                .map(chat -> {
+                    long seq = ((Number) chat.get(ChatFields.STEP_SEQ)).longValue();
+                    if (seq != message.stepSeq()) {
+                        return (StepOutcome) new StepOutcome.Stale("step " + message.stepSeq() + " is past; the chat is at " + seq);
+                    }
+                    if (!ChatFields.RUNNING.equals(chat.getString(ChatFields.STATUS))) {
+                        return new StepOutcome.Stale("the chat is " + chat.getString(ChatFields.STATUS));
+                    }
+                    return new StepOutcome.RetryLater(settings.retryAfter());
+                })
+                .defaultIfEmpty(new StepOutcome.Stale("no such chat"));
+    }
+
+    /** What one attempt builds up before it commits. */
+    private final class Turn {
+        final StepMessage message;
+        final String owner;
+        final Workflow workflow;
+        final List<NewEvent> out = new ArrayList<>();
+        ConversationState state;
+
+        Turn(StepMessage message, String owner, Workflow workflow, ConversationState state) {
+            this.message = message;
+            this.owner = owner;
+            this.workflow = workflow;
+            this.state = state;
+        }
+
+        void event(EventKind kind, Map<String, Object> data) {
+            out.add(new NewEvent("step:" + message.stepSeq() + ":" + out.size(), kind, data));
+        }
+    }
+
+    private Mono<StepOutcome> claimed(AppDatabase database, AppCollection sessions, StepMessage message, String owner, Document chat) {
+        String workflowName = chat.getString(ChatFields.WORKFLOW_NAME);
+        Optional<Workflow> found = workflows.apply(workflowName);
+        boolean redelivered = chat.get(ChatFields.LEASE_UNTIL) != null;
+        AppCollection results = database.collection(RuntimeCollection.TOOL_RESULTS);
+        if (found.isEmpty()) {
+            Turn turn = new Turn(message, owner, null, null);
+            return fail(sessions, turn, "unknown workflow \"" + workflowName + "\"");
+        }
+        Workflow workflow = found.get();
+        Document stored = chat.get(ChatFields.CONVERSATION, Document.class);
+        Turn turn;
+        if (stored == null) {
+            Map<String, Object> variables = ContextState.initial(workflow, message.appId().value(), message.chatId(),
+                    chat.getString(ChatFields.USER_ID), settings.env());
+            turn = new Turn(message, owner, workflow, ConversationState.start(variables));
+            turn.event(EventKind.RUN_START, data("workflow_name", workflow.name()));
+            workflow.orchestrator().seedMessage().ifPresent(seed -> {
+                boolean hidden = workflow.orchestrator().startupMode() == StartupMode.AGENT_DRIVEN;
+                turn.state = turn.state.withMessages(List.of(ConversationState.Message.user(seed, hidden)), settings.window());
+                turn.event(EventKind.TEXT, data("agent", ConversationState.USER, "content", seed, "hidden", hidden,
+                        "seed", true));
+            });
+        } else {
+            turn = new Turn(message, owner, workflow, ConversationState.fromDocument(stored));
+        }
+        Mono<Map<String, Document>> recorded = redelivered
+                ? results.find(and(eq(ChatFields.CHAT_ID, message.chatId()), eq(ChatFields.STEP_SEQ, message.stepSeq())), null, 0)
+                        .collectMap(doc -> doc.getString(TOOL_CALL_ID), doc -> doc)
+                : Mono.just(Map.of());
+        return recorded
+                .flatMap(previous -> step(results, turn, previous))
+                .flatMap(status -> commit(sessions, turn, status))
+                .onErrorResume(StepExecutor::permanent, error -> fail(sessions, turn, error.getMessage()))
+                .onErrorResume(error -> release(sessions, turn).then(Mono.error(error)));
+    }
+
+    private static boolean permanent(Throwable error) {
+        return error instanceof ExpressionEvaluationException
+                || error instanceof ModelException model && !model.retryable()
+                || error instanceof IllegalStateException;
+    }
+
+    /** Runs the turn; answers the chat's status and outcome after it. */
+    private Mono<StepOutcome> step(AppCollection results, Turn turn, Map<String, Document> recorded) {
+        Decision decision = planner.plan(turn.workflow, turn.state, turn.message.chatId());
+        Mono<Decision> chosen = decision instanceof Decision.SelectSpeaker select
+                ? selectSpeaker(turn, select)
+                : Mono.just(decision);
+        return chosen.flatMap(d -> {
+            if (d instanceof Decision.Speak speak) {
+                return speak(results, turn, speak, recorded);
+            }
+            return Mono.just(settle(turn, d));
+        });
+    }
+
+    private Mono<Decision> selectSpeaker(Turn turn, Decision.SelectSpeaker select) {
+        ModelRequest request = requests.speakerSelection(turn.workflow, select.candidates(), turn.state, requestId(turn) + ":select");
+        return model.complete(request).map(response -> planner.resolve(turn.workflow, turn.state,
+                TurnPlanner.parseSelection(response.message().text(), select.candidates())));
+    }
+
+    /** A decision that is not an agent's turn ends the step: complete, or wait for the user. */
+    private StepOutcome settle(Turn turn, Decision decision) {
+        if (decision instanceof Decision.Complete complete) {
+            turn.event(EventKind.RUN_COMPLETE, data("status", "completed", "reason", complete.reason()));
+            return new StepOutcome.Completed(complete.reason());
+        }
+        if (decision instanceof Decision.AwaitInput await) {
+            turn.event(EventKind.INPUT_REQUEST, data("request_id", "step:" + turn.message.stepSeq(),
+                    "agent", turn.state.lastAgent() == null ? ConversationState.USER : turn.state.lastAgent(),
+                    "reason", await.reason()));
+            return new StepOutcome.AwaitingInput(await.reason());
+        }
+        return new StepOutcome.Next(turn.message.stepSeq() + 1);
+    }
+
+    private Mono<StepOutcome> speak(AppCollection results, Turn turn, Decision.Speak speak, Map<String, Document> recorded) {
+        String agent = speak.agent();
+        turn.event(EventKind.SELECT_SPEAKER, data("agent", agent, "handed_off_by", speak.handedOffBy()));
+        Optional<Document> replay = recorded.values().stream().findFirst();
+        Mono<Reply> reply = replay.isPresent()
+                ? Mono.just(new Reply(replayed(replay.get().get("assistant", Document.class), agent),
+                        replay.get().get("usage", Document.class)))
+                : call(turn, agent);
+        return reply.flatMap(r -> afterReply(results, turn, agent, r, recorded));
+    }
+
+    /** The agent's message and its {@code usage_delta} data (the recorded one when replayed). */
+    private record Reply(AssistantMessage message, Map<String, Object> usage) {
+    }
+
+    private Mono<Reply> call(Turn turn, String agent) {
+        ModelRequest request = requests.build(turn.workflow, agent, turn.state, requestId(turn));
+        return model.stream(request)
+                .doOnNext(event -> {
+                    if (event instanceof ModelEvent.TextDelta delta) {
+                        hooks.onTextDelta(turn.message.chatId(), agent, delta.text());
+                    }
+                })
+                .ofType(ModelEvent.Completed.class)
+                .last()
+                .map(completed -> new Reply(completed.response().message().withName(agent), usage(agent, completed.response())));
+    }
+
+    private static Map<String, Object> usage(String agent, ModelResponse response) {
+        var usage = response.usage();
+        return data("agent", agent, "model", response.model(), "prompt_tokens", usage.promptTokens(),
+                "completion_tokens", usage.completionTokens(), "total_tokens", usage.totalTokens(),
+                "estimated", usage.estimated());
+    }
+
+    private Mono<StepOutcome> afterReply(AppCollection results, Turn turn, String agent, Reply reply,
+                                         Map<String, Document> recorded) {
+        AssistantMessage message = reply.message();
+        Workflow workflow = turn.workflow;
+        boolean hidden = false;
+        if (!message.text().isEmpty()) {
+            ContextState.TextOutcome triggered = ContextState.applyAgentText(workflow, agent, message.text(), turn.state.variables());
+            hidden = triggered.hidden();
+            turn.state = turn.state.withVariables(triggered.variables());
+            Map<String, Object> text = data("agent", agent, "content", message.text(), "hidden", hidden,
+                    "ui_visibility", workflow.ui().isVisible(agent) ? "user" : "trace");
+            workflow.structuredOutputs().modelFor(agent).ifPresent(output -> structured(message.text())
+                    .ifPresent(parsed -> {
+                        text.put("structured_output", parsed);
+                        text.put("structured_schema", output.name());
+                    }));
+            turn.event(EventKind.TEXT, text);
+        }
+        if (reply.usage() != null) {
+            turn.event(EventKind.USAGE_DELTA, new LinkedHashMap<>(reply.usage()));
+        }
+        List<ConversationState.Message> added = new ArrayList<>();
+        added.add(ConversationState.Message.assistant(agent, message.content(), message.toolCalls(), hidden));
+        if (message.toolCalls().isEmpty()) {
+            turn.state = turn.state.withMessages(added, settings.window()).afterAgentReply(agent, null);
+            return Mono.just(settle(turn, nextAfterReply(turn)));
+        }
+        Map<String, RequestBuilder.Transfer> transfers = RequestBuilder.transfers(workflow, agent);
+        String[] transfer = {null};
+        boolean[] uiWait = {false};
+        return reactor.core.publisher.Flux.fromIterable(message.toolCalls())
+                .concatMap(call -> {
+                    turn.event(EventKind.TOOL_CALL, data("agent", agent, TOOL_CALL_ID, call.id(), "tool_name", call.name(),
+                            "arguments", Document.parse(call.argumentsJson())));
+                    RequestBuilder.Transfer handoff = transfers.get(call.name());
+                    if (handoff != null) {
+                        transfer[0] = handoff.target();
+                        return Mono.just(new Answer(call, "Transferring to " + handoff.target()));
+                    }
+                    Optional<ToolSpec> spec = workflow.tools().forAgent(agent).stream()
+                            .filter(tool -> tool.name().equals(call.name())).findFirst();
+                    if (spec.isPresent() && spec.get().type() == ToolType.UI_TOOL) {
+                        uiWait[0] = true;
+                        turn.out.set(turn.out.size() - 1, new NewEvent(turn.out.get(turn.out.size() - 1).key(), EventKind.TOOL_CALL,
+                                data("agent", agent, TOOL_CALL_ID, call.id(), "tool_name", call.name(),
+                                        "arguments", Document.parse(call.argumentsJson()), "awaiting_response", true,
+                                        "component_type", spec.get().ui().map(ui -> ui.component()).orElse(call.name()))));
+                        return Mono.<Answer>empty();
+                    }
+                    Document previous = recorded.get(call.id());
+                    if (previous != null) {
+                        return Mono.just(new Answer(call, previous.getString("result")));
+                    }
+                    return execute(results, turn, agent, reply, call, spec);
+                })
+                .doOnNext(answer -> {
+                    added.add(ConversationState.Message.tool(answer.call().id(), answer.content()));
+                    turn.event(EventKind.TOOL_RESPONSE, data("agent", agent, TOOL_CALL_ID, answer.call().id(),
+                            "tool_name", answer.call().name(), "content", answer.content()));
+                })
+                .then(Mono.fromSupplier(() -> {
+                    turn.state = turn.state.withMessages(added, settings.window());
+                    if (uiWait[0]) {
+                        turn.state = turn.state.afterToolCalls(agent, null);
+                        return new StepOutcome.AwaitingInput("ui_tool");
+                    }
+                    if (transfer[0] != null) {
+                        turn.state = turn.state.afterAgentReply(agent, transfer[0]);
+                        return settle(turn, nextAfterReply(turn));
+                    }
+                    turn.state = turn.state.afterToolCalls(agent, null);
+                    return new StepOutcome.Next(turn.message.stepSeq() + 1);
+                }));
+    }
+
+    private record Answer(ToolCall call, String content) {
+    }
+
+    private Mono<Answer> execute(AppCollection results, Turn turn, String agent, Reply reply, ToolCall call,
+                                 Optional<ToolSpec> spec) {
+        Mono<JsonNode> result = spec.isEmpty()
+                ? Mono.just(error("the agent has no tool named " + call.name()))
+                : tools.call(new ToolInvocation(turn.message.appId().value(), turn.message.chatId(), turn.message.stepSeq(),
+                                agent, spec.get(), call, turn.state.variables()))
+                        .defaultIfEmpty(JSON.nullNode())
+                        .onErrorResume(failure -> Mono.just(error(String.valueOf(failure.getMessage()))));
+        return result.flatMap(value -> {
+            String content = value.isTextual() ? value.asText() : value.toString();
+            Document record = new Document(ChatFields.CHAT_ID, turn.message.chatId())
+                    .append(ChatFields.STEP_SEQ, turn.message.stepSeq())
+                    .append(TOOL_CALL_ID, call.id())
+                    .append("tool_name", call.name())
+                    .append("result", content)
+                    .append("assistant", assistantDocument(reply.message()))
+                    .append("usage", reply.usage() == null ? null : new Document(reply.usage()))
+                    .append("recorded_at", Date.from(now()));
+            return results.insertOne(record)
+                    .onErrorResume(ai.mozaiks.engine.StepExecutor::duplicate, dup -> Mono.empty())
+                    .then(Mono.fromRunnable(() -> hooks.afterToolRecorded(turn.message.chatId(), turn.message.stepSeq(), call.id())))
+                    .thenReturn(new Answer(call, content));
+        });
+    }
+
+    private static boolean duplicate(Throwable error) {
+        return error instanceof com.mongodb.MongoWriteException write && write.getError().getCode() == 11000;
+    }
+
+    private static ObjectNode error(String message) {
+        return JSON.createObjectNode().put("error", message);
+    }
+
+    private Decision nextAfterReply(Turn turn) {
+        Decision next = planner.plan(turn.workflow, turn.state, turn.message.chatId());
+        return next instanceof Decision.Speak || next instanceof Decision.SelectSpeaker ? null : next;
+    }
+
+    private static Document assistantDocument(AssistantMessage message) {
+        List<Document> calls = new ArrayList<>();
+        for (ToolCall call : message.toolCalls()) {
+            calls.add(new Document("id", call.id()).append("name", call.name()).append("args", call.argumentsJson()));
+        }
+        Document document = new Document("tc", calls);
+        if (message.content() != null) {
+            document.append("c", message.content());
+        }
+        return document;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static AssistantMessage replayed(Document stored, String agent) {
+        List<ToolCall> calls = new ArrayList<>();
+        for (Document call : (List<Document>) stored.get("tc", List.class)) {
+            calls.add(new ToolCall(call.getString("id"), call.getString("name"), ConversationState.parseObject(call.getString("args"))));
+        }
+        return new AssistantMessage(stored.getString("c"), calls, agent);
+    }
+
+    private static Optional<Object> structured(String text) {
+        try {
+            JsonNode parsed = JSON.readTree(text.strip());
+            return parsed != null && parsed.isObject() ? Optional.of(Document.parse(parsed.toString())) : Optional.empty();
+        } catch (java.io.IOException notJson) {
+            return Optional.empty();
+        }
+    }
+
+    private Mono<StepOutcome> commit(AppCollection sessions, Turn turn, StepOutcome outcome) {
+        ChatStatus status;
+        if (outcome instanceof StepOutcome.Next) {
+            status = ChatStatus.RUNNING;
+        } else if (outcome instanceof StepOutcome.AwaitingInput) {
+            status = ChatStatus.AWAITING_INPUT;
+        } else if (outcome instanceof StepOutcome.Completed) {
+            status = ChatStatus.COMPLETED;
+        } else if (outcome instanceof StepOutcome.Failed) {
+            status = ChatStatus.FAILED;
+        } else {
+            throw new IllegalStateException("not a committed outcome: " + outcome);
+        }
+        Mono<?> appended = turn.out.isEmpty() ? Mono.empty()
+                : events.appendAll(turn.message.appId(), turn.message.chatId(), turn.out);
+        List<Bson> updates = new ArrayList<>(List.of(
+                Updates.set(ChatFields.STEP_SEQ, turn.message.stepSeq() + 1),
+                Updates.set(ChatFields.STATUS, status.wire()),
+                Updates.set(ChatFields.UPDATED_AT, Date.from(now())),
+                Updates.unset(ChatFields.LEASE_UNTIL),
+                Updates.unset(ChatFields.LEASE_OWNER)));
+        if (turn.state != null) {
+            updates.add(Updates.set(ChatFields.CONVERSATION, turn.state.toDocument()));
+        }
+        return appended.then(sessions.updateOne(owned(turn), Updates.combine(updates), false))
+                .map(result -> result.getMatchedCount() == 1 ? outcome
+                        : new StepOutcome.Stale("the lease of step " + turn.message.stepSeq() + " was lost before the commit"));
+    }
+
+    private Mono<StepOutcome> fail(AppCollection sessions, Turn turn, String reason) {
+        turn.out.clear();
+        turn.event(EventKind.ERROR, data("message", reason, "step_seq", turn.message.stepSeq()));
+        turn.event(EventKind.RUN_COMPLETE, data("status", "failed", "reason", reason));
+        return commit(sessions, turn, new StepOutcome.Failed(reason));
+    }
+
+    /** Gives the chat up at once after a retryable failure, keeping the lease fields as the mark of an attempt. */
+    private Mono<Void> release(AppCollection sessions, Turn turn) {
+        return sessions.updateOne(owned(turn), Updates.set(ChatFields.LEASE_UNTIL, Date.from(now())), false)
+                .then()
+                .onErrorResume(ignored -> Mono.empty());
+    }
+
+    private static Bson owned(Turn turn) {
+        return and(eq(ChatFields.CHAT_ID, turn.message.chatId()), eq(ChatFields.STEP_SEQ, turn.message.stepSeq()),
+                eq(ChatFields.LEASE_OWNER, turn.owner));
+    }
+
+    private static String requestId(Turn turn) {
+        return turn.message.chatId() + ":" + turn.message.stepSeq();
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    private static Map<String, Object> data(Object... pairs) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put((String) pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+}

@@ -1,0 +1,31 @@
+package ai.mozaiks.engine;
+
+import java.time.Duration;
+
+/** What a step came to, and so what the queue trigger does next. */
+public sealed interface StepOutcome {
+
+    /** Committed; enqueue the step {@code stepSeq}. */
+    record Next(long stepSeq) implements StepOutcome {
+    }
+
+    /** Committed; the chat waits for the user (human in the loop, a UI tool) with no compute. */
+    record AwaitingInput(String reason) implements StepOutcome {
+    }
+
+    /** Committed; the chat is over. */
+    record Completed(String reason) implements StepOutcome {
+    }
+
+    /** Committed as failed, with a {@code chat.error} event. */
+    record Failed(String reason) implements StepOutcome {
+    }
+
+    /** Another step holds the chat: make the message visible again after {@code after}. */
+    record RetryLater(Duration after) implements StepOutcome {
+    }
+
+    /** A duplicate or stale message (the chat moved on, or is not running): acknowledge it, nothing done. */
+    record Stale(String reason) implements StepOutcome {
+    }
+}

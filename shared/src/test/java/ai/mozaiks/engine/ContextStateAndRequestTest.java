@@ -1,0 +1,193 @@
+package ai.mozaiks.engine;
+
+import ai.mozaiks.models.AssistantMessage;
+import ai.mozaiks.models.ModelRequest;
+import ai.mozaiks.models.SystemMessage;
+import ai.mozaiks.models.ToolCall;
+import ai.mozaiks.models.ToolDefinition;
+import ai.mozaiks.models.UserMessage;
+import ai.mozaiks.workflows.Workflow;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ContextStateAndRequestTest {
+    private static final String CONTEXT = """
+            definitions:
+            - name: monetization_enabled
+              type: boolean
+              source: {type: config, env_var: MONETIZATION_ENABLED, default: false}
+            - name: plan
+              type: string
+              source: {type: config, default: basic}
+            - name: draft_ready
+              type: boolean
+              source:
+                type: state
+                default: false
+                triggers:
+                - {type: agent_text, agent: Writer, match: {equals: NEXT}, ui_hidden: true}
+            - name: done
+              type: boolean
+              source:
+                type: state
+                default: false
+                triggers:
+                - {type: agent_text, agent: Writer, match: {contains: '[done]'}}
+            - name: approved
+              type: boolean
+              source:
+                type: state
+                default: false
+                triggers:
+                - {type: agent_text, agent: Reviewer, match: {regex: '^APPROVED\\b'}}
+            - name: decision
+              type: string
+              source:
+                type: state
+                triggers:
+                - {type: ui_response, tool: ask_approval, response_key: choice}
+            agents:
+            - {agent_name: Writer, variables: [draft_ready, plan]}
+            """;
+    private static final String TOOLS = """
+            tools:
+            - agent: Writer
+              function: lookup
+              description: Look a word up.
+              implementation: {type: java, class: com.example.Lookup}
+              parameters:
+                type: object
+                properties: {word: {type: string}}
+                required: [word]
+            - agent: Writer
+              function: ask_approval
+              description: Ask the user.
+              tool_type: UI_Tool
+              ui: {component: ApprovalCard, mode: inline}
+            """;
+    private static final String HANDOFFS = """
+            handoff_rules:
+            - {source_agent: Writer, target_agent: Reviewer, handoff_type: condition, condition_type: string_llm,
+               condition: The draft is ready for review.}
+            - {source_agent: Writer, target_agent: user, handoff_type: condition, condition_type: string_llm,
+               condition: You need the user's input.}
+            """;
+    private static final String OUTPUTS = """
+            structured_outputs:
+              models:
+                Review:
+                  type: model
+                  fields:
+                    verdict: {type: str, description: The verdict}
+                    score: {type: int}
+              registry:
+                Reviewer: Review
+                Writer: null
+            """;
+
+    private static Workflow workflow() {
+        return EngineWorkflows.of("max_turns: 9\n").with("context_variables.yaml", CONTEXT).with("tools.yaml", TOOLS)
+                .with("handoffs.yaml", HANDOFFS).with("structured_outputs.yaml", OUTPUTS).load();
+    }
+
+    @Test
+    void initialValuesComeFromSettingsDefaultsAndTheRuntime() {
+        Map<String, Object> values = ContextState.initial(workflow(), "app1", "chat1", "u1",
+                name -> "MONETIZATION_ENABLED".equals(name) ? "true" : null);
+        assertEquals(true, values.get("monetization_enabled"));
+        assertEquals("basic", values.get("plan"));
+        assertEquals(false, values.get("draft_ready"));
+        assertTrue(values.containsKey("decision"));
+        assertEquals("demo", values.get("workflow_name"));
+        assertEquals("app1", values.get("app_id"));
+        assertEquals("chat1", values.get("chat_id"));
+        assertEquals("u1", values.get("user_id"));
+    }
+
+    @Test
+    void agentTextTriggersMatchEqualsContainsAndRegexAndHideSentinels() {
+        Workflow workflow = workflow();
+        Map<String, Object> values = ContextState.initial(workflow, "a", "c", "u", name -> null);
+        ContextState.TextOutcome sentinel = ContextState.applyAgentText(workflow, "Writer", "  NEXT\n", values);
+        assertTrue(sentinel.hidden());
+        assertEquals(true, sentinel.variables().get("draft_ready"));
+        assertEquals(List.of("draft_ready"), sentinel.changed());
+
+        ContextState.TextOutcome contains = ContextState.applyAgentText(workflow, "Writer", "all good [done]", values);
+        assertFalse(contains.hidden());
+        assertEquals(true, contains.variables().get("done"));
+        assertEquals(false, contains.variables().get("draft_ready"));
+
+        assertEquals(true, ContextState.applyAgentText(workflow, "Reviewer", "APPROVED with notes", values).variables().get("approved"));
+        assertEquals(false, ContextState.applyAgentText(workflow, "Reviewer", "NOT APPROVED", values).variables().get("approved"));
+        // Another agent's text does not fire Writer's trigger.
+        assertEquals(false, ContextState.applyAgentText(workflow, "Reviewer", "NEXT", values).variables().get("draft_ready"));
+    }
+
+    @Test
+    void uiResponseTriggersTakeTheResponseKey() throws Exception {
+        Workflow workflow = workflow();
+        Map<String, Object> values = ContextState.applyUiResponse(workflow, "ask_approval",
+                new ObjectMapper().readTree("{\"choice\": \"yes\", \"note\": 1}"), Map.of());
+        assertEquals("yes", values.get("decision"));
+    }
+
+    @Test
+    void theRequestCarriesPromptContextHistoryToolsTransfersAndFormat() {
+        Workflow workflow = workflow();
+        Map<String, Object> values = ContextState.initial(workflow, "a", "c", "u", name -> null);
+        ToolCall call = new ToolCall("call_9", "lookup", JsonNodeFactory.instance.objectNode().put("word", "tide"));
+        ConversationState state = ConversationState.start(values)
+                .withMessages(List.of(ConversationState.Message.user("hello", true),
+                        ConversationState.Message.assistant("Writer", null, List.of(call), false),
+                        ConversationState.Message.tool("call_9", "{\"meaning\":\"sea\"}"),
+                        ConversationState.Message.assistant("Writer", "NEXT", List.of(), true)), 40);
+
+        ModelRequest request = new RequestBuilder("gpt-4o").build(workflow, "Writer", state, "req-1");
+
+        assertEquals("Writer", request.agentName());
+        assertEquals("You write drafts.\n\n[CONTEXT VARIABLES]\ndraft_ready: False\nplan: basic",
+                ((SystemMessage) request.messages().get(0)).content());
+        assertEquals(5, request.messages().size(), "hidden messages are still sent to the model");
+        assertEquals(new UserMessage("hello", "user"), request.messages().get(1));
+        assertEquals("Writer", ((AssistantMessage) request.messages().get(2)).name());
+        assertEquals("NEXT", ((AssistantMessage) request.messages().get(4)).content());
+        assertEquals(List.of("lookup", "ask_approval", "transfer_to_Reviewer", "transfer_to_user"),
+                request.tools().stream().map(ToolDefinition::name).toList());
+        assertEquals("string", request.tools().get(0).parameters().at("/properties/word/type").asText());
+        assertEquals("object", request.tools().get(1).parameters().get("type").asText());
+        assertTrue(request.tools().get(2).description().contains("The draft is ready for review."));
+        assertEquals(null, request.responseFormat());
+
+        ModelRequest review = new RequestBuilder("gpt-4o").build(workflow, "Reviewer", state, "req-2");
+        assertEquals("Review", review.responseFormat().name());
+        assertTrue(review.responseFormat().strict());
+        assertEquals(List.of(), review.tools());
+        assertEquals("You review drafts.", ((SystemMessage) review.messages().get(0)).content());
+    }
+
+    @Test
+    void theStateRoundTripsThroughBsonAndKeepsItsWindow() {
+        ToolCall call = new ToolCall("call_1", "lookup", JsonNodeFactory.instance.objectNode().put("word", "x"));
+        ConversationState state = ConversationState.start(Map.of("flag", true, "n", 3))
+                .withMessages(List.of(ConversationState.Message.user("u", false),
+                        ConversationState.Message.assistant("Writer", null, List.of(call), false),
+                        ConversationState.Message.tool("call_1", "r"),
+                        ConversationState.Message.assistant("Writer", "NEXT", List.of(), true)), 40)
+                .afterAgentReply("Writer", "Reviewer");
+        assertEquals(state, ConversationState.fromDocument(org.bson.Document.parse(state.toDocument().toJson())));
+
+        // A window never starts on a tool result (its call would be missing).
+        ConversationState cut = state.withMessages(List.of(), 2);
+        assertEquals(1, cut.messages().size());
+        assertEquals("NEXT", cut.messages().get(0).content());
+    }
+}
