@@ -1,6 +1,7 @@
 package ai.mozaiks.functions;
 
 import ai.mozaiks.functions.docs.OpenApiFunction;
+import ai.mozaiks.functions.engine.StepWorker;
 import ai.mozaiks.functions.health.HealthFunction;
 import ai.mozaiks.functions.http.Api;
 import ai.mozaiks.functions.migration.MigrationFunctions;
@@ -36,7 +37,8 @@ public final class FunctionFactory {
             Map.entry(MigrationFunctions.class, platform -> new MigrationFunctions(api(platform), platform.migrations())),
             Map.entry(MigrationWorker.class, platform -> new MigrationWorker(platform.migrationRunner(), platform.migrationQueue())),
             Map.entry(SessionFunctions.class, platform -> new SessionFunctions(api(platform), platform.broker())),
-            Map.entry(ChatEventFunctions.class, platform -> new ChatEventFunctions(api(platform), platform.events())));
+            Map.entry(ChatEventFunctions.class, platform -> new ChatEventFunctions(api(platform), platform.events())),
+            Map.entry(StepWorker.class, platform -> new StepWorker(platform.steps())));
 
     private FunctionFactory() {
     }

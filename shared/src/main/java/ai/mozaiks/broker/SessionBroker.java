@@ -5,6 +5,8 @@ import static com.mongodb.client.model.Filters.eq;
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.api.Page;
 import ai.mozaiks.api.PageRequest;
+import ai.mozaiks.engine.StepMessage;
+import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.realtime.ClientAccess;
 import ai.mozaiks.session.ChatSession;
@@ -31,15 +33,17 @@ public final class SessionBroker {
     private final ChatSessions sessions;
     private final RuntimeTokens tokens;
     private final ClientAccess realtime;
+    private final StepQueue steps;
     private final Duration tokenLifetime;
 
     public SessionBroker(MongoCollection<Document> apps, Entitlements entitlements, ChatSessions sessions, RuntimeTokens tokens,
-                         ClientAccess realtime, Duration tokenLifetime) {
+                         ClientAccess realtime, StepQueue steps, Duration tokenLifetime) {
         this.apps = apps;
         this.entitlements = entitlements;
         this.sessions = sessions;
         this.tokens = tokens;
         this.realtime = realtime;
+        this.steps = steps;
         this.tokenLifetime = tokenLifetime;
     }
 
@@ -52,9 +56,12 @@ public final class SessionBroker {
                     ? entitlements.canReturn(app, user).flatMap(decision -> admit(decision))
                             .then(sessions.resume(appId, owner, request.chatId()))
                     : entitlements.canStart(app, user, request.workflowName()).flatMap(decision -> admit(decision))
-                            // Until the engine runs a workflow's opening turn, a new chat waits for its first message.
                             .then(sessions.start(appId, new NewChat(owner, request.workflowName(), request.clientRequestId(),
-                                    ChatStatus.AWAITING_INPUT)));
+                                    ChatStatus.RUNNING)))
+                            // The first step opens the run (an agent-driven workflow's first turn, or the wait for the
+                            // user's first message); a retried start re-sends it, which the executor answers as stale.
+                            .flatMap(started -> steps.enqueue(new StepMessage(appId, started.chat().chatId(), 0), Duration.ZERO)
+                                    .thenReturn(started));
             return chat.flatMap(started -> grant(appId, owner, started));
         });
     }

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * {@link #from(Map)} validates all of them and fails with one message naming each problem.
  */
 public record Settings(Environment environment, MongoSettings mongo, StorageAccount storage, BlobContainers containers,
-                       IdentitySettings identity, RealtimeSettings realtime, Path workflowsDir, Duration appPurgeGrace, String migrationQueue,
+                       IdentitySettings identity, RealtimeSettings realtime, ModelSettings model, String stepQueue, Path workflowsDir, Duration appPurgeGrace, String migrationQueue,
                        Duration migrationSourceGrace, Duration dependencyTimeout) {
 
     public static final String STORAGE = "AzureWebJobsStorage";
@@ -39,13 +39,15 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
                 reader.string("PACKS_CONTAINER", "packs", Settings::isContainerName, CONTAINER_RULE));
         IdentitySettings identity = IdentitySettings.read(reader);
         RealtimeSettings realtime = RealtimeSettings.read(reader);
+        ModelSettings model = ModelSettings.read(reader);
+        String stepQueue = reader.string("STEP_QUEUE", "chat-steps", Settings::isQueueName, QUEUE_RULE);
         Path workflowsDir = workflowsDir(reader);
         Duration appPurgeGrace = Duration.ofDays(reader.integer("APP_PURGE_GRACE_DAYS", 7, 0, 90));
         String migrationQueue = reader.string("MIGRATION_QUEUE", "app-migrations", Settings::isQueueName, QUEUE_RULE);
         Duration migrationSourceGrace = Duration.ofHours(reader.integer("MIGRATION_SOURCE_GRACE_HOURS", 24, 0, 168));
         Duration dependencyTimeout = reader.seconds("DEPENDENCY_TIMEOUT_SECONDS", Duration.ofSeconds(5), 1, 120);
         reader.validate();
-        return new Settings(environment, mongo, storage, containers, identity, realtime, workflowsDir, appPurgeGrace, migrationQueue,
+        return new Settings(environment, mongo, storage, containers, identity, realtime, model, stepQueue, workflowsDir, appPurgeGrace, migrationQueue,
                 migrationSourceGrace, dependencyTimeout);
     }
 

@@ -5,6 +5,17 @@ import ai.mozaiks.audit.AuditLog;
 import ai.mozaiks.broker.RuntimeTokens;
 import ai.mozaiks.broker.SessionBroker;
 import ai.mozaiks.config.Environment;
+import ai.mozaiks.engine.AzureStepQueue;
+import ai.mozaiks.engine.ConversationState;
+import ai.mozaiks.engine.EngineSettings;
+import ai.mozaiks.engine.StepExecutor;
+import ai.mozaiks.engine.StepHooks;
+import ai.mozaiks.engine.StepQueue;
+import ai.mozaiks.engine.StepRunner;
+import ai.mozaiks.engine.ToolRegistry;
+import ai.mozaiks.models.ChatModel;
+import ai.mozaiks.models.ChatModels;
+import ai.mozaiks.tools.builtin.CurrentTime;
 import ai.mozaiks.config.Settings;
 import ai.mozaiks.health.HealthCheck;
 import ai.mozaiks.health.HealthService;
@@ -43,6 +54,8 @@ import org.bson.Document;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +93,7 @@ public final class Platform implements AutoCloseable {
     private final SessionBroker broker;
     private final EventLog events;
     private final RuntimeTokens runtimeTokens;
+    private final StepRunner steps;
 
     private Platform(Settings settings, Clock clock) {
         this.settings = settings;
@@ -131,7 +145,14 @@ public final class Platform implements AutoCloseable {
         ClientAccess realtime = new ClientAccess(settings.realtime(),
                 settings.realtime().connectionString() != null ? null
                         : StorageClients.managedIdentity(settings.storage().managedIdentityClientId()));
-        this.broker = new SessionBroker(control.apps(), entitlements, sessions, runtimeTokens, realtime,
+        StepQueue stepQueue = new AzureStepQueue(storage.queues().getQueueAsyncClient(settings.stepQueue()));
+        ChatModel model = ChatModels.from(settings.model(), () -> StorageClients.managedIdentity(settings.storage().managedIdentityClientId()));
+        ToolRegistry tools = ToolRegistry.of(Map.of(CurrentTime.class.getName(), new CurrentTime(clock)));
+        StepExecutor executor = new StepExecutor(appDatabases, events, model, tools, catalog::find, clock,
+                new EngineSettings(settings.model().model(), Duration.ofMinutes(2), Duration.ofSeconds(5),
+                        ConversationState.DEFAULT_WINDOW, "engine", System::getenv), StepHooks.NONE);
+        this.steps = new StepRunner(executor, stepQueue);
+        this.broker = new SessionBroker(control.apps(), entitlements, sessions, runtimeTokens, realtime, stepQueue,
                 settings.realtime().runtimeTokenLifetime());
         this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection, appDatabases, storageRouter,
                 storage.blobs(), settings.containers().all(), clock);
@@ -237,6 +258,10 @@ public final class Platform implements AutoCloseable {
 
     public RuntimeTokens runtimeTokens() {
         return runtimeTokens;
+    }
+
+    public StepRunner steps() {
+        return steps;
     }
 
     @Override

@@ -48,8 +48,9 @@ class SessionBrokerTest {
         assertTrue(ws.getQuery().startsWith("access_token="), ws.toString());
         assertTrue(grant.path("expires_at").asText().endsWith("Z"));
 
-        Response chat = expect(200, cp.get("/api/apps/" + proApp + "/chats/" + chatId, owner), "get chat");
-        assertEquals("awaiting_input", chat.json().path("status").asText());
+        // The first step runs from the queue: a user-driven workflow opens and waits for the user's message.
+        ControlPlane.await("the chat to open and wait for input", Duration.ofSeconds(15), () ->
+                "awaiting_input".equals(cp.get("/api/apps/" + proApp + "/chats/" + chatId, owner).json().path("status").asText()));
         assertEquals(chatId, cp.get("/api/apps/" + proApp + "/chats", owner).json().path("items").get(0).path("chat_id").asText());
     }
 
@@ -59,17 +60,19 @@ class SessionBrokerTest {
         JsonNode second = start(owner, proApp, "assistant", null, null).json();
         String chatId = first.path("chat_id").asText();
         String token = first.path("runtime_token").asText();
+        ControlPlane.await("the opening step's two events", Duration.ofSeconds(15), () -> seqs(events(chatId, token, "")).size() == 2);
+        assertEquals(List.of("chat.run_start", "chat.input_request"), types(events(chatId, token, "")));
         for (int i = 1; i <= 3; i++) {
             cp.platform.events().append(AppId.of(proApp), chatId, "test:" + i, EventKind.TEXT,
                     Map.of("agent", "assistant", "content", "message " + i)).block(Duration.ofSeconds(5));
         }
 
         Response all = expect(200, events(chatId, token, "?after_seq=0"), "events");
-        assertEquals(List.of(1L, 2L, 3L), seqs(all));
-        assertEquals("chat.text", all.json().path("items").get(0).path("type").asText());
-        Response rest = expect(200, events(chatId, token, "?after_seq=2"), "events after 2");
-        assertEquals(List.of(3L), seqs(rest));
-        assertEquals(3, rest.json().path("next_after_seq").asLong());
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seqs(all));
+        assertEquals("chat.text", all.json().path("items").get(2).path("type").asText());
+        Response rest = expect(200, events(chatId, token, "?after_seq=4"), "events after 4");
+        assertEquals(List.of(5L), seqs(rest));
+        assertEquals(5, rest.json().path("next_after_seq").asLong());
 
         expect(404, events(second.path("chat_id").asText(), token, ""), "another chat with this chat's token");
         expect(401, events(chatId, owner.token(), ""), "the user's own token is not a runtime token");
@@ -132,6 +135,12 @@ class SessionBrokerTest {
 
     private static Response events(String chatId, String token, String query) {
         return cp.send("GET", "/api/chats/" + chatId + "/events" + query, token, null);
+    }
+
+    private static List<String> types(Response response) {
+        List<String> types = new java.util.ArrayList<>();
+        response.json().path("items").forEach(event -> types.add(event.path("type").asText()));
+        return types;
     }
 
     private static List<Long> seqs(Response response) {

@@ -74,6 +74,8 @@ class FunctionHostTest {
         map.put("AUTH_PLATFORM_AUDIENCE", "mozaiks-test");
         map.put("WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh;Version=1.0;");
         map.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
+        map.put("MODEL_PROVIDER", "offline");
+        map.put("STEP_QUEUE", "steps-" + Long.toHexString(System.nanoTime()));
         map.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
         map.put("MIGRATION_QUEUE", "migrations-" + RUN);
         map.put(FixtureFunctions.QUEUE_SETTING, QUEUE);
