@@ -7,6 +7,7 @@ import ai.mozaiks.functions.http.Api;
 import ai.mozaiks.functions.migration.MigrationFunctions;
 import ai.mozaiks.functions.migration.MigrationWorker;
 import ai.mozaiks.functions.session.ChatEventFunctions;
+import ai.mozaiks.functions.session.ChatInputFunctions;
 import ai.mozaiks.functions.session.SessionFunctions;
 import ai.mozaiks.functions.tenancy.AppFunctions;
 import ai.mozaiks.functions.tenancy.AppLifecycleFunctions;
@@ -38,7 +39,8 @@ public final class FunctionFactory {
             Map.entry(MigrationWorker.class, platform -> new MigrationWorker(platform.migrationRunner(), platform.migrationQueue())),
             Map.entry(SessionFunctions.class, platform -> new SessionFunctions(api(platform), platform.broker())),
             Map.entry(ChatEventFunctions.class, platform -> new ChatEventFunctions(api(platform), platform.events())),
-            Map.entry(StepWorker.class, platform -> new StepWorker(platform.steps())));
+            Map.entry(StepWorker.class, platform -> new StepWorker(platform.steps())),
+            Map.entry(ChatInputFunctions.class, platform -> new ChatInputFunctions(api(platform), platform.inputs())));
 
     private FunctionFactory() {
     }

@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.PushOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
@@ -48,6 +49,7 @@ import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.exists;
 import static com.mongodb.client.model.Filters.lte;
+import static com.mongodb.client.model.Filters.ne;
 import static com.mongodb.client.model.Filters.or;
 
 /**
@@ -139,6 +141,10 @@ public final class StepExecutor {
         final String owner;
         final Workflow workflow;
         final List<NewEvent> out = new ArrayList<>();
+        /** Further updates of the commit (pending input taken, an interrupt consumed). */
+        final List<Bson> extra = new ArrayList<>();
+        /** The chat's pending inputs as claimed ({@link InputFields#PENDING_INPUTS}). */
+        List<Document> pending = List.of();
         ConversationState state;
 
         Turn(StepMessage message, String owner, Workflow workflow, ConversationState state) {
@@ -158,6 +164,14 @@ public final class StepExecutor {
         Optional<Workflow> found = workflows.apply(workflowName);
         boolean redelivered = chat.get(ChatFields.LEASE_UNTIL) != null;
         AppCollection results = database.collection(RuntimeCollection.TOOL_RESULTS);
+        if (chat.getBoolean(InputFields.CANCEL_REQUESTED, false)) {
+            // A cancel requested while the chat ran: this step boundary ends it, before any work.
+            Document current = chat.get(ChatFields.CONVERSATION, Document.class);
+            Turn cancelled = new Turn(message, owner, null, current == null ? null : ConversationState.fromDocument(current));
+            cancelled.event(EventKind.RUN_COMPLETE, data("status", ChatStatus.CANCELLED.wire(), "reason", "cancel_requested"));
+            return commit(sessions, cancelled, new StepOutcome.Cancelled("cancel_requested"))
+                    .onErrorResume(error -> release(sessions, cancelled).then(Mono.error(error)));
+        }
         if (found.isEmpty()) {
             Turn turn = new Turn(message, owner, null, null);
             return fail(sessions, turn, "unknown workflow \"" + workflowName + "\"");
@@ -178,6 +192,16 @@ public final class StepExecutor {
             });
         } else {
             turn = new Turn(message, owner, workflow, ConversationState.fromDocument(stored));
+        }
+        turn.pending = pendingInputs(chat);
+        if (chat.getBoolean(InputFields.INTERRUPT_REQUESTED, false)) {
+            turn.extra.add(Updates.unset(InputFields.INTERRUPT_REQUESTED));
+            if (stored != null && !turn.pending.isEmpty()) {
+                // The interrupt policy: the planned turn does not run; the user's message is taken instead.
+                takePending(turn);
+                return commit(sessions, turn, new StepOutcome.Next(message.stepSeq() + 1))
+                        .onErrorResume(error -> release(sessions, turn).then(Mono.error(error)));
+            }
         }
         Mono<Map<String, Document>> recorded = redelivered
                 ? results.find(and(eq(ChatFields.CHAT_ID, message.chatId()), eq(ChatFields.STEP_SEQ, message.stepSeq())), null, 0)
@@ -223,12 +247,37 @@ public final class StepExecutor {
             return new StepOutcome.Completed(complete.reason());
         }
         if (decision instanceof Decision.AwaitInput await) {
+            if (!turn.pending.isEmpty()) {
+                // A message sent while the turn ran (the enqueue policy) answers this wait at once.
+                takePending(turn);
+                return new StepOutcome.Next(turn.message.stepSeq() + 1);
+            }
             turn.event(EventKind.INPUT_REQUEST, data("request_id", "step:" + turn.message.stepSeq(),
                     "agent", turn.state.lastAgent() == null ? ConversationState.USER : turn.state.lastAgent(),
                     "reason", await.reason()));
             return new StepOutcome.AwaitingInput(await.reason());
         }
         return new StepOutcome.Next(turn.message.stepSeq() + 1);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Document> pendingInputs(Document chat) {
+        List<Document> pending = (List<Document>) chat.get(InputFields.PENDING_INPUTS, List.class);
+        return pending == null ? List.of() : List.copyOf(pending);
+    }
+
+    /** Takes the oldest pending input into the conversation, as {@link ChatInputs} does for a waiting chat. */
+    private void takePending(Turn turn) {
+        Document first = turn.pending.get(0);
+        String id = first.getString(InputFields.CLIENT_MESSAGE_ID);
+        long seq = ((Number) first.get(InputFields.SEQ)).longValue();
+        turn.state = turn.state.afterUserInput(first.getString(InputFields.TEXT), false, settings.window());
+        turn.event(EventKind.INPUT_ACK, data(InputFields.CLIENT_MESSAGE_ID, id, "seq", seq, "pending", true));
+        turn.extra.add(Updates.popFirst(InputFields.PENDING_INPUTS));
+        turn.extra.add(Updates.pushEach(InputFields.ACCEPTED_INPUTS,
+                List.of(new Document(InputFields.KEY, InputFields.inputKey(id)).append(InputFields.SEQ, seq)),
+                new PushOptions().slice(-InputFields.MAX_ACCEPTED)));
+        turn.pending = List.of();
     }
 
     private Mono<StepOutcome> speak(AppCollection results, Turn turn, Decision.Speak speak, Map<String, Document> recorded) {
@@ -422,6 +471,8 @@ public final class StepExecutor {
             status = ChatStatus.COMPLETED;
         } else if (outcome instanceof StepOutcome.Failed) {
             status = ChatStatus.FAILED;
+        } else if (outcome instanceof StepOutcome.Cancelled) {
+            status = ChatStatus.CANCELLED;
         } else {
             throw new IllegalStateException("not a committed outcome: " + outcome);
         }
@@ -436,9 +487,36 @@ public final class StepExecutor {
         if (turn.state != null) {
             updates.add(Updates.set(ChatFields.CONVERSATION, turn.state.toDocument()));
         }
-        return appended.then(sessions.updateOne(owned(turn), Updates.combine(updates), false))
-                .map(result -> result.getMatchedCount() == 1 ? outcome
-                        : new StepOutcome.Stale("the lease of step " + turn.message.stepSeq() + " was lost before the commit"));
+        boolean cancelling = outcome instanceof StepOutcome.Cancelled;
+        if (cancelling) {
+            updates.add(Updates.unset(InputFields.CANCEL_REQUESTED));
+        } else {
+            updates.addAll(turn.extra);
+        }
+        // A cancel requested during the turn makes this commit miss; the turn then ends as cancelled.
+        Bson filter = cancelling ? owned(turn) : and(owned(turn), ne(InputFields.CANCEL_REQUESTED, true));
+        return appended.then(sessions.updateOne(filter, Updates.combine(updates), false))
+                .flatMap(result -> result.getMatchedCount() == 1 ? Mono.just(outcome)
+                        : cancelling ? Mono.just(lost(turn)) : cancelledOrLost(sessions, turn));
+    }
+
+    private static StepOutcome lost(Turn turn) {
+        return new StepOutcome.Stale("the lease of step " + turn.message.stepSeq() + " was lost before the commit");
+    }
+
+    /** A commit that missed: the user cancelled during the turn (commit it cancelled), or the lease was lost. */
+    private Mono<StepOutcome> cancelledOrLost(AppCollection sessions, Turn turn) {
+        return sessions.findOne(owned(turn))
+                .filter(chat -> chat.getBoolean(InputFields.CANCEL_REQUESTED, false))
+                .flatMap(chat -> {
+                    int next = turn.out.size();
+                    turn.out.clear();
+                    turn.extra.clear();
+                    turn.out.add(new NewEvent("step:" + turn.message.stepSeq() + ":" + next, EventKind.RUN_COMPLETE,
+                            data("status", ChatStatus.CANCELLED.wire(), "reason", "cancel_requested")));
+                    return commit(sessions, turn, new StepOutcome.Cancelled("cancel_requested"));
+                })
+                .defaultIfEmpty(lost(turn));
     }
 
     private Mono<StepOutcome> fail(AppCollection sessions, Turn turn, String reason) {

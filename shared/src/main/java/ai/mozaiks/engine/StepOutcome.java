@@ -21,6 +21,10 @@ public sealed interface StepOutcome {
     record Failed(String reason) implements StepOutcome {
     }
 
+    /** Committed as cancelled (the user asked), with a {@code chat.run_complete} event of status cancelled. */
+    record Cancelled(String reason) implements StepOutcome {
+    }
+
     /** Another step holds the chat: make the message visible again after {@code after}. */
     record RetryLater(Duration after) implements StepOutcome {
     }

@@ -10,10 +10,12 @@ import reactor.core.publisher.Mono;
 public final class StepRunner {
     private final StepExecutor executor;
     private final StepQueue queue;
+    private final ChatInputs inputs;
 
-    public StepRunner(StepExecutor executor, StepQueue queue) {
+    public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs) {
         this.executor = executor;
         this.queue = queue;
+        this.inputs = inputs;
     }
 
     public Mono<StepOutcome> run(StepMessage message) {
@@ -24,6 +26,10 @@ public final class StepRunner {
             }
             if (outcome instanceof StepOutcome.RetryLater later) {
                 return queue.enqueue(message, later.after()).thenReturn(outcome);
+            }
+            if (outcome instanceof StepOutcome.AwaitingInput) {
+                // A message that arrived while the turn was being committed is taken now, not left waiting.
+                return inputs.drainPending(message.appId(), message.chatId()).thenReturn(outcome);
             }
             return Mono.just(outcome);
         });

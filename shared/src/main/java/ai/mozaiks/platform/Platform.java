@@ -6,6 +6,7 @@ import ai.mozaiks.broker.RuntimeTokens;
 import ai.mozaiks.broker.SessionBroker;
 import ai.mozaiks.config.Environment;
 import ai.mozaiks.engine.AzureStepQueue;
+import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
 import ai.mozaiks.engine.StepExecutor;
@@ -94,6 +95,7 @@ public final class Platform implements AutoCloseable {
     private final EventLog events;
     private final RuntimeTokens runtimeTokens;
     private final StepRunner steps;
+    private final ChatInputs inputs;
 
     private Platform(Settings settings, Clock clock) {
         this.settings = settings;
@@ -148,10 +150,11 @@ public final class Platform implements AutoCloseable {
         StepQueue stepQueue = new AzureStepQueue(storage.queues().getQueueAsyncClient(settings.stepQueue()));
         ChatModel model = ChatModels.from(settings.model(), () -> StorageClients.managedIdentity(settings.storage().managedIdentityClientId()));
         ToolRegistry tools = ToolRegistry.of(Map.of(CurrentTime.class.getName(), new CurrentTime(clock)));
-        StepExecutor executor = new StepExecutor(appDatabases, events, model, tools, catalog::find, clock,
-                new EngineSettings(settings.model().model(), Duration.ofMinutes(2), Duration.ofSeconds(5),
-                        ConversationState.DEFAULT_WINDOW, "engine", System::getenv), StepHooks.NONE);
-        this.steps = new StepRunner(executor, stepQueue);
+        EngineSettings engine = new EngineSettings(settings.model().model(), Duration.ofMinutes(2), Duration.ofSeconds(5),
+                ConversationState.DEFAULT_WINDOW, "engine", System::getenv);
+        StepExecutor executor = new StepExecutor(appDatabases, events, model, tools, catalog::find, clock, engine, StepHooks.NONE);
+        this.inputs = new ChatInputs(appDatabases, events, stepQueue, catalog::find, clock, engine);
+        this.steps = new StepRunner(executor, stepQueue, inputs);
         this.broker = new SessionBroker(control.apps(), entitlements, sessions, runtimeTokens, realtime, stepQueue,
                 settings.realtime().runtimeTokenLifetime());
         this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection, appDatabases, storageRouter,
@@ -262,6 +265,10 @@ public final class Platform implements AutoCloseable {
 
     public StepRunner steps() {
         return steps;
+    }
+
+    public ChatInputs inputs() {
+        return inputs;
     }
 
     @Override

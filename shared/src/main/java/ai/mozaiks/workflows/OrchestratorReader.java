@@ -1,5 +1,6 @@
 package ai.mozaiks.workflows;
 
+import ai.mozaiks.workflows.manifest.DoubleTexting;
 import ai.mozaiks.workflows.manifest.OrchestrationPattern;
 import ai.mozaiks.workflows.manifest.OrchestratorConfig;
 import ai.mozaiks.workflows.manifest.StartupMode;
@@ -16,7 +17,7 @@ final class OrchestratorReader {
     private static final Set<String> KEYS = Set.of(
             "workflow_name", "max_turns", "human_in_the_loop", "startup_mode", "orchestration_pattern",
             "initial_agent", "initial_message", "initial_message_to_user", "entry_point", "runtime_extensions",
-            "pack",
+            "pack", "double_texting",
             // Descriptive keys some manifests carry; the runtime does not read them.
             "metadata", "triggers", "inputs", "outputs");
     private static final Set<String> TRUE_WORDS = Set.of("true", "yes", "1", "on", "always");
@@ -72,7 +73,10 @@ final class OrchestratorReader {
                 root.get("initial_message").string(),
                 root.get("initial_message_to_user").string(),
                 root.get("entry_point").bool().orElse(false),
-                pack);
+                pack,
+                root.get("double_texting")
+                        .choice(DoubleTexting::fromManifest, Arrays.stream(DoubleTexting.values()).map(DoubleTexting::manifestName).toList())
+                        .orElse(DoubleTexting.ENQUEUE));
     }
 
     /** The runtime accepts booleans and the words "true/yes/1/on/always"; anything else means false. */

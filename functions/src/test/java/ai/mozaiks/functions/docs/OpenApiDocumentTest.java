@@ -261,8 +261,12 @@ class OpenApiDocumentTest {
         assertEquals(componentNames(Problem.FieldError.class), fieldNames(document.at("/components/schemas/FieldError")));
     }
 
-    /** Creations whose object has no URL to GET answer without a Location, and say so by omitting it. */
-    private static final java.util.Set<String> CREATED_WITHOUT_URL = java.util.Set.of("inviteMember", "publishPack");
+    /**
+     * 201/202 answers whose object has no URL to GET carry no Location: invitations and pack
+     * versions, and inputs accepted into a chat (their effect shows in the chat's events).
+     */
+    private static final java.util.Set<String> CREATED_WITHOUT_URL = java.util.Set.of("inviteMember", "publishPack",
+            "postChatMessage", "postUiResponse");
 
     @Test
     void creationsSayWhereTheirObjectIs() {

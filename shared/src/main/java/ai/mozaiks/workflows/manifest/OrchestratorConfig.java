@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param initialMessageToUser the seed when {@code initialMessage} is absent
  * @param entryPoint activates when the app loads (at most one per app)
  * @param pack the pack this workflow belongs to; absent means a pack of its own
+ * @param doubleTexting what a message sent while a turn runs does ({@code double_texting}; default enqueue)
  */
 public record OrchestratorConfig(
         Optional<String> workflowName,
@@ -24,7 +25,8 @@ public record OrchestratorConfig(
         Optional<String> initialMessage,
         Optional<String> initialMessageToUser,
         boolean entryPoint,
-        Optional<String> pack) {
+        Optional<String> pack,
+        DoubleTexting doubleTexting) {
 
     public static final int DEFAULT_MAX_TURNS = 50;
 
@@ -36,9 +38,19 @@ public record OrchestratorConfig(
         Objects.requireNonNull(initialMessage, "initialMessage");
         Objects.requireNonNull(initialMessageToUser, "initialMessageToUser");
         Objects.requireNonNull(pack, "pack");
+        Objects.requireNonNull(doubleTexting, "doubleTexting");
         if (maxTurns < 1) {
             throw new IllegalArgumentException("maxTurns must be at least 1");
         }
+    }
+
+    /** Without {@code double_texting}: the default policy, {@link DoubleTexting#ENQUEUE}. */
+    public OrchestratorConfig(Optional<String> workflowName, int maxTurns, boolean humanInTheLoop, StartupMode startupMode,
+                              OrchestrationPattern orchestrationPattern, Optional<String> initialAgent,
+                              Optional<String> initialMessage, Optional<String> initialMessageToUser, boolean entryPoint,
+                              Optional<String> pack) {
+        this(workflowName, maxTurns, humanInTheLoop, startupMode, orchestrationPattern, initialAgent, initialMessage,
+                initialMessageToUser, entryPoint, pack, DoubleTexting.ENQUEUE);
     }
 
     /** The message that opens a new chat, if any. */

@@ -1,0 +1,83 @@
+package ai.mozaiks.devhost.controlplane;
+
+import static ai.mozaiks.devhost.controlplane.ControlPlane.expect;
+import static ai.mozaiks.devhost.controlplane.ControlPlane.obj;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.mozaiks.devhost.controlplane.ControlPlane.Response;
+import ai.mozaiks.devhost.controlplane.ControlPlane.User;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A chat end to end on the local host, with the offline model and the real queue: token, tenant,
+ * app, session, the opening step, a message, the agent's turn, a retried message, a cancel — all
+ * read back from the durable event log with the runtime token.
+ */
+class ChatFlowTest {
+    private static final ControlPlane cp = ControlPlane.get();
+    private static final Duration STEP = Duration.ofSeconds(20);
+
+    @Test
+    void aUserDrivenChatTakesAMessageAnswersAndIsCancelled() {
+        User alice = cp.user("flow-alice");
+        String app = cp.createApp(alice, cp.createTenant(alice), "pro");
+        JsonNode grant = expect(201, cp.post("/api/sessions", alice, obj("app_id", app, "workflow_name", "assistant")), "start").json();
+        String chat = grant.path("chat_id").asText();
+        String token = grant.path("runtime_token").asText();
+
+        ControlPlane.await("the opening step", STEP, () -> types(chat, token).contains("chat.input_request"));
+
+        Response accepted = expect(202, cp.send("POST", "/api/chats/" + chat + "/messages", token,
+                ControlPlane.json(obj("client_message_id", "m-1", "text", "What can you do?"))), "message");
+        assertEquals(chat, accepted.json().path("chat_id").asText());
+        long userSeq = accepted.json().path("seq").asLong();
+
+        ControlPlane.await("the assistant's answer", STEP, () -> answers(chat, token).size() == 1);
+        JsonNode answer = answers(chat, token).get(0);
+        assertEquals("Assistant", answer.path("data").path("agent").asText());
+        assertTrue(answer.path("seq").asLong() > userSeq, "the answer follows the message");
+        assertTrue(answer.path("data").path("content").asText().contains("What can you do?"), "the offline model echoes: " + answer);
+        ControlPlane.await("the chat to wait for the user again", STEP, () ->
+                "awaiting_input".equals(cp.get("/api/apps/" + app + "/chats/" + chat, alice).json().path("status").asText()));
+
+        int before = events(chat, token).size();
+        Response retried = expect(202, cp.send("POST", "/api/chats/" + chat + "/messages", token,
+                ControlPlane.json(obj("client_message_id", "m-1", "text", "What can you do?"))), "retried message");
+        assertEquals(userSeq, retried.json().path("seq").asLong(), "a retry answers the same event");
+        assertEquals(before, events(chat, token).size(), "and appends nothing");
+
+        Response cancelled = expect(200, cp.send("POST", "/api/chats/" + chat + "/cancel", token, null), "cancel");
+        assertEquals("cancelled", cancelled.json().path("status").asText());
+        List<JsonNode> all = events(chat, token);
+        JsonNode last = all.get(all.size() - 1);
+        assertEquals("chat.run_complete", last.path("type").asText());
+        assertEquals(409, cp.send("POST", "/api/chats/" + chat + "/messages", token,
+                ControlPlane.json(obj("client_message_id", "m-2", "text", "still there?"))).status(), "a finished chat takes no input");
+        List<Long> seqs = all.stream().map(event -> event.path("seq").asLong()).toList();
+        for (int i = 0; i < seqs.size(); i++) {
+            assertEquals(i + 1, seqs.get(i), "events are numbered 1..n without a gap: " + seqs);
+        }
+    }
+
+    private static List<JsonNode> events(String chat, String token) {
+        JsonNode page = cp.send("GET", "/api/chats/" + chat + "/events?after_seq=0&limit=500", token, null).json();
+        List<JsonNode> events = new ArrayList<>();
+        page.path("items").forEach(events::add);
+        return events;
+    }
+
+    private static List<String> types(String chat, String token) {
+        return events(chat, token).stream().map(event -> event.path("type").asText()).toList();
+    }
+
+    private static List<JsonNode> answers(String chat, String token) {
+        return events(chat, token).stream()
+                .filter(event -> event.path("type").asText().equals("chat.text") && !"user".equals(event.path("data").path("agent").asText()))
+                .toList();
+    }
+}

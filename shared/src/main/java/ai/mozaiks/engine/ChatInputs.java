@@ -1,0 +1,466 @@
+package ai.mozaiks.engine;
+
+import ai.mozaiks.api.ApiException;
+import ai.mozaiks.api.Validation;
+import ai.mozaiks.models.ToolCall;
+import ai.mozaiks.persistence.AppCollection;
+import ai.mozaiks.persistence.AppDatabases;
+import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.persistence.RuntimeCollection;
+import ai.mozaiks.session.Appended;
+import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.session.EventKind;
+import ai.mozaiks.session.EventLog;
+import ai.mozaiks.session.NewEvent;
+import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.workflows.Workflow;
+import ai.mozaiks.workflows.manifest.DoubleTexting;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.model.PushOptions;
+import com.mongodb.client.model.Updates;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import reactor.core.publisher.Mono;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+import static com.mongodb.client.model.Filters.and;
+import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.exists;
+import static com.mongodb.client.model.Filters.ne;
+
+/**
+ * What a user sends to a running chat: a message, a UI tool's answer, a cancel. The HTTP endpoints
+ * (and later the Web PubSub upstream handler) call it once they have authorised the runtime token for
+ * {@code {app_id, user_id, chat_id}}; a chat of another user is answered 404, as one that does not exist.
+ *
+ * <ul>
+ *   <li><b>A waiting chat</b> ({@code awaiting_input}) takes a message at once: its {@code chat.text}
+ *       (key {@code input:<client_message_id>}) and {@code chat.input_ack} are appended, then one update
+ *       conditional on the chat's {@code step_seq} and status stores the conversation with the message and
+ *       sets {@code running}, and the step {@code step_seq} is enqueued.</li>
+ *   <li><b>A running chat</b> applies the workflow's {@code double_texting}: {@code enqueue} keeps the message in
+ *       {@code pending_inputs} (its {@code chat.text} is appended now, in order of receipt); the executor takes it
+ *       when it would next wait for the user ({@link StepExecutor}, at its step boundary), and {@link #drainPending}
+ *       takes it for a chat that already waits. {@code reject} answers 409 {@code turn_in_progress}.
+ *       {@code interrupt} keeps it pending and sets {@code interrupt_requested}: at its next step boundary the
+ *       executor runs no agent and takes the message instead.</li>
+ *   <li><b>Idempotency.</b> A message is known by its {@code client_message_id}: a retry finds it in
+ *       {@code accepted_inputs} or {@code pending_inputs} and answers as the first time, appending and enqueueing
+ *       nothing. The event keys make the appends idempotent too, so a retry after a crash between the append
+ *       and the update reuses the stored events.</li>
+ *   <li><b>Cancel</b> is cooperative and visible: a waiting chat is {@code cancelled} at once with a
+ *       {@code chat.run_complete}; a running one gets {@code cancel_requested}, which the executor commits as
+ *       {@code cancelled} at its next step boundary (before claiming work, or when the turn commits).</li>
+ * </ul>
+ */
+public final class ChatInputs {
+    public static final int MAX_TEXT = 16_000;
+    static final int MAX_ID = 120;
+    /** Rounds of read-then-conditional-update when a concurrent change made the update miss. */
+    private static final int ATTEMPTS = 4;
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]*");
+
+    private final AppDatabases databases;
+    private final EventLog events;
+    private final StepQueue queue;
+    private final Function<String, Optional<Workflow>> workflows;
+    private final Clock clock;
+    private final int window;
+
+    public ChatInputs(AppDatabases databases, EventLog events, StepQueue queue,
+                      Function<String, Optional<Workflow>> workflows, Clock clock, EngineSettings settings) {
+        this.databases = databases;
+        this.events = events;
+        this.queue = queue;
+        this.workflows = workflows;
+        this.clock = clock;
+        this.window = settings.window();
+    }
+
+    /** What an input came to: the event that records it and the chat's status after it. */
+    @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record InputResult(String chatId, boolean accepted, long seq, ChatStatus status) {
+    }
+
+    /** What a cancel came to: the chat's status, and whether a running turn was asked to stop. */
+    @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record CancelResult(String chatId, ChatStatus status, boolean cancelRequested) {
+    }
+
+    // ---- messages ----
+
+    public Mono<InputResult> submitMessage(AppId appId, String userId, String chatId, String clientMessageId, String text) {
+        return Mono.defer(() -> {
+            new Validation()
+                    .require(clientMessageId != null && !clientMessageId.isBlank(), "client_message_id", "is required")
+                    .require(clientMessageId == null || clientMessageId.isBlank()
+                                    || clientMessageId.length() <= MAX_ID && ID.matcher(clientMessageId).matches(),
+                            "client_message_id", "must be 1-" + MAX_ID + " letters, digits, '_', '.' or '-'")
+                    .require(text != null && !text.isBlank(), "text", "must not be blank")
+                    .require(text == null || text.length() <= MAX_TEXT, "text", "must be at most " + MAX_TEXT + " characters")
+                    .check();
+            return sessions(appId).flatMap(sessions -> submit(appId, sessions, userId, chatId, clientMessageId, text, ATTEMPTS));
+        });
+    }
+
+    private Mono<InputResult> submit(AppId appId, AppCollection sessions, String userId, String chatId, String id, String text,
+                                     int attempts) {
+        return owned(sessions, userId, chatId).flatMap(chat -> {
+            ChatStatus status = status(chat);
+            Optional<Long> known = acceptedSeq(chat, InputFields.inputKey(id)).or(() -> pendingSeq(chat, id));
+            if (known.isPresent()) {
+                return Mono.just(new InputResult(chatId, true, known.get(), status));
+            }
+            if (status.terminal()) {
+                return Mono.error(terminal(status));
+            }
+            if (attempts <= 0) {
+                return Mono.error(busy());
+            }
+            ConversationState state = conversation(chat);
+            if (status == ChatStatus.AWAITING_INPUT && state != null && pendingUiCalls(state).isEmpty()) {
+                return takeNow(appId, sessions, chat, state, id, text)
+                        .switchIfEmpty(Mono.defer(() -> submit(appId, sessions, userId, chatId, id, text, attempts - 1)));
+            }
+            if (status == ChatStatus.AWAITING_INPUT && state == null) {
+                // A chat created waiting, before its first step: the message waits for it, and the first step runs now.
+                return keepPending(appId, sessions, chat, id, text, false, true)
+                        .switchIfEmpty(Mono.defer(() -> submit(appId, sessions, userId, chatId, id, text, attempts - 1)));
+            }
+            DoubleTexting policy = workflow(chat).map(w -> w.orchestrator().doubleTexting()).orElse(DoubleTexting.ENQUEUE);
+            if (policy == DoubleTexting.REJECT) {
+                return Mono.error(ApiException.conflict("turn_in_progress",
+                        "A turn is in progress; this workflow does not take messages until it waits for input."));
+            }
+            if (pending(chat).size() >= InputFields.MAX_PENDING) {
+                return Mono.error(ApiException.conflict("too_many_pending_inputs",
+                        "This chat already holds " + InputFields.MAX_PENDING + " messages waiting for their turn."));
+            }
+            return keepPending(appId, sessions, chat, id, text, policy == DoubleTexting.INTERRUPT, false)
+                    .switchIfEmpty(Mono.defer(() -> submit(appId, sessions, userId, chatId, id, text, attempts - 1)));
+        });
+    }
+
+    /** A waiting chat takes the message now; empty when the chat changed under the update. */
+    private Mono<InputResult> takeNow(AppId appId, AppCollection sessions, Document chat, ConversationState state, String id,
+                                      String text) {
+        String chatId = chat.getString(ChatFields.CHAT_ID);
+        long step = stepSeq(chat);
+        List<NewEvent> batch = List.of(
+                new NewEvent(InputFields.inputKey(id), EventKind.TEXT, userText(id, text)),
+                new NewEvent(InputFields.ackKey(id), EventKind.INPUT_ACK, data(InputFields.CLIENT_MESSAGE_ID, id)));
+        return events.appendAll(appId, chatId, batch).flatMap(appended -> {
+            long seq = appended.get(0).event().seq();
+            ConversationState next = state.afterUserInput(text, false, window);
+            Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, step),
+                    eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
+                    ne(InputFields.ACCEPTED_INPUTS + "." + InputFields.KEY, InputFields.inputKey(id)));
+            Bson update = Updates.combine(
+                    Updates.set(ChatFields.CONVERSATION, next.toDocument()),
+                    Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()),
+                    Updates.set(ChatFields.UPDATED_AT, now()),
+                    accepted(InputFields.inputKey(id), seq));
+            return sessions.updateOne(filter, update, false)
+                    .filter(result -> result.getMatchedCount() == 1)
+                    .flatMap(result -> queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO)
+                            .thenReturn(new InputResult(chatId, true, seq, ChatStatus.RUNNING)));
+        });
+    }
+
+    /** A running chat keeps the message for later; empty when the chat changed under the update. */
+    private Mono<InputResult> keepPending(AppId appId, AppCollection sessions, Document chat, String id, String text,
+                                          boolean interrupt, boolean start) {
+        String chatId = chat.getString(ChatFields.CHAT_ID);
+        ChatStatus status = status(chat);
+        return events.append(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text)).flatMap(appended -> {
+            long seq = appended.event().seq();
+            Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STATUS, status.wire()),
+                    ne(InputFields.PENDING_INPUTS + "." + InputFields.CLIENT_MESSAGE_ID, id),
+                    exists(InputFields.PENDING_INPUTS + "." + (InputFields.MAX_PENDING - 1), false));
+            List<Bson> updates = new ArrayList<>(List.of(
+                    Updates.push(InputFields.PENDING_INPUTS, new Document(InputFields.CLIENT_MESSAGE_ID, id)
+                            .append(InputFields.TEXT, text).append(InputFields.SEQ, seq)),
+                    Updates.set(ChatFields.UPDATED_AT, now())));
+            if (interrupt) {
+                updates.add(Updates.set(InputFields.INTERRUPT_REQUESTED, true));
+            }
+            if (start) {
+                filter = and(filter, exists(ChatFields.CONVERSATION, false), eq(ChatFields.STEP_SEQ, stepSeq(chat)));
+                updates.add(Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()));
+            }
+            Mono<Boolean> then = Mono.defer(() -> start
+                    ? queue.enqueue(new StepMessage(appId, chatId, stepSeq(chat)), Duration.ZERO).thenReturn(true)
+                    : drainPending(appId, chatId).thenReturn(true));
+            return sessions.updateOne(filter, Updates.combine(updates), false)
+                    .filter(result -> result.getMatchedCount() == 1)
+                    // The executor may have gone to wait for input between our read and the push: take it now.
+                    .flatMap(result -> then)
+                    .flatMap(ignored -> sessions.findOne(eq(ChatFields.CHAT_ID, chatId)))
+                    .map(after -> new InputResult(chatId, true, seq, status(after)));
+        });
+    }
+
+    /**
+     * Takes the oldest pending message into a chat that waits for the user (not for a UI tool) and enqueues
+     * its next step; answers whether it did. The executor takes pending input itself at its step boundary;
+     * this covers a message kept pending just as the executor committed the wait. Safe to call at any time.
+     */
+    public Mono<Boolean> drainPending(AppId appId, String chatId) {
+        return sessions(appId).flatMap(sessions -> sessions.findOne(eq(ChatFields.CHAT_ID, chatId))
+                .flatMap(chat -> {
+                    List<Document> pending = pending(chat);
+                    ConversationState state = conversation(chat);
+                    if (pending.isEmpty() || status(chat) != ChatStatus.AWAITING_INPUT || state == null
+                            || !pendingUiCalls(state).isEmpty()) {
+                        return Mono.just(false);
+                    }
+                    Document first = pending.get(0);
+                    String id = first.getString(InputFields.CLIENT_MESSAGE_ID);
+                    long seq = ((Number) first.get(InputFields.SEQ)).longValue();
+                    long step = stepSeq(chat);
+                    return events.append(appId, chatId, InputFields.ackKey(id), EventKind.INPUT_ACK,
+                                    data(InputFields.CLIENT_MESSAGE_ID, id, "seq", seq, "pending", true))
+                            .then(sessions.updateOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, step),
+                                            eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
+                                            eq(InputFields.PENDING_INPUTS + ".0." + InputFields.CLIENT_MESSAGE_ID, id)),
+                                    Updates.combine(
+                                            Updates.popFirst(InputFields.PENDING_INPUTS),
+                                            Updates.unset(InputFields.INTERRUPT_REQUESTED),
+                                            Updates.set(ChatFields.CONVERSATION,
+                                                    state.afterUserInput(first.getString(InputFields.TEXT), false, window).toDocument()),
+                                            Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()),
+                                            Updates.set(ChatFields.UPDATED_AT, now()),
+                                            accepted(InputFields.inputKey(id), seq)), false))
+                            .flatMap(result -> result.getMatchedCount() == 1
+                                    ? queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO).thenReturn(true)
+                                    : Mono.just(false));
+                })
+                .defaultIfEmpty(false));
+    }
+
+    // ---- UI tools ----
+
+    public Mono<InputResult> respondToUiTool(AppId appId, String userId, String chatId, String toolCallId, JsonNode response) {
+        return Mono.defer(() -> {
+            new Validation()
+                    .require(toolCallId != null && toolCallId.length() <= MAX_ID && ID.matcher(toolCallId).matches(),
+                            "tool_call_id", "must be 1-" + MAX_ID + " letters, digits, '_', '.' or '-'")
+                    .require(response != null && !response.isMissingNode(), "response", "is required")
+                    .check();
+            return sessions(appId).flatMap(sessions -> respond(appId, sessions, userId, chatId, toolCallId, response, ATTEMPTS));
+        });
+    }
+
+    private Mono<InputResult> respond(AppId appId, AppCollection sessions, String userId, String chatId, String callId,
+                                      JsonNode response, int attempts) {
+        String key = "ui:" + callId;
+        return owned(sessions, userId, chatId).flatMap(chat -> {
+            ChatStatus status = status(chat);
+            Optional<Long> known = acceptedSeq(chat, key);
+            if (known.isPresent()) {
+                return Mono.just(new InputResult(chatId, true, known.get(), status));
+            }
+            ConversationState state = conversation(chat);
+            Map<String, PendingCall> waiting = status == ChatStatus.AWAITING_INPUT && state != null ? pendingUiCalls(state) : Map.of();
+            PendingCall call = waiting.get(callId);
+            if (call == null) {
+                return Mono.error(ApiException.conflict("no_pending_ui_tool", "The chat is not waiting for UI tool call " + callId + "."));
+            }
+            if (attempts <= 0) {
+                return Mono.error(busy());
+            }
+            Workflow workflow = workflow(chat).orElseThrow(() -> ApiException.conflict("unknown_workflow",
+                    "The chat's workflow is no longer available."));
+            String content = response.isTextual() ? response.asText() : response.toString();
+            ConversationState next = state.withMessages(List.of(ConversationState.Message.tool(callId, content)), window);
+            next = next.withVariables(ContextState.applyUiResponse(workflow, call.call().name(), response, next.variables()));
+            ChatStatus after = waiting.size() > 1 ? ChatStatus.AWAITING_INPUT : ChatStatus.RUNNING;
+            long step = stepSeq(chat);
+            Map<String, Object> data = data("agent", call.agent(), StepExecutor.TOOL_CALL_ID, callId,
+                    "tool_name", call.call().name(), "content", content, "ui_response", ContextState.plain(response));
+            ConversationState stored = next;
+            return events.append(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
+                long seq = appended.event().seq();
+                Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, step),
+                        eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
+                        ne(InputFields.ACCEPTED_INPUTS + "." + InputFields.KEY, key));
+                Bson update = Updates.combine(
+                        Updates.set(ChatFields.CONVERSATION, stored.toDocument()),
+                        Updates.set(ChatFields.STATUS, after.wire()),
+                        Updates.set(ChatFields.UPDATED_AT, now()),
+                        accepted(key, seq));
+                return sessions.updateOne(filter, update, false)
+                        .filter(result -> result.getMatchedCount() == 1)
+                        .flatMap(result -> after == ChatStatus.RUNNING
+                                ? queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO).thenReturn(true)
+                                : Mono.just(true))
+                        .map(ignored -> new InputResult(chatId, true, seq, after));
+            }).switchIfEmpty(Mono.defer(() -> respond(appId, sessions, userId, chatId, callId, response, attempts - 1)));
+        });
+    }
+
+    /** A UI tool call the chat waits on, and the agent that made it. */
+    record PendingCall(String agent, ToolCall call) {
+    }
+
+    /**
+     * The UI tool calls the conversation waits on: the calls of the last assistant message with tool
+     * calls that no tool message answers yet (the executor answers every other call within its step).
+     */
+    static Map<String, PendingCall> pendingUiCalls(ConversationState state) {
+        List<ConversationState.Message> messages = state.messages();
+        Set<String> answered = new HashSet<>();
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            ConversationState.Message message = messages.get(i);
+            if (message.role() == ConversationState.Message.Role.TOOL) {
+                answered.add(message.toolCallId());
+                continue;
+            }
+            Map<String, PendingCall> waiting = new LinkedHashMap<>();
+            if (message.role() == ConversationState.Message.Role.ASSISTANT) {
+                for (ToolCall call : message.toolCalls()) {
+                    if (!answered.contains(call.id())) {
+                        waiting.put(call.id(), new PendingCall(message.name(), call));
+                    }
+                }
+            }
+            return waiting;
+        }
+        return Map.of();
+    }
+
+    // ---- cancel ----
+
+    public Mono<CancelResult> cancel(AppId appId, String userId, String chatId) {
+        return sessions(appId).flatMap(sessions -> cancel(appId, sessions, userId, chatId, ATTEMPTS));
+    }
+
+    private Mono<CancelResult> cancel(AppId appId, AppCollection sessions, String userId, String chatId, int attempts) {
+        return owned(sessions, userId, chatId).flatMap(chat -> {
+            ChatStatus status = status(chat);
+            if (status.terminal()) {
+                return Mono.just(new CancelResult(chatId, status, false));
+            }
+            if (attempts <= 0) {
+                return Mono.error(busy());
+            }
+            Mono<CancelResult> done;
+            if (status == ChatStatus.AWAITING_INPUT) {
+                // Nothing runs: the chat is cancelled now, and says so.
+                done = sessions.updateOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq(chat)),
+                                        eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire())),
+                                Updates.combine(Updates.set(ChatFields.STATUS, ChatStatus.CANCELLED.wire()),
+                                        Updates.set(ChatFields.UPDATED_AT, now()),
+                                        Updates.unset(InputFields.INTERRUPT_REQUESTED)), false)
+                        .filter(result -> result.getMatchedCount() == 1)
+                        .flatMap(result -> events.append(appId, chatId, "cancel", EventKind.RUN_COMPLETE,
+                                data("status", ChatStatus.CANCELLED.wire(), "reason", "user_cancelled")))
+                        .map(appended -> new CancelResult(chatId, ChatStatus.CANCELLED, false));
+            } else {
+                // A turn runs or is queued: the executor ends it at its next step boundary.
+                done = sessions.updateOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STATUS, ChatStatus.RUNNING.wire())),
+                                Updates.combine(Updates.set(InputFields.CANCEL_REQUESTED, true),
+                                        Updates.set(ChatFields.UPDATED_AT, now())), false)
+                        .filter(result -> result.getMatchedCount() == 1)
+                        .map(result -> new CancelResult(chatId, ChatStatus.RUNNING, true));
+            }
+            return done.switchIfEmpty(Mono.defer(() -> cancel(appId, sessions, userId, chatId, attempts - 1)));
+        });
+    }
+
+    // ---- helpers ----
+
+    private Mono<Document> owned(AppCollection sessions, String userId, String chatId) {
+        if (userId == null || chatId == null) {
+            return Mono.error(() -> ApiException.notFound("The chat"));
+        }
+        return sessions.findOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.USER_ID, userId)))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("The chat")));
+    }
+
+    private Mono<AppCollection> sessions(AppId appId) {
+        return databases.forApp(appId).map(database -> database.collection(RuntimeCollection.CHAT_SESSIONS));
+    }
+
+    private Optional<Workflow> workflow(Document chat) {
+        String name = chat.getString(ChatFields.WORKFLOW_NAME);
+        return name == null ? Optional.empty() : workflows.apply(name);
+    }
+
+    private static ChatStatus status(Document chat) {
+        return ChatStatus.fromWire(chat.getString(ChatFields.STATUS));
+    }
+
+    private static long stepSeq(Document chat) {
+        Object value = chat.get(ChatFields.STEP_SEQ);
+        return value instanceof Number number ? number.longValue() : 0L;
+    }
+
+    private static ConversationState conversation(Document chat) {
+        Document stored = chat.get(ChatFields.CONVERSATION, Document.class);
+        return stored == null ? null : ConversationState.fromDocument(stored);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Document> pending(Document chat) {
+        List<Document> pending = (List<Document>) chat.get(InputFields.PENDING_INPUTS, List.class);
+        return pending == null ? List.of() : pending;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Optional<Long> acceptedSeq(Document chat, String key) {
+        List<Document> accepted = (List<Document>) chat.get(InputFields.ACCEPTED_INPUTS, List.class);
+        if (accepted == null) {
+            return Optional.empty();
+        }
+        return accepted.stream().filter(entry -> key.equals(entry.getString(InputFields.KEY)))
+                .map(entry -> ((Number) entry.get(InputFields.SEQ)).longValue()).findFirst();
+    }
+
+    private static Optional<Long> pendingSeq(Document chat, String id) {
+        return pending(chat).stream().filter(entry -> id.equals(entry.getString(InputFields.CLIENT_MESSAGE_ID)))
+                .map(entry -> ((Number) entry.get(InputFields.SEQ)).longValue()).findFirst();
+    }
+
+    private static Bson accepted(String key, long seq) {
+        return Updates.pushEach(InputFields.ACCEPTED_INPUTS, List.of(new Document(InputFields.KEY, key).append(InputFields.SEQ, seq)),
+                new PushOptions().slice(-InputFields.MAX_ACCEPTED));
+    }
+
+    private static Map<String, Object> userText(String id, String text) {
+        return data("agent", ConversationState.USER, "content", text, InputFields.CLIENT_MESSAGE_ID, id);
+    }
+
+    private static ApiException terminal(ChatStatus status) {
+        return ApiException.conflict("chat_" + status.wire(), "The chat is " + status.wire() + "; it takes no more input.");
+    }
+
+    private static ApiException busy() {
+        return ApiException.unavailable("chat_busy", "The chat changed while this request was applied; retry.", 1);
+    }
+
+    private Date now() {
+        return Date.from(clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    private static Map<String, Object> data(Object... pairs) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put((String) pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+}
