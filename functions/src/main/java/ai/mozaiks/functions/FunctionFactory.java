@@ -1,6 +1,7 @@
 package ai.mozaiks.functions;
 
 import ai.mozaiks.functions.docs.OpenApiFunction;
+import ai.mozaiks.functions.engine.StepPoisonWorker;
 import ai.mozaiks.functions.engine.StepWorker;
 import ai.mozaiks.functions.health.HealthFunction;
 import ai.mozaiks.functions.http.Api;
@@ -40,6 +41,7 @@ public final class FunctionFactory {
             Map.entry(SessionFunctions.class, platform -> new SessionFunctions(api(platform), platform.broker())),
             Map.entry(ChatEventFunctions.class, platform -> new ChatEventFunctions(api(platform), platform.events())),
             Map.entry(StepWorker.class, platform -> new StepWorker(platform.steps())),
+            Map.entry(StepPoisonWorker.class, platform -> new StepPoisonWorker(platform.steps())),
             Map.entry(ChatInputFunctions.class, platform -> new ChatInputFunctions(api(platform), platform.inputs())));
 
     private FunctionFactory() {

@@ -6,12 +6,14 @@ import ai.mozaiks.models.ModelEvent;
 import ai.mozaiks.models.ModelException;
 import ai.mozaiks.models.ModelRequest;
 import ai.mozaiks.models.ModelResponse;
+import ai.mozaiks.models.PriceTable;
 import ai.mozaiks.models.ToolCall;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabase;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
+import ai.mozaiks.session.Appended;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventLog;
@@ -68,16 +70,23 @@ import static com.mongodb.client.model.Filters.or;
  *       through the {@link ToolRegistry} (each result inserted in {@code tool_results} before the commit) →
  *       context-variable triggers → the next plan (so a handoff to the user or to terminate stops in the same step).</li>
  *   <li><b>Events.</b> One {@link EventLog#appendAll} with keys {@code step:<n>:<i>}: a redelivery appends nothing twice.</li>
+ *   <li><b>Usage.</b> Each model call is a {@code chat.usage_delta} event ({@link UsageLedger}); the step's usage,
+ *       as the log stores it, goes into its per-app minute bucket ({@code usage_minutes}, one upsert, counted once per
+ *       step) and into the chat's running totals ({@code usage_*}) as part of the commit.</li>
  *   <li><b>Commit.</b> One conditional update on {@code step_seq} and the lease owner: status, {@code step_seq+1},
- *       conversation state, lease cleared.</li>
+ *       conversation state, usage totals, lease cleared.</li>
  * </ol>
  * A retryable failure (model unavailable, database error) leaves the step uncommitted for the queue to
  * redeliver; the lease is expired at once (but kept, marking the attempt) so the redelivery need not wait.
  * A failure retrying cannot help (a bad manifest condition, a refused request) commits the chat {@code failed}
- * with a {@code chat.error} event.
+ * with a {@code chat.error} event. A step the queue gave up on is failed the same way by {@link #failPoisoned}.
  */
 public final class StepExecutor {
     static final String TOOL_CALL_ID = "call_id";
+    /** The {@code error_code} of a {@code chat.error} that ends a chat because a step failed. */
+    public static final String STEP_FAILED = "STEP_FAILED";
+    /** What the user sees when the queue gave a step up: no internals. */
+    static final String POISONED_MESSAGE = "This conversation stopped because a step could not be completed. Please start a new chat.";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final AppDatabases databases;
@@ -90,9 +99,17 @@ public final class StepExecutor {
     private final StepHooks hooks;
     private final TurnPlanner planner = new TurnPlanner();
     private final RequestBuilder requests;
+    private final UsageLedger ledger;
 
+    /** An executor pricing model calls with the {@linkplain PriceTable#bundled() bundled price table}. */
     public StepExecutor(AppDatabases databases, EventLog events, ChatModel model, ToolRegistry tools,
                         Function<String, Optional<Workflow>> workflows, Clock clock, EngineSettings settings, StepHooks hooks) {
+        this(databases, events, model, tools, workflows, clock, settings, hooks, PriceTable.bundled());
+    }
+
+    public StepExecutor(AppDatabases databases, EventLog events, ChatModel model, ToolRegistry tools,
+                        Function<String, Optional<Workflow>> workflows, Clock clock, EngineSettings settings, StepHooks hooks,
+                        PriceTable prices) {
         this.databases = databases;
         this.events = events;
         this.model = model;
@@ -102,6 +119,7 @@ public final class StepExecutor {
         this.settings = settings;
         this.hooks = hooks;
         this.requests = new RequestBuilder(settings.model());
+        this.ledger = new UsageLedger(java.util.Objects.requireNonNull(prices, "prices"));
     }
 
     public Mono<StepOutcome> run(StepMessage message) {
@@ -116,6 +134,42 @@ public final class StepExecutor {
                     Updates.set(ChatFields.LEASE_OWNER, owner));
             return sessions.findOneAndUpdate(filter, claim, new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE))
                     .flatMap(chat -> claimed(database, sessions, message, owner, chat))
+                    .switchIfEmpty(Mono.defer(() -> unclaimed(sessions, message)));
+        });
+    }
+
+    /**
+     * Ends a chat whose step message the queue host gave up on (it landed in the poison queue after too many
+     * failed attempts): the chat is committed {@code failed} with a {@code chat.error} ({@value #STEP_FAILED},
+     * a message without internals) and a {@code chat.run_complete} of status failed.
+     *
+     * <p>It claims the chat exactly as a step does (same {@code step_seq}, status running, lease absent or
+     * expired), so it never races a live attempt: a chat whose lease is live answers
+     * {@link StepOutcome.RetryLater} and nothing is written (a live attempt may still commit the step). Idempotent: a chat
+     * already past that step, not running (terminal, waiting) or gone answers {@link StepOutcome.Stale} and is
+     * left alone; the events have their own keys ({@code poison:<n>:<i>}), so a repeat appends nothing twice.
+     */
+    public Mono<StepOutcome> failPoisoned(StepMessage message) {
+        return databases.forApp(message.appId()).flatMap(database -> {
+            AppCollection sessions = database.collection(RuntimeCollection.CHAT_SESSIONS);
+            String owner = settings.instanceId() + ":poison:" + UUID.randomUUID();
+            Instant now = now();
+            Bson filter = and(eq(ChatFields.CHAT_ID, message.chatId()), eq(ChatFields.STEP_SEQ, message.stepSeq()),
+                    eq(ChatFields.STATUS, ChatFields.RUNNING),
+                    or(exists(ChatFields.LEASE_UNTIL, false), lte(ChatFields.LEASE_UNTIL, Date.from(now))));
+            Bson claim = Updates.combine(Updates.set(ChatFields.LEASE_UNTIL, Date.from(now.plus(settings.lease()))),
+                    Updates.set(ChatFields.LEASE_OWNER, owner));
+            return sessions.findOneAndUpdate(filter, claim, new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE))
+                    .flatMap(chat -> {
+                        Turn turn = new Turn(database, message, owner, null, null);
+                        String poison = "poison:" + message.stepSeq() + ":";
+                        turn.out.add(new NewEvent(poison + 0, EventKind.ERROR, data("message", POISONED_MESSAGE,
+                                "error_code", STEP_FAILED, "chat_id", message.chatId(), "step_seq", message.stepSeq())));
+                        turn.out.add(new NewEvent(poison + 1, EventKind.RUN_COMPLETE, data("status", ChatStatus.FAILED.wire(),
+                                "reason", "step_failed")));
+                        return commit(sessions, turn, new StepOutcome.Failed("step " + message.stepSeq() + " was poisoned"))
+                                .onErrorResume(error -> release(sessions, turn).then(Mono.error(error)));
+                    })
                     .switchIfEmpty(Mono.defer(() -> unclaimed(sessions, message)));
         });
     }
@@ -140,6 +194,10 @@ public final class StepExecutor {
         final StepMessage message;
         final String owner;
         final Workflow workflow;
+        /** Where the step's model usage is bucketed per minute. */
+        final AppCollection minutes;
+        /** Usage of this step already added to its minute bucket by a commit that then missed (a cancel). */
+        UsageLedger.Totals counted = UsageLedger.Totals.NONE;
         final List<NewEvent> out = new ArrayList<>();
         /** Further updates of the commit (pending input taken, an interrupt consumed). */
         final List<Bson> extra = new ArrayList<>();
@@ -147,11 +205,12 @@ public final class StepExecutor {
         List<Document> pending = List.of();
         ConversationState state;
 
-        Turn(StepMessage message, String owner, Workflow workflow, ConversationState state) {
+        Turn(AppDatabase database, StepMessage message, String owner, Workflow workflow, ConversationState state) {
             this.message = message;
             this.owner = owner;
             this.workflow = workflow;
             this.state = state;
+            this.minutes = database.collection(RuntimeCollection.USAGE_MINUTES);
         }
 
         void event(EventKind kind, Map<String, Object> data) {
@@ -167,13 +226,13 @@ public final class StepExecutor {
         if (chat.getBoolean(InputFields.CANCEL_REQUESTED, false)) {
             // A cancel requested while the chat ran: this step boundary ends it, before any work.
             Document current = chat.get(ChatFields.CONVERSATION, Document.class);
-            Turn cancelled = new Turn(message, owner, null, current == null ? null : ConversationState.fromDocument(current));
+            Turn cancelled = new Turn(database, message, owner, null, current == null ? null : ConversationState.fromDocument(current));
             cancelled.event(EventKind.RUN_COMPLETE, data("status", ChatStatus.CANCELLED.wire(), "reason", "cancel_requested"));
             return commit(sessions, cancelled, new StepOutcome.Cancelled("cancel_requested"))
                     .onErrorResume(error -> release(sessions, cancelled).then(Mono.error(error)));
         }
         if (found.isEmpty()) {
-            Turn turn = new Turn(message, owner, null, null);
+            Turn turn = new Turn(database, message, owner, null, null);
             return fail(sessions, turn, "unknown workflow \"" + workflowName + "\"");
         }
         Workflow workflow = found.get();
@@ -182,7 +241,7 @@ public final class StepExecutor {
         if (stored == null) {
             Map<String, Object> variables = ContextState.initial(workflow, message.appId().value(), message.chatId(),
                     chat.getString(ChatFields.USER_ID), settings.env());
-            turn = new Turn(message, owner, workflow, ConversationState.start(variables));
+            turn = new Turn(database, message, owner, workflow, ConversationState.start(variables));
             turn.event(EventKind.RUN_START, data("workflow_name", workflow.name()));
             workflow.orchestrator().seedMessage().ifPresent(seed -> {
                 boolean hidden = workflow.orchestrator().startupMode() == StartupMode.AGENT_DRIVEN;
@@ -191,7 +250,7 @@ public final class StepExecutor {
                         "seed", true));
             });
         } else {
-            turn = new Turn(message, owner, workflow, ConversationState.fromDocument(stored));
+            turn = new Turn(database, message, owner, workflow, ConversationState.fromDocument(stored));
         }
         turn.pending = pendingInputs(chat);
         if (chat.getBoolean(InputFields.INTERRUPT_REQUESTED, false)) {
@@ -236,8 +295,14 @@ public final class StepExecutor {
 
     private Mono<Decision> selectSpeaker(Turn turn, Decision.SelectSpeaker select) {
         ModelRequest request = requests.speakerSelection(turn.workflow, select.candidates(), turn.state, requestId(turn) + ":select");
-        return model.complete(request).map(response -> planner.resolve(turn.workflow, turn.state,
-                TurnPlanner.parseSelection(response.message().text(), select.candidates())));
+        return Mono.defer(() -> {
+            long started = System.nanoTime();
+            return model.complete(request).map(response -> {
+                turn.event(EventKind.USAGE_DELTA, ledger.eventData(RequestBuilder.SPEAKER_SELECTOR, response, millisSince(started)));
+                return planner.resolve(turn.workflow, turn.state,
+                        TurnPlanner.parseSelection(response.message().text(), select.candidates()));
+            });
+        });
     }
 
     /** A decision that is not an agent's turn ends the step: complete, or wait for the user. */
@@ -297,7 +362,9 @@ public final class StepExecutor {
 
     private Mono<Reply> call(Turn turn, String agent) {
         ModelRequest request = requests.build(turn.workflow, agent, turn.state, requestId(turn));
+        long[] started = {0};
         return model.stream(request)
+                .doOnSubscribe(subscription -> started[0] = System.nanoTime())
                 .doOnNext(event -> {
                     if (event instanceof ModelEvent.TextDelta delta) {
                         hooks.onTextDelta(turn.message.chatId(), agent, delta.text());
@@ -305,14 +372,12 @@ public final class StepExecutor {
                 })
                 .ofType(ModelEvent.Completed.class)
                 .last()
-                .map(completed -> new Reply(completed.response().message().withName(agent), usage(agent, completed.response())));
+                .map(completed -> new Reply(completed.response().message().withName(agent),
+                        ledger.eventData(agent, completed.response(), millisSince(started[0]))));
     }
 
-    private static Map<String, Object> usage(String agent, ModelResponse response) {
-        var usage = response.usage();
-        return data("agent", agent, "model", response.model(), "prompt_tokens", usage.promptTokens(),
-                "completion_tokens", usage.completionTokens(), "total_tokens", usage.totalTokens(),
-                "estimated", usage.estimated());
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
     }
 
     private Mono<StepOutcome> afterReply(AppCollection results, Turn turn, String agent, Reply reply,
@@ -476,7 +541,7 @@ public final class StepExecutor {
         } else {
             throw new IllegalStateException("not a committed outcome: " + outcome);
         }
-        Mono<?> appended = turn.out.isEmpty() ? Mono.empty()
+        Mono<List<Appended>> appended = turn.out.isEmpty() ? Mono.just(List.of())
                 : events.appendAll(turn.message.appId(), turn.message.chatId(), turn.out);
         List<Bson> updates = new ArrayList<>(List.of(
                 Updates.set(ChatFields.STEP_SEQ, turn.message.stepSeq() + 1),
@@ -495,7 +560,15 @@ public final class StepExecutor {
         }
         // A cancel requested during the turn makes this commit miss; the turn then ends as cancelled.
         Bson filter = cancelling ? owned(turn) : and(owned(turn), ne(InputFields.CANCEL_REQUESTED, true));
-        return appended.then(sessions.updateOne(filter, Updates.combine(updates), false))
+        // Usage as the log holds it (a redelivery gets the first attempt's events back): the minute bucket
+        // first (once per step, by its marker), then the chat's totals in the commit itself.
+        return appended.flatMap(stored -> {
+                    UsageLedger.Totals added = ledger.totals(stored);
+                    turn.counted = turn.counted.plus(added);
+                    updates.addAll(UsageLedger.chatIncrements(turn.counted));
+                    return ledger.addToMinute(turn.minutes, turn.message.chatId(), turn.message.stepSeq(), added)
+                            .then(sessions.updateOne(filter, Updates.combine(updates), false));
+                })
                 .flatMap(result -> result.getMatchedCount() == 1 ? Mono.just(outcome)
                         : cancelling ? Mono.just(lost(turn)) : cancelledOrLost(sessions, turn));
     }
@@ -520,8 +593,12 @@ public final class StepExecutor {
     }
 
     private Mono<StepOutcome> fail(AppCollection sessions, Turn turn, String reason) {
+        // The turn's events are dropped, except the usage of model calls already made: those tokens were spent.
+        List<Map<String, ?>> usage = turn.out.stream().filter(event -> event.kind() == EventKind.USAGE_DELTA)
+                .<Map<String, ?>>map(NewEvent::data).toList();
         turn.out.clear();
-        turn.event(EventKind.ERROR, data("message", reason, "step_seq", turn.message.stepSeq()));
+        usage.forEach(data -> turn.event(EventKind.USAGE_DELTA, new LinkedHashMap<>(data)));
+        turn.event(EventKind.ERROR, data("message", reason, "error_code", STEP_FAILED, "step_seq", turn.message.stepSeq()));
         turn.event(EventKind.RUN_COMPLETE, data("status", "failed", "reason", reason));
         return commit(sessions, turn, new StepOutcome.Failed(reason));
     }

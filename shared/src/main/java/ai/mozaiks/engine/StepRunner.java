@@ -18,6 +18,34 @@ public final class StepRunner {
         this.inputs = inputs;
     }
 
+    /** How long {@link #failPoisoned} waits, at most, for a live attempt of the step to let the chat go. */
+    public static final java.time.Duration POISON_WAIT = java.time.Duration.ofMinutes(5);
+
+    /**
+     * Ends the chat of a step message the queue host gave up on (the {@code -poison} queue): see
+     * {@link StepExecutor#failPoisoned}. While a live attempt holds the chat it waits (polling at the
+     * executor's retry interval, up to {@link #POISON_WAIT}); still busy after that, it fails with an
+     * {@link IllegalStateException} so the host delivers the poison message again. Answers
+     * {@link StepOutcome.Failed} when it ended the chat, {@link StepOutcome.Stale} when there was nothing to do.
+     */
+    public Mono<StepOutcome> failPoisoned(StepMessage message) {
+        long deadline = System.nanoTime() + POISON_WAIT.toNanos();
+        return failPoisoned(message, deadline);
+    }
+
+    private Mono<StepOutcome> failPoisoned(StepMessage message, long deadline) {
+        return executor.failPoisoned(message).flatMap(outcome -> {
+            if (!(outcome instanceof StepOutcome.RetryLater later)) {
+                return Mono.just(outcome);
+            }
+            if (System.nanoTime() + later.after().toNanos() > deadline) {
+                return Mono.error(new IllegalStateException("step " + message.stepSeq() + " of chat " + message.chatId()
+                        + " is still held by a live attempt"));
+            }
+            return Mono.delay(later.after()).then(Mono.defer(() -> failPoisoned(message, deadline)));
+        });
+    }
+
     public Mono<StepOutcome> run(StepMessage message) {
         return executor.run(message).flatMap(outcome -> {
             if (outcome instanceof StepOutcome.Next next) {

@@ -22,7 +22,13 @@ public enum RuntimeCollection {
             index("app_chat_seq", true, ascending("app_id", "chat_id", "seq")))),
     /** A step's tool results, recorded before the step commits so a redelivery never calls a tool twice. */
     TOOL_RESULTS("tool_results", List.of(
-            index("app_chat_step_call", true, ascending("app_id", "chat_id", "step_seq", "call_id"))));
+            index("app_chat_step_call", true, ascending("app_id", "chat_id", "step_seq", "call_id")))),
+    /**
+     * Model usage per app and minute: {@code {_id: "<app_id>:<yyyy-MM-ddTHH:mm>", app_id, minute, prompt_tokens,
+     * completion_tokens, total_tokens, cost_usd, calls}}, one upsert per step that called a model.
+     */
+    USAGE_MINUTES("usage_minutes", List.of(
+            index("app_minute", false, ascending("app_id", "minute"))));
 
     private final String collectionName;
     private final List<IndexModel> indexes;
