@@ -126,16 +126,24 @@ public final class StepExecutor {
         return databases.forApp(message.appId()).flatMap(database -> {
             AppCollection sessions = database.collection(RuntimeCollection.CHAT_SESSIONS);
             String owner = settings.instanceId() + ":" + UUID.randomUUID();
-            Instant now = now();
-            Bson filter = and(eq(ChatFields.CHAT_ID, message.chatId()), eq(ChatFields.STEP_SEQ, message.stepSeq()),
-                    eq(ChatFields.STATUS, ChatFields.RUNNING),
-                    or(exists(ChatFields.LEASE_UNTIL, false), lte(ChatFields.LEASE_UNTIL, Date.from(now))));
-            Bson claim = Updates.combine(Updates.set(ChatFields.LEASE_UNTIL, Date.from(now.plus(settings.lease()))),
-                    Updates.set(ChatFields.LEASE_OWNER, owner));
-            return sessions.findOneAndUpdate(filter, claim, new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE))
+            return claim(sessions, message, owner)
                     .flatMap(chat -> claimed(database, sessions, message, owner, chat))
                     .switchIfEmpty(Mono.defer(() -> unclaimed(sessions, message)));
         });
+    }
+
+    /**
+     * Takes the chat for this step: same {@code step_seq}, still running, lease absent or expired.
+     * Answers the chat as it was before the claim (its lease fields tell a redelivery), or nothing.
+     */
+    private Mono<Document> claim(AppCollection sessions, StepMessage message, String owner) {
+        Instant now = now();
+        Bson filter = and(eq(ChatFields.CHAT_ID, message.chatId()), eq(ChatFields.STEP_SEQ, message.stepSeq()),
+                eq(ChatFields.STATUS, ChatFields.RUNNING),
+                or(exists(ChatFields.LEASE_UNTIL, false), lte(ChatFields.LEASE_UNTIL, Date.from(now))));
+        Bson lease = Updates.combine(Updates.set(ChatFields.LEASE_UNTIL, Date.from(now.plus(settings.lease()))),
+                Updates.set(ChatFields.LEASE_OWNER, owner));
+        return sessions.findOneAndUpdate(filter, lease, new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE));
     }
 
     /**
@@ -153,13 +161,7 @@ public final class StepExecutor {
         return databases.forApp(message.appId()).flatMap(database -> {
             AppCollection sessions = database.collection(RuntimeCollection.CHAT_SESSIONS);
             String owner = settings.instanceId() + ":poison:" + UUID.randomUUID();
-            Instant now = now();
-            Bson filter = and(eq(ChatFields.CHAT_ID, message.chatId()), eq(ChatFields.STEP_SEQ, message.stepSeq()),
-                    eq(ChatFields.STATUS, ChatFields.RUNNING),
-                    or(exists(ChatFields.LEASE_UNTIL, false), lte(ChatFields.LEASE_UNTIL, Date.from(now))));
-            Bson claim = Updates.combine(Updates.set(ChatFields.LEASE_UNTIL, Date.from(now.plus(settings.lease()))),
-                    Updates.set(ChatFields.LEASE_OWNER, owner));
-            return sessions.findOneAndUpdate(filter, claim, new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE))
+            return claim(sessions, message, owner)
                     .flatMap(chat -> {
                         Turn turn = new Turn(database, message, owner, null, null);
                         String poison = "poison:" + message.stepSeq() + ":";
