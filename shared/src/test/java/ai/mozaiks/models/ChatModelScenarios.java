@@ -38,6 +38,16 @@ public abstract class ChatModelScenarios {
     /** Path, query and authentication headers as the provider's style requires. */
     protected abstract void assertRouted(FakeChatServer.Recorded request, String requestId);
 
+    /** Azure style: the deployment path, api-version, api-key header, no bearer, no model in the body. */
+    protected static void assertAzureRouted(FakeChatServer.Recorded request, String requestId, String apiVersion, String key) {
+        assertEquals("/openai/deployments/my-deployment/chat/completions", request.path());
+        assertEquals("api-version=" + apiVersion, request.query());
+        assertEquals(key, request.header("api-key"));
+        assertNull(request.header("authorization"));
+        assertEquals(requestId, request.header("x-ms-client-request-id"));
+        assertFalse(request.json().has("model"));
+    }
+
     @BeforeEach
     void startServerUnderTest() throws Exception {
         server = startServer();

@@ -1,8 +1,5 @@
 package ai.mozaiks.models.azure;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.ChatModelScenarios;
@@ -37,11 +34,6 @@ class AzureOpenAiModelKeyTest extends ChatModelScenarios {
 
     @Override
     protected void assertRouted(FakeChatServer.Recorded request, String requestId) {
-        assertEquals("/openai/deployments/my-deployment/chat/completions", request.path());
-        assertEquals("api-version=2024-06-01", request.query());
-        assertEquals("azure-test-key", request.header("api-key"));
-        assertNull(request.header("authorization"));
-        assertEquals(requestId, request.header("x-ms-client-request-id"));
-        assertFalse(request.json().has("model"));
+        assertAzureRouted(request, requestId, "2024-06-01", "azure-test-key");
     }
 }

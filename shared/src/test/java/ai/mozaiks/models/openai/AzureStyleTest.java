@@ -1,8 +1,5 @@
 package ai.mozaiks.models.openai;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.ChatModelScenarios;
@@ -34,11 +31,6 @@ class AzureStyleTest extends ChatModelScenarios {
 
     @Override
     protected void assertRouted(FakeChatServer.Recorded request, String requestId) {
-        assertEquals("/openai/deployments/my-deployment/chat/completions", request.path());
-        assertEquals("api-version=2024-10-21", request.query());
-        assertEquals("azure-rest-key", request.header("api-key"));
-        assertNull(request.header("authorization"));
-        assertEquals(requestId, request.header("x-ms-client-request-id"));
-        assertFalse(request.json().has("model"));
+        assertAzureRouted(request, requestId, "2024-10-21", "azure-rest-key");
     }
 }
