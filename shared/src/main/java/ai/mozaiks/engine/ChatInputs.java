@@ -7,6 +7,7 @@ import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
+import ai.mozaiks.realtime.ChatFeed;
 import ai.mozaiks.session.Appended;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventKind;
@@ -75,15 +76,17 @@ public final class ChatInputs {
 
     private final AppDatabases databases;
     private final EventLog events;
+    private final ChatFeed feed;
     private final StepQueue queue;
     private final Function<String, Optional<Workflow>> workflows;
     private final Clock clock;
     private final int window;
 
-    public ChatInputs(AppDatabases databases, EventLog events, StepQueue queue,
+    public ChatInputs(AppDatabases databases, EventLog events, ChatFeed feed, StepQueue queue,
                       Function<String, Optional<Workflow>> workflows, Clock clock, EngineSettings settings) {
         this.databases = databases;
         this.events = events;
+        this.feed = feed;
         this.queue = queue;
         this.workflows = workflows;
         this.clock = clock;
@@ -98,6 +101,16 @@ public final class ChatInputs {
     /** What a cancel came to: the chat's status, and whether a running turn was asked to stop. */
     @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record CancelResult(String chatId, ChatStatus status, boolean cancelRequested) {
+    }
+
+    /** Appends the events, then sends them live: the log has them whatever happens to the sending. */
+    private Mono<List<Appended>> record(AppId appId, String chatId, List<NewEvent> batch) {
+        return events.appendAll(appId, chatId, batch).flatMap(appended ->
+                feed.publish(appId, chatId, appended.stream().map(Appended::event).toList()).thenReturn(appended));
+    }
+
+    private Mono<Appended> record(AppId appId, String chatId, String key, EventKind kind, Map<String, ?> data) {
+        return record(appId, chatId, List.of(new NewEvent(key, kind, data))).map(all -> all.get(0));
     }
 
     // ---- messages ----
@@ -162,7 +175,7 @@ public final class ChatInputs {
         List<NewEvent> batch = List.of(
                 new NewEvent(InputFields.inputKey(id), EventKind.TEXT, userText(id, text)),
                 new NewEvent(InputFields.ackKey(id), EventKind.INPUT_ACK, data(InputFields.CLIENT_MESSAGE_ID, id)));
-        return events.appendAll(appId, chatId, batch).flatMap(appended -> {
+        return record(appId, chatId, batch).flatMap(appended -> {
             long seq = appended.get(0).event().seq();
             ConversationState next = state.afterUserInput(text, false, window);
             Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, step),
@@ -185,7 +198,7 @@ public final class ChatInputs {
                                           boolean interrupt, boolean start) {
         String chatId = chat.getString(ChatFields.CHAT_ID);
         ChatStatus status = status(chat);
-        return events.append(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text)).flatMap(appended -> {
+        return record(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text)).flatMap(appended -> {
             long seq = appended.event().seq();
             Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STATUS, status.wire()),
                     ne(InputFields.PENDING_INPUTS + "." + InputFields.CLIENT_MESSAGE_ID, id),
@@ -231,7 +244,7 @@ public final class ChatInputs {
                     String id = first.getString(InputFields.CLIENT_MESSAGE_ID);
                     long seq = ((Number) first.get(InputFields.SEQ)).longValue();
                     long step = stepSeq(chat);
-                    return events.append(appId, chatId, InputFields.ackKey(id), EventKind.INPUT_ACK,
+                    return record(appId, chatId, InputFields.ackKey(id), EventKind.INPUT_ACK,
                                     data(InputFields.CLIENT_MESSAGE_ID, id, "seq", seq, "pending", true))
                             .then(sessions.updateOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, step),
                                             eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
@@ -292,7 +305,7 @@ public final class ChatInputs {
             Map<String, Object> data = data("agent", call.agent(), StepExecutor.TOOL_CALL_ID, callId,
                     "tool_name", call.call().name(), "content", content, "ui_response", ContextState.plain(response));
             ConversationState stored = next;
-            return events.append(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
+            return record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
                 long seq = appended.event().seq();
                 Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, step),
                         eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
@@ -366,7 +379,7 @@ public final class ChatInputs {
                                         Updates.set(ChatFields.UPDATED_AT, now()),
                                         Updates.unset(InputFields.INTERRUPT_REQUESTED)), false)
                         .filter(result -> result.getMatchedCount() == 1)
-                        .flatMap(result -> events.append(appId, chatId, "cancel", EventKind.RUN_COMPLETE,
+                        .flatMap(result -> record(appId, chatId, "cancel", EventKind.RUN_COMPLETE,
                                 data("status", ChatStatus.CANCELLED.wire(), "reason", "user_cancelled")))
                         .map(appended -> new CancelResult(chatId, ChatStatus.CANCELLED, false));
             } else {

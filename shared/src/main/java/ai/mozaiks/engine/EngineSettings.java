@@ -11,15 +11,20 @@ import java.util.function.Function;
  * @param window         how many recent messages the conversation state keeps (and models see)
  * @param instanceId     this process, for the lease owner (a random suffix is added per attempt)
  * @param env            app settings, for {@code config} context variables
+ * @param deltaInterval  how long streamed text gathers before it goes out as one {@code chat.text_delta}
  */
 public record EngineSettings(String model, Duration lease, Duration retryAfter, int window, String instanceId,
-                             Function<String, String> env) {
+                             Function<String, String> env, Duration deltaInterval) {
+    /** A tenth of a second: smooth enough to read, one message per interval per streaming chat at most. */
+    public static final Duration DEFAULT_DELTA_INTERVAL = Duration.ofMillis(100);
+
     public EngineSettings {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(lease, "lease");
         Objects.requireNonNull(retryAfter, "retryAfter");
         Objects.requireNonNull(instanceId, "instanceId");
         Objects.requireNonNull(env, "env");
+        Objects.requireNonNull(deltaInterval, "deltaInterval");
         if (window < 2) {
             throw new IllegalArgumentException("window must be at least 2");
         }
@@ -27,6 +32,6 @@ public record EngineSettings(String model, Duration lease, Duration retryAfter, 
 
     public static EngineSettings defaults(String model) {
         return new EngineSettings(model, Duration.ofMinutes(2), Duration.ofSeconds(5), ConversationState.DEFAULT_WINDOW,
-                "engine", name -> null);
+                "engine", name -> null, DEFAULT_DELTA_INTERVAL);
     }
 }

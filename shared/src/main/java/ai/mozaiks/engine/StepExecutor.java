@@ -13,6 +13,7 @@ import ai.mozaiks.persistence.AppDatabase;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
+import ai.mozaiks.realtime.ChatFeed;
 import ai.mozaiks.session.Appended;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventKind;
@@ -32,6 +33,7 @@ import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.bson.conversions.Bson;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.time.Clock;
@@ -75,6 +77,9 @@ import static com.mongodb.client.model.Filters.or;
  *       step) and into the chat's running totals ({@code usage_*}) as part of the commit.</li>
  *   <li><b>Commit.</b> One conditional update on {@code step_seq} and the lease owner: status, {@code step_seq+1},
  *       conversation state, usage totals, lease cleared.</li>
+ *   <li><b>Live.</b> While the model streams, its text goes to the {@link ChatFeed} as {@code chat.text_delta},
+ *       gathered per {@link EngineSettings#deltaInterval()}; after the commit, the step's stored events go out as one
+ *       message.</li>
  * </ol>
  * A retryable failure (model unavailable, database error) leaves the step uncommitted for the queue to
  * redeliver; the lease is expired at once (but kept, marking the attempt) so the redelivery need not wait.
@@ -88,9 +93,12 @@ public final class StepExecutor {
     /** What the user sees when the queue gave a step up: no internals. */
     static final String POISONED_MESSAGE = "This conversation stopped because a step could not be completed. Please start a new chat.";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Pieces gathered into one delta at most, whatever the interval: bounds a message's size. */
+    private static final int MAX_DELTA_PARTS = 512;
 
     private final AppDatabases databases;
     private final EventLog events;
+    private final ChatFeed feed;
     private final ChatModel model;
     private final ToolRegistry tools;
     private final Function<String, Optional<Workflow>> workflows;
@@ -102,16 +110,17 @@ public final class StepExecutor {
     private final UsageLedger ledger;
 
     /** An executor pricing model calls with the {@linkplain PriceTable#bundled() bundled price table}. */
-    public StepExecutor(AppDatabases databases, EventLog events, ChatModel model, ToolRegistry tools,
+    public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
                         Function<String, Optional<Workflow>> workflows, Clock clock, EngineSettings settings, StepHooks hooks) {
-        this(databases, events, model, tools, workflows, clock, settings, hooks, PriceTable.bundled());
+        this(databases, events, feed, model, tools, workflows, clock, settings, hooks, PriceTable.bundled());
     }
 
-    public StepExecutor(AppDatabases databases, EventLog events, ChatModel model, ToolRegistry tools,
+    public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
                         Function<String, Optional<Workflow>> workflows, Clock clock, EngineSettings settings, StepHooks hooks,
                         PriceTable prices) {
         this.databases = databases;
         this.events = events;
+        this.feed = feed;
         this.model = model;
         this.tools = tools;
         this.workflows = workflows;
@@ -367,15 +376,22 @@ public final class StepExecutor {
         long[] started = {0};
         return model.stream(request)
                 .doOnSubscribe(subscription -> started[0] = System.nanoTime())
-                .doOnNext(event -> {
-                    if (event instanceof ModelEvent.TextDelta delta) {
-                        hooks.onTextDelta(turn.message.chatId(), agent, delta.text());
-                    }
-                })
-                .ofType(ModelEvent.Completed.class)
-                .last()
-                .map(completed -> new Reply(completed.response().message().withName(agent),
-                        ledger.eventData(agent, completed.response(), millisSince(started[0]))));
+                .publish(stream -> Mono.zip(stream.ofType(ModelEvent.Completed.class).last(),
+                        streamDeltas(turn, agent, stream.ofType(ModelEvent.TextDelta.class))))
+                .single()
+                .map(done -> new Reply(done.getT1().response().message().withName(agent),
+                        ledger.eventData(agent, done.getT1().response(), millisSince(started[0]))));
+    }
+
+    /**
+     * Sends the reply's text as it streams, gathered per {@link EngineSettings#deltaInterval()}; completes (with
+     * {@code true}, for the zip) once the last piece is out, so live deltas always come before the stored text.
+     */
+    private Mono<Boolean> streamDeltas(Turn turn, String agent, Flux<ModelEvent.TextDelta> deltas) {
+        return deltas.map(ModelEvent.TextDelta::text)
+                .bufferTimeout(MAX_DELTA_PARTS, settings.deltaInterval(), true)
+                .concatMap(parts -> feed.delta(turn.message.appId(), turn.message.chatId(), agent, String.join("", parts)))
+                .then(Mono.just(true));
     }
 
     private static long millisSince(long nanos) {
@@ -412,7 +428,7 @@ public final class StepExecutor {
         Map<String, RequestBuilder.Transfer> transfers = RequestBuilder.transfers(workflow, agent);
         String[] transfer = {null};
         boolean[] uiWait = {false};
-        return reactor.core.publisher.Flux.fromIterable(message.toolCalls())
+        return Flux.fromIterable(message.toolCalls())
                 .concatMap(call -> {
                     turn.event(EventKind.TOOL_CALL, data("agent", agent, TOOL_CALL_ID, call.id(), "tool_name", call.name(),
                             "arguments", Document.parse(call.argumentsJson())));
@@ -569,10 +585,12 @@ public final class StepExecutor {
                     turn.counted = turn.counted.plus(added);
                     updates.addAll(UsageLedger.chatIncrements(turn.counted));
                     return ledger.addToMinute(turn.minutes, turn.message.chatId(), turn.message.stepSeq(), added)
-                            .then(sessions.updateOne(filter, Updates.combine(updates), false));
-                })
-                .flatMap(result -> result.getMatchedCount() == 1 ? Mono.just(outcome)
-                        : cancelling ? Mono.just(lost(turn)) : cancelledOrLost(sessions, turn));
+                            .then(sessions.updateOne(filter, Updates.combine(updates), false))
+                            .flatMap(result -> result.getMatchedCount() == 1
+                                    ? feed.publish(turn.message.appId(), turn.message.chatId(),
+                                            stored.stream().map(Appended::event).toList()).thenReturn(outcome)
+                                    : cancelling ? Mono.just(lost(turn)) : cancelledOrLost(sessions, turn));
+                });
     }
 
     private static StepOutcome lost(Turn turn) {

@@ -33,7 +33,9 @@ import ai.mozaiks.migration.MigrationQueue;
 import ai.mozaiks.migration.MigrationRunner;
 import ai.mozaiks.migration.MigrationService;
 import ai.mozaiks.packs.AppWorkflows;
+import ai.mozaiks.realtime.ChatFeed;
 import ai.mozaiks.realtime.ClientAccess;
+import ai.mozaiks.realtime.WebPubSubFeed;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.packs.PackService;
@@ -151,9 +153,12 @@ public final class Platform implements AutoCloseable {
         ChatModel model = ChatModels.from(settings.model(), () -> StorageClients.managedIdentity(settings.storage().managedIdentityClientId()));
         ToolRegistry tools = ToolRegistry.of(Map.of(CurrentTime.class.getName(), new CurrentTime(clock)));
         EngineSettings engine = new EngineSettings(settings.model().model(), Duration.ofMinutes(2), Duration.ofSeconds(5),
-                ConversationState.DEFAULT_WINDOW, "engine", System::getenv);
-        StepExecutor executor = new StepExecutor(appDatabases, events, model, tools, catalog::find, clock, engine, StepHooks.NONE);
-        this.inputs = new ChatInputs(appDatabases, events, stepQueue, catalog::find, clock, engine);
+                ConversationState.DEFAULT_WINDOW, "engine", System::getenv,
+                EngineSettings.DEFAULT_DELTA_INTERVAL);
+        ChatFeed feed = new WebPubSubFeed(realtime.service());
+        StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, catalog::find, clock, engine,
+                StepHooks.NONE);
+        this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, catalog::find, clock, engine);
         this.steps = new StepRunner(executor, stepQueue, inputs);
         this.broker = new SessionBroker(control.apps(), entitlements, sessions, runtimeTokens, realtime, stepQueue,
                 settings.realtime().runtimeTokenLifetime());

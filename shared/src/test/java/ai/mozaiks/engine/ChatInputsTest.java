@@ -1,5 +1,7 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.realtime.RecordingFeed;
+
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.offline.OfflineModel;
@@ -67,6 +69,7 @@ class ChatInputsTest {
     private EmbeddedMongoFixture fixture;
     private EventLog log;
     private MemoryQueue queue;
+    private final RecordingFeed feed = new RecordingFeed();
 
     @BeforeEach
     void start() {
@@ -90,13 +93,13 @@ class ChatInputsTest {
     private StepExecutor executor(ChatModel model, Workflow flow) {
         ToolRegistry tools = ToolRegistry.of(Map.of("com.example.Lookup",
                 invocation -> Mono.just((JsonNode) JSON.createObjectNode().put("meaning", "the rise and fall of the sea"))));
-        return new StepExecutor(fixture.appDatabases(), log, model, tools,
+        return new StepExecutor(fixture.appDatabases(), log, feed, model, tools,
                 name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty(), fixture.clock(),
                 EngineSettings.defaults("gpt-4o"), StepHooks.NONE);
     }
 
     private ChatInputs inputs(Workflow flow) {
-        return new ChatInputs(fixture.appDatabases(), log, queue,
+        return new ChatInputs(fixture.appDatabases(), log, feed, queue,
                 name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty(), fixture.clock(),
                 EngineSettings.defaults("gpt-4o"));
     }

@@ -11,6 +11,7 @@ import ai.mozaiks.models.openai.OpenAiCompatibleSettings;
 import ai.mozaiks.persistence.CommandRecorder;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.persistence.RuntimeCollection;
+import ai.mozaiks.realtime.RecordingFeed;
 import ai.mozaiks.session.ChatEvent;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;
@@ -100,6 +101,7 @@ class StepExecutorTest {
     private EmbeddedMongoFixture fixture;
     private EventLog log;
     private final AtomicInteger toolCalls = new AtomicInteger();
+    private final RecordingFeed feed = new RecordingFeed();
     private Workflow workflow;
 
     @BeforeEach
@@ -126,7 +128,7 @@ class StepExecutorTest {
     }
 
     private StepExecutor executor(ChatModel model, Workflow flow, StepHooks hooks) {
-        return new StepExecutor(fixture.appDatabases(), log, model, tools(),
+        return new StepExecutor(fixture.appDatabases(), log, feed, model, tools(),
                 name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty(), fixture.clock(),
                 EngineSettings.defaults("gpt-4o"), hooks);
     }
@@ -392,21 +394,16 @@ class StepExecutorTest {
                     Chunks.toolArguments(0, "\"tide\"}"), Chunks.finish("tool_calls"));
             server.stream(Chunks.role(), Chunks.text("NE"), Chunks.text("XT"), Chunks.finish("stop"));
             server.stream(Chunks.role(), Chunks.text("APPROVED"), Chunks.finish("stop"));
-            List<String> deltas = new java.util.concurrent.CopyOnWriteArrayList<>();
-            StepHooks streaming = new StepHooks() {
-                @Override
-                public void onTextDelta(String chat, String agent, String text) {
-                    deltas.add(agent + ":" + text);
-                }
-            };
             ChatModel model = new OpenAiCompatibleModel(OpenAiCompatibleSettings.openAi(server.baseUrl(), null));
             String chatId = newChat();
 
-            List<StepOutcome> outcomes = runToEnd(executor(model, workflow, streaming), chatId);
+            List<StepOutcome> outcomes = runToEnd(executor(model), chatId);
 
             assertEquals(new StepOutcome.Completed("terminate"), outcomes.get(outcomes.size() - 1));
             assertEquals(1, toolCalls.get());
-            assertEquals(List.of("Writer:NE", "Writer:XT", "Reviewer:APPROVED"), deltas);
+            // Pieces that stream within one interval go out as one delta.
+            assertEquals(List.of("Writer:NEXT", "Reviewer:APPROVED"), feed.sent().stream().filter(RecordingFeed.Sent::isDelta)
+                    .map(sent -> sent.agent() + ":" + sent.delta()).toList());
             JsonNode first = server.take().json();
             assertEquals("lookup", first.at("/tools/0/function/name").asText());
             assertTrue(first.at("/messages/0/content").asText().contains("draft_ready: False"));
@@ -420,6 +417,35 @@ class StepExecutorTest {
             assertTrue(third.at("/messages/0/content").asText().startsWith("You review drafts."));
             List<ChatEvent> events = events(chatId);
             assertEquals("tide", ((Document) events.get(4).data().get("arguments")).getString("word"));
+        }
+    }
+
+    @Test
+    void everyStoredEventGoesLiveOnceInSeqOrder() {
+        String chatId = newChat();
+
+        runToEnd(executor(scripted(SCRIPT)), chatId);
+
+        List<Long> logged = events(chatId).stream().map(ChatEvent::seq).toList();
+        assertTrue(logged.size() > 5, "the run stored its turns");
+        assertEquals(logged, feed.seqs(chatId));
+    }
+
+    @Test
+    void textThatStreamsSlowerThanTheIntervalGoesOutPieceByPieceAndBeforeTheStoredText() throws Exception {
+        try (FakeChatServer server = FakeChatServer.http()) {
+            server.reply(new FakeChatServer.SlowSse(List.of(Chunks.role(), Chunks.text("one "), Chunks.text("two"),
+                    Chunks.finish("stop")), Duration.ofMillis(300)));
+            Workflow single = EngineWorkflows.of("max_turns: 1\ninitial_message: Hello.\n").load();
+            ChatModel model = new OpenAiCompatibleModel(OpenAiCompatibleSettings.openAi(server.baseUrl(), null));
+            String chatId = newChat();
+
+            step(executor(model, single, StepHooks.NONE), chatId, 0);
+
+            List<RecordingFeed.Sent> sent = feed.sent();
+            assertEquals(List.of("one ", "two"), sent.stream().filter(RecordingFeed.Sent::isDelta).map(RecordingFeed.Sent::delta).toList());
+            assertTrue(sent.get(sent.size() - 1).events().stream().anyMatch(event -> event.type().equals("chat.text")),
+                    "the stored events go out last, after the deltas: " + sent);
         }
     }
 

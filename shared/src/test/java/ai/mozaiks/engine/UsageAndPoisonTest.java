@@ -1,5 +1,6 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.realtime.RecordingFeed;
 import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.PriceTable;
 import ai.mozaiks.models.Usage;
@@ -72,7 +73,7 @@ class UsageAndPoisonTest {
             toolCalls.incrementAndGet();
             return Mono.just(JSON.createObjectNode().put("meaning", "the rise and fall of the sea"));
         }));
-        return new StepExecutor(fixture.appDatabases(), log, model, tools,
+        return new StepExecutor(fixture.appDatabases(), log, new RecordingFeed(), model, tools,
                 name -> "demo".equals(name) ? Optional.of(workflow) : Optional.empty(), fixture.clock(),
                 EngineSettings.defaults(modelName), StepHooks.NONE, PRICES);
     }

@@ -84,13 +84,20 @@ public final class EngineBenchmark {
         final List<Long> modelNanos = new ArrayList<>();
         final List<Integer> reads = new ArrayList<>();
         final List<Integer> writes = new ArrayList<>();
+        final List<Integer> live = new ArrayList<>();
+        /** Samples whose live messages exceeded 1 + one per started 100 ms of model time. */
+        int liveOver;
         final Map<String, Long> commands = new TreeMap<>();
 
-        void add(long wall, long model, CommandCounter.Counts counts) {
+        void add(long wall, long model, CommandCounter.Counts counts, LiveMessageCounter.Counts sent) {
             wallNanos.add(wall);
             modelNanos.add(model);
             reads.add(counts.reads());
             writes.add(counts.writes());
+            live.add(sent.messages());
+            if (sent.messages() > 1 + (model + 99_999_999L) / 100_000_000L) {
+                liveOver++;
+            }
             counts.byCommand().forEach((key, n) -> commands.merge(key, (long) n, Long::sum));
         }
 
@@ -110,6 +117,7 @@ public final class EngineBenchmark {
 
     private final Clock clock = Clock.systemUTC();
     private final CommandCounter counter = new CommandCounter();
+    private final LiveMessageCounter feed = new LiveMessageCounter();
     private final AppScopeGuard guard = new AppScopeGuard();
     private final TimedModel model = new TimedModel(new OfflineModel());
     private final PendingSteps queue = new PendingSteps();
@@ -156,9 +164,9 @@ public final class EngineBenchmark {
                 block(databases.ensureIndexes(connections.sharedRuntimeLocation()));
                 events = new EventLog(databases, clock);
                 EngineSettings engine = EngineSettings.defaults(settings.model().model());
-                executor = new StepExecutor(databases, events, model, ToolRegistry.of(Map.of()), catalog::find, clock, engine,
+                executor = new StepExecutor(databases, events, feed, model, ToolRegistry.of(Map.of()), catalog::find, clock, engine,
                         StepHooks.NONE);
-                chatInputs = new ChatInputs(databases, events, queue, catalog::find, clock, engine);
+                chatInputs = new ChatInputs(databases, events, feed, queue, catalog::find, clock, engine);
                 sessions = new ChatSessions(databases, clock);
 
                 long started = System.nanoTime();
@@ -196,8 +204,9 @@ public final class EngineBenchmark {
             long wall = System.nanoTime() - start;
             long modelNanos = model.take();
             CommandCounter.Counts counts = counter.take();
+            LiveMessageCounter.Counts sent = feed.take();
             if (measuring) {
-                inputs.add(wall, modelNanos, counts);
+                inputs.add(wall, modelNanos, counts, sent);
             }
             if (!drain(steps)) {
                 chatsEndedEarly++;
@@ -217,8 +226,9 @@ public final class EngineBenchmark {
             long wall = System.nanoTime() - start;
             long modelNanos = model.take();
             CommandCounter.Counts counts = counter.take();
+            LiveMessageCounter.Counts sent = feed.take();
             if (measuring) {
-                phase.add(wall, modelNanos, counts);
+                phase.add(wall, modelNanos, counts, sent);
                 outcomes.merge(outcome.getClass().getSimpleName(), 1, Integer::sum);
             }
             if (outcome instanceof StepOutcome.Next next) {
@@ -241,14 +251,16 @@ public final class EngineBenchmark {
         block(chatInputs.drainPending(message.appId(), message.chatId()));
         long wall = System.nanoTime() - start;
         CommandCounter.Counts counts = counter.take();
+        LiveMessageCounter.Counts sent = feed.take();
         if (measuring) {
-            followUps.add(wall, 0, counts);
+            followUps.add(wall, 0, counts, sent);
         }
     }
 
     private void reset() {
         counter.take();
         model.take();
+        feed.take();
     }
 
     private static <T> T block(Mono<T> mono) {
@@ -315,6 +327,8 @@ public final class EngineBenchmark {
                 roundReads <= READ_BUDGET);
         budget("whole round writes <= 4 (input + step + follow-up)", String.format(Locale.ROOT, "%.2f", roundWrites),
                 roundWrites <= WRITE_BUDGET);
+        budget("live messages per step <= 1 + 1 per 100 ms streaming", String.format(Locale.ROOT, "%.2f (max %d, %d over)",
+                mean(steps.live), maxInt(steps.live), steps.liveOver), steps.liveOver == 0);
     }
 
     private static void row(String label, Phase phase) {

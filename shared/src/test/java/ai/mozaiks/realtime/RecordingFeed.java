@@ -1,0 +1,39 @@
+package ai.mozaiks.realtime;
+
+import ai.mozaiks.session.ChatEvent;
+import ai.mozaiks.tenancy.AppId;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import reactor.core.publisher.Mono;
+
+/** Keeps what the engine sent live, in order, so a test can compare it with the log. */
+public final class RecordingFeed implements ChatFeed {
+    /** One call: stored events of a chat, or one delta (then {@code events} is empty). */
+    public record Sent(String chatId, List<ChatEvent> events, String agent, String delta) {
+        public boolean isDelta() {
+            return delta != null;
+        }
+    }
+
+    private final List<Sent> sent = new CopyOnWriteArrayList<>();
+
+    @Override
+    public Mono<Void> publish(AppId appId, String chatId, List<ChatEvent> events) {
+        return Mono.fromRunnable(() -> sent.add(new Sent(chatId, List.copyOf(events), null, null)));
+    }
+
+    @Override
+    public Mono<Void> delta(AppId appId, String chatId, String agent, String text) {
+        return Mono.fromRunnable(() -> sent.add(new Sent(chatId, List.of(), agent, text)));
+    }
+
+    public List<Sent> sent() {
+        return List.copyOf(sent);
+    }
+
+    /** The seqs of every stored event sent, in the order sent. */
+    public List<Long> seqs(String chatId) {
+        return sent.stream().filter(s -> s.chatId().equals(chatId)).flatMap(s -> s.events().stream())
+                .map(ChatEvent::seq).toList();
+    }
+}
