@@ -48,7 +48,7 @@ public final class RequestBuilder {
     public ModelRequest build(Workflow workflow, String agentName, ConversationState state, String requestId) {
         AgentSpec agent = workflow.agent(agentName)
                 .orElseThrow(() -> new IllegalArgumentException("unknown agent \"" + agentName + "\""));
-        ModelRequest.Builder request = ModelRequest.builder(model).requestId(requestId).agent(agentName);
+        ModelRequest.Builder request = ModelRequest.builder(model).requestId(requestId).workflow(workflow.name()).agent(agentName);
         request.message(ChatMessage.system(systemMessage(workflow, agent, state)));
         request.messages(history(state));
         if (!agent.autoToolMode()) {
@@ -70,7 +70,7 @@ public final class RequestBuilder {
             system.append("\n- ").append(candidate).append(": ").append(firstLine(role));
         }
         system.append("\nAnswer with exactly one participant name and nothing else.");
-        return ModelRequest.builder(model).requestId(requestId).agent(SPEAKER_SELECTOR)
+        return ModelRequest.builder(model).requestId(requestId).workflow(workflow.name()).agent(SPEAKER_SELECTOR)
                 .message(ChatMessage.system(system.toString()))
                 .messages(history(state))
                 .build();

@@ -9,6 +9,7 @@ import java.util.Set;
  * One call to a model.
  *
  * @param requestId      the caller's id for this call, for logs; sent to the provider as its client request id
+ * @param workflow       the workflow the call is for (optional), for logs; the offline model picks its script by it
  * @param agentName      the agent speaking (optional; 1-64 letters, digits, '_' or '-'); it names the reply's
  *                       author, and the offline model plays its script by it
  * @param model          the model name, or the deployment name on Azure OpenAI
@@ -19,6 +20,7 @@ import java.util.Set;
  */
 public record ModelRequest(
         String requestId,
+        String workflow,
         String agentName,
         String model,
         List<ChatMessage> messages,
@@ -97,6 +99,7 @@ public record ModelRequest(
     public static final class Builder {
         private final String model;
         private String requestId;
+        private String workflow;
         private String agentName;
         private final List<ChatMessage> messages = new ArrayList<>();
         private final List<ToolDefinition> tools = new ArrayList<>();
@@ -111,6 +114,11 @@ public record ModelRequest(
 
         public Builder requestId(String value) {
             this.requestId = value;
+            return this;
+        }
+
+        public Builder workflow(String value) {
+            this.workflow = value;
             return this;
         }
 
@@ -160,7 +168,7 @@ public record ModelRequest(
         }
 
         public ModelRequest build() {
-            return new ModelRequest(requestId, agentName, model, messages, tools, toolChoice, responseFormat,
+            return new ModelRequest(requestId, workflow, agentName, model, messages, tools, toolChoice, responseFormat,
                     temperature, maxTokens);
         }
     }

@@ -16,6 +16,7 @@ import ai.mozaiks.engine.StepRunner;
 import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.ChatModels;
+import ai.mozaiks.models.offline.OfflineScripts;
 import ai.mozaiks.tools.builtin.CurrentTime;
 import ai.mozaiks.config.Settings;
 import ai.mozaiks.health.HealthCheck;
@@ -150,7 +151,9 @@ public final class Platform implements AutoCloseable {
                 settings.realtime().connectionString() != null ? null
                         : StorageClients.managedIdentity(settings.storage().managedIdentityClientId()));
         StepQueue stepQueue = new AzureStepQueue(storage.queues().getQueueAsyncClient(settings.stepQueue()));
-        ChatModel model = ChatModels.from(settings.model(), () -> StorageClients.managedIdentity(settings.storage().managedIdentityClientId()));
+        ChatModel model = ChatModels.from(settings.model(),
+                () -> StorageClients.managedIdentity(settings.storage().managedIdentityClientId()),
+                () -> OfflineScripts.inFolders(settings.workflowsDir()));
         ToolRegistry tools = ToolRegistry.of(Map.of(CurrentTime.class.getName(), new CurrentTime(clock)));
         EngineSettings engine = new EngineSettings(settings.model().model(), Duration.ofMinutes(2), Duration.ofSeconds(5),
                 ConversationState.DEFAULT_WINDOW, "engine", System::getenv,

@@ -2,6 +2,8 @@ package ai.mozaiks.realtime;
 
 import ai.mozaiks.config.RealtimeSettings;
 import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.policy.FixedDelayOptions;
+import com.azure.core.http.policy.RetryOptions;
 import com.azure.messaging.webpubsub.WebPubSubServiceAsyncClient;
 import com.azure.messaging.webpubsub.WebPubSubServiceClientBuilder;
 import com.azure.messaging.webpubsub.models.GetClientAccessTokenOptions;
@@ -18,7 +20,10 @@ public final class ClientAccess {
     private final WebPubSubServiceAsyncClient service;
 
     public ClientAccess(RealtimeSettings settings, TokenCredential identity) {
-        WebPubSubServiceClientBuilder builder = new WebPubSubServiceClientBuilder().hub(settings.hub());
+        // Live delivery is best effort (clients catch up from the log), so a step never waits out the SDK's
+        // default back-off: one quick retry, then the send is given up.
+        WebPubSubServiceClientBuilder builder = new WebPubSubServiceClientBuilder().hub(settings.hub())
+                .retryOptions(new RetryOptions(new FixedDelayOptions(1, Duration.ofMillis(100))));
         if (settings.connectionString() != null) {
             builder.connectionString(settings.connectionString());
         } else {

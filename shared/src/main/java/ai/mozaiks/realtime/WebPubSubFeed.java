@@ -6,6 +6,7 @@ import ai.mozaiks.session.EventKind;
 import ai.mozaiks.tenancy.AppId;
 import com.azure.messaging.webpubsub.WebPubSubServiceAsyncClient;
 import com.azure.messaging.webpubsub.models.WebPubSubContentType;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,8 @@ import reactor.core.publisher.Mono;
  */
 public final class WebPubSubFeed implements ChatFeed {
     private static final Logger LOG = Logger.getLogger(WebPubSubFeed.class.getName());
+    /** The longest a step waits for one send, retry included. */
+    static final Duration SEND_TIMEOUT = Duration.ofSeconds(2);
 
     private final WebPubSubServiceAsyncClient service;
 
@@ -49,6 +52,7 @@ public final class WebPubSubFeed implements ChatFeed {
     private Mono<Void> send(AppId appId, String chatId, List<Map<String, Object>> envelopes) {
         return Mono.defer(() -> service.sendToGroup(ClientAccess.group(appId.value(), chatId), Json.write(envelopes),
                         WebPubSubContentType.APPLICATION_JSON))
+                .timeout(SEND_TIMEOUT)
                 .onErrorResume(error -> {
                     // The log has the events; the client catches up on its next resume.
                     LOG.log(Level.WARNING, "could not publish to chat {0} of app {1}: {2}",

@@ -64,6 +64,53 @@ class ChatFlowTest {
         }
     }
 
+    @Test
+    void anAgentDrivenWorkflowRunsItsAgentsInOrderThroughRunComplete() {
+        User bea = cp.user("flow-bea");
+        String app = cp.createApp(bea, cp.createTenant(bea), "pro");
+        JsonNode grant = expect(201, cp.post("/api/sessions", bea,
+                obj("app_id", app, "workflow_name", "interview_research_summary")), "start").json();
+        String chat = grant.path("chat_id").asText();
+        String token = grant.path("runtime_token").asText();
+
+        ControlPlane.await("the interviewer's question", STEP, () -> types(chat, token).contains("chat.input_request"));
+        long asked = events(chat, token).stream().mapToLong(event -> event.path("seq").asLong()).max().orElseThrow();
+        expect(202, cp.send("POST", "/api/chats/" + chat + "/messages", token,
+                ControlPlane.json(obj("client_message_id", "topic-1", "text", "How do tides work? A short overview."))), "message");
+
+        ControlPlane.await("the run to complete", STEP, () -> types(chat, token).contains("chat.run_complete"));
+        assertEquals("completed", cp.get("/api/apps/" + app + "/chats/" + chat, bea).json().path("status").asText());
+
+        // Read the rest as a reconnecting client would: everything after the last seq it had, in pages of 3.
+        List<JsonNode> after = new ArrayList<>();
+        long cursor = asked;
+        for (int page = 0; page < 50; page++) {
+            JsonNode body = expect(200, cp.send("GET", "/api/chats/" + chat + "/events?after_seq=" + cursor + "&limit=3", token, null),
+                    "events page").json();
+            body.path("items").forEach(after::add);
+            cursor = body.path("next_after_seq").asLong();
+            if (!body.path("more").asBoolean()) {
+                break;
+            }
+        }
+        List<String> speakers = after.stream().filter(event -> event.path("type").asText().equals("chat.select_speaker"))
+                .map(event -> event.path("data").path("agent").asText()).toList();
+        assertEquals(List.of("Interviewer", "Researcher", "Summarizer"), speakers);
+        JsonNode sentinel = after.stream().filter(event -> "READY_FOR_RESEARCH".equals(event.path("data").path("content").asText()))
+                .findFirst().orElseThrow();
+        assertTrue(sentinel.path("data").path("hidden").asBoolean(), "the sentinel is hidden from the user: " + sentinel);
+        JsonNode brief = after.stream().filter(event -> "Summarizer".equals(event.path("data").path("agent").asText())
+                && event.path("type").asText().equals("chat.text")).findFirst().orElseThrow();
+        assertEquals("ResearchBrief", brief.path("data").path("structured_schema").asText());
+        assertEquals("medium", brief.path("data").path("structured_output").path("confidence").asText());
+        JsonNode last = after.get(after.size() - 1);
+        assertEquals("chat.run_complete", last.path("type").asText());
+        assertEquals("completed", last.path("data").path("status").asText());
+        for (int i = 0; i < after.size(); i++) {
+            assertEquals(asked + 1 + i, after.get(i).path("seq").asLong(), "every seq once, in order");
+        }
+    }
+
     private static List<JsonNode> events(String chat, String token) {
         JsonNode page = cp.send("GET", "/api/chats/" + chat + "/events?after_seq=0&limit=500", token, null).json();
         List<JsonNode> events = new ArrayList<>();

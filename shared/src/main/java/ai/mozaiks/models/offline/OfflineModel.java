@@ -15,11 +15,11 @@ import ai.mozaiks.models.TokenEstimate;
 import ai.mozaiks.models.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.UUID;
 import reactor.core.publisher.Flux;
 
@@ -27,8 +27,8 @@ import reactor.core.publisher.Flux;
  * A model with no network, so the platform runs locally with no account. Deterministic: the same
  * request always gets the same reply. In order of precedence it answers with
  * <ol>
- * <li>the agent's next scripted reply, when a script is given: its n-th entry for the agent's
- *     n-th turn, counted from the assistant messages in the history that carry the agent's name;</li>
+ * <li>the agent's next scripted reply, when the request's workflow has a script: its n-th entry for the
+ *     agent's n-th turn, counted from the assistant messages in the history that carry the agent's name;</li>
  * <li>a call of the named tool, or of the first tool, when the tool choice forces one;</li>
  * <li>the smallest JSON object the response format's schema accepts, when one is asked for;</li>
  * <li>otherwise a sentence that names the agent and echoes the last user message.</li>
@@ -40,27 +40,21 @@ public final class OfflineModel implements ChatModel {
     static final int TEXT_PIECES = 4;
     private static final String DEFAULT_AGENT = "assistant";
 
-    private final OfflineScript script;
+    private final Function<String, Optional<OfflineScript>> scripts;
 
     /** Unscripted: echoing replies, structured output and forced tool calls only. */
     public OfflineModel() {
-        this.script = null;
+        this(workflow -> Optional.empty());
     }
 
+    /** One script for every workflow. */
     public OfflineModel(OfflineScript script) {
-        this.script = script;
+        this(workflow -> Optional.of(script));
     }
 
-    /** @throws UncheckedIOException when the script file cannot be read */
-    public static OfflineModel of(OfflineSettings settings) {
-        if (settings.scriptFile() == null) {
-            return new OfflineModel();
-        }
-        try {
-            return new OfflineModel(OfflineScript.load(settings.scriptFile()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the offline script " + settings.scriptFile(), e);
-        }
+    /** A script per workflow name ({@link ModelRequest#workflow()}, which may be {@code null}). */
+    public OfflineModel(Function<String, Optional<OfflineScript>> scriptsByWorkflow) {
+        this.scripts = scriptsByWorkflow;
     }
 
     @Override
@@ -87,8 +81,9 @@ public final class OfflineModel implements ChatModel {
 
     AssistantMessage reply(ModelRequest request) {
         String agent = request.agentName();
-        if (script != null && agent != null) {
-            var scripted = script.reply(agent, turnOf(agent, request));
+        Optional<OfflineScript> script = scripts.apply(request.workflow());
+        if (script.isPresent() && agent != null) {
+            var scripted = script.get().reply(agent, turnOf(agent, request));
             if (scripted.isPresent()) {
                 return played(scripted.get(), request);
             }

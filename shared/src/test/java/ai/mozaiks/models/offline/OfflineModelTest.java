@@ -213,14 +213,32 @@ class OfflineModelTest {
     }
 
     @Test
-    void theScriptFileOfTheSettingsIsLoaded(@TempDir Path dir) throws Exception {
-        Path file = Files.writeString(dir.resolve("script.yaml"), "- {agent: a, text: from the file}\n");
+    void eachWorkflowPlaysTheScriptInItsFolderAndOthersAreAnsweredUnscripted(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("Research"));
+        Files.writeString(dir.resolve("Research").resolve(OfflineScripts.FILE_NAME), "- {agent: a, text: from the file}\n");
+        Files.createDirectories(dir.resolve("plain"));
 
-        OfflineModel model = OfflineModel.of(new OfflineSettings(file));
+        OfflineScripts scripts = OfflineScripts.inFolders(dir);
+        OfflineModel model = new OfflineModel(scripts::find);
 
-        assertEquals("from the file", complete(model, request("a").message(ChatMessage.user("x")).build()).message().content());
-        assertEquals("a here (offline model). You said: \"x\"", complete(OfflineModel.of(OfflineSettings.unscripted()),
+        assertEquals(1, scripts.size());
+        assertEquals("from the file", complete(model, request("a").workflow("research").message(ChatMessage.user("x")).build())
+                .message().content());
+        assertEquals("a here (offline model). You said: \"x\"", complete(model,
+                request("a").workflow("plain").message(ChatMessage.user("x")).build()).message().content());
+        assertEquals("a here (offline model). You said: \"x\"", complete(model,
                 request("a").message(ChatMessage.user("x")).build()).message().content());
+    }
+
+    @Test
+    void aBrokenScriptIsReportedWithItsFile(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("broken"));
+        Files.writeString(dir.resolve("broken").resolve(OfflineScripts.FILE_NAME), "- {agent: a}\n");
+
+        IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, () -> OfflineScripts.inFolders(dir));
+
+        assertTrue(failure.getMessage().contains("broken") && failure.getMessage().contains(OfflineScripts.FILE_NAME),
+                failure.getMessage());
     }
 
     @Test
