@@ -68,6 +68,19 @@ public final class SettingsReader {
         return Duration.ofSeconds(integer(name, (int) fallback.toSeconds(), minSeconds, maxSeconds));
     }
 
+    /** {@code true} or {@code false}, in any case. */
+    public boolean flag(String name, boolean fallback) {
+        String value = optional(name);
+        if (value == null) {
+            return fallback;
+        }
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        problem(name + ": \"" + value + "\" is not true or false");
+        return fallback;
+    }
+
     public <E extends Enum<E>> E choice(String name, E fallback, Class<E> type) {
         String value = optional(name);
         if (value == null) {

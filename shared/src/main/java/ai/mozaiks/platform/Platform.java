@@ -17,6 +17,7 @@ import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.ChatModels;
 import ai.mozaiks.models.offline.OfflineScripts;
+import ai.mozaiks.tools.HttpTool;
 import ai.mozaiks.tools.builtin.CurrentTime;
 import ai.mozaiks.config.Settings;
 import ai.mozaiks.health.HealthCheck;
@@ -154,7 +155,8 @@ public final class Platform implements AutoCloseable {
         ChatModel model = ChatModels.from(settings.model(),
                 () -> StorageClients.managedIdentity(settings.storage().managedIdentityClientId()),
                 () -> OfflineScripts.inFolders(settings.workflowsDir()));
-        ToolRegistry tools = ToolRegistry.of(Map.of(CurrentTime.class.getName(), new CurrentTime(clock)));
+        ToolRegistry tools = ToolRegistry.of(Map.of(CurrentTime.class.getName(), new CurrentTime(clock)),
+                new HttpTool(HttpTool.defaultClient(settings.tools()), settings.tools()));
         EngineSettings engine = new EngineSettings(settings.model().model(), Duration.ofMinutes(2), Duration.ofSeconds(5),
                 ConversationState.DEFAULT_WINDOW, "engine", System::getenv,
                 EngineSettings.DEFAULT_DELTA_INTERVAL);
