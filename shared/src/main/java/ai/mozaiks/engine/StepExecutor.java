@@ -19,6 +19,7 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewEvent;
+import ai.mozaiks.session.PendingEvents;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.expression.ExpressionEvaluationException;
 import ai.mozaiks.workflows.manifest.StartupMode;
@@ -64,21 +65,26 @@ import static com.mongodb.client.model.Filters.or;
  *       message's), status {@code running}, and a lease absent or expired; it sets {@code lease_until} and
  *       {@code lease_owner} and returns the chat as it was, conversation state included (no other read).
  *       When it matches nothing, one read tells a stale or duplicate message (acknowledged,
- *       {@link StepOutcome.Stale}) from a busy chat ({@link StepOutcome.RetryLater}).</li>
+ *       {@link StepOutcome.Stale}) from a busy chat ({@link StepOutcome.RetryLater}). The previous commit's
+ *       {@code outbox} is then checked against the log (one lookup) before the turn.</li>
  *   <li><b>Redelivery.</b> A chat claimed with a lease still set had an attempt of this step that never
  *       committed: its recorded tool results are read (one read) and reused; the recorded assistant
  *       message replaces the model call, so the same tool calls are answered from the record.</li>
  *   <li><b>Turn.</b> {@link TurnPlanner} → {@link RequestBuilder} → {@link ChatModel#stream} → tool calls
  *       through the {@link ToolRegistry} (each result inserted in {@code tool_results} before the commit) →
  *       context-variable triggers → the next plan (so a handoff to the user or to terminate stops in the same step).</li>
- *   <li><b>Events.</b> One {@link EventLog#appendAll} with keys {@code step:<n>:<i>}: a redelivery appends nothing twice.</li>
- *   <li><b>Usage.</b> Each model call is a {@code chat.usage_delta} event ({@link UsageLedger}); the step's usage,
- *       as the log stores it, goes into its per-app minute bucket ({@code usage_minutes}, one upsert, counted once per
- *       step) and into the chat's running totals ({@code usage_*}) as part of the commit.</li>
- *   <li><b>Commit.</b> One conditional update on {@code step_seq} and the lease owner: status, {@code step_seq+1},
- *       conversation state, usage totals, lease cleared.</li>
+ *   <li><b>Commit.</b> One conditional {@code findOneAndUpdate} on {@code step_seq} and the lease owner: status,
+ *       {@code step_seq+1}, conversation state, the chat's usage totals, lease cleared — and the step's events:
+ *       their seqs reserved ({@code $inc} of {@code event_seq}, read back from the update) and the events themselves
+ *       kept in the chat's {@code outbox}. Committed therefore means recorded, in one write.</li>
+ *   <li><b>Usage.</b> Each model call is a {@code chat.usage_delta} event ({@link UsageLedger}); the step's usage goes
+ *       into its per-app minute bucket ({@code usage_minutes}, one upsert, counted once per step).</li>
+ *   <li><b>Log.</b> One {@code insertMany} stores the events in their seqs ({@link EventLog#store}); keys
+ *       {@code step:<n>:<i>} make a repeat harmless. A crash between the commit and this insert loses nothing: the
+ *       next step of the chat, or the redelivered message, finds the outbox and stores what is missing
+ *       ({@link EventLog#storeMissing}, one lookup by key).</li>
  *   <li><b>Live.</b> While the model streams, its text goes to the {@link ChatFeed} as {@code chat.text_delta},
- *       gathered per {@link EngineSettings#deltaInterval()}; after the commit, the step's stored events go out as one
+ *       gathered per {@link EngineSettings#deltaInterval()}; after the insert, the step's events go out as one
  *       message.</li>
  * </ol>
  * A retryable failure (model unavailable, database error) leaves the step uncommitted for the queue to
@@ -93,6 +99,9 @@ public final class StepExecutor {
     /** What the user sees when the queue gave a step up: no internals. */
     static final String POISONED_MESSAGE = "This conversation stopped because a step could not be completed. Please start a new chat.";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The commit answers the chat's event counter after it: the last of the seqs it reserved. */
+    private static final FindOneAndUpdateOptions COMMITTED = new FindOneAndUpdateOptions()
+            .returnDocument(ReturnDocument.AFTER).projection(com.mongodb.client.model.Projections.include(ChatFields.EVENT_SEQ));
     /** Pieces gathered into one delta at most, whatever the interval: bounds a message's size. */
     private static final int MAX_DELTA_PARTS = 512;
 
@@ -137,7 +146,7 @@ public final class StepExecutor {
             String owner = settings.instanceId() + ":" + UUID.randomUUID();
             return claim(sessions, message, owner)
                     .flatMap(chat -> claimed(database, sessions, message, owner, chat))
-                    .switchIfEmpty(Mono.defer(() -> unclaimed(sessions, message)));
+                    .switchIfEmpty(Mono.defer(() -> unclaimed(database, sessions, message)));
         });
     }
 
@@ -181,23 +190,42 @@ public final class StepExecutor {
                         return commit(sessions, turn, new StepOutcome.Failed("step " + message.stepSeq() + " was poisoned"))
                                 .onErrorResume(error -> release(sessions, turn).then(Mono.error(error)));
                     })
-                    .switchIfEmpty(Mono.defer(() -> unclaimed(sessions, message)));
+                    .switchIfEmpty(Mono.defer(() -> unclaimed(database, sessions, message)));
         });
     }
 
-    private Mono<StepOutcome> unclaimed(AppCollection sessions, StepMessage message) {
+    /**
+     * A message that claimed nothing: a duplicate or a step already past (acknowledged), or a busy chat (retried later).
+     * For a step that committed, it also finishes what a crash right after the commit may have left undone: the
+     * step's events are stored if missing, and a running chat that has not moved for a whole lease period since
+     * (its next step was never enqueued) gets its next step again.
+     */
+    private Mono<StepOutcome> unclaimed(AppDatabase database, AppCollection sessions, StepMessage message) {
         return sessions.findOne(eq(ChatFields.CHAT_ID, message.chatId()))
-                .map(chat -> {
+                .flatMap(chat -> {
                     long seq = ((Number) chat.get(ChatFields.STEP_SEQ)).longValue();
-                    if (seq != message.stepSeq()) {
-                        return (StepOutcome) new StepOutcome.Stale("step " + message.stepSeq() + " is past; the chat is at " + seq);
+                    boolean running = ChatFields.RUNNING.equals(chat.getString(ChatFields.STATUS));
+                    if (seq == message.stepSeq()) {
+                        return Mono.just(running ? new StepOutcome.RetryLater(settings.retryAfter())
+                                : (StepOutcome) new StepOutcome.Stale("the chat is " + chat.getString(ChatFields.STATUS)));
                     }
-                    if (!ChatFields.RUNNING.equals(chat.getString(ChatFields.STATUS))) {
-                        return new StepOutcome.Stale("the chat is " + chat.getString(ChatFields.STATUS));
-                    }
-                    return new StepOutcome.RetryLater(settings.retryAfter());
+                    Mono<Void> settled = PendingEvents.of(chat).filter(pending -> pending.step() == message.stepSeq())
+                            .map(pending -> storeMissing(database, message, pending))
+                            .orElse(Mono.empty());
+                    return settled.thenReturn(running && seq == message.stepSeq() + 1 && stalled(chat)
+                            ? new StepOutcome.Next(seq)
+                            : new StepOutcome.Stale("step " + message.stepSeq() + " is past; the chat is at " + seq));
                 })
                 .defaultIfEmpty(new StepOutcome.Stale("no such chat"));
+    }
+
+    /** No lease held, and no change for a whole lease period: nothing is moving this chat. */
+    private boolean stalled(Document chat) {
+        Date lease = chat.getDate(ChatFields.LEASE_UNTIL);
+        Date updated = chat.getDate(ChatFields.UPDATED_AT);
+        Instant now = now();
+        return (lease == null || !lease.toInstant().isAfter(now))
+                && updated != null && !updated.toInstant().plus(settings.lease()).isAfter(now);
     }
 
     /** What one attempt builds up before it commits. */
@@ -207,8 +235,6 @@ public final class StepExecutor {
         final Workflow workflow;
         /** Where the step's model usage is bucketed per minute. */
         final AppCollection minutes;
-        /** Usage of this step already added to its minute bucket by a commit that then missed (a cancel). */
-        UsageLedger.Totals counted = UsageLedger.Totals.NONE;
         final List<NewEvent> out = new ArrayList<>();
         /** Further updates of the commit (pending input taken, an interrupt consumed). */
         final List<Bson> extra = new ArrayList<>();
@@ -230,6 +256,24 @@ public final class StepExecutor {
     }
 
     private Mono<StepOutcome> claimed(AppDatabase database, AppCollection sessions, StepMessage message, String owner, Document chat) {
+        // The previous commit's events first, so the log stays in order even after a crash right after that commit.
+        Mono<Void> previous = PendingEvents.of(chat).filter(pending -> pending.step() < message.stepSeq())
+                .map(pending -> storeMissing(database, message, pending))
+                .orElse(Mono.empty());
+        return previous
+                .onErrorResume(error -> release(sessions, owned(message, owner)).then(Mono.error(error)))
+                .then(Mono.defer(() -> turn(database, sessions, message, owner, chat)));
+    }
+
+    /** Stores a commit's events that are not in the log yet, and their usage in the minute bucket (once per step). */
+    private Mono<Void> storeMissing(AppDatabase database, StepMessage message, PendingEvents pending) {
+        return events.storeMissing(message.appId(), message.chatId(), pending)
+                .flatMap(stored -> !stored ? Mono.<Void>empty()
+                        : ledger.addToMinute(database.collection(RuntimeCollection.USAGE_MINUTES), message.chatId(), pending.step(),
+                                ledger.totals(pending.events(), pending.stamp())));
+    }
+
+    private Mono<StepOutcome> turn(AppDatabase database, AppCollection sessions, StepMessage message, String owner, Document chat) {
         String workflowName = chat.getString(ChatFields.WORKFLOW_NAME);
         Optional<Workflow> found = workflows.apply(workflowName);
         boolean redelivered = chat.get(ChatFields.LEASE_UNTIL) != null;
@@ -279,8 +323,9 @@ public final class StepExecutor {
                 : Mono.just(Map.of());
         return recorded
                 .flatMap(previous -> step(results, turn, previous))
+                // Only the turn's own failures end the chat; one after the commit is for the redelivery to finish.
+                .onErrorResume(StepExecutor::permanent, error -> Mono.just(failing(turn, error.getMessage())))
                 .flatMap(status -> commit(sessions, turn, status))
-                .onErrorResume(StepExecutor::permanent, error -> fail(sessions, turn, error.getMessage()))
                 .onErrorResume(error -> release(sessions, turn).then(Mono.error(error)));
     }
 
@@ -559,16 +604,25 @@ public final class StepExecutor {
         } else {
             throw new IllegalStateException("not a committed outcome: " + outcome);
         }
-        Mono<List<Appended>> appended = turn.out.isEmpty() ? Mono.just(List.of())
-                : events.appendAll(turn.message.appId(), turn.message.chatId(), turn.out);
+        Instant stamp = now();
+        List<NewEvent> out = List.copyOf(turn.out);
+        UsageLedger.Totals usage = ledger.totals(out, stamp);
         List<Bson> updates = new ArrayList<>(List.of(
                 Updates.set(ChatFields.STEP_SEQ, turn.message.stepSeq() + 1),
                 Updates.set(ChatFields.STATUS, status.wire()),
-                Updates.set(ChatFields.UPDATED_AT, Date.from(now())),
+                Updates.set(ChatFields.UPDATED_AT, Date.from(stamp)),
                 Updates.unset(ChatFields.LEASE_UNTIL),
                 Updates.unset(ChatFields.LEASE_OWNER)));
+        updates.addAll(UsageLedger.chatIncrements(usage));
         if (turn.state != null) {
             updates.add(Updates.set(ChatFields.CONVERSATION, turn.state.toDocument()));
+        }
+        // The events' seqs are reserved and the events kept in the chat by this same update: committed means recorded.
+        if (out.isEmpty()) {
+            updates.add(Updates.unset(ChatFields.OUTBOX));
+        } else {
+            updates.add(EventLog.reserve(out.size()));
+            updates.add(Updates.set(ChatFields.OUTBOX, new PendingEvents(turn.message.stepSeq(), stamp, out).toDocument()));
         }
         boolean cancelling = outcome instanceof StepOutcome.Cancelled;
         if (cancelling) {
@@ -578,19 +632,21 @@ public final class StepExecutor {
         }
         // A cancel requested during the turn makes this commit miss; the turn then ends as cancelled.
         Bson filter = cancelling ? owned(turn) : and(owned(turn), ne(InputFields.CANCEL_REQUESTED, true));
-        // Usage as the log holds it (a redelivery gets the first attempt's events back): the minute bucket
-        // first (once per step, by its marker), then the chat's totals in the commit itself.
-        return appended.flatMap(stored -> {
-                    UsageLedger.Totals added = ledger.totals(stored);
-                    turn.counted = turn.counted.plus(added);
-                    updates.addAll(UsageLedger.chatIncrements(turn.counted));
-                    return ledger.addToMinute(turn.minutes, turn.message.chatId(), turn.message.stepSeq(), added)
-                            .then(sessions.updateOne(filter, Updates.combine(updates), false))
-                            .flatMap(result -> result.getMatchedCount() == 1
-                                    ? feed.publish(turn.message.appId(), turn.message.chatId(),
-                                            stored.stream().map(Appended::event).toList()).thenReturn(outcome)
-                                    : cancelling ? Mono.just(lost(turn)) : cancelledOrLost(sessions, turn));
-                });
+        return sessions.findOneAndUpdate(filter, Updates.combine(updates), COMMITTED)
+                .flatMap(committed -> {
+                    hooks.afterCommit(turn.message.chatId(), turn.message.stepSeq());
+                    return out.isEmpty() ? Mono.just(outcome) : recorded(turn, out, usage, stamp, committed).thenReturn(outcome);
+                })
+                .switchIfEmpty(Mono.defer(() -> cancelling ? Mono.just(lost(turn)) : cancelledOrLost(sessions, turn)));
+    }
+
+    /** After the commit: usage into its minute bucket, the events into the log, then out to the chat's feed. */
+    private Mono<Void> recorded(Turn turn, List<NewEvent> out, UsageLedger.Totals usage, Instant stamp, Document committed) {
+        long lastSeq = ((Number) committed.get(ChatFields.EVENT_SEQ)).longValue();
+        return ledger.addToMinute(turn.minutes, turn.message.chatId(), turn.message.stepSeq(), usage)
+                .then(events.store(turn.message.appId(), turn.message.chatId(), lastSeq, out, stamp))
+                .flatMap(stored -> feed.publish(turn.message.appId(), turn.message.chatId(),
+                        stored.stream().map(Appended::event).toList()));
     }
 
     private static StepOutcome lost(Turn turn) {
@@ -602,8 +658,8 @@ public final class StepExecutor {
         return sessions.findOne(owned(turn))
                 .filter(chat -> chat.getBoolean(InputFields.CANCEL_REQUESTED, false))
                 .flatMap(chat -> {
+                    // The turn's events stay: what the agent said before the cancel is part of the transcript.
                     int next = turn.out.size();
-                    turn.out.clear();
                     turn.extra.clear();
                     turn.out.add(new NewEvent("step:" + turn.message.stepSeq() + ":" + next, EventKind.RUN_COMPLETE,
                             data("status", ChatStatus.CANCELLED.wire(), "reason", "cancel_requested")));
@@ -613,6 +669,11 @@ public final class StepExecutor {
     }
 
     private Mono<StepOutcome> fail(AppCollection sessions, Turn turn, String reason) {
+        return commit(sessions, turn, failing(turn, reason));
+    }
+
+    /** Turns the step into a failure to commit: the error and run_complete events, and the outcome. */
+    private StepOutcome failing(Turn turn, String reason) {
         // The turn's events are dropped, except the usage of model calls already made: those tokens were spent.
         List<Map<String, ?>> usage = turn.out.stream().filter(event -> event.kind() == EventKind.USAGE_DELTA)
                 .<Map<String, ?>>map(NewEvent::data).toList();
@@ -620,19 +681,27 @@ public final class StepExecutor {
         usage.forEach(data -> turn.event(EventKind.USAGE_DELTA, new LinkedHashMap<>(data)));
         turn.event(EventKind.ERROR, data("message", reason, "error_code", STEP_FAILED, "step_seq", turn.message.stepSeq()));
         turn.event(EventKind.RUN_COMPLETE, data("status", "failed", "reason", reason));
-        return commit(sessions, turn, new StepOutcome.Failed(reason));
+        return new StepOutcome.Failed(reason);
     }
 
     /** Gives the chat up at once after a retryable failure, keeping the lease fields as the mark of an attempt. */
     private Mono<Void> release(AppCollection sessions, Turn turn) {
-        return sessions.updateOne(owned(turn), Updates.set(ChatFields.LEASE_UNTIL, Date.from(now())), false)
+        return release(sessions, owned(turn));
+    }
+
+    private Mono<Void> release(AppCollection sessions, Bson owned) {
+        return sessions.updateOne(owned, Updates.set(ChatFields.LEASE_UNTIL, Date.from(now())), false)
                 .then()
                 .onErrorResume(ignored -> Mono.empty());
     }
 
     private static Bson owned(Turn turn) {
-        return and(eq(ChatFields.CHAT_ID, turn.message.chatId()), eq(ChatFields.STEP_SEQ, turn.message.stepSeq()),
-                eq(ChatFields.LEASE_OWNER, turn.owner));
+        return owned(turn.message, turn.owner);
+    }
+
+    private static Bson owned(StepMessage message, String owner) {
+        return and(eq(ChatFields.CHAT_ID, message.chatId()), eq(ChatFields.STEP_SEQ, message.stepSeq()),
+                eq(ChatFields.LEASE_OWNER, owner));
     }
 
     private static String requestId(Turn turn) {

@@ -5,8 +5,7 @@ import ai.mozaiks.models.PriceTable;
 import ai.mozaiks.models.Usage;
 import ai.mozaiks.models.UsageCost;
 import ai.mozaiks.persistence.AppCollection;
-import ai.mozaiks.session.Appended;
-import ai.mozaiks.session.ChatEvent;
+import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.session.EventKind;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.model.PushOptions;
@@ -34,11 +33,11 @@ import static com.mongodb.client.model.Filters.ne;
  * Token usage and cost of model calls: the {@code chat.usage_delta} event data, the chat's running totals
  * and the per-app per-minute bucket in {@code usage_minutes}.
  *
- * <p>Everything is derived from the usage events <em>as stored</em> in the event log (a redelivered step
- * gets the first attempt's events back as duplicates), so the event log, the chat totals and the minute
- * buckets always agree: the totals ride on the step's commit, and the bucket (keyed by the minute of the
- * stored event's timestamp, so a redelivery lands in the same bucket) is incremented once per step thanks
- * to a bounded marker list ({@value #MAX_MARKERS} most recent steps of that app and minute). Cost is
+ * <p>Everything is derived from the step's usage events as its commit records them, so the event log, the
+ * chat totals and the minute buckets always agree: the totals ride on the step's commit, and the bucket
+ * (keyed by the minute of the commit's stamp, which the events carry too, so a late repeat lands in the same
+ * bucket) is incremented once per step thanks to a bounded marker list ({@value #MAX_MARKERS} most recent
+ * steps of that app and minute). Cost is
  * recomputed from the stored token counts with the {@link PriceTable}, exactly ({@link Decimal128}); an
  * unpriced model costs {@code null} in the event and adds nothing to the cost sums (its calls are counted
  * in {@code unpriced_calls}).
@@ -113,15 +112,14 @@ final class UsageLedger {
         }
     }
 
-    /** The totals of the usage events among {@code stored} (the events as the log holds them). */
-    Totals totals(List<Appended> stored) {
+    /** The totals of the usage events among a step's events, all stamped {@code stamp}. */
+    Totals totals(List<NewEvent> events, Instant stamp) {
         Totals totals = Totals.NONE;
-        for (Appended appended : stored) {
-            ChatEvent event = appended.event();
-            if (!EventKind.USAGE_DELTA.type().equals(event.type())) {
+        for (NewEvent event : events) {
+            if (event.kind() != EventKind.USAGE_DELTA) {
                 continue;
             }
-            Map<String, Object> data = event.data();
+            Map<String, ?> data = event.data();
             int prompt = number(data.get(PROMPT_TOKENS));
             int completion = number(data.get(COMPLETION_TOKENS));
             int total = number(data.get(TOTAL_TOKENS));
@@ -130,7 +128,7 @@ final class UsageLedger {
             BigDecimal cost = cost(Usage.reported(prompt, completion, Math.max(total, 0), cached),
                     model == null ? null : model.toString());
             totals = totals.plus(new Totals(prompt, completion, total, cached, cost == null ? BigDecimal.ZERO : cost,
-                    1, cost == null ? 1 : 0, event.timestamp()));
+                    1, cost == null ? 1 : 0, stamp));
         }
         return totals;
     }

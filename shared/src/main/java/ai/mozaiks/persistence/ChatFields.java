@@ -16,6 +16,8 @@ public final class ChatFields {
     public static final String STEP_SEQ = "step_seq";
     /** The last event seq handed out; {@code chat_events} holds the events up to it. */
     public static final String EVENT_SEQ = "event_seq";
+    /** The last commit's events, kept until the next step confirms they are in the log. */
+    public static final String OUTBOX = "outbox";
     public static final String CLIENT_REQUEST_ID = "client_request_id";
     /** Who holds the step lease ({@link #LEASE_UNTIL}): the executor instance's id for this attempt. */
     public static final String LEASE_OWNER = "lease_owner";

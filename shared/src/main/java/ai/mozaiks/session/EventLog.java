@@ -4,8 +4,11 @@ import ai.mozaiks.api.Validation;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabase;
 import ai.mozaiks.persistence.AppDatabases;
+import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.tenancy.AppId;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.bson.conversions.Bson;
 import reactor.core.publisher.Mono;
 
 /**
@@ -24,8 +28,9 @@ import reactor.core.publisher.Mono;
  *
  * <ul>
  *   <li><b>Order.</b> An append reserves consecutive seqs with one atomic {@code $inc} of the chat's
- *       {@code event_seq} and inserts its events with one {@code insertMany}: two writes per turn,
- *       no read.</li>
+ *       {@code event_seq} and inserts its events with one {@code insertMany}: two writes, no read. A writer
+ *       that updates the chat anyway (a step's commit) reserves in that update instead ({@link #reserve}) and
+ *       then only inserts ({@link #store}).</li>
  *   <li><b>Idempotency.</b> Every event has a caller key; the log keeps one event per chat and key,
  *       and a repeated append answers with the stored event ({@link Appended#duplicate()}).</li>
  *   <li><b>Gaps.</b> Seqs reserved but not used (a redelivery's, a crashed append's) are filled with
@@ -86,26 +91,73 @@ public final class EventLog {
         });
     }
 
+    /**
+     * The part of an update of the chat document that reserves {@code count} seqs, for a writer that commits
+     * its own change to the chat in the same update (a step). Read {@code event_seq} back from that update
+     * (returning the document after it) and hand the last seq to {@link #store}.
+     */
+    public static Bson reserve(int count) {
+        return Updates.inc(ChatFields.EVENT_SEQ, (long) count);
+    }
+
+    /**
+     * Stores a batch in the seqs {@code lastSeq - size + 1 .. lastSeq}, reserved by the caller's update
+     * ({@link #reserve}), stamped {@code stamp}. Settled like {@link #appendAll}: a repeat answers the stored
+     * events, and an event displaced by a reader's tombstone is appended again with new seqs.
+     */
+    public Mono<List<Appended>> store(AppId appId, String chatId, long lastSeq, List<NewEvent> events, Instant stamp) {
+        return Mono.defer(() -> {
+            checkBatch(chatId, events);
+            List<NewEvent> batch = List.copyOf(events);
+            SeqReservation seqs = new SeqReservation(lastSeq - batch.size() + 1, lastSeq);
+            return databases.forApp(appId).flatMap(database -> writer.write(events(database), chatId, seqs, batch, stamp)
+                    .flatMap(placed -> again(database, chatId, batch, placed, 1)));
+        });
+    }
+
+    /**
+     * Makes sure a commit's pending events are in the log: one lookup of the last one by its key (a batch is
+     * stored in order, its displaced events again after it, so the last one present means all are), and when
+     * it is missing (the committer crashed before storing them) they are appended now — keys make that
+     * idempotent, and their first seqs, never filled, become a gap that readers step over after the grace.
+     * Answers whether anything had to be stored.
+     */
+    public Mono<Boolean> storeMissing(AppId appId, String chatId, PendingEvents pending) {
+        return databases.forApp(appId).flatMap(database -> {
+            List<String> keys = pending.keys();
+            String last = EventDocuments.id(appId.value(), chatId, keys.get(keys.size() - 1));
+            return events(database).findOne(Filters.and(Filters.eq("_id", last), Filters.eq(ChatFields.CHAT_ID, chatId)))
+                    .map(found -> false)
+                    .switchIfEmpty(Mono.defer(() -> append(database, chatId, pending.events(), 1).thenReturn(true)));
+        });
+    }
+
     private Mono<List<Appended>> append(AppDatabase database, String chatId, List<NewEvent> batch, int attempt) {
         return sequencer.reserve(database.collection(RuntimeCollection.CHAT_SESSIONS), chatId, batch.size(), now())
                 // Stamped after the reservation: readers date a gap by the events after it.
                 .flatMap(seqs -> writer.write(events(database), chatId, seqs, batch, now()))
-                .flatMap(placed -> {
-                    List<NewEvent> displaced = new ArrayList<>();
-                    for (int i = 0; i < placed.size(); i++) {
-                        if (placed.get(i).isEmpty()) {
-                            displaced.add(batch.get(i));
-                        }
-                    }
-                    if (displaced.isEmpty()) {
-                        return Mono.just(placed.stream().map(Optional::get).toList());
-                    }
-                    if (attempt >= MAX_ATTEMPTS) {
-                        return Mono.error(new IllegalStateException("events of chat " + chatId + " were displaced "
-                                + attempt + " times in a row; giving up"));
-                    }
-                    return append(database, chatId, displaced, attempt + 1).map(again -> merge(placed, again));
-                });
+                .flatMap(placed -> again(database, chatId, batch, placed, attempt));
+    }
+
+    /** Appends the displaced events of a batch again, with new seqs; answers the whole batch in order. */
+    private Mono<List<Appended>> again(AppDatabase database, String chatId, List<NewEvent> batch, List<Optional<Appended>> placed,
+                                       int attempt) {
+        return Mono.defer(() -> {
+            List<NewEvent> displaced = new ArrayList<>();
+            for (int i = 0; i < placed.size(); i++) {
+                if (placed.get(i).isEmpty()) {
+                    displaced.add(batch.get(i));
+                }
+            }
+            if (displaced.isEmpty()) {
+                return Mono.just(placed.stream().map(Optional::get).toList());
+            }
+            if (attempt >= MAX_ATTEMPTS) {
+                return Mono.error(new IllegalStateException("events of chat " + chatId + " were displaced "
+                        + attempt + " times in a row; giving up"));
+            }
+            return append(database, chatId, displaced, attempt + 1).map(again -> merge(placed, again));
+        });
     }
 
     private static List<Appended> merge(List<Optional<Appended>> placed, List<Appended> again) {

@@ -358,14 +358,14 @@ class StepExecutorTest {
             perStep.add(count(commands));
         }
         // step 0: a tool turn (the tool result is recorded); steps 1 and 2: text turns (2 ends the chat).
-        // A text turn is claim (findAndModify) + event append (2) + usage_minutes bucket upsert + commit = 5 writes;
-        // the bucket upsert (one per step that called a model) was added with usage tracking, 4 → 5. The chat's
-        // usage totals ride on the commit (no extra write). A tool turn adds the tool_results insert: 6.
+        // A text turn is claim (findAndModify) + commit (findAndModify: state, usage totals, seqs and outbox)
+        // + usage_minutes bucket upsert + events insert = 4 writes, and one read: the lookup that confirms the
+        // previous commit's events are in the log (the first step has none). A tool turn adds the tool_results insert.
         assertEquals(0, perStep.get(0)[0]);
-        assertEquals(6, perStep.get(0)[1]);
+        assertEquals(5, perStep.get(0)[1]);
         for (long[] step : perStep.subList(1, 3)) {
-            assertEquals(0, step[0], "reads");
-            assertEquals(5, step[1], "writes");
+            assertEquals(1, step[0], "reads");
+            assertEquals(4, step[1], "writes");
         }
         System.out.printf("engine budget: reads/writes per step: tool turn %d/%d, text turn %d/%d, last turn %d/%d%n",
                 perStep.get(0)[0], perStep.get(0)[1], perStep.get(1)[0], perStep.get(1)[1], perStep.get(2)[0], perStep.get(2)[1]);

@@ -39,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Token usage and cost (events, chat totals, per-app minute buckets) and poisoned steps. */
@@ -209,36 +210,94 @@ class UsageAndPoisonTest {
         assertEquals(3L, await(raw("usage_minutes").countDocuments()));
     }
 
+    /** Throws right after the commit of {@code crashAt}, once: the process died before the events were stored. */
+    private static StepHooks crashAfterCommit(long crashAt) {
+        boolean[] crashed = {false};
+        return new StepHooks() {
+            @Override
+            public void afterCommit(String chatId, long stepSeq) {
+                if (stepSeq == crashAt && !crashed[0]) {
+                    crashed[0] = true;
+                    throw new IllegalStateException("crash after the commit of step " + stepSeq);
+                }
+            }
+        };
+    }
+
+    private StepExecutor executor(StepHooks hooks) {
+        ToolRegistry tools = ToolRegistry.of(Map.of("com.example.Lookup", invocation -> {
+            toolCalls.incrementAndGet();
+            return Mono.just(JSON.createObjectNode().put("meaning", "the rise and fall of the sea"));
+        }));
+        return new StepExecutor(fixture.appDatabases(), log, new RecordingFeed(), new OfflineModel(OfflineScript.parse(StepExecutorTest.SCRIPT)),
+                tools, name -> "demo".equals(name) ? Optional.of(workflow) : Optional.empty(), fixture.clock(),
+                EngineSettings.defaults("gpt-4o"), hooks, PRICES);
+    }
+
+    /** The event types a clean run of the first {@code steps} steps stores, from a chat of another app. */
+    private List<String> cleanTypes(int steps) {
+        String reference = newChat(OTHER);
+        StepExecutor clean = executor();
+        for (long seq = 0; seq < steps; seq++) {
+            step(clean, OTHER, reference, seq);
+        }
+        return events(OTHER, reference).stream().map(ChatEvent::type).toList();
+    }
+
     @Test
-    void aStepRedeliveredAfterItsCommitFailedCountsItsUsageOnce() {
+    void aCrashBetweenTheCommitAndTheEventsIsFinishedByTheRedeliveredMessageOnce() {
+        List<String> expected = cleanTypes(1);
         String chatId = newChat(APP);
-        StepExecutor executor = executor();
-        Document before = chat(chatId);
-        assertEquals(new StepOutcome.Next(1), step(executor, APP, chatId, 0));
-        List<ChatEvent> events = events(APP, chatId);
+        StepExecutor crashing = executor(crashAfterCommit(0));
+        assertThrows(IllegalStateException.class, () -> step(crashing, APP, chatId, 0));
+        assertEquals(1L, longOf(chat(chatId), "step_seq"), "the step committed");
+        assertEquals(List.of(), events(APP, chatId), "its events never reached the log");
+        long calls = toolCalls.get();
+
+        // The queue redelivers the message once its visibility expires: later than a lease period.
+        fixture.clock().advance(Duration.ofMinutes(3));
+        StepOutcome outcome = step(executor(), APP, chatId, 0);
+        fixture.clock().advance(EventLog.DEFAULT_GAP_GRACE.multipliedBy(2)); // readers step over the never-filled seqs
+
+        assertEquals(new StepOutcome.Next(1), outcome, "the stalled chat gets its next step again");
+        assertEquals(expected, events(APP, chatId).stream().map(ChatEvent::type).toList());
         Sums once = sums(usageEvents(APP, chatId));
-
-        // The state a crash after the bucket upsert and before the commit leaves: events appended (their seqs
-        // reserved on the chat), bucket incremented, the chat still at step 0 with the dead attempt's lease (expired).
-        Document uncommitted = new Document(before).append("lease_until", Date.from(EmbeddedMongoFixture.START.minusSeconds(1)))
-                .append("lease_owner", "dead-instance").append("event_seq", chat(chatId).get("event_seq"));
-        await(raw("chat_sessions").replaceOne(eq("_id", before.get("_id")), uncommitted));
-        fixture.clock().advance(Duration.ofMinutes(2)); // the redelivery runs in a later minute
-
-        assertEquals(new StepOutcome.Next(1), step(executor, APP, chatId, 0));
-
-        assertEquals(events, events(APP, chatId), "the redelivery appended nothing");
         assertBucket(once, bucket(APP, "2025-01-01T00:00"));
-        assertNull(bucket(APP, "2025-01-01T00:02"), "the usage stays in the minute of its event");
+        assertNull(bucket(APP, "2025-01-01T00:03"), "the usage stays in the minute of its commit");
+        assertEquals(once.calls(), longOf(chat(chatId), "usage_calls"));
+        assertEquals(calls, toolCalls.get(), "nothing ran again");
+
+        // Once the chat moved on, a late duplicate changes nothing at all.
+        step(executor(), APP, chatId, 1);
+        List<ChatEvent> after = events(APP, chatId);
+        assertTrue(step(executor(), APP, chatId, 0) instanceof StepOutcome.Stale);
+        assertEquals(after, events(APP, chatId));
         assertEquals(List.of(chatId + ":0"), bucket(APP, "2025-01-01T00:00").getList("steps", String.class));
-        Document stored = chat(chatId);
-        assertEquals(once.calls(), longOf(stored, "usage_calls"));
-        assertEquals(once.total(), longOf(stored, "usage_total_tokens"));
-        assertEquals(1, toolCalls.get(), "the recorded tool result was reused");
+        assertEquals(List.of(chatId + ":1"), bucket(APP, "2025-01-01T00:03").getList("steps", String.class));
+    }
 
-        // And a plain duplicate after the commit changes nothing at all.
-        assertTrue(step(executor, APP, chatId, 0) instanceof StepOutcome.Stale);
-        assertBucket(once, bucket(APP, "2025-01-01T00:00"));
+    @Test
+    void aCrashBetweenTheCommitAndTheEventsIsFinishedByTheNextStepBeforeItsOwnEvents() {
+        List<String> expected = cleanTypes(2);
+        String chatId = newChat(APP);
+        assertThrows(IllegalStateException.class, () -> step(executor(crashAfterCommit(0)), APP, chatId, 0));
+
+        // A recent duplicate of the message does not enqueue the next step a second time.
+        assertTrue(step(executor(), APP, chatId, 0) instanceof StepOutcome.Stale);
+        List<ChatEvent> stored = events(APP, chatId);
+        assertEquals(expected.subList(0, stored.size()), stored.stream().map(ChatEvent::type).toList());
+
+        assertEquals(new StepOutcome.Next(2), step(executor(), APP, chatId, 1));
+        fixture.clock().advance(EventLog.DEFAULT_GAP_GRACE.multipliedBy(2)); // readers step over the never-filled seqs
+
+        List<ChatEvent> events = events(APP, chatId);
+        assertEquals(expected, events.stream().map(ChatEvent::type).toList());
+        for (int i = 1; i < events.size(); i++) {
+            assertTrue(events.get(i).seq() > events.get(i - 1).seq(), "in seq order");
+        }
+        Sums all = sums(usageEvents(APP, chatId));
+        assertBucket(all, bucket(APP, "2025-01-01T00:00"));
+        assertEquals(all.calls(), longOf(chat(chatId), "usage_calls"));
     }
 
     @Test
