@@ -16,6 +16,7 @@ import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.tenancy.AppId;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.manifest.DoubleTexting;
+import ai.mozaiks.workflows.manifest.StartupMode;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.client.model.PushOptions;
 import com.mongodb.client.model.Updates;
@@ -154,7 +155,10 @@ public final class ChatInputs {
                         .switchIfEmpty(Mono.defer(() -> submit(appId, sessions, userId, chatId, id, text, attempts - 1)));
             }
             DoubleTexting policy = workflow(chat).map(w -> w.orchestrator().doubleTexting()).orElse(DoubleTexting.ENQUEUE);
-            if (policy == DoubleTexting.REJECT) {
+            // A user-driven chat's first step only waits for its first message: no turn is in progress yet.
+            boolean firstMessage = state == null && workflow(chat)
+                    .map(w -> w.orchestrator().startupMode() == StartupMode.USER_DRIVEN).orElse(false);
+            if (policy == DoubleTexting.REJECT && !firstMessage) {
                 return Mono.error(ApiException.conflict("turn_in_progress",
                         "A turn is in progress; this workflow does not take messages until it waits for input."));
             }

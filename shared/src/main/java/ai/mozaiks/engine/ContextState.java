@@ -116,8 +116,11 @@ public final class ContextState {
             }
             for (StateTrigger trigger : state.triggers()) {
                 if (trigger instanceof StateTrigger.UiResponse onResponse && onResponse.tool().equals(tool)) {
-                    JsonNode value = onResponse.responseKey().map(response::get).orElse(response);
-                    values.put(definition.name(), plain(value));
+                    // An answer without the trigger's key (a dismissed picker, say) leaves the variable as it was.
+                    JsonNode value = onResponse.responseKey().isPresent() ? response.get(onResponse.responseKey().get()) : response;
+                    if (value != null) {
+                        values.put(definition.name(), plain(value));
+                    }
                 }
             }
         }

@@ -25,6 +25,7 @@ import ai.mozaiks.workflows.expression.ExpressionEvaluationException;
 import ai.mozaiks.workflows.manifest.StartupMode;
 import ai.mozaiks.workflows.manifest.ToolSpec;
 import ai.mozaiks.workflows.manifest.ToolType;
+import ai.mozaiks.workflows.manifest.UiBinding;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -489,7 +490,9 @@ public final class StepExecutor {
                         turn.out.set(turn.out.size() - 1, new NewEvent(turn.out.get(turn.out.size() - 1).key(), EventKind.TOOL_CALL,
                                 data("agent", agent, TOOL_CALL_ID, call.id(), "tool_name", call.name(),
                                         "arguments", Document.parse(call.argumentsJson()), "awaiting_response", true,
-                                        "component_type", spec.get().ui().map(ui -> ui.component()).orElse(call.name()))));
+                                        "component_type", spec.get().ui().map(ui -> ui.component()).orElse(call.name()),
+                                        "display", spec.get().ui().flatMap(ui -> ui.mode()).orElse(UiBinding.Mode.INLINE)
+                                                .name().toLowerCase(java.util.Locale.ROOT))));
                         return Mono.<Answer>empty();
                     }
                     Document previous = recorded.get(call.id());
