@@ -100,9 +100,13 @@ public final class StepExecutor {
     /** What the user sees when the queue gave a step up: no internals. */
     static final String POISONED_MESSAGE = "This conversation stopped because a step could not be completed. Please start a new chat.";
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The commit answers the chat's event counter after it: the last of the seqs it reserved. */
+    /**
+     * The commit answers the chat as it was: its event counter (the seqs it reserved follow it) and the messages that
+     * were waiting for a turn.
+     */
     private static final FindOneAndUpdateOptions COMMITTED = new FindOneAndUpdateOptions()
-            .returnDocument(ReturnDocument.AFTER).projection(com.mongodb.client.model.Projections.include(ChatFields.EVENT_SEQ));
+            .returnDocument(ReturnDocument.BEFORE)
+            .projection(com.mongodb.client.model.Projections.include(ChatFields.EVENT_SEQ, InputFields.PENDING_INPUTS));
     /** Pieces gathered into one delta at most, whatever the interval: bounds a message's size. */
     private static final int MAX_DELTA_PARTS = 512;
 
@@ -630,22 +634,46 @@ public final class StepExecutor {
         boolean cancelling = outcome instanceof StepOutcome.Cancelled;
         if (cancelling) {
             updates.add(Updates.unset(InputFields.CANCEL_REQUESTED));
-        } else {
-            updates.addAll(turn.extra);
+        }
+        updates.addAll(turn.extra);
+        if (status.terminal()) {
+            updates.add(Updates.unset(InputFields.PENDING_INPUTS));
         }
         // A cancel requested during the turn makes this commit miss; the turn then ends as cancelled.
         Bson filter = cancelling ? owned(turn) : and(owned(turn), ne(InputFields.CANCEL_REQUESTED, true));
         return sessions.findOneAndUpdate(filter, Updates.combine(updates), COMMITTED)
-                .flatMap(committed -> {
+                .flatMap(before -> {
                     hooks.afterCommit(turn.message.chatId(), turn.message.stepSeq());
-                    return out.isEmpty() ? Mono.just(outcome) : recorded(turn, out, usage, stamp, committed).thenReturn(outcome);
+                    long lastSeq = ((Number) before.get(ChatFields.EVENT_SEQ, 0L)).longValue() + out.size();
+                    Mono<Void> recorded = out.isEmpty() ? Mono.empty() : recorded(turn, out, usage, stamp, lastSeq);
+                    return recorded.then(status.terminal() ? unanswered(turn, status, pendingInputs(before)) : Mono.empty())
+                            .thenReturn(outcome);
                 })
                 .switchIfEmpty(Mono.defer(() -> cancelling ? Mono.just(lost(turn)) : cancelledOrLost(sessions, turn)));
     }
 
+    /**
+     * Messages still waiting for a turn when the chat ended (sent during its last turn) get an answer too: a
+     * {@code chat.input_ack} saying they were not taken. The commit took them out of {@code pending_inputs}; the
+     * acks' keys make a repeat harmless. Rare, so it may cost an append of its own.
+     */
+    private Mono<Void> unanswered(Turn turn, ChatStatus status, List<Document> pending) {
+        if (pending.isEmpty()) {
+            return Mono.empty();
+        }
+        List<NewEvent> acks = new ArrayList<>();
+        for (Document input : pending) {
+            String id = input.getString(InputFields.CLIENT_MESSAGE_ID);
+            acks.add(new NewEvent(InputFields.ackKey(id), EventKind.INPUT_ACK, data(InputFields.CLIENT_MESSAGE_ID, id,
+                    "seq", input.get(InputFields.SEQ), "taken", false, "reason", "chat_" + status.wire())));
+        }
+        return events.appendAll(turn.message.appId(), turn.message.chatId(), acks)
+                .flatMap(stored -> feed.publish(turn.message.appId(), turn.message.chatId(),
+                        stored.stream().map(Appended::event).toList()));
+    }
+
     /** After the commit: usage into its minute bucket, the events into the log, then out to the chat's feed. */
-    private Mono<Void> recorded(Turn turn, List<NewEvent> out, UsageLedger.Totals usage, Instant stamp, Document committed) {
-        long lastSeq = ((Number) committed.get(ChatFields.EVENT_SEQ)).longValue();
+    private Mono<Void> recorded(Turn turn, List<NewEvent> out, UsageLedger.Totals usage, Instant stamp, long lastSeq) {
         return ledger.addToMinute(turn.minutes, turn.message.chatId(), turn.message.stepSeq(), usage)
                 .then(events.store(turn.message.appId(), turn.message.chatId(), lastSeq, out, stamp))
                 .flatMap(stored -> feed.publish(turn.message.appId(), turn.message.chatId(),

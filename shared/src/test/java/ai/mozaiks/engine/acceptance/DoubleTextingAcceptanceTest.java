@@ -143,6 +143,33 @@ class DoubleTextingAcceptanceTest extends EngineAcceptance {
     }
 
     @Test
+    void aMessageWaitingForATurnWhenTheChatEndsIsAnsweredAsNotTaken() throws Exception {
+        Workflow flow = Manifests.threeAgents("ends_with_pending", "max_turns: 10\nhuman_in_the_loop: true\n"
+                        + "initial_message: Write about tides.\n",
+                "handoffs.yaml", """
+                        handoff_rules:
+                        - {source_agent: Writer, target_agent: terminate, handoff_type: after_work}
+                        """);
+        harness = EngineHarness.start(OPENAI_COMPATIBLE, flow);
+        harness.replies("Draft, and that is all.");
+        String chatId = harness.startChat("ends_with_pending");
+        CompletableFuture<ChatInputs.InputResult> sent = sendDuringNextReply(chatId, "m-late", DURING_TURN);
+
+        assertEquals(List.of(new StepOutcome.Completed("terminate")), harness.deliverAll());
+
+        long seq = sent.get(10, TimeUnit.SECONDS).seq();
+        ChatEvent ack = harness.events(chatId, "chat.input_ack").get(0);
+        assertEquals("m-late", ack.data().get("client_message_id"));
+        assertEquals(seq, ((Number) ack.data().get("seq")).longValue());
+        assertEquals(false, ack.data().get("taken"));
+        assertEquals("chat_completed", ack.data().get("reason"));
+        assertEquals(null, harness.chat(chatId).getList("pending_inputs", Document.class), "nothing waits any more");
+        List<String> types = harness.types(chatId);
+        assertEquals(List.of("chat.run_complete", "chat.input_ack"), types.subList(types.size() - 2, types.size()),
+                "answered right after the end that left it untaken");
+    }
+
+    @Test
     void withInterruptTheNextStepTakesTheMessageInsteadOfThePlannedTurn() throws Exception {
         harness = EngineHarness.start(OPENAI_COMPATIBLE, writerThenReviewer("interrupt_policy", "interrupt"));
         harness.replies("Draft.").replies("Draft, now with the moon.").replies("Review: fine.");
