@@ -79,12 +79,12 @@ public final class ChatInputs {
     private final EventLog events;
     private final ChatFeed feed;
     private final StepQueue queue;
-    private final Function<String, Optional<Workflow>> workflows;
+    private final ChatWorkflows workflows;
     private final Clock clock;
     private final int window;
 
     public ChatInputs(AppDatabases databases, EventLog events, ChatFeed feed, StepQueue queue,
-                      Function<String, Optional<Workflow>> workflows, Clock clock, EngineSettings settings) {
+                      ChatWorkflows workflows, Clock clock, EngineSettings settings) {
         this.databases = databases;
         this.events = events;
         this.feed = feed;
@@ -154,20 +154,22 @@ public final class ChatInputs {
                 return keepPending(appId, sessions, chat, id, text, false, true)
                         .switchIfEmpty(Mono.defer(() -> submit(appId, sessions, userId, chatId, id, text, attempts - 1)));
             }
-            DoubleTexting policy = workflow(chat).map(w -> w.orchestrator().doubleTexting()).orElse(DoubleTexting.ENQUEUE);
-            // A user-driven chat's first step only waits for its first message: no turn is in progress yet.
-            boolean firstMessage = state == null && workflow(chat)
-                    .map(w -> w.orchestrator().startupMode() == StartupMode.USER_DRIVEN).orElse(false);
-            if (policy == DoubleTexting.REJECT && !firstMessage) {
-                return Mono.error(ApiException.conflict("turn_in_progress",
-                        "A turn is in progress; this workflow does not take messages until it waits for input."));
-            }
-            if (pending(chat).size() >= InputFields.MAX_PENDING) {
-                return Mono.error(ApiException.conflict("too_many_pending_inputs",
-                        "This chat already holds " + InputFields.MAX_PENDING + " messages waiting for their turn."));
-            }
-            return keepPending(appId, sessions, chat, id, text, policy == DoubleTexting.INTERRUPT, false)
-                    .switchIfEmpty(Mono.defer(() -> submit(appId, sessions, userId, chatId, id, text, attempts - 1)));
+            return workflow(appId, chat).flatMap(workflow -> {
+                DoubleTexting policy = workflow.map(w -> w.orchestrator().doubleTexting()).orElse(DoubleTexting.ENQUEUE);
+                // A user-driven chat's first step only waits for its first message: no turn is in progress yet.
+                boolean firstMessage = state == null
+                        && workflow.map(w -> w.orchestrator().startupMode() == StartupMode.USER_DRIVEN).orElse(false);
+                if (policy == DoubleTexting.REJECT && !firstMessage) {
+                    return Mono.error(ApiException.conflict("turn_in_progress",
+                            "A turn is in progress; this workflow does not take messages until it waits for input."));
+                }
+                if (pending(chat).size() >= InputFields.MAX_PENDING) {
+                    return Mono.error(ApiException.conflict("too_many_pending_inputs",
+                            "This chat already holds " + InputFields.MAX_PENDING + " messages waiting for their turn."));
+                }
+                return keepPending(appId, sessions, chat, id, text, policy == DoubleTexting.INTERRUPT, false)
+                        .switchIfEmpty(Mono.defer(() -> submit(appId, sessions, userId, chatId, id, text, attempts - 1)));
+            });
         });
     }
 
@@ -299,33 +301,37 @@ public final class ChatInputs {
             if (attempts <= 0) {
                 return Mono.error(busy());
             }
-            Workflow workflow = workflow(chat).orElseThrow(() -> ApiException.conflict("unknown_workflow",
-                    "The chat's workflow is no longer available."));
-            String content = response.isTextual() ? response.asText() : response.toString();
-            ConversationState next = state.withMessages(List.of(ConversationState.Message.tool(callId, content)), window);
-            next = next.withVariables(ContextState.applyUiResponse(workflow, call.call().name(), response, next.variables()));
-            ChatStatus after = waiting.size() > 1 ? ChatStatus.AWAITING_INPUT : ChatStatus.RUNNING;
-            long step = stepSeq(chat);
-            Map<String, Object> data = data("agent", call.agent(), StepExecutor.TOOL_CALL_ID, callId,
-                    "tool_name", call.call().name(), "content", content, "ui_response", ContextState.plain(response));
-            ConversationState stored = next;
-            return record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
-                long seq = appended.event().seq();
-                Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, step),
-                        eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
-                        ne(InputFields.ACCEPTED_INPUTS + "." + InputFields.KEY, key));
-                Bson update = Updates.combine(
-                        Updates.set(ChatFields.CONVERSATION, stored.toDocument()),
-                        Updates.set(ChatFields.STATUS, after.wire()),
-                        Updates.set(ChatFields.UPDATED_AT, now()),
-                        accepted(key, seq));
-                return sessions.updateOne(filter, update, false)
-                        .filter(result -> result.getMatchedCount() == 1)
-                        .flatMap(result -> after == ChatStatus.RUNNING
-                                ? queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO).thenReturn(true)
-                                : Mono.just(true))
-                        .map(ignored -> new InputResult(chatId, true, seq, after));
-            }).switchIfEmpty(Mono.defer(() -> respond(appId, sessions, userId, chatId, callId, response, attempts - 1)));
+            return workflow(appId, chat).flatMap(found -> {
+                if (found.isEmpty()) {
+                    return Mono.error(ApiException.conflict("unknown_workflow", "The chat's workflow is no longer available."));
+                }
+                Workflow workflow = found.get();
+                String content = response.isTextual() ? response.asText() : response.toString();
+                ConversationState next = state.withMessages(List.of(ConversationState.Message.tool(callId, content)), window);
+                next = next.withVariables(ContextState.applyUiResponse(workflow, call.call().name(), response, next.variables()));
+                ChatStatus after = waiting.size() > 1 ? ChatStatus.AWAITING_INPUT : ChatStatus.RUNNING;
+                long step = stepSeq(chat);
+                Map<String, Object> data = data("agent", call.agent(), StepExecutor.TOOL_CALL_ID, callId,
+                        "tool_name", call.call().name(), "content", content, "ui_response", ContextState.plain(response));
+                ConversationState stored = next;
+                return record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
+                    long seq = appended.event().seq();
+                    Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, step),
+                            eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
+                            ne(InputFields.ACCEPTED_INPUTS + "." + InputFields.KEY, key));
+                    Bson update = Updates.combine(
+                            Updates.set(ChatFields.CONVERSATION, stored.toDocument()),
+                            Updates.set(ChatFields.STATUS, after.wire()),
+                            Updates.set(ChatFields.UPDATED_AT, now()),
+                            accepted(key, seq));
+                    return sessions.updateOne(filter, update, false)
+                            .filter(result -> result.getMatchedCount() == 1)
+                            .flatMap(result -> after == ChatStatus.RUNNING
+                                    ? queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO).thenReturn(true)
+                                    : Mono.just(true))
+                            .map(ignored -> new InputResult(chatId, true, seq, after));
+                }).switchIfEmpty(Mono.defer(() -> respond(appId, sessions, userId, chatId, callId, response, attempts - 1)));
+            });
         });
     }
 
@@ -412,9 +418,10 @@ public final class ChatInputs {
         return databases.forApp(appId).map(database -> database.collection(RuntimeCollection.CHAT_SESSIONS));
     }
 
-    private Optional<Workflow> workflow(Document chat) {
+    private Mono<Optional<Workflow>> workflow(AppId appId, Document chat) {
         String name = chat.getString(ChatFields.WORKFLOW_NAME);
-        return name == null ? Optional.empty() : workflows.apply(name);
+        return name == null ? Mono.just(Optional.empty())
+                : workflows.find(appId, name, chat.getString(ChatFields.WORKFLOW_REF)).map(found -> found.map(ChatWorkflows.Pinned::workflow));
     }
 
     private static ChatStatus status(Document chat) {

@@ -115,7 +115,7 @@ public final class StepExecutor {
     private final ChatFeed feed;
     private final ChatModel model;
     private final ToolRegistry tools;
-    private final Function<String, Optional<Workflow>> workflows;
+    private final ChatWorkflows workflows;
     private final Clock clock;
     private final EngineSettings settings;
     private final StepHooks hooks;
@@ -125,12 +125,12 @@ public final class StepExecutor {
 
     /** An executor pricing model calls with the {@linkplain PriceTable#bundled() bundled price table}. */
     public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
-                        Function<String, Optional<Workflow>> workflows, Clock clock, EngineSettings settings, StepHooks hooks) {
+                        ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks) {
         this(databases, events, feed, model, tools, workflows, clock, settings, hooks, PriceTable.bundled());
     }
 
     public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
-                        Function<String, Optional<Workflow>> workflows, Clock clock, EngineSettings settings, StepHooks hooks,
+                        ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks,
                         PriceTable prices) {
         this.databases = databases;
         this.events = events;
@@ -279,10 +279,6 @@ public final class StepExecutor {
     }
 
     private Mono<StepOutcome> turn(AppDatabase database, AppCollection sessions, StepMessage message, String owner, Document chat) {
-        String workflowName = chat.getString(ChatFields.WORKFLOW_NAME);
-        Optional<Workflow> found = workflows.apply(workflowName);
-        boolean redelivered = chat.get(ChatFields.LEASE_UNTIL) != null;
-        AppCollection results = database.collection(RuntimeCollection.TOOL_RESULTS);
         if (chat.getBoolean(InputFields.CANCEL_REQUESTED, false)) {
             // A cancel requested while the chat ran: this step boundary ends it, before any work.
             Document current = chat.get(ChatFields.CONVERSATION, Document.class);
@@ -291,11 +287,24 @@ public final class StepExecutor {
             return commit(sessions, cancelled, new StepOutcome.Cancelled("cancel_requested"))
                     .onErrorResume(error -> release(sessions, cancelled).then(Mono.error(error)));
         }
-        if (found.isEmpty()) {
-            Turn turn = new Turn(database, message, owner, null, null);
-            return fail(sessions, turn, "unknown workflow \"" + workflowName + "\"");
-        }
-        Workflow workflow = found.get();
+        String workflowName = chat.getString(ChatFields.WORKFLOW_NAME);
+        String pinned = chat.getString(ChatFields.WORKFLOW_REF);
+        return workflows.find(message.appId(), workflowName, pinned)
+                .onErrorResume(error -> release(sessions, owned(message, owner)).then(Mono.error(error)))
+                .flatMap(found -> {
+                    if (found.isEmpty()) {
+                        Turn turn = new Turn(database, message, owner, null, null);
+                        return fail(sessions, turn, "unknown workflow \"" + workflowName + "\"");
+                    }
+                    return turn(database, sessions, message, owner, chat, found.get(), pinned == null);
+                });
+    }
+
+    private Mono<StepOutcome> turn(AppDatabase database, AppCollection sessions, StepMessage message, String owner, Document chat,
+                                   ChatWorkflows.Pinned found, boolean pin) {
+        Workflow workflow = found.workflow();
+        boolean redelivered = chat.get(ChatFields.LEASE_UNTIL) != null;
+        AppCollection results = database.collection(RuntimeCollection.TOOL_RESULTS);
         Document stored = chat.get(ChatFields.CONVERSATION, Document.class);
         Turn turn;
         if (stored == null) {
@@ -313,6 +322,9 @@ public final class StepExecutor {
             turn = new Turn(database, message, owner, workflow, ConversationState.fromDocument(stored));
         }
         turn.pending = pendingInputs(chat);
+        if (pin) {
+            turn.extra.add(Updates.set(ChatFields.WORKFLOW_REF, found.ref()));
+        }
         if (chat.getBoolean(InputFields.INTERRUPT_REQUESTED, false)) {
             turn.extra.add(Updates.unset(InputFields.INTERRUPT_REQUESTED));
             if (stored != null && !turn.pending.isEmpty()) {

@@ -10,6 +10,8 @@ public final class ChatFields {
     public static final String RUNNING = "running";
     public static final String CHAT_ID = "chat_id";
     public static final String WORKFLOW_NAME = "workflow_name";
+    /** The version of the workflow the chat runs, pinned by its first step (see {@code ChatWorkflows}). */
+    public static final String WORKFLOW_REF = "workflow_ref";
     public static final String CREATED_AT = "created_at";
     public static final String UPDATED_AT = "updated_at";
     /** The chat's step counter: a step claims the chat by a conditional update on it. */

@@ -7,6 +7,7 @@ import ai.mozaiks.broker.SessionBroker;
 import ai.mozaiks.config.Environment;
 import ai.mozaiks.engine.AzureStepQueue;
 import ai.mozaiks.engine.ChatInputs;
+import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
 import ai.mozaiks.engine.StepExecutor;
@@ -35,6 +36,7 @@ import ai.mozaiks.migration.MigrationQueue;
 import ai.mozaiks.migration.MigrationRunner;
 import ai.mozaiks.migration.MigrationService;
 import ai.mozaiks.packs.AppWorkflows;
+import ai.mozaiks.packs.PackWorkflows;
 import ai.mozaiks.realtime.ChatFeed;
 import ai.mozaiks.realtime.ClientAccess;
 import ai.mozaiks.realtime.WebPubSubFeed;
@@ -53,6 +55,7 @@ import ai.mozaiks.tenancy.TenantService;
 import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import ai.mozaiks.workflows.WorkflowLoader;
+import com.azure.storage.blob.BlobContainerAsyncClient;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 import org.bson.Document;
@@ -136,9 +139,10 @@ public final class Platform implements AutoCloseable {
         MongoCollection<Document> packCollection = controlDatabase.getCollection("packs");
         AppWorkflows workflows = new AppWorkflows(catalog, packCollection);
         this.entitlements = new Entitlements(access, tiers, workflows, usage, clock);
-        this.packs = new PackService(catalog, workflows, new WorkflowLoader(), packCollection,
-                storage.blobs().getBlobContainerAsyncClient(settings.containers().packs()), new AppAccess(control, access),
-                entitlements, audit, clock);
+        BlobContainerAsyncClient packFiles = storage.blobs().getBlobContainerAsyncClient(settings.containers().packs());
+        this.packs = new PackService(catalog, workflows, new WorkflowLoader(), packCollection, packFiles,
+                new AppAccess(control, access), entitlements, audit, clock);
+        ChatWorkflows chatWorkflows = new PackWorkflows(catalog, packCollection, packFiles, new WorkflowLoader());
         MongoCollection<Document> migrationRecords = controlDatabase.getCollection(Migration.COLLECTION);
         this.migrationQueue = new MigrationQueue(storage.queues().getQueueAsyncClient(settings.migrationQueue()));
         this.migrations = new MigrationService(migrationRecords, control.apps(), storageRouter, settings.mongo().connectionNames(),
@@ -161,9 +165,9 @@ public final class Platform implements AutoCloseable {
                 ConversationState.DEFAULT_WINDOW, "engine", System::getenv,
                 EngineSettings.DEFAULT_DELTA_INTERVAL);
         ChatFeed feed = new WebPubSubFeed(realtime.service());
-        StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, catalog::find, clock, engine,
+        StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, chatWorkflows, clock, engine,
                 StepHooks.NONE);
-        this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, catalog::find, clock, engine);
+        this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine);
         this.steps = new StepRunner(executor, stepQueue, inputs);
         this.broker = new SessionBroker(control.apps(), entitlements, sessions, runtimeTokens, realtime, stepQueue,
                 settings.realtime().runtimeTokenLifetime());

@@ -94,13 +94,13 @@ class ChatInputsTest {
         ToolRegistry tools = ToolRegistry.of(Map.of("com.example.Lookup",
                 invocation -> Mono.just((JsonNode) JSON.createObjectNode().put("meaning", "the rise and fall of the sea"))));
         return new StepExecutor(fixture.appDatabases(), log, feed, model, tools,
-                name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty(), fixture.clock(),
+                ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty()), fixture.clock(),
                 EngineSettings.defaults("gpt-4o"), StepHooks.NONE);
     }
 
     private ChatInputs inputs(Workflow flow) {
         return new ChatInputs(fixture.appDatabases(), log, feed, queue,
-                name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty(), fixture.clock(),
+                ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty()), fixture.clock(),
                 EngineSettings.defaults("gpt-4o"));
     }
 

@@ -129,7 +129,7 @@ class StepExecutorTest {
 
     private StepExecutor executor(ChatModel model, Workflow flow, StepHooks hooks) {
         return new StepExecutor(fixture.appDatabases(), log, feed, model, tools(),
-                name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty(), fixture.clock(),
+                ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty()), fixture.clock(),
                 EngineSettings.defaults("gpt-4o"), hooks);
     }
 

@@ -75,7 +75,7 @@ class UsageAndPoisonTest {
             return Mono.just(JSON.createObjectNode().put("meaning", "the rise and fall of the sea"));
         }));
         return new StepExecutor(fixture.appDatabases(), log, new RecordingFeed(), model, tools,
-                name -> "demo".equals(name) ? Optional.of(workflow) : Optional.empty(), fixture.clock(),
+                ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(workflow) : Optional.empty()), fixture.clock(),
                 EngineSettings.defaults(modelName), StepHooks.NONE, PRICES);
     }
 
@@ -230,7 +230,7 @@ class UsageAndPoisonTest {
             return Mono.just(JSON.createObjectNode().put("meaning", "the rise and fall of the sea"));
         }));
         return new StepExecutor(fixture.appDatabases(), log, new RecordingFeed(), new OfflineModel(OfflineScript.parse(StepExecutorTest.SCRIPT)),
-                tools, name -> "demo".equals(name) ? Optional.of(workflow) : Optional.empty(), fixture.clock(),
+                tools, ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(workflow) : Optional.empty()), fixture.clock(),
                 EngineSettings.defaults("gpt-4o"), hooks, PRICES);
     }
 

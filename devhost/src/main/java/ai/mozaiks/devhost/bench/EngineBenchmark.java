@@ -4,6 +4,7 @@ import ai.mozaiks.config.Settings;
 import ai.mozaiks.devhost.ProjectHome;
 import ai.mozaiks.devhost.emulators.EmbeddedMongo;
 import ai.mozaiks.engine.ChatInputs;
+import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.EngineSettings;
 import ai.mozaiks.engine.StepExecutor;
 import ai.mozaiks.engine.StepHooks;
@@ -164,9 +165,9 @@ public final class EngineBenchmark {
                 block(databases.ensureIndexes(connections.sharedRuntimeLocation()));
                 events = new EventLog(databases, clock);
                 EngineSettings engine = EngineSettings.defaults(settings.model().model());
-                executor = new StepExecutor(databases, events, feed, model, ToolRegistry.of(Map.of()), catalog::find, clock, engine,
+                executor = new StepExecutor(databases, events, feed, model, ToolRegistry.of(Map.of()), ChatWorkflows.platform(catalog::find), clock, engine,
                         StepHooks.NONE);
-                chatInputs = new ChatInputs(databases, events, feed, queue, catalog::find, clock, engine);
+                chatInputs = new ChatInputs(databases, events, feed, queue, ChatWorkflows.platform(catalog::find), clock, engine);
                 sessions = new ChatSessions(databases, clock);
 
                 long started = System.nanoTime();

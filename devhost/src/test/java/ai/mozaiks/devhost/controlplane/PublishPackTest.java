@@ -114,6 +114,51 @@ class PublishPackTest {
     }
 
     @Test
+    void aChatOfAPublishedPackRunsTheVersionItStartedWith() {
+        String app = cp.createApp(owner, cp.createTenant(owner), "pro");
+        expect(201, cp.post("/api/apps/" + app + "/packs", owner,
+                obj("id", "concierge", "version", "1.0.0", "files", workflowFiles("assistant", "concierge"))), "publish 1.0.0");
+        expect(200, cp.put("/api/apps/" + app + "/packs/concierge", owner, obj("enabled", true)), "enable");
+        ChatHandle first = ChatHandle.start(app, "concierge");
+        assertEquals("Assistant", first.answer("m-1", "Where is the harbour?"));
+
+        // 2.0.0 renames the agent: chats started before keep 1.0.0, new chats get 2.0.0.
+        Map<String, String> renamed = new TreeMap<>();
+        workflowFiles("assistant", "concierge").forEach((path, text) -> renamed.put(path, text.replace("Assistant", "Concierge")));
+        expect(201, cp.post("/api/apps/" + app + "/packs", owner, obj("id", "concierge", "version", "2.0.0", "files", renamed)),
+                "publish 2.0.0");
+
+        assertEquals("Assistant", first.answer("m-2", "And the lighthouse?"));
+        assertEquals("Concierge", ChatHandle.start(app, "concierge").answer("m-1", "Where is the harbour?"));
+    }
+
+    /** A chat driven over the HTTP API with its runtime token: each message waits for the agent's answer. */
+    private record ChatHandle(String chatId, String token) {
+        static ChatHandle start(String app, String workflow) {
+            JsonNode grant = expect(201, cp.post("/api/sessions", owner, obj("app_id", app, "workflow_name", workflow)), "start").json();
+            return new ChatHandle(grant.path("chat_id").asText(), grant.path("runtime_token").asText());
+        }
+
+        /** Sends a message and answers the name of the agent whose text follows it. */
+        String answer(String messageId, String text) {
+            long seq = expect(202, cp.send("POST", "/api/chats/" + chatId + "/messages", token,
+                    ControlPlane.json(obj("client_message_id", messageId, "text", text))), "message").json().path("seq").asLong();
+            String[] agent = {null};
+            ControlPlane.await("the answer to " + messageId, java.time.Duration.ofSeconds(20), () -> {
+                JsonNode page = cp.send("GET", "/api/chats/" + chatId + "/events?after_seq=" + seq, token, null).json();
+                for (JsonNode event : page.path("items")) {
+                    if (event.path("type").asText().equals("chat.text")) {
+                        agent[0] = event.path("data").path("agent").asText();
+                        return true;
+                    }
+                }
+                return false;
+            });
+            return agent[0];
+        }
+    }
+
+    @Test
     void aVersionNeverChanges() {
         String app = cp.createApp(owner, tenant, "pro");
         Map<String, String> files = workflowFiles("assistant", "steady");

@@ -1,6 +1,7 @@
 package ai.mozaiks.engine.acceptance;
 
 import ai.mozaiks.engine.ChatInputs;
+import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
 import ai.mozaiks.engine.StepExecutor;
@@ -152,9 +153,9 @@ final class EngineHarness implements AutoCloseable {
                 return action == null ? Mono.empty() : Mono.fromRunnable(action).subscribeOn(Schedulers.boundedElastic()).then();
             }
         };
-        StepExecutor executor = new StepExecutor(fixture.appDatabases(), log, feed, model(provider), tools, this::workflow, clock,
+        StepExecutor executor = new StepExecutor(fixture.appDatabases(), log, feed, model(provider), tools, ChatWorkflows.platform(this::workflow), clock,
                 engine, StepHooks.NONE);
-        this.inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, this::workflow, clock, engine);
+        this.inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, ChatWorkflows.platform(this::workflow), clock, engine);
         this.runner = new StepRunner(executor, queue, inputs);
     }
 
