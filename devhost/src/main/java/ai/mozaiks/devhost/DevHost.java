@@ -11,6 +11,9 @@ import ai.mozaiks.devhost.functions.HostJson;
 import ai.mozaiks.devhost.http.HttpHost;
 import ai.mozaiks.devhost.identity.DevIdentityProvider;
 import ai.mozaiks.devhost.logging.DevLogging;
+import ai.mozaiks.devhost.webpubsub.EmulatorOptions;
+import ai.mozaiks.devhost.webpubsub.EventHandler;
+import ai.mozaiks.devhost.webpubsub.WebPubSubEmulator;
 import ai.mozaiks.functions.FunctionFactory;
 import ai.mozaiks.functions.PlatformFunctionInjector;
 import ai.mozaiks.platform.Platform;
@@ -26,16 +29,22 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 /**
  * {@code ./run-local}: the whole platform on one machine with no cloud account. Embedded MongoDB
- * (H2 files under .devhost/), Azurite, and the function app served from its own annotations.
+ * (H2 files under .devhost/), Azurite, the Web PubSub emulator, and the function app served from its
+ * own annotations.
  */
 public final class DevHost {
     private static final String STORAGE = Settings.STORAGE;
+    private static final String WEBPUBSUB = "WEBPUBSUB_CONNECTION_STRING";
+    /** The function app's HTTP endpoint for Web PubSub events. */
+    private static final String UPSTREAM_PATH = "/api/realtime/upstream";
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
 
@@ -77,12 +86,21 @@ public final class DevHost {
         }
         Map<String, String> settings = new HashMap<>(LocalSettings.load(home, environment));
         settings.putIfAbsent("MOZAIKS_ENVIRONMENT", "development");
+        // Local keys, made once and kept in .devhost/.
+        Map<String, String> secrets = DevSecrets.load(state);
         Banner banner = new Banner();
 
         String storage = settings.get(STORAGE);
         CompletableFuture<Azurite> azurite = usesDevelopmentStorage(storage)
                 ? CompletableFuture.supplyAsync(() -> startAzurite(home, state.resolve("azurite")))
                 : CompletableFuture.completedFuture(null);
+        Optional<LocalWebPubSub> localWebPubSub = LocalWebPubSub.from(settings.get(WEBPUBSUB), secrets.get("webpubsub_access_key"));
+        // Events go to the function app: this devhost's, or Core Tools' on the same port.
+        String upstream = "http://localhost:" + options.port() + UPSTREAM_PATH;
+        String hub = Optional.ofNullable(settings.get("WEBPUBSUB_HUB")).filter(value -> !value.isBlank()).orElse("chat");
+        CompletableFuture<WebPubSubEmulator> webPubSub = localWebPubSub
+                .map(local -> CompletableFuture.supplyAsync(() -> startWebPubSub(local, hub, upstream)))
+                .orElse(CompletableFuture.completedFuture(null));
 
         if (environment.containsKey(MongoSettings.DEFAULT_CONNECTION)) {
             banner.line("MongoDB", "external server from " + MongoSettings.DEFAULT_CONNECTION);
@@ -93,6 +111,7 @@ public final class DevHost {
         }
         if (options.emulatorsOnly()) {
             reportStorage(banner, started(azurite));
+            reportWebPubSub(banner, started(webPubSub), hub, upstream, true);
             banner.line("Next", "cp local.settings.sample.json functions/local.settings.json && cd functions && func start");
             banner.print("Mozaiks emulators ready in " + (System.nanoTime() - started) / 1_000_000 + " ms");
             return;
@@ -106,12 +125,13 @@ public final class DevHost {
             settings.put("AUTH_PLATFORM_JWKS_URL", identity.jwksUri().toString());
         }
         settings.putIfAbsent("WORKFLOWS_DIR", home.resolve("workflows").toString());
-        // Local keys, made once and kept in .devhost/; the Web PubSub endpoint is the devhost's own.
-        Map<String, String> secrets = DevSecrets.load(state);
         putIfBlank(settings, "RUNTIME_TOKEN_KEY", secrets.get("runtime_token_key"));
-        putIfBlank(settings, "WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://localhost:" + server.getAddress().getPort()
-                + ";AccessKey=" + secrets.get("webpubsub_access_key") + ";Version=1.0;");
-        // The function app starts while Azurite boots: nothing in start-up needs storage.
+        // The function app starts once Web PubSub listens (client URLs name its port), while Azurite
+        // may still boot: nothing in start-up needs storage.
+        WebPubSubEmulator emulator = reportWebPubSub(banner, started(webPubSub), hub, upstream, false);
+        if (emulator != null) {
+            settings.put(WEBPUBSUB, emulator.connectionString());
+        }
         Platform platform = Platform.start(Settings.from(settings));
         running.push(platform);
         FunctionHost host = FunctionHost.start(server, FunctionFactory.functionClasses(),
@@ -133,10 +153,10 @@ public final class DevHost {
         }
     }
 
-    /** Azurite once it listens; its start-up failure as the devhost's own. */
-    private static Azurite started(CompletableFuture<Azurite> azurite) {
+    /** An emulator once it listens; its start-up failure as the devhost's own. */
+    private static <T> T started(CompletableFuture<T> emulator) {
         try {
-            return azurite.join();
+            return emulator.join();
         } catch (java.util.concurrent.CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
@@ -150,6 +170,35 @@ public final class DevHost {
         running.push(emulator);
         banner.line("Azurite", "blob :" + emulator.blobPort() + "  queue :" + emulator.queuePort()
                 + (emulator.startedHere() ? "  (started here; data in .devhost/azurite)" : "  (already running; reused)"));
+    }
+
+    /**
+     * The banner line, and the emulator kept for stopping. Only for Core Tools does the banner show the
+     * connection string with its key: there the developer copies it into local.settings.json.
+     */
+    private WebPubSubEmulator reportWebPubSub(Banner banner, WebPubSubEmulator emulator, String hub, String upstream,
+                                              boolean withKey) {
+        if (emulator == null) {
+            banner.line("Web PubSub", "external service from " + WEBPUBSUB);
+            return null;
+        }
+        running.push(emulator);
+        banner.line("Web PubSub", (withKey ? emulator.connectionString() : "http://localhost:" + emulator.port())
+                + "  (emulator; hub " + hub + " events to " + upstream + ")");
+        return emulator;
+    }
+
+    /** The emulator with the function app's upstream endpoint as the hub's event handler, as in Azure. */
+    private static WebPubSubEmulator startWebPubSub(LocalWebPubSub local, String hub, String upstream) {
+        try {
+            return WebPubSubEmulator.start(EmulatorOptions.withKey(local.accessKey()).withPort(local.port())
+                    .withEventHandler(hub, new EventHandler(upstream, Set.of("connect", "connected", "disconnected"), "*")));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(WEBPUBSUB + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the Web PubSub emulator");
+        }
     }
 
     private static boolean usesDevelopmentStorage(String storage) {

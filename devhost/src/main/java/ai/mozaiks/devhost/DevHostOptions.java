@@ -6,7 +6,7 @@ public record DevHostOptions(int port, boolean fresh, boolean emulatorsOnly, boo
             Usage: ./run-local [--port N] [--fresh] [--emulators-only]
               --port N           serve the function app on http://localhost:N (default 7071)
               --fresh            wipe local data (.devhost/) before starting
-              --emulators-only   start only MongoDB and Azurite, for `func start`
+              --emulators-only   start only MongoDB, Azurite and Web PubSub, for `func start`
             """;
 
     public static DevHostOptions parse(String... args) {
