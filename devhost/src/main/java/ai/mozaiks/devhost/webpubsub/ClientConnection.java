@@ -36,6 +36,8 @@ final class ClientConnection {
     private final Set<String> roles = ConcurrentHashMap.newKeySet();
     private volatile String state;
     private volatile CompletableFuture<Void> connectedNotice = CompletableFuture.completedFuture(null);
+    /** The last user event sent upstream: the next waits for it, so the handler sees them in the order sent. */
+    private CompletableFuture<?> lastEvent = CompletableFuture.completedFuture(null);
 
     private final ReplayBuffer replay;
     private final Set<Long> ackIds = new LinkedHashSet<>();
@@ -244,5 +246,12 @@ final class ClientConnection {
         if (channel != null) {
             channel.writeAndFlush(new TextWebSocketFrame(frame));
         }
+    }
+
+    /** Runs {@code next} once this connection's previous user event was handled (or failed). */
+    synchronized <T> CompletableFuture<T> inOrder(java.util.function.Supplier<CompletableFuture<T>> next) {
+        CompletableFuture<T> result = lastEvent.handle((ignored, failure) -> null).thenCompose(ignored -> next.get());
+        lastEvent = result;
+        return result;
     }
 }

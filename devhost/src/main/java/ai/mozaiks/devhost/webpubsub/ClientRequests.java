@@ -101,7 +101,7 @@ final class ClientRequests {
             throw new IllegalArgumentException("event is required");
         }
         Payload payload = Payload.fromClient(message.path("dataType"), message.path("data"));
-        upstream.userEvent(connection, event, payload).whenComplete((reply, failure) -> {
+        connection.inOrder(() -> upstream.userEvent(connection, event, payload)).whenComplete((reply, failure) -> {
             if (failure != null) {
                 LOG.warning("Web PubSub: event " + event + " from connection " + connection.id() + " failed: "
                         + Upstream.describe(failure));
