@@ -2,102 +2,25 @@
 // Usage: node webpubsub-client-conformance.mjs '{"subscriberUrl": "...", "publisherUrl": "..."}'
 // The subscriber may join group A (not B) and reaches the emulator through a TCP proxy this script
 // can cut; the publisher may send to group A. Prints one JSON line; exits 1 on any failure.
-import net from "node:net";
 import { WebPubSubClient } from "@azure/web-pubsub-client";
-
-const DEADLINE_MS = 45_000;
-const STEP_MS = 15_000;
+import { reporter, startProxy, waiter } from "./support.mjs";
 
 const config = JSON.parse(process.argv[2]);
-const deadline = setTimeout(() => finish({ ok: false, error: `no result within ${DEADLINE_MS} ms` }), DEADLINE_MS);
-
-function finish(result) {
-  clearTimeout(deadline);
-  process.stdout.write(JSON.stringify(result) + "\n");
-  process.exit(result.ok ? 0 : 1);
-}
-
-/** Resolves when check() holds, re-checked on every notify(); rejects after STEP_MS. */
-function waiter() {
-  const pending = new Set();
-  return {
-    until(label, check) {
-      if (check()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const entry = { check, resolve, timer: setTimeout(() => reject(new Error(`timed out waiting for ${label}`)), STEP_MS) };
-        pending.add(entry);
-      });
-    },
-    notify() {
-      for (const entry of pending) {
-        if (entry.check()) {
-          clearTimeout(entry.timer);
-          pending.delete(entry);
-          entry.resolve();
-        }
-      }
-    },
-  };
-}
-
-/** A TCP proxy to the emulator whose connections can be cut, and which refuses new ones until resumed. */
-function startProxy(target) {
-  const sockets = new Set();
-  let refusing = false;
-  const server = net.createServer((client) => {
-    if (refusing) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(Number(target.port), target.hostname);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("error", drop);
-      socket.on("close", drop);
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () =>
-      resolve({
-        port: server.address().port,
-        cut() {
-          refusing = true;
-          for (const socket of sockets) socket.destroy();
-          sockets.clear();
-        },
-        resume() {
-          refusing = false;
-        },
-        close() {
-          server.close();
-        },
-      }),
-    ),
-  );
-}
+const finish = reporter(45_000);
+const STEP_MS = 15_000;
 
 async function run() {
   const emulatorUrl = new URL(config.subscriberUrl);
   const proxy = await startProxy({ hostname: "127.0.0.1", port: emulatorUrl.port });
-  const viaProxy = new URL(config.subscriberUrl);
-  viaProxy.host = `127.0.0.1:${proxy.port}`;
 
   const noRetries = { messageRetryOptions: { maxRetries: 0 } };
-  const subscriber = new WebPubSubClient(viaProxy.toString(), noRetries);
+  const subscriber = new WebPubSubClient(proxy.via(config.subscriberUrl), noRetries);
   const publisher = new WebPubSubClient(config.publisherUrl, noRetries);
   const events = [];
   const groupMessages = [];
   const serverMessages = [];
   const connections = [];
-  const wait = waiter();
+  const wait = waiter(STEP_MS);
   subscriber.on("connected", (e) => {
     connections.push(e.connectionId);
     events.push("connected");

@@ -7,6 +7,7 @@ import ai.mozaiks.functions.health.HealthFunction;
 import ai.mozaiks.functions.http.Api;
 import ai.mozaiks.functions.migration.MigrationFunctions;
 import ai.mozaiks.functions.migration.MigrationWorker;
+import ai.mozaiks.functions.realtime.RealtimeUpstreamFunction;
 import ai.mozaiks.functions.session.ChatEventFunctions;
 import ai.mozaiks.functions.session.ChatInputFunctions;
 import ai.mozaiks.functions.session.SessionFunctions;
@@ -42,7 +43,9 @@ public final class FunctionFactory {
             Map.entry(ChatEventFunctions.class, platform -> new ChatEventFunctions(api(platform), platform.events())),
             Map.entry(StepWorker.class, platform -> new StepWorker(platform.steps())),
             Map.entry(StepPoisonWorker.class, platform -> new StepPoisonWorker(platform.steps())),
-            Map.entry(ChatInputFunctions.class, platform -> new ChatInputFunctions(api(platform), platform.inputs())));
+            Map.entry(ChatInputFunctions.class, platform -> new ChatInputFunctions(api(platform), platform.inputs())),
+            Map.entry(RealtimeUpstreamFunction.class, platform -> new RealtimeUpstreamFunction(api(platform),
+                    platform.upstreamAuth(), platform.chatEvents())));
 
     private FunctionFactory() {
     }
@@ -60,7 +63,7 @@ public final class FunctionFactory {
     }
 
     private static Api api(Platform platform) {
-        return new Api(platform.tokens(), platform.runtimeTokens(), platform.idempotency(), deadline(platform));
+        return new Api(platform.tokens(), platform.runtimeTokens(), platform.upstreamAuth(), platform.idempotency(), deadline(platform));
     }
 
     /** How long a trigger may block on a service: each dependency's own timeout, plus margin. */

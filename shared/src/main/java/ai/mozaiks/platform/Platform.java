@@ -37,8 +37,10 @@ import ai.mozaiks.migration.MigrationRunner;
 import ai.mozaiks.migration.MigrationService;
 import ai.mozaiks.packs.AppWorkflows;
 import ai.mozaiks.packs.PackWorkflows;
+import ai.mozaiks.realtime.ChatEvents;
 import ai.mozaiks.realtime.ChatFeed;
 import ai.mozaiks.realtime.ClientAccess;
+import ai.mozaiks.realtime.UpstreamAuth;
 import ai.mozaiks.realtime.WebPubSubFeed;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.EventLog;
@@ -103,6 +105,8 @@ public final class Platform implements AutoCloseable {
     private final RuntimeTokens runtimeTokens;
     private final StepRunner steps;
     private final ChatInputs inputs;
+    private final UpstreamAuth upstreamAuth;
+    private final ChatEvents chatEvents;
 
     private Platform(Settings settings, Clock clock) {
         this.settings = settings;
@@ -169,6 +173,8 @@ public final class Platform implements AutoCloseable {
                 StepHooks.NONE);
         this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine);
         this.steps = new StepRunner(executor, stepQueue, inputs);
+        this.upstreamAuth = new UpstreamAuth(settings.realtime());
+        this.chatEvents = new ChatEvents(inputs, sessions, events);
         this.broker = new SessionBroker(control.apps(), entitlements, sessions, runtimeTokens, realtime, stepQueue,
                 settings.realtime().runtimeTokenLifetime());
         this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection, appDatabases, storageRouter,
@@ -283,6 +289,14 @@ public final class Platform implements AutoCloseable {
 
     public ChatInputs inputs() {
         return inputs;
+    }
+
+    public UpstreamAuth upstreamAuth() {
+        return upstreamAuth;
+    }
+
+    public ChatEvents chatEvents() {
+        return chatEvents;
     }
 
     @Override

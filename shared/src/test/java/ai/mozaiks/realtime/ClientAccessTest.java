@@ -20,7 +20,7 @@ class ClientAccessTest {
     @Test
     void theUrlLetsTheUserIntoExactlyOneChatGroup() throws Exception {
         RealtimeSettings settings = new RealtimeSettings("Endpoint=http://127.0.0.1:7071;AccessKey=" + ACCESS_KEY + ";Version=1.0;",
-                null, "chat", new byte[32], Duration.ofMinutes(15));
+                null, "chat", new byte[32], Duration.ofMinutes(15), java.util.List.of(ACCESS_KEY));
         String url = new ClientAccess(settings, null).chatUrl("app-1", "chat-9", "alice", Duration.ofMinutes(15)).block(Duration.ofSeconds(10));
 
         URI uri = URI.create(url);

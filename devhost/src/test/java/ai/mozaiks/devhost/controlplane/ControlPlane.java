@@ -9,6 +9,9 @@ import ai.mozaiks.devhost.TestEmulators;
 import ai.mozaiks.devhost.functions.FunctionHost;
 import ai.mozaiks.devhost.functions.HostJson;
 import ai.mozaiks.devhost.http.HttpHost;
+import ai.mozaiks.devhost.webpubsub.EmulatorOptions;
+import ai.mozaiks.devhost.webpubsub.EventHandler;
+import ai.mozaiks.devhost.webpubsub.WebPubSubEmulator;
 import ai.mozaiks.devhost.identity.DevIdentityProvider;
 import ai.mozaiks.functions.FunctionFactory;
 import ai.mozaiks.functions.PlatformFunctionInjector;
@@ -73,8 +76,13 @@ final class ControlPlane {
     private static final String RUN_QUEUE = "cp-migrations-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     private static ControlPlane instance;
 
+    /** Short, so a test can outlast it: a client away longer must reconnect with a fresh URL. */
+    static final Duration RECOVERY_WINDOW = Duration.ofSeconds(3);
+    static final String ACCESS_KEY = "Y29udHJvbC1wbGFuZS13ZWJwdWJzdWIta2V5LTMyIGJ5dGVzIQ==";
+
     final Path home;
     final DevIdentityProvider idp;
+    final WebPubSubEmulator webPubSub;
     final Map<String, String> settings;
     final Platform platform;
     final FunctionHost host;
@@ -88,7 +96,10 @@ final class ControlPlane {
         HttpServer server = HttpHost.bind("127.0.0.1", 0);
         int port = server.getAddress().getPort();
         idp = DevIdentityProvider.start(home, port, AUDIENCE, Map.of("MOZAIKS_ENVIRONMENT", "development"), Clock.systemUTC());
-        settings = Map.copyOf(baseSettings(idp));
+        webPubSub = startWebPubSub("http://127.0.0.1:" + port + "/api/realtime/upstream");
+        Map<String, String> all = baseSettings(idp);
+        all.put("WEBPUBSUB_CONNECTION_STRING", webPubSub.connectionString());
+        settings = Map.copyOf(all);
         platform = Platform.start(Settings.from(settings));
         host = FunctionHost.start(server, FunctionFactory.functionClasses(), new PlatformFunctionInjector(platform), settings,
                 HostJson.load(), idp.routes());
@@ -98,6 +109,16 @@ final class ControlPlane {
         mongo = MongoClients.create(TestEmulators.mongo().connectionString());
         blobs = new BlobServiceClientBuilder().connectionString(TestEmulators.azurite().connectionString()).buildClient();
         Runtime.getRuntime().addShutdownHook(new Thread(this::close, "controlplane-stop"));
+    }
+
+    private static WebPubSubEmulator startWebPubSub(String upstream) {
+        try {
+            return WebPubSubEmulator.start(EmulatorOptions.withKey(ACCESS_KEY).withRecoveryWindow(RECOVERY_WINDOW)
+                    .withEventHandler("chat", new EventHandler(upstream, Set.of("connect", "connected", "disconnected"), "*")));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The one control plane of this JVM, started on first use. */
@@ -141,6 +162,7 @@ final class ControlPlane {
             Thread.currentThread().interrupt();
         }
         platform.close();
+        webPubSub.close();
         mongo.close();
     }
 

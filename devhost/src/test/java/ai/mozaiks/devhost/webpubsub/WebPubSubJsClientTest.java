@@ -4,21 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.mozaiks.devhost.ProjectHome;
-import ai.mozaiks.http.Json;
+import ai.mozaiks.devhost.NodeScript;
 import com.azure.messaging.webpubsub.WebPubSubServiceClient;
 import com.azure.messaging.webpubsub.WebPubSubServiceClientBuilder;
 import com.azure.messaging.webpubsub.models.GetClientAccessTokenOptions;
 import com.azure.messaging.webpubsub.models.WebPubSubContentType;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,16 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
  * node_modules), against the emulator, with client URLs minted by the real Java SDK.
  */
 class WebPubSubJsClientTest {
-    private static final Path SCRIPT = Path.of("src/test/js/webpubsub-client-conformance.mjs");
-    private static final long NODE_DEADLINE_SECONDS = 60;
+    private static final Duration NODE_DEADLINE = Duration.ofSeconds(60);
 
     @TempDir
     Path temp;
 
     @Test
     void theJsClientConnectsJoinsGetsMessagesAndAcksAndRecoversAfterACut() throws Exception {
-        Path home = ProjectHome.find();
-        ensureClientLibrary(home);
         try (EventHandlerStub handler = new EventHandlerStub();
              WebPubSubEmulator emulator = WebPubSubEmulator.start(EmulatorOptions.withKey(TestTokens.KEY)
                      .withEventHandler("chat", new EventHandler(handler.urlTemplate(), Set.of(), "*")))) {
@@ -52,7 +46,8 @@ class WebPubSubJsClientTest {
             String publisher = service.getClientAccessToken(new GetClientAccessTokenOptions()
                     .setUserId("pub").setRoles(List.of("webpubsub.sendToGroup.A"))).getUrl();
 
-            JsonNode result = runNode(home, Json.write(Map.of("subscriberUrl", subscriber, "publisherUrl", publisher)));
+            JsonNode result = NodeScript.run("webpubsub-client-conformance.mjs",
+                    Map.of("subscriberUrl", subscriber, "publisherUrl", publisher), NODE_DEADLINE, temp);
 
             assertEquals("Forbidden", result.path("joinB").asText(), "a token for group A cannot join group B");
             assertFalse(result.path("joinA").path("isDuplicated").asBoolean());
@@ -68,32 +63,6 @@ class WebPubSubJsClientTest {
             assertEquals(1, result.path("connections").size(), "recovered, not reconnected: " + events);
             assertFalse(events.contains("disconnected"), events.toString());
         }
-    }
-
-    private JsonNode runNode(Path home, String config) throws IOException, InterruptedException {
-        Path out = temp.resolve("node.out");
-        Path err = temp.resolve("node.err");
-        Process node = new ProcessBuilder("node", SCRIPT.toAbsolutePath().toString(), config)
-                .directory(home.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!node.waitFor(NODE_DEADLINE_SECONDS, TimeUnit.SECONDS)) {
-            node.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            throw new AssertionError("node did not finish within " + NODE_DEADLINE_SECONDS + " s; stderr: " + Files.readString(err));
-        }
-        List<String> lines = Files.readAllLines(out);
-        String report = "exit " + node.exitValue() + "\nstdout: " + lines + "\nstderr: " + Files.readString(err);
-        assertFalse(lines.isEmpty(), report);
-        JsonNode result = Json.read(lines.get(lines.size() - 1));
-        assertTrue(result.path("ok").asBoolean() && node.exitValue() == 0, report);
-        return result;
-    }
-
-    /** The pinned client library; {@code npm ci} installs it (with Azurite) on a fresh checkout. */
-    private static void ensureClientLibrary(Path home) throws IOException, InterruptedException {
-        if (Files.isDirectory(home.resolve("node_modules/@azure/web-pubsub-client"))) {
-            return;
-        }
-        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(home.toFile()).inheritIO().start();
-        assertTrue(npm.waitFor(10, TimeUnit.MINUTES) && npm.exitValue() == 0, "npm ci failed in " + home);
     }
 
     private static List<String> strings(JsonNode array) {

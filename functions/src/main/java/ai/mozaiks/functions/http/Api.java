@@ -11,6 +11,7 @@ import ai.mozaiks.identity.BearerTokenValidator;
 import ai.mozaiks.identity.IdentityProviderUnavailableException;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.logging.InvocationLog;
+import ai.mozaiks.realtime.UpstreamAuth;
 import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpRequestMessage;
@@ -32,12 +33,15 @@ public final class Api {
 
     private final BearerTokenValidator tokens;
     private final RuntimeTokens runtimeTokens;
+    private final UpstreamAuth upstream;
     private final IdempotencyStore idempotency;
     private final Duration deadline;
 
-    public Api(BearerTokenValidator tokens, RuntimeTokens runtimeTokens, IdempotencyStore idempotency, Duration deadline) {
+    public Api(BearerTokenValidator tokens, RuntimeTokens runtimeTokens, UpstreamAuth upstream, IdempotencyStore idempotency,
+               Duration deadline) {
         this.tokens = tokens;
         this.runtimeTokens = runtimeTokens;
+        this.upstream = upstream;
         this.idempotency = idempotency;
         this.deadline = deadline;
     }
@@ -56,6 +60,18 @@ public final class Api {
                 new ApiCall(request, null, runtimeTokens.verify(header(request, "authorization"), chatId)));
     }
 
+    /**
+     * A call of Azure Web PubSub to the upstream handler, signed with the service's access key. For an event of an
+     * established connection the call's grant is the connection's chat; a {@code connect} has none yet.
+     */
+    public HttpResponseMessage handleUpstream(HttpRequestMessage<Optional<String>> request, ExecutionContext context,
+                                              boolean connecting, Function<ApiCall, Mono<ApiResult>> endpoint) {
+        return respond(request, context, endpoint, () -> {
+            upstream.verify(header(request, "ce-connectionId"), header(request, "ce-signature"));
+            return new ApiCall(request, null, connecting ? null : UpstreamAuth.chatOf(header(request, "ce-connectionState")));
+        });
+    }
+
     private HttpResponseMessage respond(HttpRequestMessage<Optional<String>> request, ExecutionContext context,
                                         Function<ApiCall, Mono<ApiResult>> endpoint, java.util.function.Supplier<ApiCall> authenticate) {
         InvocationLog log = InvocationLog.of(context.getLogger(), context.getInvocationId());
@@ -65,9 +81,9 @@ public final class Api {
             ApiCall call = authenticate.get();
             String key = header(request, "idempotency-key");
             if (request.getHttpMethod() == HttpMethod.POST && key != null) {
-                response = once(request, call, key, () -> run(endpoint, call), headers);
+                response = once(request, call, key, () -> run(endpoint, call, headers), headers);
             } else {
-                response = run(endpoint, call);
+                response = run(endpoint, call, headers);
             }
         } catch (AuthenticationException e) {
             // RFC 6750 §3.1: no error code when the request carried no credentials at all.
@@ -92,9 +108,10 @@ public final class Api {
         return HttpResponses.raw(request, response.status(), response.contentType(), response.body(), headers);
     }
 
-    private StoredResponse run(Function<ApiCall, Mono<ApiResult>> endpoint, ApiCall call) {
+    private StoredResponse run(Function<ApiCall, Mono<ApiResult>> endpoint, ApiCall call, Map<String, String> headers) {
         try {
             ApiResult result = endpoint.apply(call).block(deadline);
+            headers.putAll(result.headers());
             return new StoredResponse(result.status(), result.body() == null ? null : JSON,
                     result.body() == null ? null : Json.write(result.body()), result.location());
         } catch (ApiException e) {
@@ -134,7 +151,8 @@ public final class Api {
         return new StoredResponse(problem.status(), Problem.CONTENT_TYPE, Json.write(problem), null);
     }
 
-    private static String header(HttpRequestMessage<?> request, String name) {
+    /** A request header, by name in any case (the Functions host lower-cases them). */
+    public static String header(HttpRequestMessage<?> request, String name) {
         for (Map.Entry<String, String> header : request.getHeaders().entrySet()) {
             if (header.getKey().equalsIgnoreCase(name)) {
                 return header.getValue();

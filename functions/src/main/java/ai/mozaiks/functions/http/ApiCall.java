@@ -54,6 +54,24 @@ public final class ApiCall {
     }
 
     /** The JSON body as {@code type}; wrong JSON, wrong types and unknown fields become 400 field errors. */
+    /** A request header, by name in any case (the Functions host lower-cases them). */
+    public String header(String name) {
+        return Api.header(request, name);
+    }
+
+    /** The body as JSON of any shape; an empty body is a missing node, malformed JSON a 400. */
+    public JsonNode json() {
+        String body = request.getBody().orElse("");
+        if (body.isBlank()) {
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
+        try {
+            return Json.read(body);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("body", "is not valid JSON");
+        }
+    }
+
     public <T> T body(Class<T> type) {
         String body = request.getBody().orElse("");
         if (body.isBlank()) {
