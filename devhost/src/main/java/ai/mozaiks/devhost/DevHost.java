@@ -125,6 +125,8 @@ public final class DevHost {
             settings.put("AUTH_PLATFORM_JWKS_URL", identity.jwksUri().toString());
         }
         settings.putIfAbsent("WORKFLOWS_DIR", home.resolve("workflows").toString());
+        // Tools under development run on this machine; in Azure private addresses stay off limits.
+        settings.putIfAbsent("HTTP_TOOLS_ALLOW_PRIVATE_NETWORKS", "true");
         putIfBlank(settings, "RUNTIME_TOKEN_KEY", secrets.get("runtime_token_key"));
         // The function app starts once Web PubSub listens (client URLs name its port), while Azurite
         // may still boot: nothing in start-up needs storage.
