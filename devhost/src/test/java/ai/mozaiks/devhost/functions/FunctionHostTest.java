@@ -351,6 +351,7 @@ class FunctionHostTest {
                     .queueName(ENCODING_QUEUE + "-poison").messageEncoding(QueueMessageEncoding.NONE).buildClient();
             String notBase64 = "plain text {not base64} " + RUN;
             String good = "good-" + RUN;
+            raw.createIfNotExists(); // the listener creates it too, from its own thread: no race on who is first
             raw.sendMessage(notBase64);
             queueClient(ENCODING_QUEUE).sendMessage(good);
 
