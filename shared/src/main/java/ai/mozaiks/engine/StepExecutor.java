@@ -35,10 +35,12 @@ import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.bson.conversions.Bson;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -265,9 +267,24 @@ public final class StepExecutor {
         Mono<Void> previous = PendingEvents.of(chat).filter(pending -> pending.step() < message.stepSeq())
                 .map(pending -> storeMissing(database, message, pending))
                 .orElse(Mono.empty());
-        return previous
+        Mono<StepOutcome> work = previous
                 .onErrorResume(error -> release(sessions, owned(message, owner)).then(Mono.error(error)))
                 .then(Mono.defer(() -> turn(database, sessions, message, owner, chat)));
+        return Mono.using(() -> renewLease(sessions, message, owner), renewal -> work, Disposable::dispose);
+    }
+
+    /**
+     * Keeps the lease while the step runs longer than half of it (a slow model, a slow tool): every half lease one
+     * conditional update moves it on. It stops with the step; once the step commits (or another attempt took over)
+     * the update matches nothing.
+     */
+    private Disposable renewLease(AppCollection sessions, StepMessage message, String owner) {
+        Duration every = settings.lease().dividedBy(2);
+        return Flux.interval(every, every)
+                .concatMap(tick -> sessions.updateOne(and(owned(message, owner), exists(ChatFields.LEASE_UNTIL)),
+                                Updates.set(ChatFields.LEASE_UNTIL, Date.from(now().plus(settings.lease()))), false)
+                        .onErrorResume(error -> Mono.empty()))
+                .subscribe();
     }
 
     /** Stores a commit's events that are not in the log yet, and their usage in the minute bucket (once per step). */

@@ -307,6 +307,40 @@ class StepExecutorTest {
     }
 
     @Test
+    void aStepLongerThanHalfItsLeaseKeepsRenewingItSoNoRedeliveryTakesOver() {
+        String chatId = newChat();
+        EngineSettings shortLease = new EngineSettings("gpt-4o", Duration.ofSeconds(1), Duration.ofSeconds(5),
+                ConversationState.DEFAULT_WINDOW, "engine", name -> null, EngineSettings.DEFAULT_DELTA_INTERVAL);
+        Sinks.Empty<Void> modelAnswers = Sinks.empty();
+        OfflineModel offline = scripted(SCRIPT);
+        ChatModel slow = request -> modelAnswers.asMono().thenMany(offline.stream(request));
+        StepExecutor running = new StepExecutor(fixture.appDatabases(), log, feed, slow, tools(),
+                ChatWorkflows.platform(name -> Optional.of(workflow)), fixture.clock(), shortLease, StepHooks.NONE);
+        CompletableFuture<StepOutcome> first = running.run(new StepMessage(APP, chatId, 0)).toFuture();
+
+        // The model takes longer than the lease: in the meantime the lease keeps moving with the clock.
+        for (int round = 1; round <= 3; round++) {
+            fixture.clock().advance(Duration.ofMillis(800));
+            java.time.Instant past = EmbeddedMongoFixture.START.plusMillis(800L * round);
+            eventually(() -> chat(chatId).getDate("lease_until").toInstant().isAfter(past), "the lease renewed past " + past);
+            assertTrue(step(executor(scripted(SCRIPT)), chatId, 0) instanceof StepOutcome.RetryLater, "the chat stays busy");
+        }
+
+        modelAnswers.tryEmitEmpty();
+        assertEquals(new StepOutcome.Next(1), first.join());
+        assertEquals(null, chat(chatId).get("lease_until"), "the commit clears the lease, and no renewal follows it");
+    }
+
+    /** Polls the condition for up to 10 s (it waits on a timer of the code under test, not on this thread). */
+    private static void eventually(java.util.function.BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "not within 10 s: " + what);
+            await(Mono.delay(Duration.ofMillis(20)));
+        }
+    }
+
+    @Test
     void handingOffToTheUserWaitsForInputWithAnInputRequest() {
         String chatId = newChat();
         Workflow hitl = EngineWorkflows.of("max_turns: 10\nhuman_in_the_loop: true\n")
