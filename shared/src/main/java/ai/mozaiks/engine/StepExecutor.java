@@ -102,13 +102,12 @@ public final class StepExecutor {
     /** What the user sees when the queue gave a step up: no internals. */
     static final String POISONED_MESSAGE = "This conversation stopped because a step could not be completed. Please start a new chat.";
     private static final ObjectMapper JSON = new ObjectMapper();
-    /**
-     * The commit answers the chat as it was: its event counter (the seqs it reserved follow it) and the messages that
-     * were waiting for a turn.
-     */
+    /** The commit answers the chat as it was: the messages that were waiting for a turn. */
     private static final FindOneAndUpdateOptions COMMITTED = new FindOneAndUpdateOptions()
             .returnDocument(ReturnDocument.BEFORE)
-            .projection(com.mongodb.client.model.Projections.include(ChatFields.EVENT_SEQ, InputFields.PENDING_INPUTS));
+            .projection(com.mongodb.client.model.Projections.include(InputFields.PENDING_INPUTS));
+    /** Tries of one step's commit (each miss means input moved the event counter meanwhile). */
+    private static final int MAX_COMMITS = 8;
     /** Pieces gathered into one delta at most, whatever the interval: bounds a message's size. */
     private static final int MAX_DELTA_PARTS = 512;
 
@@ -188,7 +187,7 @@ public final class StepExecutor {
             String owner = settings.instanceId() + ":poison:" + UUID.randomUUID();
             return claim(sessions, message, owner)
                     .flatMap(chat -> {
-                        Turn turn = new Turn(database, message, owner, null, null);
+                        Turn turn = new Turn(database, message, owner, null, null, eventSeq(chat));
                         String poison = "poison:" + message.stepSeq() + ":";
                         turn.out.add(new NewEvent(poison + 0, EventKind.ERROR, data("message", POISONED_MESSAGE,
                                 "error_code", STEP_FAILED, "chat_id", message.chatId(), "step_seq", message.stepSeq())));
@@ -247,10 +246,15 @@ public final class StepExecutor {
         final List<Bson> extra = new ArrayList<>();
         /** The chat's pending inputs as claimed ({@link InputFields#PENDING_INPUTS}). */
         List<Document> pending = List.of();
+        /** The chat's event counter as last seen: the commit takes the seqs after it, if it has not moved. */
+        long eventBase;
+        /** Commits tried so far: input that keeps moving the counter makes the step give up and be redelivered. */
+        int commits;
         ConversationState state;
 
-        Turn(AppDatabase database, StepMessage message, String owner, Workflow workflow, ConversationState state) {
+        Turn(AppDatabase database, StepMessage message, String owner, Workflow workflow, ConversationState state, long eventBase) {
             this.message = message;
+            this.eventBase = eventBase;
             this.owner = owner;
             this.workflow = workflow;
             this.state = state;
@@ -299,7 +303,7 @@ public final class StepExecutor {
         if (chat.getBoolean(InputFields.CANCEL_REQUESTED, false)) {
             // A cancel requested while the chat ran: this step boundary ends it, before any work.
             Document current = chat.get(ChatFields.CONVERSATION, Document.class);
-            Turn cancelled = new Turn(database, message, owner, null, current == null ? null : ConversationState.fromDocument(current));
+            Turn cancelled = new Turn(database, message, owner, null, current == null ? null : ConversationState.fromDocument(current), eventSeq(chat));
             cancelled.event(EventKind.RUN_COMPLETE, data("status", ChatStatus.CANCELLED.wire(), "reason", "cancel_requested"));
             return commit(sessions, cancelled, new StepOutcome.Cancelled("cancel_requested"))
                     .onErrorResume(error -> release(sessions, cancelled).then(Mono.error(error)));
@@ -310,7 +314,7 @@ public final class StepExecutor {
                 .onErrorResume(error -> release(sessions, owned(message, owner)).then(Mono.error(error)))
                 .flatMap(found -> {
                     if (found.isEmpty()) {
-                        Turn turn = new Turn(database, message, owner, null, null);
+                        Turn turn = new Turn(database, message, owner, null, null, eventSeq(chat));
                         return fail(sessions, turn, "unknown workflow \"" + workflowName + "\"");
                     }
                     return turn(database, sessions, message, owner, chat, found.get(), pinned == null);
@@ -327,7 +331,7 @@ public final class StepExecutor {
         if (stored == null) {
             Map<String, Object> variables = ContextState.initial(workflow, message.appId().value(), message.chatId(),
                     chat.getString(ChatFields.USER_ID), settings.env());
-            turn = new Turn(database, message, owner, workflow, ConversationState.start(variables));
+            turn = new Turn(database, message, owner, workflow, ConversationState.start(variables), eventSeq(chat));
             turn.event(EventKind.RUN_START, data("workflow_name", workflow.name()));
             workflow.orchestrator().seedMessage().ifPresent(seed -> {
                 boolean hidden = workflow.orchestrator().startupMode() == StartupMode.AGENT_DRIVEN;
@@ -336,7 +340,7 @@ public final class StepExecutor {
                         "seed", true));
             });
         } else {
-            turn = new Turn(database, message, owner, workflow, ConversationState.fromDocument(stored));
+            turn = new Turn(database, message, owner, workflow, ConversationState.fromDocument(stored), eventSeq(chat));
         }
         turn.pending = pendingInputs(chat);
         if (pin) {
@@ -654,11 +658,12 @@ public final class StepExecutor {
             updates.add(Updates.set(ChatFields.CONVERSATION, turn.state.toDocument()));
         }
         // The events' seqs are reserved and the events kept in the chat by this same update: committed means recorded.
+        long lastSeq = turn.eventBase + out.size();
         if (out.isEmpty()) {
             updates.add(Updates.unset(ChatFields.OUTBOX));
         } else {
-            updates.add(EventLog.reserve(out.size()));
-            updates.add(Updates.set(ChatFields.OUTBOX, new PendingEvents(turn.message.stepSeq(), stamp, out).toDocument()));
+            updates.add(Updates.set(ChatFields.EVENT_SEQ, lastSeq));
+            updates.add(Updates.set(ChatFields.OUTBOX, new PendingEvents(turn.message.stepSeq(), stamp, lastSeq, out).toDocument()));
         }
         boolean cancelling = outcome instanceof StepOutcome.Cancelled;
         if (cancelling) {
@@ -668,17 +673,21 @@ public final class StepExecutor {
         if (status.terminal()) {
             updates.add(Updates.unset(InputFields.PENDING_INPUTS));
         }
-        // A cancel requested during the turn makes this commit miss; the turn then ends as cancelled.
-        Bson filter = cancelling ? owned(turn) : and(owned(turn), ne(InputFields.CANCEL_REQUESTED, true));
+        // The seqs after the counter as last seen are the step's, unless input took some meanwhile: then the commit
+        // misses and is tried again from the counter's new value. A cancel requested during the turn makes it miss
+        // too; the turn then ends as cancelled.
+        Bson filter = and(owned(turn), eq(ChatFields.EVENT_SEQ, turn.eventBase));
+        if (!cancelling) {
+            filter = and(filter, ne(InputFields.CANCEL_REQUESTED, true));
+        }
         return sessions.findOneAndUpdate(filter, Updates.combine(updates), COMMITTED)
                 .flatMap(before -> {
                     hooks.afterCommit(turn.message.chatId(), turn.message.stepSeq());
-                    long lastSeq = ((Number) before.get(ChatFields.EVENT_SEQ, 0L)).longValue() + out.size();
                     Mono<Void> recorded = out.isEmpty() ? Mono.empty() : recorded(turn, out, usage, stamp, lastSeq);
                     return recorded.then(status.terminal() ? unanswered(turn, status, pendingInputs(before)) : Mono.empty())
                             .thenReturn(outcome);
                 })
-                .switchIfEmpty(Mono.defer(() -> cancelling ? Mono.just(lost(turn)) : cancelledOrLost(sessions, turn)));
+                .switchIfEmpty(Mono.defer(() -> missed(sessions, turn, outcome)));
     }
 
     /**
@@ -713,11 +722,21 @@ public final class StepExecutor {
         return new StepOutcome.Stale("the lease of step " + turn.message.stepSeq() + " was lost before the commit");
     }
 
-    /** A commit that missed: the user cancelled during the turn (commit it cancelled), or the lease was lost. */
-    private Mono<StepOutcome> cancelledOrLost(AppCollection sessions, Turn turn) {
+    /**
+     * A commit that missed: input appended events meanwhile (commit again after them), the user cancelled during the
+     * turn (commit it cancelled), or the lease was lost (nothing to do: another attempt has the chat).
+     */
+    private Mono<StepOutcome> missed(AppCollection sessions, Turn turn, StepOutcome outcome) {
+        if (++turn.commits >= MAX_COMMITS) {
+            return Mono.error(new IllegalStateException("step " + turn.message.stepSeq() + " of chat " + turn.message.chatId()
+                    + " could not commit in " + MAX_COMMITS + " tries"));
+        }
         return sessions.findOne(owned(turn))
-                .filter(chat -> chat.getBoolean(InputFields.CANCEL_REQUESTED, false))
                 .flatMap(chat -> {
+                    turn.eventBase = eventSeq(chat);
+                    if (outcome instanceof StepOutcome.Cancelled || !chat.getBoolean(InputFields.CANCEL_REQUESTED, false)) {
+                        return commit(sessions, turn, outcome);
+                    }
                     // The turn's events stay: what the agent said before the cancel is part of the transcript.
                     int next = turn.out.size();
                     turn.extra.clear();
@@ -726,6 +745,11 @@ public final class StepExecutor {
                     return commit(sessions, turn, new StepOutcome.Cancelled("cancel_requested"));
                 })
                 .defaultIfEmpty(lost(turn));
+    }
+
+    private static long eventSeq(Document chat) {
+        Object seq = chat.get(ChatFields.EVENT_SEQ);
+        return seq instanceof Number number ? number.longValue() : 0;
     }
 
     private Mono<StepOutcome> fail(AppCollection sessions, Turn turn, String reason) {

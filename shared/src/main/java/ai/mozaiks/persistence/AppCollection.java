@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.bson.BsonDocument;
+import org.bson.BsonString;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import reactor.core.publisher.Flux;
@@ -127,9 +128,22 @@ public final class AppCollection {
         });
     }
 
+    /**
+     * The filter with {@code app_id} added: merged into it at the top level when it has no {@code app_id} of its
+     * own (the same query, in the shape an index on {@code (app_id, ...)} serves), else joined with {@code $and}.
+     */
     private Bson scoped(Bson filter) {
         Bson byApp = eq(ScopedField.APP_ID, appId.value());
-        return filter == null ? byApp : and(byApp, filter);
+        if (filter == null) {
+            return byApp;
+        }
+        BsonDocument rendered = render(filter);
+        if (rendered.containsKey(ScopedField.APP_ID)) {
+            return and(byApp, filter);
+        }
+        BsonDocument merged = new BsonDocument(ScopedField.APP_ID, new BsonString(appId.value()));
+        merged.putAll(rendered);
+        return merged;
     }
 
     private Bson checked(Bson update) {

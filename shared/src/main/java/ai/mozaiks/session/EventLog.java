@@ -7,8 +7,6 @@ import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.tenancy.AppId;
-import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.Updates;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.bson.conversions.Bson;
+import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 /**
@@ -29,8 +27,8 @@ import reactor.core.publisher.Mono;
  * <ul>
  *   <li><b>Order.</b> An append reserves consecutive seqs with one atomic {@code $inc} of the chat's
  *       {@code event_seq} and inserts its events with one {@code insertMany}: two writes, no read. A writer
- *       that updates the chat anyway (a step's commit) reserves in that update instead ({@link #reserve}) and
- *       then only inserts ({@link #store}).</li>
+ *       that updates the chat anyway (a step's commit) takes its seqs in that update instead and then only
+ *       inserts ({@link #store}).</li>
  *   <li><b>Idempotency.</b> Every event has a caller key; the log keeps one event per chat and key,
  *       and a repeated append answers with the stored event ({@link Appended#duplicate()}).</li>
  *   <li><b>Gaps.</b> Seqs reserved but not used (a redelivery's, a crashed append's) are filled with
@@ -92,17 +90,8 @@ public final class EventLog {
     }
 
     /**
-     * The part of an update of the chat document that reserves {@code count} seqs, for a writer that commits
-     * its own change to the chat in the same update (a step). Read {@code event_seq} back from that update
-     * (returning the document after it) and hand the last seq to {@link #store}.
-     */
-    public static Bson reserve(int count) {
-        return Updates.inc(ChatFields.EVENT_SEQ, (long) count);
-    }
-
-    /**
-     * Stores a batch in the seqs {@code lastSeq - size + 1 .. lastSeq}, reserved by the caller's update
-     * ({@link #reserve}), stamped {@code stamp}. Settled like {@link #appendAll}: a repeat answers the stored
+     * Stores a batch in the seqs {@code lastSeq - size + 1 .. lastSeq}, which the caller took for it in its own
+     * update of the chat (a step's commit moves {@code event_seq} past them), stamped {@code stamp}. Settled like {@link #appendAll}: a repeat answers the stored
      * events, and an event displaced by a reader's tombstone is appended again with new seqs.
      */
     public Mono<List<Appended>> store(AppId appId, String chatId, long lastSeq, List<NewEvent> events, Instant stamp) {
@@ -116,20 +105,18 @@ public final class EventLog {
     }
 
     /**
-     * Makes sure a commit's pending events are in the log: one lookup of the last one by its key (a batch is
-     * stored in order, its displaced events again after it, so the last one present means all are), and when
-     * it is missing (the committer crashed before storing them) they are appended now — keys make that
-     * idempotent, and their first seqs, never filled, become a gap that readers step over after the grace.
-     * Answers whether anything had to be stored.
+     * Makes sure a commit's pending events are in the log: one lookup of the last one by its seq (the unique
+     * {@code (app_id, chat_id, seq)} index answers it; a batch is stored in order, so the last one there means all
+     * are). When it is missing or a reader's tombstone took its seq (the committer crashed before storing them),
+     * they are appended now, with new seqs — their keys make that idempotent, and the seqs never filled are
+     * tombstoned like any abandoned reservation. Answers whether anything had to be stored.
      */
     public Mono<Boolean> storeMissing(AppId appId, String chatId, PendingEvents pending) {
-        return databases.forApp(appId).flatMap(database -> {
-            List<String> keys = pending.keys();
-            String last = EventDocuments.id(appId.value(), chatId, keys.get(keys.size() - 1));
-            return events(database).findOne(Filters.and(Filters.eq("_id", last), Filters.eq(ChatFields.CHAT_ID, chatId)))
-                    .map(found -> false)
-                    .switchIfEmpty(Mono.defer(() -> append(database, chatId, pending.events(), 1).thenReturn(true)));
-        });
+        return databases.forApp(appId).flatMap(database -> events(database)
+                .findOne(new Document(ChatFields.CHAT_ID, chatId).append(EventDocuments.SEQ, pending.lastSeq()))
+                .filter(stored -> pending.lastKey().equals(stored.getString(EventDocuments.KEY)))
+                .map(stored -> false)
+                .switchIfEmpty(Mono.defer(() -> append(database, chatId, pending.events(), 1).thenReturn(true))));
     }
 
     private Mono<List<Appended>> append(AppDatabase database, String chatId, List<NewEvent> batch, int attempt) {

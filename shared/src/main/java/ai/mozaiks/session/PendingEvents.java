@@ -15,12 +15,14 @@ import org.bson.Document;
  * so a crash between the commit and the insert loses nothing: the next step of the chat (or the
  * redelivered message) finds them here and stores what is missing ({@link EventLog#storeMissing}).
  *
- * @param step   the step that produced them
- * @param stamp  their timestamp, fixed at the commit so a repeated store writes the same documents
+ * @param step    the step that produced them
+ * @param stamp   their timestamp, fixed at the commit so a repeated store writes the same documents
+ * @param lastSeq the seq of the last of them; they take the seqs just before it, in order
  */
-public record PendingEvents(long step, Instant stamp, List<NewEvent> events) {
+public record PendingEvents(long step, Instant stamp, long lastSeq, List<NewEvent> events) {
     private static final String STEP = "step";
     private static final String STAMP = "at";
+    private static final String LAST_SEQ = "last_seq";
     private static final String EVENTS = "events";
     private static final String KEY = "key";
     private static final String TYPE = "type";
@@ -35,7 +37,7 @@ public record PendingEvents(long step, Instant stamp, List<NewEvent> events) {
         for (NewEvent event : events) {
             list.add(new Document(KEY, event.key()).append(TYPE, event.kind().type()).append(DATA, new Document(stringKeyed(event.data()))));
         }
-        return new Document(STEP, step).append(STAMP, Date.from(stamp)).append(EVENTS, list);
+        return new Document(STEP, step).append(STAMP, Date.from(stamp)).append(LAST_SEQ, lastSeq).append(EVENTS, list);
     }
 
     /** The outbox of a chat document, if it has one with events. */
@@ -51,11 +53,13 @@ public record PendingEvents(long step, Instant stamp, List<NewEvent> events) {
             events.add(new NewEvent(event.getString(KEY), kind, event.get(DATA, Document.class)));
         }
         return events.isEmpty() ? Optional.empty()
-                : Optional.of(new PendingEvents(((Number) outbox.get(STEP)).longValue(), outbox.getDate(STAMP).toInstant(), events));
+                : Optional.of(new PendingEvents(((Number) outbox.get(STEP)).longValue(), outbox.getDate(STAMP).toInstant(),
+                        ((Number) outbox.get(LAST_SEQ)).longValue(), events));
     }
 
-    public List<String> keys() {
-        return events.stream().map(NewEvent::key).toList();
+    /** The key of the last event: the one stored in {@link #lastSeq()} once all of them are. */
+    public String lastKey() {
+        return events.get(events.size() - 1).key();
     }
 
     @SuppressWarnings("unchecked")
