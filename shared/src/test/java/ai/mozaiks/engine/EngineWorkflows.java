@@ -11,9 +11,10 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Workflows for engine tests, from YAML text. */
-final class EngineWorkflows {
+/** Workflows for engine tests, from YAML text: Writer and Reviewer unless {@code agents.yaml} is given. */
+public final class EngineWorkflows {
     private final Map<String, String> files = new LinkedHashMap<>();
+    private String name = "demo";
 
     private EngineWorkflows(String orchestrator) {
         files.put("orchestrator.yaml", orchestrator);
@@ -28,20 +29,34 @@ final class EngineWorkflows {
                 """);
     }
 
-    static EngineWorkflows of(String orchestrator) {
+    public static EngineWorkflows of(String orchestrator) {
         return new EngineWorkflows(orchestrator);
     }
 
-    EngineWorkflows with(String file, String yaml) {
+    /** The workflow's name ({@code demo} unless named). */
+    public EngineWorkflows named(String workflowName) {
+        this.name = workflowName;
+        return this;
+    }
+
+    public EngineWorkflows with(String file, String yaml) {
         files.put(file, yaml);
         return this;
     }
 
-    Workflow load() {
+    /** Further files as {@code file, yaml} pairs. */
+    public EngineWorkflows with(String... filesAndYaml) {
+        for (int i = 0; i < filesAndYaml.length; i += 2) {
+            files.put(filesAndYaml[i], filesAndYaml[i + 1]);
+        }
+        return this;
+    }
+
+    public Workflow load() {
         Map<String, byte[]> bundle = new LinkedHashMap<>();
-        files.forEach((name, yaml) -> bundle.put(name, yaml.getBytes(StandardCharsets.UTF_8)));
-        WorkflowLoadResult result = new WorkflowLoader().load("demo", bundle);
-        assertEquals(List.of(), result.report().errorMessages());
+        files.forEach((file, yaml) -> bundle.put(file, yaml.getBytes(StandardCharsets.UTF_8)));
+        WorkflowLoadResult result = new WorkflowLoader().load(name, bundle);
+        assertEquals(List.of(), result.report().errorMessages(), "workflow " + name);
         return result.workflow().orElseThrow();
     }
 }

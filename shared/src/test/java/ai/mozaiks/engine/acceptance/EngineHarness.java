@@ -30,8 +30,6 @@ import ai.mozaiks.tenancy.AppId;
 import ai.mozaiks.tools.builtin.CurrentTime;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.WorkflowCatalog;
-import ai.mozaiks.workflows.WorkflowLoadResult;
-import ai.mozaiks.workflows.WorkflowLoader;
 import com.azure.core.http.HttpClient;
 import com.azure.core.util.HttpClientOptions;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,7 +40,6 @@ import reactor.core.scheduler.Schedulers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -195,17 +192,6 @@ final class EngineHarness implements AutoCloseable {
         }
         assertTrue(dir != null, "no repository root above " + Path.of("").toAbsolutePath());
         return dir.resolve("workflows");
-    }
-
-    /** A purpose-built workflow from YAML text: {@code file, yaml, file, yaml, ...}. */
-    static Workflow manifest(String name, String... filesAndYaml) {
-        Map<String, byte[]> bundle = new LinkedHashMap<>();
-        for (int i = 0; i < filesAndYaml.length; i += 2) {
-            bundle.put(filesAndYaml[i], filesAndYaml[i + 1].getBytes(StandardCharsets.UTF_8));
-        }
-        WorkflowLoadResult result = new WorkflowLoader().load(name, bundle);
-        assertEquals(List.of(), result.report().errorMessages(), "manifest " + name);
-        return result.workflow().orElseThrow();
     }
 
     // ---- the model's script ----

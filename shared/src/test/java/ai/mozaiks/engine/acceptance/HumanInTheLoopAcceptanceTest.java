@@ -2,6 +2,7 @@ package ai.mozaiks.engine.acceptance;
 
 import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.StepMessage;
+import ai.mozaiks.engine.EngineWorkflows;
 import ai.mozaiks.engine.StepOutcome;
 import ai.mozaiks.session.ChatEvent;
 import ai.mozaiks.session.ChatStatus;
@@ -74,8 +75,8 @@ class HumanInTheLoopAcceptanceTest extends EngineAcceptance {
 
     @Test
     void anAgentAtItsConsecutiveReplyLimitHandsTheTurnToTheUserAndTheUsersMessageResetsIt() {
-        Workflow flow = EngineHarness.manifest("reply_limit",
-                "orchestrator.yaml", "max_turns: 10\nhuman_in_the_loop: true\ninitial_message: Brainstorm titles.\n",
+        Workflow flow = EngineWorkflows.of("max_turns: 10\nhuman_in_the_loop: true\ninitial_message: Brainstorm titles.\n")
+                .named("reply_limit").with(
                 "agents.yaml", """
                         agents:
                         - name: Writer
@@ -85,7 +86,7 @@ class HumanInTheLoopAcceptanceTest extends EngineAcceptance {
                 "handoffs.yaml", """
                         handoff_rules:
                         - {source_agent: Writer, target_agent: Writer, handoff_type: after_work}
-                        """);
+                        """).load();
         harness = EngineHarness.start(OPENAI_COMPATIBLE, flow);
         harness.replies("Title one.").replies("Title two.");
         String chatId = harness.startChat("reply_limit");

@@ -1,5 +1,6 @@
 package ai.mozaiks.engine.acceptance;
 
+import ai.mozaiks.engine.EngineWorkflows;
 import ai.mozaiks.workflows.Workflow;
 
 /** Purpose-built manifests, for features the example workflows do not isolate. */
@@ -26,12 +27,6 @@ final class Manifests {
 
     /** A workflow of Writer, Reviewer and Editor: its orchestrator.yaml, then further {@code file, yaml} pairs. */
     static Workflow threeAgents(String name, String orchestrator, String... filesAndYaml) {
-        String[] all = new String[4 + filesAndYaml.length];
-        all[0] = "orchestrator.yaml";
-        all[1] = orchestrator;
-        all[2] = "agents.yaml";
-        all[3] = AGENTS;
-        System.arraycopy(filesAndYaml, 0, all, 4, filesAndYaml.length);
-        return EngineHarness.manifest(name, all);
+        return EngineWorkflows.of(orchestrator).named(name).with("agents.yaml", AGENTS).with(filesAndYaml).load();
     }
 }
