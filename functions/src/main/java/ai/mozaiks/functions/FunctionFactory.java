@@ -7,6 +7,7 @@ import ai.mozaiks.functions.health.HealthFunction;
 import ai.mozaiks.functions.http.Api;
 import ai.mozaiks.functions.migration.MigrationFunctions;
 import ai.mozaiks.functions.migration.MigrationWorker;
+import ai.mozaiks.functions.engine.StallReaperFunction;
 import ai.mozaiks.functions.realtime.RealtimeUpstreamFunction;
 import ai.mozaiks.functions.session.ChatEventFunctions;
 import ai.mozaiks.functions.session.ChatInputFunctions;
@@ -44,6 +45,7 @@ public final class FunctionFactory {
             Map.entry(StepWorker.class, platform -> new StepWorker(platform.steps())),
             Map.entry(StepPoisonWorker.class, platform -> new StepPoisonWorker(platform.steps())),
             Map.entry(ChatInputFunctions.class, platform -> new ChatInputFunctions(api(platform), platform.inputs())),
+            Map.entry(StallReaperFunction.class, platform -> new StallReaperFunction(platform.stallReaper())),
             Map.entry(RealtimeUpstreamFunction.class, platform -> new RealtimeUpstreamFunction(api(platform),
                     platform.upstreamAuth(), platform.chatEvents())));
 

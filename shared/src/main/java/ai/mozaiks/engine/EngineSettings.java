@@ -30,6 +30,11 @@ public record EngineSettings(String model, Duration lease, Duration retryAfter, 
         }
     }
 
+    /** How long a running chat may go unchanged before it counts as stalled: two leases, then the retry wait. */
+    public Duration stalledAfter() {
+        return lease.multipliedBy(2).plus(retryAfter);
+    }
+
     public static EngineSettings defaults(String model) {
         return new EngineSettings(model, Duration.ofMinutes(2), Duration.ofSeconds(5), ConversationState.DEFAULT_WINDOW,
                 "engine", name -> null, DEFAULT_DELTA_INTERVAL);

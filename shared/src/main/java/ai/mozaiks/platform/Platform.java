@@ -10,6 +10,7 @@ import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
+import ai.mozaiks.engine.StallReaper;
 import ai.mozaiks.engine.StepExecutor;
 import ai.mozaiks.engine.StepHooks;
 import ai.mozaiks.engine.StepQueue;
@@ -106,6 +107,7 @@ public final class Platform implements AutoCloseable {
     private final StepRunner steps;
     private final ChatInputs inputs;
     private final UpstreamAuth upstreamAuth;
+    private final StallReaper stallReaper;
     private final ChatEvents chatEvents;
 
     private Platform(Settings settings, Clock clock) {
@@ -174,6 +176,7 @@ public final class Platform implements AutoCloseable {
         this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine);
         this.steps = new StepRunner(executor, stepQueue, inputs);
         this.upstreamAuth = new UpstreamAuth(settings.realtime());
+        this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock);
         this.chatEvents = new ChatEvents(inputs, sessions, events);
         this.broker = new SessionBroker(control.apps(), entitlements, sessions, runtimeTokens, realtime, stepQueue,
                 settings.realtime().runtimeTokenLifetime());
@@ -289,6 +292,10 @@ public final class Platform implements AutoCloseable {
 
     public ChatInputs inputs() {
         return inputs;
+    }
+
+    public StallReaper stallReaper() {
+        return stallReaper;
     }
 
     public UpstreamAuth upstreamAuth() {

@@ -57,25 +57,16 @@ class ChatInputsTest {
             """;
 
     /** Our own port, in memory: the messages the service and the test enqueue. */
-    private static final class MemoryQueue implements StepQueue {
-        final List<StepMessage> messages = Collections.synchronizedList(new ArrayList<>());
-
-        @Override
-        public Mono<Void> enqueue(StepMessage message, Duration delay) {
-            return Mono.fromRunnable(() -> messages.add(message));
-        }
-    }
-
     private EmbeddedMongoFixture fixture;
     private EventLog log;
-    private MemoryQueue queue;
+    private RecordingStepQueue queue;
     private final RecordingFeed feed = new RecordingFeed();
 
     @BeforeEach
     void start() {
         fixture = EmbeddedMongoFixture.start();
         log = new EventLog(fixture.appDatabases(), fixture.clock());
-        queue = new MemoryQueue();
+        queue = new RecordingStepQueue();
     }
 
     @AfterEach

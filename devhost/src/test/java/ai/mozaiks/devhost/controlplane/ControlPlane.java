@@ -150,6 +150,7 @@ final class ControlPlane {
         map.put("STEP_QUEUE", "steps-" + Long.toHexString(System.nanoTime()));
         map.put("WORKFLOWS_DIR", ProjectHome.find().resolve("workflows").toString());
         map.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
+        map.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
         // A queue of these tests' own, so no other host of this JVM takes their messages.
         map.put("MIGRATION_QUEUE", RUN_QUEUE);
         return map;

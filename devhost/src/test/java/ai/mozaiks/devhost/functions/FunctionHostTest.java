@@ -77,6 +77,7 @@ class FunctionHostTest {
         map.put("MODEL_PROVIDER", "offline");
         map.put("STEP_QUEUE", "steps-" + Long.toHexString(System.nanoTime()));
         map.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
+        map.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
         map.put("MIGRATION_QUEUE", "migrations-" + RUN);
         map.put(FixtureFunctions.QUEUE_SETTING, QUEUE);
         map.put(FixtureFunctions.POISON_QUEUE_SETTING, POISON_QUEUE);

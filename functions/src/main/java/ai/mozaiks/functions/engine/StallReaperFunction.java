@@ -1,0 +1,28 @@
+package ai.mozaiks.functions.engine;
+
+import ai.mozaiks.engine.StallReaper;
+import ai.mozaiks.logging.InvocationLog;
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.TimerTrigger;
+import java.time.Duration;
+
+/** Every few minutes: chats that should be moving and are not get their step queued again. */
+public final class StallReaperFunction {
+    /** Well inside the host's function timeout; what a sweep does not reach, the next one does. */
+    private static final Duration BUDGET = Duration.ofMinutes(4);
+
+    private final StallReaper reaper;
+
+    public StallReaperFunction(StallReaper reaper) {
+        this.reaper = reaper;
+    }
+
+    @FunctionName("requeueStalledChats")
+    public void run(@TimerTrigger(name = "timer", schedule = "%STALL_REAPER_SCHEDULE%") String timer, ExecutionContext context) {
+        InvocationLog log = InvocationLog.of(context.getLogger(), context.getInvocationId());
+        Integer requeued = reaper.sweep((appId, chatId, stepSeq) ->
+                log.withApp(appId).info("stalled chat requeued", "chat_id", chatId, "step_seq", stepSeq)).block(BUDGET);
+        log.info("stall sweep finished", "requeued", requeued);
+    }
+}
