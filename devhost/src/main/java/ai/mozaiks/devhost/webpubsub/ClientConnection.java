@@ -227,7 +227,9 @@ final class ClientConnection {
         closed = true;
         if (channel != null) {
             write(ServerFrames.disconnected(reason));
-            channel.writeAndFlush(new CloseWebSocketFrame(closeCode, closeReason(reason))).addListener(ChannelFutureListener.CLOSE);
+            Channel target = channel;
+            target.eventLoop().execute(() -> target.writeAndFlush(new CloseWebSocketFrame(closeCode, closeReason(reason)))
+                    .addListener(ChannelFutureListener.CLOSE));
             channel = null;
         }
         return true;
@@ -242,9 +244,14 @@ final class ClientConnection {
         return fitting;
     }
 
+    /**
+     * Queues the frame on the socket's event loop, always: a write from that loop itself would go out at once,
+     * ahead of frames other threads queued earlier (under this lock, so in sequence order).
+     */
     private void write(String frame) {
         if (channel != null) {
-            channel.writeAndFlush(new TextWebSocketFrame(frame));
+            Channel target = channel;
+            target.eventLoop().execute(() -> target.writeAndFlush(new TextWebSocketFrame(frame)));
         }
     }
 
