@@ -14,6 +14,7 @@ import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.session.StartedChat;
+import ai.mozaiks.tenancy.Admissions;
 import ai.mozaiks.tenancy.AppId;
 import ai.mozaiks.tenancy.Entitlement;
 import ai.mozaiks.tenancy.Entitlements;
@@ -30,16 +31,18 @@ import reactor.core.publisher.Mono;
 public final class SessionBroker {
     private final MongoCollection<Document> apps;
     private final Entitlements entitlements;
+    private final Admissions admissions;
     private final ChatSessions sessions;
     private final RuntimeTokens tokens;
     private final ClientAccess realtime;
     private final StepQueue steps;
     private final Duration tokenLifetime;
 
-    public SessionBroker(MongoCollection<Document> apps, Entitlements entitlements, ChatSessions sessions, RuntimeTokens tokens,
-                         ClientAccess realtime, StepQueue steps, Duration tokenLifetime) {
+    public SessionBroker(MongoCollection<Document> apps, Entitlements entitlements, Admissions admissions, ChatSessions sessions,
+                         RuntimeTokens tokens, ClientAccess realtime, StepQueue steps, Duration tokenLifetime) {
         this.apps = apps;
         this.entitlements = entitlements;
+        this.admissions = admissions;
         this.sessions = sessions;
         this.tokens = tokens;
         this.realtime = realtime;
@@ -55,9 +58,11 @@ public final class SessionBroker {
             Mono<StartedChat> chat = request.chatId() != null
                     ? entitlements.canReturn(app, user).flatMap(decision -> admit(decision))
                             .then(sessions.resume(appId, owner, request.chatId()))
-                    : entitlements.canStart(app, user, request.workflowName()).flatMap(decision -> admit(decision))
-                            .then(sessions.start(appId, new NewChat(owner, request.workflowName(), request.clientRequestId(),
-                                    ChatStatus.RUNNING)))
+                    // Counted and taken in one go per app, so concurrent starts never overshoot a run limit.
+                    : admissions.oneAtATime(appId, () -> entitlements.canStart(app, user, request.workflowName())
+                                    .flatMap(decision -> admit(decision))
+                                    .then(sessions.start(appId, new NewChat(owner, request.workflowName(), request.clientRequestId(),
+                                            ChatStatus.RUNNING))))
                             // The first step opens the run (an agent-driven workflow's first turn, or the wait for the
                             // user's first message); a retried start re-sends it, which the executor answers as stale.
                             .flatMap(started -> steps.enqueue(new StepMessage(appId, started.chat().chatId(), 0), Duration.ZERO)

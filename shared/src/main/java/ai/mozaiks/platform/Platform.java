@@ -46,6 +46,7 @@ import ai.mozaiks.realtime.WebPubSubFeed;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.packs.PackService;
+import ai.mozaiks.tenancy.Admissions;
 import ai.mozaiks.tenancy.AppAccess;
 import ai.mozaiks.tenancy.AppIssuers;
 import ai.mozaiks.tenancy.AppPurger;
@@ -178,8 +179,8 @@ public final class Platform implements AutoCloseable {
         this.upstreamAuth = new UpstreamAuth(settings.realtime());
         this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock);
         this.chatEvents = new ChatEvents(inputs, sessions, events);
-        this.broker = new SessionBroker(control.apps(), entitlements, sessions, runtimeTokens, realtime, stepQueue,
-                settings.realtime().runtimeTokenLifetime());
+        this.broker = new SessionBroker(control.apps(), entitlements, new Admissions(controlDatabase.getCollection("admissions"), clock),
+                sessions, runtimeTokens, realtime, stepQueue, settings.realtime().runtimeTokenLifetime());
         this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection, appDatabases, storageRouter,
                 storage.blobs(), settings.containers().all(), clock);
     }
