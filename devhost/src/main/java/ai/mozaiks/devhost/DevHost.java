@@ -9,6 +9,7 @@ import ai.mozaiks.devhost.emulators.Ports;
 import ai.mozaiks.devhost.functions.FunctionHost;
 import ai.mozaiks.devhost.functions.HostJson;
 import ai.mozaiks.devhost.http.HttpHost;
+import ai.mozaiks.devhost.http.StaticFiles;
 import ai.mozaiks.devhost.identity.DevIdentityProvider;
 import ai.mozaiks.devhost.logging.DevLogging;
 import ai.mozaiks.devhost.webpubsub.EmulatorOptions;
@@ -18,6 +19,7 @@ import ai.mozaiks.functions.FunctionFactory;
 import ai.mozaiks.functions.PlatformFunctionInjector;
 import ai.mozaiks.platform.Platform;
 import com.mongodb.ConnectionString;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -136,12 +138,18 @@ public final class DevHost {
         }
         Platform platform = Platform.start(Settings.from(settings));
         running.push(platform);
+        // The ChatUI, when built (./run-local builds it), on the same origin as the API it calls.
+        Optional<StaticFiles> chatUi = StaticFiles.chatUi(home);
+        Map<String, HttpHandler> hostRoutes = new HashMap<>(identity.routes());
+        chatUi.ifPresent(files -> hostRoutes.put(HttpHost.SITE, files));
         FunctionHost host = FunctionHost.start(server, FunctionFactory.functionClasses(),
-                new PlatformFunctionInjector(platform), settings, HostJson.load(), identity.routes());
+                new PlatformFunctionInjector(platform), settings, HostJson.load(), hostRoutes);
         running.push(host);
         reportStorage(banner, started(azurite));
         banner.functions(host.catalog(), "http://localhost:" + host.port());
         banner.line("Dev IdP", "POST http://localhost:" + host.port() + "/dev/token {\"sub\":\"alice\"}");
+        banner.line("ChatUI", chatUi.isPresent() ? "http://localhost:" + host.port() + "/"
+                : "not built: cd web && npm ci && npm run build (./run-local does it)");
         banner.print("Mozaiks devhost " + platform.buildInfo().version() + " ready in "
                 + (System.nanoTime() - started) / 1_000_000 + " ms");
         // One health probe now warms every client and tells the developer at once if something is off.

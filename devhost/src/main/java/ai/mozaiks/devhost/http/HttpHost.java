@@ -9,6 +9,7 @@ import ai.mozaiks.http.Problem;
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpResponseMessage;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,10 +33,14 @@ import java.util.regex.Pattern;
 /**
  * Serves the HTTP-triggered functions at their annotated routes and methods, and the host's admin
  * endpoint {@code POST /admin/functions/{name}} that runs a non-HTTP function now. As with Core
- * Tools, function keys are not required locally.
+ * Tools, function keys are not required locally. A site (the ChatUI's files) may serve the rest.
  */
 public final class HttpHost implements AutoCloseable {
+    /** The host route that names the site rather than a path prefix of its own. */
+    public static final String SITE = "/";
     private static final Pattern ADMIN = Pattern.compile("/admin/functions/([^/]+)/?");
+    /** First path segments that stay with the API, the admin endpoint and the devhost's own routes, whatever a site holds. */
+    private static final Set<String> NOT_FOR_SITE = Set.of("api", "admin", "dev");
     private static final int MAX_BODY = 8 * 1024 * 1024;
 
     /** Runs a queue or timer function now with the given input; false when no such function exists. */
@@ -48,13 +53,16 @@ public final class HttpHost implements AutoCloseable {
     private final List<FunctionDescriptor.Http> functions;
     private final FunctionInvoker invoker;
     private final AdminTrigger admin;
+    private final HttpHandler site;
 
-    private HttpHost(HttpServer server, String routePrefix, FunctionCatalog catalog, FunctionInvoker invoker, AdminTrigger admin) {
+    private HttpHost(HttpServer server, String routePrefix, FunctionCatalog catalog, FunctionInvoker invoker, AdminTrigger admin,
+                     HttpHandler site) {
         this.server = server;
         this.routePrefix = routePrefix.replaceAll("^/+|/+$", "");
         this.functions = catalog.http();
         this.invoker = invoker;
         this.admin = admin;
+        this.site = site;
     }
 
     /** Binds to the loopback port first, so a taken port fails before anything else starts. */
@@ -69,14 +77,20 @@ public final class HttpHost implements AutoCloseable {
 
     /**
      * Starts serving. {@code hostRoutes} are the devhost's own endpoints (such as the development
-     * identity provider), by path prefix; they are not functions and never exist in Azure.
+     * identity provider), by path prefix; they are not functions and never exist in Azure. The one for
+     * {@link #SITE} is a site: it gets every request that no function, host route or admin endpoint
+     * takes, outside {@code /api}, {@code /admin} and {@code /dev}.
      */
     public static HttpHost start(HttpServer server, String routePrefix, FunctionCatalog catalog, FunctionInvoker invoker,
-                                 AdminTrigger admin, Map<String, com.sun.net.httpserver.HttpHandler> hostRoutes,
+                                 AdminTrigger admin, Map<String, HttpHandler> hostRoutes,
                                  ExecutorService executor) {
-        HttpHost host = new HttpHost(server, routePrefix, catalog, invoker, admin);
+        HttpHost host = new HttpHost(server, routePrefix, catalog, invoker, admin, hostRoutes.get(SITE));
         server.createContext("/", host::handle);
-        hostRoutes.forEach(server::createContext);
+        hostRoutes.forEach((path, handler) -> {
+            if (!path.equals(SITE)) {
+                server.createContext(path, handler);
+            }
+        });
         server.setExecutor(executor);
         server.start();
         return host;
@@ -94,8 +108,22 @@ public final class HttpHost implements AutoCloseable {
                 handleAdmin(exchange, URLDecoder.decode(adminPath.group(1), StandardCharsets.UTF_8));
                 return;
             }
+            if (site != null && forSite(path)) {
+                site.handle(exchange);
+                return;
+            }
             handleFunction(exchange, path);
         }
+    }
+
+    /** Whether a path is the site's: not under a reserved first segment or the route prefix, and no function's route. */
+    private boolean forSite(String rawPath) {
+        String path = rawPath.replaceAll("^/+", "");
+        String first = path.split("/", 2)[0].toLowerCase(Locale.ROOT);
+        if (NOT_FOR_SITE.contains(first) || (!routePrefix.isEmpty() && first.equals(routePrefix.toLowerCase(Locale.ROOT)))) {
+            return false;
+        }
+        return functions.stream().noneMatch(function -> function.route().match(path).isPresent());
     }
 
     private void handleAdmin(HttpExchange exchange, String name) throws IOException {

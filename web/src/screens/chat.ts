@@ -1,0 +1,143 @@
+import { ApiError, request, type Chat } from "../api";
+import type { SignedIn } from "../auth";
+import { ChatStore } from "../chat/chatStore";
+import { ChatConnection, type ConnectionState } from "../chat/connection";
+import { FINISHED } from "../chat/envelope";
+import { Grants } from "../chat/grants";
+import { ChatSession } from "../chat/session";
+import { Transcript } from "../chat/transcript";
+import { fill, h, notice } from "../dom";
+import type { Teardown } from "../router";
+import { breadcrumbs, describe } from "./common";
+
+const CONNECTION_LABELS: Record<ConnectionState, string> = {
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+
+const STATUS_LABELS: Record<string, string> = {
+  running: "Running",
+  awaiting_input: "Waiting for you",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+/** One chat: its transcript, live, and what the user can do in it (write, answer prompts, cancel). */
+export function chatScreen(root: HTMLElement, me: SignedIn, appId: string, chatId: string): Teardown {
+  const app = encodeURIComponent(appId);
+  const title = h("h1", { id: "chat-title" }, "Chat");
+  const chatStatus = h("span", { class: "badge", "data-status": "" }, "…");
+  const connection = h("p", { class: "connection", role: "status", "data-state": "connecting" }, CONNECTION_LABELS.connecting);
+  const cancel = h("button", { type: "button", class: "secondary", disabled: true }, "Cancel run");
+  const problems = notice();
+  const message = h("textarea", { id: "message", name: "message", rows: 2, required: true, maxlength: 16000, disabled: true });
+  const send = h("button", { type: "submit", disabled: true }, "Send");
+  const composer = h("form", { class: "composer", "aria-label": "Send a message" },
+    h("label", { for: "message" }, "Message"), message, send);
+  const body = h("div", { class: "chat-body" }, h("p", { class: "notice" }, "Opening the chat…"));
+  fill(root,
+    breadcrumbs(["Tenants", "/"], ["App", `/apps/${app}`], ["Chat"]),
+    h("section", { class: "chat", "aria-labelledby": "chat-title" },
+      h("header", { class: "chat-header" },
+        h("div", {}, title, h("p", { class: "meta" }, chatId)),
+        h("p", { class: "chat-status" }, "Status: ", chatStatus),
+        connection,
+        cancel),
+      body, composer, problems));
+
+  let stopped = false;
+  let stop: Teardown = () => {};
+  void (async () => {
+    const store = new ChatStore(localStorage);
+    let workflowName = store.get(chatId)?.workflow_name;
+    try {
+      workflowName ??= (await request<Chat>("GET", `/api/apps/${app}/chats/${encodeURIComponent(chatId)}`, { token: me.token })).workflow_name;
+    } catch (error) {
+      fill(body, h("p", { class: "error" }, describe(error)));
+      return;
+    }
+    if (stopped) {
+      return;
+    }
+    title.textContent = workflowName;
+    const record = store.open(chatId, appId, workflowName);
+    let status = "";
+    const setStatus = (value: string) => {
+      if (!value) {
+        return;
+      }
+      status = value;
+      chatStatus.textContent = STATUS_LABELS[value] ?? value;
+      chatStatus.dataset.status = value;
+      const finished = FINISHED.has(value);
+      cancel.disabled = finished;
+      message.disabled = finished;
+      send.disabled = finished;
+    };
+
+    let session: ChatSession | undefined;
+    const transcript = new Transcript((callId) => (response) => session!.answer(callId, response), record.last_seq);
+    fill(body, transcript.element);
+    record.outbox.forEach((pending) => transcript.pending(pending));
+
+    session = new ChatSession(chatId, { request: (event, data) => link.request(event, data) }, store, {
+      apply: (event) => transcript.add(event),
+      delta: (agent, content) => transcript.delta(agent, content),
+      status: setStatus,
+      rebuilt: () => transcript.rebuilt(),
+      refused: (outgoing, detail) => transcript.refused(outgoing, detail),
+      problem: (text) => (problems.textContent = text),
+    });
+    const grants = new Grants(() => me.token, appId, workflowName, chatId);
+    const link = new ChatConnection(() => grants.url(), {
+      state: (state) => {
+        connection.dataset.state = state;
+        connection.textContent = CONNECTION_LABELS[state];
+      },
+      envelopes: (envelopes, live) => session!.receive(envelopes, live),
+      ready: () => void session!.ready(),
+      refused: (error: ApiError) => (problems.textContent = `This chat cannot be opened: ${error.message}`),
+    });
+    stop = () => link.stop();
+
+    composer.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = message.value.trim();
+      if (!text || FINISHED.has(status)) {
+        return;
+      }
+      transcript.pending(session!.send(text));
+      message.value = "";
+      message.focus();
+    });
+    message.addEventListener("keydown", (event) => {
+      // Enter sends, Shift+Enter starts a new line.
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        composer.requestSubmit();
+      }
+    });
+    cancel.addEventListener("click", async () => {
+      cancel.disabled = true;
+      try {
+        const refusal = await session!.cancel();
+        problems.textContent = refusal ?? "";
+      } catch {
+        problems.textContent = "Not cancelled: the connection dropped. Try again once connected.";
+      }
+      cancel.disabled = FINISHED.has(status);
+    });
+    message.disabled = false;
+    send.disabled = false;
+    message.focus();
+    await link.start();
+  })();
+
+  return () => {
+    stopped = true;
+    stop();
+  };
+}
