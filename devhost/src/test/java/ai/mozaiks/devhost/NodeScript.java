@@ -42,6 +42,17 @@ public final class NodeScript {
         return result;
     }
 
+    /** Runs a command in {@code dir}, its output on the test's; fails the test unless it ends with 0 in time. */
+    public static void command(Path dir, Duration deadline, String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).inheritIO().start();
+        String what = String.join(" ", command);
+        if (!process.waitFor(deadline.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            throw new AssertionError(what + " did not finish within " + deadline.toSeconds() + " s");
+        }
+        assertTrue(process.exitValue() == 0, what + " failed in " + dir + " (exit " + process.exitValue() + ")");
+    }
+
     /** The pinned client libraries; {@code npm ci} installs them (with Azurite) on a fresh checkout. */
     private static void ensureNodeModules(Path home) throws IOException, InterruptedException {
         if (Files.isDirectory(home.resolve("node_modules/@azure/web-pubsub-client"))) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.mozaiks.devhost.NodeScript;
 import ai.mozaiks.devhost.ProjectHome;
 import ai.mozaiks.http.Json;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -231,13 +232,7 @@ class ChatUiBrowserTest {
     }
 
     private static void run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).directory(home.toFile()).inheritIO().start();
-        String what = String.join(" ", command);
-        if (!process.waitFor(BUILD_DEADLINE_MINUTES, TimeUnit.MINUTES)) {
-            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            throw new AssertionError(what + " did not finish within " + BUILD_DEADLINE_MINUTES + " min");
-        }
-        assertEquals(0, process.exitValue(), what + " failed in " + home);
+        NodeScript.command(home, Duration.ofMinutes(BUILD_DEADLINE_MINUTES), command);
     }
 
     private static List<JsonNode> list(JsonNode array) {

@@ -80,6 +80,7 @@ final class ChatUiStack implements AutoCloseable {
             settings.put("MODEL_PROVIDER", "offline");
             settings.put("WORKFLOWS_DIR", home.resolve("workflows").toString());
             settings.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
+            settings.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
             platform = Platform.start(Settings.from(settings));
             Map<String, HttpHandler> routes = new HashMap<>(idp.routes());
             routes.put(HttpHost.SITE, chatUi);
