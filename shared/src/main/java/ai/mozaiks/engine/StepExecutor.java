@@ -412,7 +412,8 @@ public final class StepExecutor {
                 return new StepOutcome.Next(turn.message.stepSeq() + 1);
             }
             turn.event(EventKind.INPUT_REQUEST, data("request_id", "step:" + turn.message.stepSeq(),
-                    "agent", turn.state.lastAgent() == null ? ConversationState.USER : turn.state.lastAgent(),
+                    // Before any agent spoke (a user-driven start) the agent that will answer asks.
+                    "agent", turn.state.lastAgent() == null ? turn.workflow.initialAgent() : turn.state.lastAgent(),
                     "reason", await.reason()));
             return new StepOutcome.AwaitingInput(await.reason());
         }
