@@ -8,6 +8,8 @@ import ai.mozaiks.api.PageRequest;
 import ai.mozaiks.engine.StepMessage;
 import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.identity.Principal;
+import ai.mozaiks.journeys.Journeys;
+import ai.mozaiks.journeys.PackGraph;
 import ai.mozaiks.realtime.ClientAccess;
 import ai.mozaiks.session.ChatSession;
 import ai.mozaiks.session.ChatSessions;
@@ -20,6 +22,8 @@ import ai.mozaiks.tenancy.Entitlement;
 import ai.mozaiks.tenancy.Entitlements;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.bson.Document;
 import reactor.core.publisher.Mono;
 
@@ -32,17 +36,19 @@ public final class SessionBroker {
     private final MongoCollection<Document> apps;
     private final Entitlements entitlements;
     private final Admissions admissions;
+    private final Journeys journeys;
     private final ChatSessions sessions;
     private final RuntimeTokens tokens;
     private final ClientAccess realtime;
     private final StepQueue steps;
     private final Duration tokenLifetime;
 
-    public SessionBroker(MongoCollection<Document> apps, Entitlements entitlements, Admissions admissions, ChatSessions sessions,
-                         RuntimeTokens tokens, ClientAccess realtime, StepQueue steps, Duration tokenLifetime) {
+    public SessionBroker(MongoCollection<Document> apps, Entitlements entitlements, Admissions admissions, Journeys journeys,
+                         ChatSessions sessions, RuntimeTokens tokens, ClientAccess realtime, StepQueue steps, Duration tokenLifetime) {
         this.apps = apps;
         this.entitlements = entitlements;
         this.admissions = admissions;
+        this.journeys = journeys;
         this.sessions = sessions;
         this.tokens = tokens;
         this.realtime = realtime;
@@ -61,8 +67,11 @@ public final class SessionBroker {
                     // Counted and taken in one go per app, so concurrent starts never overshoot a run limit.
                     : admissions.oneAtATime(appId, () -> entitlements.canStart(app, user, request.workflowName())
                                     .flatMap(decision -> admit(decision))
-                                    .then(sessions.start(appId, new NewChat(owner, request.workflowName(), request.clientRequestId(),
-                                            ChatStatus.RUNNING))))
+                                    .then(journeys.missing(appId, owner, request.workflowName()))
+                                    .flatMap(missing -> missing.isEmpty() ? Mono.<Void>empty() : Mono.error(unmet(request.workflowName(), missing)))
+                                    .then(Mono.defer(() -> sessions.start(appId, new NewChat(owner, request.workflowName(),
+                                            request.clientRequestId(), ChatStatus.RUNNING,
+                                            journeys.opening(request.workflowName()).orElse(null))))))
                             // The first step opens the run (an agent-driven workflow's first turn, or the wait for the
                             // user's first message); a retried start re-sends it, which the executor answers as stale.
                             .flatMap(started -> steps.enqueue(new StepMessage(appId, started.chat().chatId(), 0), Duration.ZERO)
@@ -89,6 +98,13 @@ public final class SessionBroker {
         return realtime.chatUrl(appId.value(), chat.chatId(), owner, tokenLifetime)
                 .map(url -> new SessionGrant(chat.chatId(), started.outcome().wire(), chat.workflowName(), url, tokens.issue(grant),
                         grant.expiresAt()));
+    }
+
+    /** 409 naming every workflow that must complete first, and why. */
+    private static ApiException unmet(String workflow, List<PackGraph.Prerequisite> missing) {
+        return ApiException.conflict("prerequisites_missing", workflow + " starts once " + missing.stream()
+                .map(prerequisite -> prerequisite.workflow() + (prerequisite.reason() == null ? "" : " (" + prerequisite.reason() + ")"))
+                .collect(Collectors.joining(", ")) + " completed.");
     }
 
     private Mono<Void> admit(Entitlement decision) {

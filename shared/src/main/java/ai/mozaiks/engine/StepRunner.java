@@ -5,17 +5,20 @@ import reactor.core.publisher.Mono;
 /**
  * What the step queue trigger does with a message: run the step, then keep the chat moving —
  * enqueue the next step, or put this one back for later when the chat is busy. Stopping states
- * (awaiting input, completed, failed) enqueue nothing: a waiting chat costs no compute.
+ * (awaiting input, completed, failed) enqueue nothing: a waiting chat costs no compute; a completed one may
+ * start what follows it ({@link ChatCompletions}: a journey's next step).
  */
 public final class StepRunner {
     private final StepExecutor executor;
     private final StepQueue queue;
     private final ChatInputs inputs;
+    private final ChatCompletions completions;
 
-    public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs) {
+    public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions) {
         this.executor = executor;
         this.queue = queue;
         this.inputs = inputs;
+        this.completions = completions;
     }
 
     /** How long {@link #failPoisoned} waits, at most, for a live attempt of the step to let the chat go. */
@@ -58,6 +61,9 @@ public final class StepRunner {
             if (outcome instanceof StepOutcome.AwaitingInput) {
                 // A message that arrived while the turn was being committed is taken now, not left waiting.
                 return inputs.drainPending(message.appId(), message.chatId()).thenReturn(outcome);
+            }
+            if (outcome instanceof StepOutcome.Completed) {
+                return completions.completed(message.appId(), message.chatId()).thenReturn(outcome);
             }
             return Mono.just(outcome);
         });

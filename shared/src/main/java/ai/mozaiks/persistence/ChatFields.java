@@ -12,6 +12,8 @@ public final class ChatFields {
     public static final String WORKFLOW_NAME = "workflow_name";
     /** The version of the workflow the chat runs, pinned by its first step (see {@code ChatWorkflows}). */
     public static final String WORKFLOW_REF = "workflow_ref";
+    /** The journey step a chat is ({@code JourneyTag}), when it is one. */
+    public static final String JOURNEY = "journey";
     public static final String CREATED_AT = "created_at";
     public static final String UPDATED_AT = "updated_at";
     /** The chat's step counter: a step claims the chat by a conditional update on it. */

@@ -32,6 +32,8 @@ import ai.mozaiks.persistence.AppScopeGuard;
 import ai.mozaiks.persistence.MongoConnections;
 import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.storage.StorageClients;
+import ai.mozaiks.journeys.Journeys;
+import ai.mozaiks.journeys.PackGraph;
 import ai.mozaiks.migration.Migration;
 import ai.mozaiks.migration.MigrationQueue;
 import ai.mozaiks.migration.MigrationRunner;
@@ -57,6 +59,7 @@ import ai.mozaiks.tenancy.ControlCollections;
 import ai.mozaiks.tenancy.TenantAccess;
 import ai.mozaiks.tenancy.TenantService;
 import ai.mozaiks.tenancy.Tiers;
+import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import ai.mozaiks.workflows.WorkflowLoader;
 import com.azure.storage.blob.BlobContainerAsyncClient;
@@ -175,12 +178,15 @@ public final class Platform implements AutoCloseable {
         StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, chatWorkflows, clock, engine,
                 StepHooks.NONE);
         this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine);
-        this.steps = new StepRunner(executor, stepQueue, inputs);
+        PackGraph graph = PackGraph.load(settings.workflowsDir(),
+                catalog.workflows().stream().map(Workflow::name).collect(java.util.stream.Collectors.toSet()));
+        Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
+        this.steps = new StepRunner(executor, stepQueue, inputs, journeys);
         this.upstreamAuth = new UpstreamAuth(settings.realtime());
         this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock);
         this.chatEvents = new ChatEvents(inputs, sessions, events);
         this.broker = new SessionBroker(control.apps(), entitlements, new Admissions(controlDatabase.getCollection("admissions"), clock),
-                sessions, runtimeTokens, realtime, stepQueue, settings.realtime().runtimeTokenLifetime());
+                journeys, sessions, runtimeTokens, realtime, stepQueue, settings.realtime().runtimeTokenLifetime());
         this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection, appDatabases, storageRouter,
                 storage.blobs(), settings.containers().all(), clock);
     }

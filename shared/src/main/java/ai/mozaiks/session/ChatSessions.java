@@ -103,6 +103,9 @@ public final class ChatSessions {
         if (chat.clientRequestId() != null) {
             document.append(ChatFields.CLIENT_REQUEST_ID, chat.clientRequestId());
         }
+        if (chat.journey() != null) {
+            document.append(ChatFields.JOURNEY, chat.journey().toDocument());
+        }
         return sessions.insertOne(document)
                 .then(Mono.fromSupplier(() -> new StartedChat(
                         ChatSession.from(new Document(document).append(ScopedField.APP_ID, sessions.appId().value())),

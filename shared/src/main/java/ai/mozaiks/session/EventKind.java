@@ -18,6 +18,8 @@ public enum EventKind {
     RUN_START("run_start", true),
     RUN_COMPLETE("run_complete", true),
     ERROR("error", true),
+    /** A journey went on in another chat: {@code from_chat_id, to_chat_id, workflow_name, journey_key, ...}. */
+    CONTEXT_SWITCHED("context_switched", true),
     /** Streamed token deltas: delivered live only, never stored; the final {@link #TEXT} is. */
     TEXT_DELTA("text_delta", false);
 

@@ -30,8 +30,17 @@ class ExampleWorkflowsTest {
     @Test
     void allLoadWithoutAnyIssue() {
         assertEquals(List.of(), catalog.problems().stream().map(CatalogProblem::describe).toList());
-        assertEquals(List.of("assistant", "interview_research_summary", "tool_demo"),
+        assertEquals(List.of("assistant", "interview_research_summary", "onboarding_intake", "onboarding_plan", "tool_demo"),
                 catalog.workflows().stream().map(Workflow::name).toList());
+    }
+
+    @Test
+    void thePackGraphNamesOnlyExampleWorkflowsAndChainsTheOnboardingJourney() {
+        ai.mozaiks.journeys.PackGraph graph = ai.mozaiks.journeys.PackGraph.load(Fixtures.repositoryWorkflows(),
+                catalog.workflows().stream().map(Workflow::name).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(List.of("onboarding_intake"), graph.prerequisites("onboarding_plan").stream()
+                .map(ai.mozaiks.journeys.PackGraph.Prerequisite::workflow).toList());
+        assertEquals(List.of(), graph.prerequisites("assistant"), "the other examples start freely");
     }
 
     @Test

@@ -111,6 +111,37 @@ class ChatFlowTest {
         }
     }
 
+    @Test
+    void aJourneysSecondStepWaitsForTheFirstThenStartsOnItsOwn() {
+        User dan = cp.user("flow-dan");
+        String app = cp.createApp(dan, cp.createTenant(dan), "pro");
+
+        Response refused = expect(409, cp.post("/api/sessions", dan, obj("app_id", app, "workflow_name", "onboarding_plan")), "too early");
+        assertEquals("prerequisites_missing", refused.json().path("code").asText());
+        assertTrue(refused.json().path("detail").asText().contains("onboarding_intake"), refused.body());
+
+        JsonNode intake = expect(201, cp.post("/api/sessions", dan, obj("app_id", app, "workflow_name", "onboarding_intake")), "step 1").json();
+        String first = intake.path("chat_id").asText();
+        String firstToken = intake.path("runtime_token").asText();
+        ControlPlane.await("the journey to go on", STEP, () -> types(first, firstToken).contains("chat.context_switched"));
+        List<JsonNode> firstEvents = events(first, firstToken);
+        JsonNode switched = firstEvents.get(firstEvents.size() - 1);
+        assertEquals("chat.context_switched", switched.path("type").asText(), "the switch follows the run's end");
+        assertEquals("onboarding_plan", switched.path("data").path("workflow_name").asText());
+        assertEquals("onboarding", switched.path("data").path("journey_key").asText());
+        assertTrue(types(first, firstToken).contains("chat.run_complete"));
+
+        String second = switched.path("data").path("to_chat_id").asText();
+        JsonNode resumed = expect(200, cp.post("/api/sessions", dan, obj("app_id", app, "workflow_name", "onboarding_plan", "chat_id", second)),
+                "the next step's chat is the user's").json();
+        String secondToken = resumed.path("runtime_token").asText();
+        ControlPlane.await("step 2 to run on its own", STEP, () -> types(second, secondToken).contains("chat.run_complete"));
+        assertEquals("Planner", answers(second, secondToken).get(0).path("data").path("agent").asText());
+        assertEquals("completed", cp.get("/api/apps/" + app + "/chats/" + second, dan).json().path("status").asText());
+
+        expect(201, cp.post("/api/sessions", dan, obj("app_id", app, "workflow_name", "onboarding_plan")), "now its prerequisite is met");
+    }
+
     private static List<JsonNode> events(String chat, String token) {
         JsonNode page = cp.send("GET", "/api/chats/" + chat + "/events?after_seq=0&limit=500", token, null).json();
         List<JsonNode> events = new ArrayList<>();

@@ -153,7 +153,7 @@ final class EngineHarness implements AutoCloseable {
         StepExecutor executor = new StepExecutor(fixture.appDatabases(), log, feed, model(provider), tools, ChatWorkflows.platform(this::workflow), clock,
                 engine, StepHooks.NONE);
         this.inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, ChatWorkflows.platform(this::workflow), clock, engine);
-        this.runner = new StepRunner(executor, queue, inputs);
+        this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty());
     }
 
     static EngineHarness start(Provider provider, Workflow... purposeBuilt) {

@@ -1,0 +1,165 @@
+package ai.mozaiks.journeys;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The platform's pack graph, {@code workflows/_pack/workflow_graph.json} in the existing runtime's format (v2):
+ * workflow dependencies, journeys whose steps are a workflow or a parallel group, and explicit gates. What a
+ * workflow requires is the union of its required dependencies, the required gates into it, and every workflow in an
+ * earlier step of a journey that holds it. A gate's scope is the user within the app unless it says {@code app}.
+ */
+public final class PackGraph {
+    public static final String FILE = "_pack/workflow_graph.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A workflow that must have completed first. */
+    public record Prerequisite(String workflow, boolean perApp, String reason) {
+    }
+
+    /** A journey: its steps, each one or more workflows that run side by side. */
+    public record Journey(String key, List<List<String>> steps) {
+        public Journey {
+            steps = steps.stream().map(List::copyOf).toList();
+        }
+    }
+
+    /** A workflow's place in a journey. */
+    public record Place(Journey journey, int step) {
+    }
+
+    private final List<Journey> journeys;
+    private final Map<String, List<Prerequisite>> required;
+
+    private PackGraph(List<Journey> journeys, Map<String, List<Prerequisite>> required) {
+        this.journeys = List.copyOf(journeys);
+        this.required = Map.copyOf(required);
+    }
+
+    public static PackGraph empty() {
+        return new PackGraph(List.of(), Map.of());
+    }
+
+    /**
+     * The graph in {@code workflowsDir}, or an empty one when there is none.
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong, including a workflow it names that
+     *                                  {@code known} does not hold
+     */
+    public static PackGraph load(Path workflowsDir, Set<String> known) {
+        Path file = workflowsDir == null ? null : workflowsDir.resolve(FILE);
+        if (file == null || !Files.isRegularFile(file)) {
+            return empty();
+        }
+        try {
+            return parse(JSON.readTree(file.toFile()), known);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static PackGraph parse(JsonNode root, Set<String> known) {
+        Map<String, List<Prerequisite>> required = new LinkedHashMap<>();
+        for (JsonNode workflow : root.path("workflows")) {
+            String id = name(workflow.path("id"), "workflows[].id", known);
+            for (JsonNode dependency : workflow.path("dependencies")) {
+                boolean optional = "optional".equals(dependency.path("gating").asText()) || !dependency.path("required").asBoolean(true);
+                String from = name(dependency.isTextual() ? dependency : dependency.has("id") ? dependency.path("id") : dependency.path("workflow"),
+                        "dependencies of " + id, known);
+                if (!optional) {
+                    add(required, id, new Prerequisite(from, "app".equals(dependency.path("scope").asText()),
+                            dependency.path("reason").asText(null)));
+                }
+            }
+        }
+        for (JsonNode gate : root.path("gates")) {
+            if ("required".equals(gate.path("gating").asText("required"))) {
+                String to = name(gate.path("to"), "gates[].to", known);
+                add(required, to, new Prerequisite(name(gate.path("from"), "gates[].from", known), "app".equals(gate.path("scope").asText()),
+                        gate.path("reason").asText(null)));
+            }
+        }
+        List<Journey> journeys = new ArrayList<>();
+        for (JsonNode journey : root.path("journeys")) {
+            String key = journey.path("id").asText("");
+            if (key.isBlank()) {
+                throw new IllegalArgumentException("journeys[].id is required");
+            }
+            List<List<String>> steps = new ArrayList<>();
+            for (JsonNode step : journey.path("steps")) {
+                List<String> group = new ArrayList<>();
+                if (step.isArray()) {
+                    step.forEach(member -> group.add(name(member, "steps of journey " + key, known)));
+                } else {
+                    group.add(name(step, "steps of journey " + key, known));
+                }
+                steps.add(group);
+            }
+            if (steps.size() < 2) {
+                throw new IllegalArgumentException("journey " + key + " needs at least two steps");
+            }
+            for (int later = 1; later < steps.size(); later++) {
+                for (String workflow : steps.get(later)) {
+                    for (int earlier = 0; earlier < later; earlier++) {
+                        for (String before : steps.get(earlier)) {
+                            add(required, workflow, new Prerequisite(before, false, "step " + (earlier + 1) + " of journey " + key));
+                        }
+                    }
+                }
+            }
+            journeys.add(new Journey(key, steps));
+        }
+        return new PackGraph(journeys, required);
+    }
+
+    private static String name(JsonNode node, String where, Set<String> known) {
+        String name = node.asText("");
+        if (!node.isTextual() || name.isBlank()) {
+            throw new IllegalArgumentException(where + ": a workflow name is required");
+        }
+        if (!known.contains(name)) {
+            throw new IllegalArgumentException(where + ": no workflow named " + name);
+        }
+        return name;
+    }
+
+    private static void add(Map<String, List<Prerequisite>> required, String workflow, Prerequisite prerequisite) {
+        List<Prerequisite> list = required.computeIfAbsent(workflow, key -> new ArrayList<>());
+        if (list.stream().noneMatch(existing -> existing.workflow().equals(prerequisite.workflow()))) {
+            list.add(prerequisite);
+        }
+    }
+
+    /** What must have completed before {@code workflow} starts. */
+    public List<Prerequisite> prerequisites(String workflow) {
+        return required.getOrDefault(workflow, List.of());
+    }
+
+    /** The first journey step that holds {@code workflow}. */
+    public Optional<Place> place(String workflow) {
+        for (Journey journey : journeys) {
+            for (int step = 0; step < journey.steps().size(); step++) {
+                if (journey.steps().get(step).contains(workflow)) {
+                    return Optional.of(new Place(journey, step));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    public Optional<Journey> journey(String key) {
+        return journeys.stream().filter(journey -> journey.key().equals(key)).findFirst();
+    }
+}
