@@ -1,11 +1,8 @@
-import { request } from "./api";
+import { beginSignIn, completeSignIn, displayName, lifetimeMs } from "./oidc";
 
-// Who is signed in. The rest of the app needs only `session().token`, a platform bearer token.
-//
-// Locally the token comes from the devhost's development identity provider (POST /dev/token, which
-// mints one for any user id). A deployment in Azure signs in with the platform's OIDC provider instead
-// (the issuer in AUTH_PLATFORM_ISSUER: authorization code flow with PKCE, for example MSAL.js against
-// Entra ID) and keeps its access token here the same way; nothing else in the app changes.
+// Who is signed in. The rest of the app needs only `session().token`, a platform bearer token, which
+// comes from the OpenID provider the build names (./oidc.ts): locally the devhost's development
+// identity provider, in Azure the platform's (e.g. Entra ID). There is one sign-in path for both.
 
 export interface SignedIn {
   user: string;
@@ -36,10 +33,15 @@ export function signOut(): void {
   sessionStorage.removeItem(KEY);
 }
 
-/** Signs in with the development identity provider (devhost only). */
-export async function devSignIn(user: string): Promise<SignedIn> {
-  const answer = await request<{ access_token: string; expires_in: number }>("POST", "/dev/token", { body: { sub: user } });
-  const signedIn: SignedIn = { user, token: answer.access_token, expires_at: Date.now() + answer.expires_in * 1000 };
+/** Leaves for the identity provider's sign-in; `returnTo` is shown once the browser is back. */
+export function signIn(returnTo: string): Promise<never> {
+  return beginSignIn(returnTo);
+}
+
+/** Finishes the sign-in the provider sent the browser back from; answers the path to show. */
+export async function finishSignIn(query: string): Promise<string> {
+  const { tokens, returnTo } = await completeSignIn(query);
+  const signedIn: SignedIn = { user: displayName(tokens), token: tokens.access_token, expires_at: Date.now() + lifetimeMs(tokens) };
   sessionStorage.setItem(KEY, JSON.stringify(signedIn));
-  return signedIn;
+  return returnTo;
 }

@@ -1,11 +1,12 @@
 import "./style.css";
 import { onUnauthorized } from "./api";
-import { session, signOut, type SignedIn } from "./auth";
+import { finishSignIn, session, signOut, type SignedIn } from "./auth";
 import { fill, h } from "./dom";
+import { CALLBACK_PATH, signInPending } from "./oidc";
 import { Router } from "./router";
 import { appScreen } from "./screens/app";
 import { chatScreen } from "./screens/chat";
-import { signInScreen } from "./screens/signIn";
+import { signInCallbackScreen, signInScreen } from "./screens/signIn";
 import { tenantAppsScreen, tenantsScreen } from "./screens/tenants";
 
 const main = document.getElementById("main")!;
@@ -13,6 +14,7 @@ const account = document.getElementById("account")!;
 
 const router = new Router(
   [
+    { pattern: new RegExp(`^${CALLBACK_PATH}$`), render: () => callback() },
     { pattern: /^\/$/, render: () => signedIn((me) => tenantsScreen(main, me, go)) },
     { pattern: /^\/tenants\/([^/]+)$/, render: ([tenant]) => signedIn((me) => tenantAppsScreen(main, me, go, tenant)) },
     { pattern: /^\/apps\/([^/]+)$/, render: ([app]) => signedIn((me) => appScreen(main, me, go, app)) },
@@ -25,15 +27,26 @@ function go(path: string): void {
   router.go(path);
 }
 
-/** Renders a screen for the signed-in user, or the sign-in form that comes back to this path. */
+/** Renders a screen for the signed-in user, or the sign-in screen that comes back to this path. */
 function signedIn<T>(screen: (me: SignedIn) => T): T | undefined {
   const me = session();
   showAccount();
   if (!me) {
-    signInScreen(main, () => router.render());
+    signInScreen(main, location.pathname + location.search);
     return undefined;
   }
   return screen(me);
+}
+
+/** Back from the identity provider: finish the sign-in and show the screen it began on, in place of this URL. */
+function callback(): void {
+  showAccount();
+  if (!signInPending() && session()) {
+    // This page again (a reload, the back button) after the sign-in finished.
+    router.go("/", true);
+    return;
+  }
+  signInCallbackScreen(main, () => finishSignIn(location.search), (path) => router.go(path, true));
 }
 
 function showAccount(): void {

@@ -1,5 +1,6 @@
 // The ChatUI in a real browser (Debian's Chromium driven by playwright-core) against a running local
-// platform. Each run signs in, creates a tenant and an app, starts a chat and plays one scenario:
+// platform. Each run signs in (the OIDC code flow through the dev IdP's authorize page), creates a
+// tenant and an app, starts a chat and plays one scenario:
 //   assistant: send a message and watch the reply stream in; send another and reload the page while
 //              the chat answers it; read the transcript.
 //   drop:      the network goes while the chat answers, a message is written offline, the network comes back.
@@ -22,11 +23,20 @@ function finish(result) {
   process.exit(result.ok ? 0 : 1);
 }
 
-/** Signs in as the configured user, creates a tenant and a pro app, and starts a chat of `workflow`. */
+/**
+ * Signs in as the configured user through the development identity provider's authorize page (the
+ * OIDC code flow with PKCE, as in Azure), creates a tenant and a pro app, and starts a chat of `workflow`.
+ */
 async function startChat(page, workflow) {
   await page.goto(config.baseUrl);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // The provider's own page (issuer localhost, while the ChatUI is on 127.0.0.1: another origin).
+  await page.waitForURL(/\/dev\/authorize\?/);
   await page.getByLabel("User id").fill(config.user);
   await page.getByRole("button", { name: "Sign in" }).click();
+  // Back with a code, exchanged for a token; the callback gives way to the screen sign-in began on.
+  await page.waitForURL((url) => url.pathname === "/" && url.origin === new URL(config.baseUrl).origin);
+  await page.getByText(`Signed in as ${config.user}`).waitFor();
   await page.getByLabel("Tenant name").fill("Browser test tenant");
   await page.getByRole("button", { name: "Create tenant" }).click();
   await page.getByLabel("App name").fill("Browser test app");

@@ -147,7 +147,7 @@ public final class DevHost {
         running.push(host);
         reportStorage(banner, started(azurite));
         banner.functions(host.catalog(), "http://localhost:" + host.port());
-        banner.line("Dev IdP", "POST http://localhost:" + host.port() + "/dev/token {\"sub\":\"alice\"}");
+        banner.line("Dev IdP", "POST http://localhost:" + host.port() + "/dev/token {\"sub\":\"alice\"}, sign-in page /dev/authorize");
         banner.line("ChatUI", chatUi.isPresent() ? "http://localhost:" + host.port() + "/"
                 : "not built: cd web && npm ci && npm run build (./run-local does it)");
         banner.print("Mozaiks devhost " + platform.buildInfo().version() + " ready in "

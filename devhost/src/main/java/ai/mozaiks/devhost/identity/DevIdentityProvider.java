@@ -14,9 +14,11 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A local OpenID provider so the real bearer-token validation runs on a developer machine:
- * discovery and JWKS for the platform issuer {@code http://localhost:<port>/dev}, and
- * {@code POST /dev/token} minting a token for whoever is named. With {@code app_id} the token comes
- * from that app's own issuer, {@code <issuer>/apps/<app_id>}, signed with the same key.
+ * discovery and JWKS for the platform issuer {@code http://localhost:<port>/dev}, a sign-in page at
+ * {@code /dev/authorize} for the authorization code flow with PKCE (the ChatUI's sign-in), and
+ * {@code POST /dev/token} redeeming its codes or minting a token for whoever is named. With
+ * {@code app_id} the token comes from that app's own issuer, {@code <issuer>/apps/<app_id>}, signed
+ * with the same key.
  * It refuses to start in Azure or outside development (see {@link DevelopmentOnly}).
  */
 public final class DevIdentityProvider {
@@ -30,10 +32,10 @@ public final class DevIdentityProvider {
     private final CompletableFuture<DevTokenMinter> minter;
     private final DevIdpRoutes routes;
 
-    private DevIdentityProvider(String issuer, CompletableFuture<DevTokenMinter> minter, String defaultAudience) {
+    private DevIdentityProvider(String issuer, CompletableFuture<DevTokenMinter> minter, String defaultAudience, Clock clock) {
         this.issuer = issuer;
         this.minter = minter;
-        this.routes = new DevIdpRoutes(issuer, this::appIssuer, this::minter, defaultAudience);
+        this.routes = new DevIdpRoutes(issuer, this::appIssuer, this::minter, defaultAudience, new AuthorizationCodes(clock));
     }
 
     /**
@@ -51,7 +53,7 @@ public final class DevIdentityProvider {
         String issuer = "http://localhost:" + port + "/dev";
         CompletableFuture<DevTokenMinter> minter = DevSigningKey.open(home.resolve(STATE_DIRECTORY)).thenApply(key ->
                 new DevTokenMinter(key, request -> request.appId() == null ? issuer : appIssuer(issuer, request.appId()), clock));
-        return new DevIdentityProvider(issuer, minter, defaultAudience);
+        return new DevIdentityProvider(issuer, minter, defaultAudience, clock);
     }
 
     /** The platform issuer, {@code http://localhost:<port>/dev}. */
@@ -66,6 +68,10 @@ public final class DevIdentityProvider {
 
     public URI jwksUri() {
         return URI.create(issuer + "/jwks");
+    }
+
+    public URI authorizationUri() {
+        return URI.create(issuer + "/authorize");
     }
 
     public URI tokenUri() {

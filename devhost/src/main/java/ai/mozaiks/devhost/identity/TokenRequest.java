@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A request to {@code POST /dev/token}, validated. {@code app_id} asks for a token from that app's
- * own identity provider instead of the platform's.
+ * A JSON request to {@code POST /dev/token} (a token minted directly), validated. {@code app_id} asks
+ * for a token from that app's own identity provider instead of the platform's.
  */
 record TokenRequest(String subject, List<String> roles, String email, String name, String audience, Duration expiresIn,
                     AppId appId) {
@@ -33,6 +33,11 @@ record TokenRequest(String subject, List<String> roles, String email, String nam
         List<FieldError> errors() {
             return errors;
         }
+    }
+
+    /** What a sign-in through the authorization code flow gets: the same token as {@code {"sub": subject}}. */
+    static TokenRequest forSubject(String subject, String defaultAudience) {
+        return new TokenRequest(subject, List.of(), null, null, defaultAudience, DEFAULT_EXPIRY, null);
     }
 
     static TokenRequest parse(byte[] body, String defaultAudience) throws Invalid {

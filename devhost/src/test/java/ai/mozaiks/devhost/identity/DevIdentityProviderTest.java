@@ -312,7 +312,7 @@ class DevIdentityProviderTest {
         assertEquals("method_not_allowed", Json.mapper().readTree(getToken.body()).path("code").asText());
         assertEquals(405, postJwks.statusCode());
         assertEquals("GET", postJwks.headers().firstValue("Allow").orElse(""));
-        assertEquals(404, get(URI.create(idp.issuer() + "/authorize")).statusCode());
+        assertEquals(404, get(URI.create(idp.issuer() + "/userinfo")).statusCode());
         assertEquals(404, get(URI.create(idp.issuer() + "/apps/bad%20id/.well-known/openid-configuration")).statusCode());
     }
 }
