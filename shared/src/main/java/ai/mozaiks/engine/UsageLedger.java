@@ -5,6 +5,7 @@ import ai.mozaiks.models.PriceTable;
 import ai.mozaiks.models.Usage;
 import ai.mozaiks.models.UsageCost;
 import ai.mozaiks.persistence.AppCollection;
+import ai.mozaiks.persistence.UsageFields;
 import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.session.EventKind;
 import com.mongodb.MongoWriteException;
@@ -52,10 +53,10 @@ final class UsageLedger {
     static final String CHAT_CALLS = "usage_calls";
 
     /** Fields of {@code usage_minutes}. */
-    static final String MINUTE = "minute";
+    static final String MINUTE = UsageFields.MINUTE;
     static final String PROMPT_TOKENS = "prompt_tokens";
     static final String COMPLETION_TOKENS = "completion_tokens";
-    static final String TOTAL_TOKENS = "total_tokens";
+    static final String TOTAL_TOKENS = UsageFields.TOTAL_TOKENS;
     static final String COST_USD = "cost_usd";
     static final String CALLS = "calls";
     static final String UNPRICED_CALLS = "unpriced_calls";

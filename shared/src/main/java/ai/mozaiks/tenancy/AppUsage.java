@@ -2,13 +2,19 @@ package ai.mozaiks.tenancy;
 
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.gte;
 
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.persistence.StorageRouter;
+import ai.mozaiks.persistence.UsageFields;
+import com.mongodb.client.model.Accumulators;
+import com.mongodb.client.model.Aggregates;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import org.bson.Document;
@@ -29,6 +35,16 @@ public final class AppUsage {
 
     public Mono<Long> activeRuns(AppId appId) {
         return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.CHAT_SESSIONS).count(eq(ChatFields.STATUS, ChatFields.RUNNING)));
+    }
+
+    /** Tokens the app's model calls used since {@code start}, from its per-minute usage buckets. */
+    public Mono<Long> tokensSince(AppId appId, Instant start) {
+        return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.USAGE_MINUTES)
+                .aggregate(List.of(Aggregates.match(gte(UsageFields.MINUTE, Date.from(start))),
+                        Aggregates.group(null, Accumulators.sum("tokens", "$" + UsageFields.TOTAL_TOKENS))))
+                .next()
+                .map(total -> ((Number) total.get("tokens")).longValue())
+                .defaultIfEmpty(0L));
     }
 
     public Mono<Long> activeRuns(AppId appId, String userId) {

@@ -2,11 +2,17 @@ package ai.mozaiks.tenancy;
 
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.http.Problem;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 
-/** The answer to "may this user start this workflow in this app now?", with a machine-readable reason. */
-public record Entitlement(boolean allowed, Reason reason, String detail) {
+/**
+ * The answer to "may this user start this workflow in this app now?", with a machine-readable reason and, for a limit,
+ * when trying again can help ({@code retryAfterSeconds}, 0 when unknown).
+ */
+public record Entitlement(boolean allowed, Reason reason, String detail, long retryAfterSeconds) {
+    /** A run limit frees up as runs end: soon, usually. */
+    private static final long RUN_LIMIT_RETRY_SECONDS = 10;
 
     public enum Reason {
         TIER, PACK_DISABLED, APP_DELETED, APP_SUSPENDED, APP_PAUSED, APP_MIGRATING, NOT_ALLOWED, UNKNOWN_WORKFLOW, LIMIT_REACHED, PREREQUISITE;
@@ -17,11 +23,16 @@ public record Entitlement(boolean allowed, Reason reason, String detail) {
     }
 
     public static Entitlement allow() {
-        return new Entitlement(true, null, null);
+        return new Entitlement(true, null, null, 0);
     }
 
     public static Entitlement deny(Reason reason, String detail) {
-        return new Entitlement(false, reason, detail);
+        return new Entitlement(false, reason, detail, 0);
+    }
+
+    /** A refusal that ends by itself after {@code retryAfter} (a monthly budget at the start of next month). */
+    public static Entitlement deny(Reason reason, String detail, Duration retryAfter) {
+        return new Entitlement(false, reason, detail, Math.max(1, retryAfter.toSeconds()));
     }
 
     /**
@@ -36,7 +47,8 @@ public record Entitlement(boolean allowed, Reason reason, String detail) {
         String code = reason.wire();
         return switch (reason) {
             case APP_MIGRATING -> ApiException.unavailable(code, detail, 30);
-            case LIMIT_REACHED -> new ApiException(Problem.of(429, code, "Too many runs", detail), Map.of("Retry-After", "10"));
+            case LIMIT_REACHED -> new ApiException(Problem.of(429, code, "Limit reached", detail),
+                    Map.of("Retry-After", Long.toString(retryAfterSeconds > 0 ? retryAfterSeconds : RUN_LIMIT_RETRY_SECONDS)));
             case APP_SUSPENDED, APP_PAUSED, APP_DELETED -> ApiException.conflict(code, detail);
             case UNKNOWN_WORKFLOW -> new ApiException(Problem.of(404, code, "Not found", detail));
             case TIER, PACK_DISABLED, NOT_ALLOWED, PREREQUISITE -> new ApiException(Problem.of(403, code, "Not entitled", detail));

@@ -118,7 +118,9 @@ public final class Api {
             if (e.problem().status() >= 500) {
                 throw e;
             }
-            // The client's own mistake: final, and kept for a retry with the same key.
+            // The client's own mistake: final, and kept for a retry with the same key (its headers, such as
+            // Retry-After, go with this answer).
+            headers.putAll(e.headers());
             return problem(e.problem());
         }
     }
