@@ -8,6 +8,7 @@ import ai.mozaiks.audit.AuditLog;
 import ai.mozaiks.http.Problem;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.tenancy.AppAccess;
+import ai.mozaiks.journeys.PackGraph;
 import ai.mozaiks.tenancy.AppId;
 import ai.mozaiks.tenancy.Entitlement;
 import ai.mozaiks.tenancy.Entitlements;
@@ -48,6 +49,7 @@ public final class PackService {
     public static final String READY = "ready";
 
     private final WorkflowCatalog platform;
+    private final PackGraph graph;
     private final WorkflowDirectory workflows;
     private final WorkflowLoader loader;
     private final MongoCollection<Document> packs;
@@ -57,9 +59,11 @@ public final class PackService {
     private final AuditLog audit;
     private final Clock clock;
 
-    public PackService(WorkflowCatalog platform, WorkflowDirectory workflows, WorkflowLoader loader, MongoCollection<Document> packs,
-                       BlobContainerAsyncClient files, AppAccess apps, Entitlements entitlements, AuditLog audit, Clock clock) {
+    public PackService(WorkflowCatalog platform, PackGraph graph, WorkflowDirectory workflows, WorkflowLoader loader,
+                       MongoCollection<Document> packs, BlobContainerAsyncClient files, AppAccess apps, Entitlements entitlements,
+                       AuditLog audit, Clock clock) {
         this.platform = platform;
+        this.graph = graph;
         this.workflows = workflows;
         this.loader = loader;
         this.packs = packs;
@@ -70,14 +74,18 @@ public final class PackService {
         this.clock = clock;
     }
 
-    /** {@code GET /api/apps/{app_id}/workflows}: each workflow with whether it can start and why not. */
+    /**
+     * {@code GET /api/apps/{app_id}/workflows}: each workflow with whether it can start and why not, and what must have
+     * completed before it starts (the pack graph's prerequisites; checked per user at the start).
+     */
     public Mono<List<WorkflowAvailability>> availability(Principal actor, String appId) {
         return apps.authorized(actor, appId, Role.BUILDER).flatMap(app -> workflows.list(AppId.of(appId)).map(entries -> entries.stream()
                 .map(entry -> {
                     Optional<Entitlement> refusal = entitlements.availability(app, entry);
                     return new WorkflowAvailability(entry.name(), entry.packId(), entry.source().name().toLowerCase(),
                             entry.packVersion(), refusal.isEmpty(), refusal.map(r -> r.reason().wire()).orElse(null),
-                            refusal.map(Entitlement::detail).orElse(null));
+                            refusal.map(Entitlement::detail).orElse(null),
+                            graph.prerequisites(entry.name()).stream().map(PackGraph.Prerequisite::workflow).toList());
                 }).toList()));
     }
 

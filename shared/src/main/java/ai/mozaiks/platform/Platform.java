@@ -150,7 +150,9 @@ public final class Platform implements AutoCloseable {
         AppWorkflows workflows = new AppWorkflows(catalog, packCollection);
         this.entitlements = new Entitlements(access, tiers, workflows, usage, clock);
         BlobContainerAsyncClient packFiles = storage.blobs().getBlobContainerAsyncClient(settings.containers().packs());
-        this.packs = new PackService(catalog, workflows, new WorkflowLoader(), packCollection, packFiles,
+        PackGraph graph = PackGraph.load(settings.workflowsDir(),
+                catalog.workflows().stream().map(Workflow::name).collect(java.util.stream.Collectors.toSet()));
+        this.packs = new PackService(catalog, graph, workflows, new WorkflowLoader(), packCollection, packFiles,
                 new AppAccess(control, access), entitlements, audit, clock);
         ChatWorkflows chatWorkflows = new PackWorkflows(catalog, packCollection, packFiles, new WorkflowLoader());
         MongoCollection<Document> migrationRecords = controlDatabase.getCollection(Migration.COLLECTION);
@@ -178,8 +180,6 @@ public final class Platform implements AutoCloseable {
         StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, chatWorkflows, clock, engine,
                 StepHooks.NONE);
         this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine);
-        PackGraph graph = PackGraph.load(settings.workflowsDir(),
-                catalog.workflows().stream().map(Workflow::name).collect(java.util.stream.Collectors.toSet()));
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys);
         this.upstreamAuth = new UpstreamAuth(settings.realtime());

@@ -116,6 +116,14 @@ class ChatFlowTest {
         User dan = cp.user("flow-dan");
         String app = cp.createApp(dan, cp.createTenant(dan), "pro");
 
+        JsonNode listed = null;
+        for (JsonNode item : expect(200, cp.get("/api/apps/" + app + "/workflows", dan), "workflows").json().path("items")) {
+            if (item.path("name").asText().equals("onboarding_plan")) {
+                listed = item;
+            }
+        }
+        assertEquals("[\"onboarding_intake\"]", String.valueOf(listed == null ? null : listed.path("requires")), "the listing says what comes first");
+
         Response refused = expect(409, cp.post("/api/sessions", dan, obj("app_id", app, "workflow_name", "onboarding_plan")), "too early");
         assertEquals("prerequisites_missing", refused.json().path("code").asText());
         assertTrue(refused.json().path("detail").asText().contains("onboarding_intake"), refused.body());
