@@ -30,9 +30,12 @@ public record EngineSettings(String model, Duration lease, Duration retryAfter, 
         }
     }
 
-    /** How long a running chat may go unchanged before it counts as stalled: two leases, then the retry wait. */
+    /**
+     * How long a running chat may go unchanged, with no live lease, before it counts as stalled: a lease, then the
+     * retry wait (a step in progress renews its lease, and a busy chat's step comes back within the retry wait).
+     */
     public Duration stalledAfter() {
-        return lease.multipliedBy(2).plus(retryAfter);
+        return lease.plus(retryAfter);
     }
 
     public static EngineSettings defaults(String model) {

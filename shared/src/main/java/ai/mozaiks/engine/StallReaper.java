@@ -26,7 +26,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * Finds chats that should be moving and are not: running, no live lease, and unchanged for longer than
- * {@code stalledAfter} (well over a lease: a step in progress renews its lease, a queued step runs long before).
+ * {@code stalledAfter} ({@link EngineSettings#stalledAfter()}: a step in progress renews its lease, a queued step runs long before).
  * Each gets its current step queued again. That is always safe: a duplicate step message is stale or busy, so at
  * worst the queue carries one message too many; a lost one (a crash between a commit and the next enqueue that no
  * redelivery repaired) is replaced.

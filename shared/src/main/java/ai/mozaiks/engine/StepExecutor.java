@@ -203,7 +203,7 @@ public final class StepExecutor {
     /**
      * A message that claimed nothing: a duplicate or a step already past (acknowledged), or a busy chat (retried later).
      * For a step that committed, it also finishes what a crash right after the commit may have left undone: the
-     * step's events are stored if missing, and a running chat that has not moved for a whole lease period since
+     * step's events are stored if missing, and a running chat that has not moved for {@link EngineSettings#stalledAfter()} since
      * (its next step was never enqueued) gets its next step again.
      */
     private Mono<StepOutcome> unclaimed(AppDatabase database, AppCollection sessions, StepMessage message) {
@@ -225,13 +225,13 @@ public final class StepExecutor {
                 .defaultIfEmpty(new StepOutcome.Stale("no such chat"));
     }
 
-    /** No lease held, and no change for a whole lease period: nothing is moving this chat. */
+    /** No lease held, and no change for {@link EngineSettings#stalledAfter()}: nothing is moving this chat (as the reaper sees it). */
     private boolean stalled(Document chat) {
         Date lease = chat.getDate(ChatFields.LEASE_UNTIL);
         Date updated = chat.getDate(ChatFields.UPDATED_AT);
         Instant now = now();
         return (lease == null || !lease.toInstant().isAfter(now))
-                && updated != null && !updated.toInstant().plus(settings.lease()).isAfter(now);
+                && updated != null && !updated.toInstant().plus(settings.stalledAfter()).isAfter(now);
     }
 
     /** What one attempt builds up before it commits. */
