@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /** The manifest folders under {@code src/test/resources/workflows}, and the repository's own workflows. */
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {
     }
 
@@ -36,7 +36,7 @@ final class Fixtures {
     }
 
     /** {@code workflows/} of the repository: found beside {@code local.settings.sample.json}, walking up. */
-    static Path repositoryWorkflows() {
+    public static Path repositoryWorkflows() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.exists(dir.resolve("local.settings.sample.json"))) {
             dir = dir.getParent();

@@ -28,6 +28,7 @@ import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.tenancy.AppId;
 import ai.mozaiks.tools.builtin.CurrentTime;
+import ai.mozaiks.workflows.Fixtures;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import com.azure.core.http.HttpClient;
@@ -40,8 +41,6 @@ import reactor.core.scheduler.Schedulers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -121,7 +120,7 @@ final class EngineHarness implements AutoCloseable {
     private EngineHarness(Provider provider, Map<String, String> env, List<Workflow> purposeBuilt) throws IOException {
         this.fixture = EmbeddedMongoFixture.start();
         this.server = FakeChatServer.http();
-        WorkflowCatalog catalog = WorkflowCatalog.load(repositoryWorkflows());
+        WorkflowCatalog catalog = WorkflowCatalog.load(Fixtures.repositoryWorkflows());
         assertEquals(List.of(), catalog.problems().stream().map(p -> p.describe()).toList(), "the example workflows load cleanly");
         catalog.workflows().forEach(workflow -> workflows.put(workflow.name(), workflow));
         purposeBuilt.forEach(workflow -> workflows.put(workflow.name(), workflow));
@@ -182,16 +181,6 @@ final class EngineHarness implements AutoCloseable {
 
     private Optional<Workflow> workflow(String name) {
         return Optional.ofNullable(workflows.get(name));
-    }
-
-    /** {@code workflows/} of the repository, found beside {@code local.settings.sample.json}. */
-    private static Path repositoryWorkflows() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.exists(dir.resolve("local.settings.sample.json"))) {
-            dir = dir.getParent();
-        }
-        assertTrue(dir != null, "no repository root above " + Path.of("").toAbsolutePath());
-        return dir.resolve("workflows");
     }
 
     // ---- the model's script ----
