@@ -31,7 +31,7 @@ public final class PackWorkflows implements ChatWorkflows {
     /** How many of a workflow's files are downloaded at once. */
     private static final int DOWNLOADS = 4;
 
-    private final WorkflowCatalog platform;
+    private final ChatWorkflows platform;
     private final MongoCollection<Document> packs;
     private final BlobContainerAsyncClient files;
     private final WorkflowLoader loader;
@@ -44,7 +44,7 @@ public final class PackWorkflows implements ChatWorkflows {
 
     public PackWorkflows(WorkflowCatalog platform, MongoCollection<Document> packs, BlobContainerAsyncClient files,
                          WorkflowLoader loader) {
-        this.platform = platform;
+        this.platform = ChatWorkflows.platform(platform::find);
         this.packs = packs;
         this.files = files;
         this.loader = loader;
@@ -52,12 +52,12 @@ public final class PackWorkflows implements ChatWorkflows {
 
     @Override
     public Mono<Optional<Pinned>> find(AppId appId, String workflowName, String ref) {
-        if (ref == null || PLATFORM.equals(ref)) {
-            Optional<Workflow> own = platform.find(workflowName);
-            if (own.isPresent() || ref != null) {
-                return Mono.just(own.map(workflow -> new Pinned(workflow, PLATFORM)));
-            }
-        }
+        return platform.find(appId, workflowName, ref).flatMap(own -> own.isPresent() || PLATFORM.equals(ref)
+                ? Mono.just(own) : published(appId, workflowName, ref));
+    }
+
+    /** The app's own version: the one the chat is pinned to, or the newest ready one that holds the workflow. */
+    private Mono<Optional<Pinned>> published(AppId appId, String workflowName, String ref) {
         Mono<Document> pack = ref == null
                 ? Mono.from(packs.find(and(eq("app_id", appId.value()), eq("state", PackService.READY), eq("workflows", workflowName)))
                         .sort(Sorts.descending("created_at")).first())
