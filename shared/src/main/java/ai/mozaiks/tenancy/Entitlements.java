@@ -5,9 +5,6 @@ import ai.mozaiks.packs.WorkflowDirectory;
 import ai.mozaiks.packs.WorkflowEntry;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
@@ -23,6 +20,7 @@ public final class Entitlements {
     private final Tiers tiers;
     private final WorkflowDirectory workflows;
     private final AppUsage usage;
+    private final MonthlyTokens monthlyTokens;
     private final Clock clock;
 
     public Entitlements(TenantAccess access, Tiers tiers, WorkflowDirectory workflows, AppUsage usage, Clock clock) {
@@ -30,6 +28,7 @@ public final class Entitlements {
         this.tiers = tiers;
         this.workflows = workflows;
         this.usage = usage;
+        this.monthlyTokens = new MonthlyTokens(usage, clock);
         this.clock = clock;
     }
 
@@ -110,14 +109,11 @@ public final class Entitlements {
     }
 
     private Mono<Entitlement> withinLimits(AppId appId, Tier tier, Principal user) {
-        Instant now = clock.instant();
-        Instant monthStart = now.atZone(ZoneOffset.UTC).withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS).toInstant();
-        Instant nextMonth = monthStart.atZone(ZoneOffset.UTC).plusMonths(1).toInstant();
-        return Mono.zip(usage.activeRuns(appId), usage.activeRuns(appId, user.userId()), usage.tokensSince(appId, monthStart)).map(found -> {
+        return Mono.zip(usage.activeRuns(appId), usage.activeRuns(appId, user.userId()), monthlyTokens.of(appId)).map(found -> {
             if (found.getT3() >= tier.monthlyTokenBudget()) {
                 return Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app used " + found.getT3()
                         + " tokens this month, its tier's monthly token budget of " + tier.monthlyTokenBudget() + ".",
-                        Duration.between(now, nextMonth));
+                        Duration.between(clock.instant(), MonthlyTokens.nextMonth(clock.instant())));
             }
             if (found.getT1() >= tier.concurrentRunsPerApp()) {
                 return Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app runs " + found.getT1()
