@@ -5,6 +5,9 @@ import ai.mozaiks.packs.WorkflowDirectory;
 import ai.mozaiks.packs.WorkflowEntry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +23,6 @@ public final class Entitlements {
     private final Tiers tiers;
     private final WorkflowDirectory workflows;
     private final AppUsage usage;
-    private final MonthlyTokens monthlyTokens;
     private final Clock clock;
 
     public Entitlements(TenantAccess access, Tiers tiers, WorkflowDirectory workflows, AppUsage usage, Clock clock) {
@@ -28,7 +30,6 @@ public final class Entitlements {
         this.tiers = tiers;
         this.workflows = workflows;
         this.usage = usage;
-        this.monthlyTokens = new MonthlyTokens(usage, clock);
         this.clock = clock;
     }
 
@@ -109,11 +110,14 @@ public final class Entitlements {
     }
 
     private Mono<Entitlement> withinLimits(AppId appId, Tier tier, Principal user) {
-        return Mono.zip(usage.activeRuns(appId), usage.activeRuns(appId, user.userId()), monthlyTokens.of(appId)).map(found -> {
+        Instant now = clock.instant();
+        Instant monthStart = now.atZone(ZoneOffset.UTC).withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS).toInstant();
+        Instant nextMonth = monthStart.atZone(ZoneOffset.UTC).plusMonths(1).toInstant();
+        return Mono.zip(usage.activeRuns(appId), usage.activeRuns(appId, user.userId()), usage.tokensSince(appId, monthStart)).map(found -> {
             if (found.getT3() >= tier.monthlyTokenBudget()) {
                 return Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app used " + found.getT3()
                         + " tokens this month, its tier's monthly token budget of " + tier.monthlyTokenBudget() + ".",
-                        Duration.between(clock.instant(), MonthlyTokens.nextMonth(clock.instant())));
+                        Duration.between(now, nextMonth));
             }
             if (found.getT1() >= tier.concurrentRunsPerApp()) {
                 return Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app runs " + found.getT1()

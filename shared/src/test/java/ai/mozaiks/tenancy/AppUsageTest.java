@@ -36,21 +36,6 @@ class AppUsageTest {
     }
 
     @Test
-    void aMonthsTotalIsReusedForAMinuteAndCountedAgainAfterIt() {
-        var buckets = fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_minutes");
-        java.time.Instant now = fixture.clock().instant();
-        await(Mono.from(buckets.insertOne(bucket(APP, now, 100))));
-        MonthlyTokens monthly = new MonthlyTokens(new AppUsage(fixture.appDatabases(), null), fixture.clock());
-
-        assertEquals(100L, await(monthly.of(APP)));
-        await(Mono.from(buckets.insertOne(bucket(APP, now.plusSeconds(60), 50))));
-        assertEquals(100L, await(monthly.of(APP)), "within a minute the total is reused");
-        fixture.clock().advance(MonthlyTokens.FRESH);
-        assertEquals(150L, await(monthly.of(APP)), "then counted again");
-        assertEquals(java.time.Instant.parse("2025-02-01T00:00:00Z"), MonthlyTokens.nextMonth(fixture.clock().instant()));
-    }
-
-    @Test
     void theTokensSinceADayAreTheSumOfTheAppsOwnBucketsFromThatDayOn() {
         java.time.Instant start = EmbeddedMongoFixture.START;
         await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_minutes").insertMany(List.of(
