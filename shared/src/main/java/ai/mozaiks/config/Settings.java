@@ -40,7 +40,9 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         IdentitySettings identity = IdentitySettings.read(reader);
         RealtimeSettings realtime = RealtimeSettings.read(reader);
         ModelSettings model = ModelSettings.read(reader);
-        String stepQueue = reader.string("STEP_QUEUE", "chat-steps", Settings::isQueueName, QUEUE_RULE);
+        // Room for the queues named after it: "<STEP_QUEUE>-background-poison".
+        String stepQueue = reader.string("STEP_QUEUE", "chat-steps", value -> isQueueName(value) && value.length() <= 45,
+                "a queue name of at most 45 characters: lower-case letters, digits or single hyphens");
         Path workflowsDir = workflowsDir(reader);
         Duration appPurgeGrace = Duration.ofDays(reader.integer("APP_PURGE_GRACE_DAYS", 7, 0, 90));
         String migrationQueue = reader.string("MIGRATION_QUEUE", "app-migrations", Settings::isQueueName, QUEUE_RULE);

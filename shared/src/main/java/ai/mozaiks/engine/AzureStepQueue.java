@@ -5,39 +5,53 @@ import ai.mozaiks.tenancy.AppId;
 import com.azure.storage.queue.QueueAsyncClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import reactor.core.publisher.Mono;
 
 /**
- * Steps on an Azure Storage queue: {@code {"app_id", "chat_id", "step_seq"}}, base64 as the queue
- * trigger reads them. One message is one unit of progress for one chat.
+ * Steps on Azure Storage queues, one per {@link Lane}: {@code {"app_id", "chat_id", "step_seq", "lane"?}}, base64 as the
+ * queue trigger reads them ({@code lane} only when background). One message is one unit of progress for one chat.
  */
 public final class AzureStepQueue implements StepQueue {
     /** Storage queues hide a message for at most seven days. */
     private static final Duration MAX_DELAY = Duration.ofDays(7);
+    /** What the background queue's name adds to the step queue's ({@code STEP_QUEUE}). */
+    public static final String BACKGROUND_SUFFIX = "-background";
 
-    private final QueueAsyncClient queue;
+    private final QueueAsyncClient interactive;
+    private final QueueAsyncClient background;
     private final Mono<Void> created;
 
-    public AzureStepQueue(QueueAsyncClient queue) {
-        this.queue = queue;
-        this.created = queue.createIfNotExists().then().cache();
+    public AzureStepQueue(QueueAsyncClient interactive, QueueAsyncClient background) {
+        this.interactive = interactive;
+        this.background = background;
+        this.created = Mono.when(interactive.createIfNotExists(), background.createIfNotExists()).cache();
     }
 
     @Override
     public Mono<Void> enqueue(StepMessage message, Duration delay) {
         Duration visibleIn = delay.compareTo(MAX_DELAY) > 0 ? MAX_DELAY : delay;
-        String body = Json.write(Map.of("app_id", message.appId().value(), "chat_id", message.chatId(), "step_seq", message.stepSeq()));
-        return created.then(queue.sendMessageWithResponse(body, visibleIn.isZero() || visibleIn.isNegative() ? null : visibleIn, null))
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("app_id", message.appId().value());
+        body.put("chat_id", message.chatId());
+        body.put("step_seq", message.stepSeq());
+        if (message.lane() != Lane.INTERACTIVE) {
+            body.put("lane", message.lane().wire());
+        }
+        QueueAsyncClient queue = message.lane() == Lane.BACKGROUND ? background : interactive;
+        return created.then(queue.sendMessageWithResponse(Json.write(body), visibleIn.isZero() || visibleIn.isNegative() ? null : visibleIn, null))
                 .then();
     }
 
     /** The step a queue message carries; a malformed message is an {@link IllegalArgumentException}. */
     public static StepMessage parse(String body) {
         JsonNode json = Json.read(body);
-        if (!json.path("app_id").isTextual() || !json.path("chat_id").isTextual() || !json.path("step_seq").canConvertToLong()) {
+        if (!json.path("app_id").isTextual() || !json.path("chat_id").isTextual() || !json.path("step_seq").canConvertToLong()
+                || json.has("lane") && !json.path("lane").isTextual()) {
             throw new IllegalArgumentException("a step message needs app_id, chat_id and step_seq");
         }
-        return new StepMessage(AppId.of(json.path("app_id").asText()), json.path("chat_id").asText(), json.path("step_seq").asLong());
+        Lane lane = json.has("lane") ? Lane.fromWire(json.path("lane").asText()) : Lane.INTERACTIVE;
+        return new StepMessage(AppId.of(json.path("app_id").asText()), json.path("chat_id").asText(), json.path("step_seq").asLong(), lane);
     }
 }

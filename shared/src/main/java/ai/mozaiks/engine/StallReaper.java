@@ -68,7 +68,8 @@ public final class StallReaper {
                         .concatMap(chat -> {
                             String chatId = chat.getString(ChatFields.CHAT_ID);
                             long stepSeq = ((Number) chat.get(ChatFields.STEP_SEQ)).longValue();
-                            return queue.enqueue(new StepMessage(appId, chatId, stepSeq), Duration.ZERO)
+                            Lane lane = chat.containsKey(ChatFields.PARENT_CHAT_ID) ? Lane.BACKGROUND : Lane.INTERACTIVE;
+                            return queue.enqueue(new StepMessage(appId, chatId, stepSeq, lane), Duration.ZERO)
                                     .then(Mono.fromRunnable(() -> progress.requeued(appId, chatId, stepSeq)))
                                     .thenReturn(1);
                         }))

@@ -52,7 +52,7 @@ public final class StepRunner {
     public Mono<StepOutcome> run(StepMessage message) {
         return executor.run(message).flatMap(outcome -> {
             if (outcome instanceof StepOutcome.Next next) {
-                return queue.enqueue(new StepMessage(message.appId(), message.chatId(), next.stepSeq()), java.time.Duration.ZERO)
+                return queue.enqueue(message.at(next.stepSeq()), java.time.Duration.ZERO)
                         .thenReturn(outcome);
             }
             if (outcome instanceof StepOutcome.RetryLater later) {

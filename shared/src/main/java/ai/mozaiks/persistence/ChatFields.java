@@ -27,6 +27,8 @@ public final class ChatFields {
     public static final String LEASE_OWNER = "lease_owner";
     /** The engine's compact conversation state (recent messages, context variables, counters). */
     public static final String CONVERSATION = "conversation";
+    /** A child workflow's parent chat (the runtime's field); its steps run on the background lane. */
+    public static final String PARENT_CHAT_ID = "parent_chat_id";
 
     private ChatFields() {
     }

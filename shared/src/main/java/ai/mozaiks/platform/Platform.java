@@ -167,7 +167,8 @@ public final class Platform implements AutoCloseable {
         ClientAccess realtime = new ClientAccess(settings.realtime(),
                 settings.realtime().connectionString() != null ? null
                         : StorageClients.managedIdentity(settings.storage().managedIdentityClientId()));
-        StepQueue stepQueue = new AzureStepQueue(storage.queues().getQueueAsyncClient(settings.stepQueue()));
+        StepQueue stepQueue = new AzureStepQueue(storage.queues().getQueueAsyncClient(settings.stepQueue()),
+                storage.queues().getQueueAsyncClient(settings.stepQueue() + AzureStepQueue.BACKGROUND_SUFFIX));
         ChatModel model = ChatModels.from(settings.model(),
                 () -> StorageClients.managedIdentity(settings.storage().managedIdentityClientId()),
                 () -> OfflineScripts.inFolders(settings.workflowsDir()));

@@ -24,6 +24,16 @@ public final class StepPoisonWorker {
     @FunctionName("failPoisonedStep")
     public void run(@QueueTrigger(name = "message", queueName = "%STEP_QUEUE%-poison", connection = "AzureWebJobsStorage") String message,
                     ExecutionContext context) {
+        handle(message, context);
+    }
+
+    @FunctionName("failPoisonedBackgroundStep")
+    public void runBackground(@QueueTrigger(name = "message", queueName = "%STEP_QUEUE%-background-poison",
+            connection = "AzureWebJobsStorage") String message, ExecutionContext context) {
+        handle(message, context);
+    }
+
+    private void handle(String message, ExecutionContext context) {
         StepMessage step = AzureStepQueue.parse(message);
         InvocationLog log = InvocationLog.of(context.getLogger(), context.getInvocationId()).withApp(step.appId()).withChat(step.chatId());
         StepOutcome outcome = steps.failPoisoned(step).block(BUDGET);
