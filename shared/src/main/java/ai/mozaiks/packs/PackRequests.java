@@ -16,7 +16,7 @@ public final class PackRequests {
 
     /**
      * A pack published by an app: its workflows' manifest files by path
-     * ({@code <workflow>/<file>.yaml}), as text.
+     * ({@code <workflow>/<file>.yaml}, and a workflow's fan-outs in {@code <workflow>/_pack/workflow_graph.json}), as text.
      */
     public record PublishPack(String id, String version, Map<String, String> files) {
         public void validate() {
@@ -30,8 +30,8 @@ public final class PackRequests {
                 long bytes = 0;
                 for (Map.Entry<String, String> file : files.entrySet()) {
                     String path = file.getKey();
-                    if (!path.matches("[A-Za-z0-9_]{1,64}/[A-Za-z0-9_.-]{1,64}\\.ya?ml")) {
-                        validation.error("files." + path, "must be <workflow>/<file>.yaml");
+                    if (!path.matches("[A-Za-z0-9_]{1,64}/([A-Za-z0-9_.-]{1,64}\\.ya?ml|_pack/workflow_graph\\.json)")) {
+                        validation.error("files." + path, "must be <workflow>/<file>.yaml or <workflow>/_pack/workflow_graph.json");
                     }
                     if (file.getValue() == null) {
                         validation.error("files." + path, "must be the file's text");

@@ -2,6 +2,7 @@ package ai.mozaiks.workflows;
 
 import ai.mozaiks.workflows.manifest.AgentSpec;
 import ai.mozaiks.workflows.manifest.ContextVariables;
+import ai.mozaiks.workflows.manifest.FanOut;
 import ai.mozaiks.workflows.manifest.HandoffRule;
 import ai.mozaiks.workflows.manifest.HookSpec;
 import ai.mozaiks.workflows.manifest.OrchestratorConfig;
@@ -18,6 +19,7 @@ import java.util.Optional;
  * @param name the folder (or bundle) name, the workflow's id; looked up case-insensitively
  * @param pack {@code orchestrator.yaml}'s {@code pack}, or the workflow's own name
  * @param agents in manifest order; never empty
+ * @param fanOuts where the workflow waits for child workflows ({@code _pack/workflow_graph.json})
  */
 public record Workflow(
         String name,
@@ -29,7 +31,8 @@ public record Workflow(
         StructuredOutputs structuredOutputs,
         WorkflowTools tools,
         List<HookSpec> hooks,
-        UiConfig ui) {
+        UiConfig ui,
+        List<FanOut> fanOuts) {
 
     public Workflow {
         Objects.requireNonNull(name, "name");
@@ -45,6 +48,7 @@ public record Workflow(
         Objects.requireNonNull(tools, "tools");
         hooks = List.copyOf(hooks);
         Objects.requireNonNull(ui, "ui");
+        fanOuts = List.copyOf(fanOuts);
     }
 
     public Optional<AgentSpec> agent(String agentName) {
@@ -54,6 +58,11 @@ public record Workflow(
     /** The first speaker: {@code initial_agent}, or the first agent of agents.yaml. */
     public String initialAgent() {
         return orchestrator.initialAgent().orElse(agents.get(0).name());
+    }
+
+    /** The fan-out {@code agent}'s structured output starts, if any ({@code _pack/workflow_graph.json}). */
+    public Optional<FanOut> fanOutFor(String agent) {
+        return fanOuts.stream().filter(fanOut -> fanOut.triggerAgent().equals(agent)).findFirst();
     }
 
     /** The rules of one source (an agent, or {@link HandoffRule#USER}), in manifest order. */

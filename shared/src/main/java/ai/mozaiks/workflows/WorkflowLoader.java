@@ -2,6 +2,7 @@ package ai.mozaiks.workflows;
 
 import ai.mozaiks.workflows.manifest.AgentSpec;
 import ai.mozaiks.workflows.manifest.ContextVariables;
+import ai.mozaiks.workflows.manifest.FanOut;
 import ai.mozaiks.workflows.manifest.HandoffRule;
 import ai.mozaiks.workflows.manifest.HookSpec;
 import ai.mozaiks.workflows.manifest.OrchestratorConfig;
@@ -17,7 +18,7 @@ import java.util.Optional;
  * Loads and validates one workflow, from its folder or from an uploaded bundle, in the on-disk format of
  * the Python runtime ({@code orchestrator.yaml}, {@code agents.yaml}, {@code handoffs.yaml},
  * {@code context_variables.yaml}, {@code structured_outputs.yaml}, {@code tools.yaml},
- * {@code ui_config.yaml}, {@code hooks.yaml}). Only {@code orchestrator.yaml} and {@code agents.yaml}
+ * {@code ui_config.yaml}, {@code hooks.yaml}, and the fan-outs of {@code _pack/workflow_graph.json}). Only {@code orchestrator.yaml} and {@code agents.yaml}
  * are required. Never throws for bad content: everything is in the result's report. Thread-safe.
  */
 public final class WorkflowLoader {
@@ -27,7 +28,7 @@ public final class WorkflowLoader {
     /** The manifest files, in the order reports list their issues. */
     public static final List<String> MANIFEST_FILES = List.of(
             OrchestratorReader.FILE, AgentsReader.FILE, HandoffsReader.FILE, ContextVariablesReader.FILE,
-            StructuredOutputsReader.FILE, ToolsReader.FILE, UiConfigReader.FILE, HooksReader.FILE);
+            StructuredOutputsReader.FILE, ToolsReader.FILE, UiConfigReader.FILE, HooksReader.FILE, FanOutsReader.FILE);
 
     /** The workflow in {@code folder}; its name is the folder's name. */
     public WorkflowLoadResult load(Path folder) {
@@ -62,6 +63,7 @@ public final class WorkflowLoader {
                 document(source, HandoffsReader.FILE, false, issues), symbols, orchestrator.orchestrationPattern());
         UiConfig ui = UiConfigReader.read(document(source, UiConfigReader.FILE, false, issues), symbols);
         List<HookSpec> hooks = HooksReader.read(document(source, HooksReader.FILE, false, issues), symbols);
+        List<FanOut> fanOuts = FanOutsReader.read(document(source, FanOutsReader.FILE, false, issues), symbols);
         symbols.check();
 
         ValidationReport report = issues.report();
@@ -69,7 +71,7 @@ public final class WorkflowLoader {
             return new WorkflowLoadResult(name, Optional.empty(), report);
         }
         Workflow workflow = new Workflow(name, orchestrator.pack().orElse(name), orchestrator, agents, handoffs,
-                variables, outputs, tools, hooks, ui);
+                variables, outputs, tools, hooks, ui, fanOuts);
         return new WorkflowLoadResult(name, Optional.of(workflow), report);
     }
 
