@@ -20,6 +20,7 @@ const CONNECTION_LABELS: Record<ConnectionState, string> = {
 const STATUS_LABELS: Record<string, string> = {
   running: "Running",
   awaiting_input: "Waiting for you",
+  awaiting_children: "Waiting for its sub-workflows",
   completed: "Completed",
   failed: "Failed",
   cancelled: "Cancelled",

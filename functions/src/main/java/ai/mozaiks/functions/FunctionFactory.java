@@ -45,7 +45,7 @@ public final class FunctionFactory {
             Map.entry(StepWorker.class, platform -> new StepWorker(platform.steps())),
             Map.entry(StepPoisonWorker.class, platform -> new StepPoisonWorker(platform.steps())),
             Map.entry(ChatInputFunctions.class, platform -> new ChatInputFunctions(api(platform), platform.inputs())),
-            Map.entry(StallReaperFunction.class, platform -> new StallReaperFunction(platform.stallReaper())),
+            Map.entry(StallReaperFunction.class, platform -> new StallReaperFunction(platform.stallReaper(), platform.childReconciler())),
             Map.entry(RealtimeUpstreamFunction.class, platform -> new RealtimeUpstreamFunction(api(platform),
                     platform.upstreamAuth(), platform.chatEvents())));
 

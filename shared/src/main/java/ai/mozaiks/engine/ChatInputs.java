@@ -381,10 +381,10 @@ public final class ChatInputs {
                 return Mono.error(busy());
             }
             Mono<CancelResult> done;
-            if (status == ChatStatus.AWAITING_INPUT) {
-                // Nothing runs: the chat is cancelled now, and says so.
+            if (status == ChatStatus.AWAITING_INPUT || status == ChatStatus.AWAITING_CHILDREN) {
+                // Nothing runs: the chat is cancelled now, and says so (a fan-out's children are stopped by the reconciler).
                 done = sessions.updateOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq(chat)),
-                                        eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire())),
+                                        eq(ChatFields.STATUS, status.wire())),
                                 Updates.combine(Updates.set(ChatFields.STATUS, ChatStatus.CANCELLED.wire()),
                                         Updates.set(ChatFields.UPDATED_AT, now()),
                                         Updates.unset(InputFields.INTERRUPT_REQUESTED)), false)

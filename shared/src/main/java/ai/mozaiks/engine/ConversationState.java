@@ -110,6 +110,15 @@ public record ConversationState(List<Message> messages, Map<String, Object> vari
         return new ConversationState(next.messages, variables, USER, lastAgent, turns, Map.of(), null);
     }
 
+    /**
+     * A fan-out's children ended: their merged results are in {@code variables} and in a hidden message for the model, and
+     * {@code resumeAgent} speaks next.
+     */
+    public ConversationState afterChildren(String results, Map<String, Object> variables, String resumeAgent, int window) {
+        ConversationState next = withMessages(List.of(Message.user(results, true)), window);
+        return new ConversationState(next.messages, variables, USER, lastAgent, turns, Map.of(), resumeAgent);
+    }
+
     // ---- BSON ----
 
     public Document toDocument() {

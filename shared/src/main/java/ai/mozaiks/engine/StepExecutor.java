@@ -333,8 +333,10 @@ public final class StepExecutor {
                     chat.getString(ChatFields.USER_ID), settings.env());
             turn = new Turn(database, message, owner, workflow, ConversationState.start(variables), eventSeq(chat));
             turn.event(EventKind.RUN_START, data("workflow_name", workflow.name()));
-            workflow.orchestrator().seedMessage().ifPresent(seed -> {
-                boolean hidden = workflow.orchestrator().startupMode() == StartupMode.AGENT_DRIVEN;
+            // A child's own first message (its parent chose it) is shown; the workflow's seed is hidden when agent-driven.
+            String given = chat.getString(ChatFields.SEED_MESSAGE);
+            Optional.ofNullable(given).or(() -> workflow.orchestrator().seedMessage()).ifPresent(seed -> {
+                boolean hidden = given == null && workflow.orchestrator().startupMode() == StartupMode.AGENT_DRIVEN;
                 turn.state = turn.state.withMessages(List.of(ConversationState.Message.user(seed, hidden)), settings.window());
                 turn.event(EventKind.TEXT, data("agent", ConversationState.USER, "content", seed, "hidden", hidden,
                         "seed", true));
@@ -487,17 +489,20 @@ public final class StepExecutor {
         AssistantMessage message = reply.message();
         Workflow workflow = turn.workflow;
         boolean hidden = false;
+        Optional<FanOutRequest> fanOut = Optional.empty();
         if (!message.text().isEmpty()) {
             ContextState.TextOutcome triggered = ContextState.applyAgentText(workflow, agent, message.text(), turn.state.variables());
             hidden = triggered.hidden();
             turn.state = turn.state.withVariables(triggered.variables());
             Map<String, Object> text = data("agent", agent, "content", message.text(), "hidden", hidden,
                     "ui_visibility", workflow.ui().isVisible(agent) ? "user" : "trace");
-            workflow.structuredOutputs().modelFor(agent).ifPresent(output -> structured(message.text())
-                    .ifPresent(parsed -> {
-                        text.put("structured_output", parsed);
-                        text.put("structured_schema", output.name());
-                    }));
+            Optional<Document> parsed = workflow.structuredOutputs().modelFor(agent).flatMap(output -> structured(message.text()));
+            parsed.ifPresent(output -> {
+                text.put("structured_output", output);
+                text.put("structured_schema", workflow.structuredOutputs().modelFor(agent).orElseThrow().name());
+            });
+            fanOut = parsed.flatMap(output -> workflow.fanOutFor(agent).flatMap(point -> FanOutRequest.read(
+                    requestId(turn), point, agent, output, workflow.agents().stream().map(spec -> spec.name()).toList())));
             turn.event(EventKind.TEXT, text);
         }
         if (reply.usage() != null) {
@@ -507,6 +512,11 @@ public final class StepExecutor {
         added.add(ConversationState.Message.assistant(agent, message.content(), message.toolCalls(), hidden));
         if (message.toolCalls().isEmpty()) {
             turn.state = turn.state.withMessages(added, settings.window()).afterAgentReply(agent, null);
+            if (fanOut.isPresent()) {
+                // The children run as chats of their own; the commit leaves this one waiting for them, with no compute.
+                turn.extra.add(Updates.set(ChatFields.FAN_OUT, fanOut.get().toDocument()));
+                return Mono.just(new StepOutcome.AwaitingChildren(fanOut.get().runId()));
+            }
             return Mono.just(settle(turn, nextAfterReply(turn)));
         }
         Map<String, RequestBuilder.Transfer> transfers = RequestBuilder.transfers(workflow, agent);
@@ -621,7 +631,7 @@ public final class StepExecutor {
         return new AssistantMessage(stored.getString("c"), calls, agent);
     }
 
-    private static Optional<Object> structured(String text) {
+    private static Optional<Document> structured(String text) {
         try {
             JsonNode parsed = JSON.readTree(text.strip());
             return parsed != null && parsed.isObject() ? Optional.of(Document.parse(parsed.toString())) : Optional.empty();
@@ -636,6 +646,8 @@ public final class StepExecutor {
             status = ChatStatus.RUNNING;
         } else if (outcome instanceof StepOutcome.AwaitingInput) {
             status = ChatStatus.AWAITING_INPUT;
+        } else if (outcome instanceof StepOutcome.AwaitingChildren) {
+            status = ChatStatus.AWAITING_CHILDREN;
         } else if (outcome instanceof StepOutcome.Completed) {
             status = ChatStatus.COMPLETED;
         } else if (outcome instanceof StepOutcome.Failed) {

@@ -13,6 +13,10 @@ public sealed interface StepOutcome {
     record AwaitingInput(String reason) implements StepOutcome {
     }
 
+    /** Committed; the chat waits with no compute while the child workflows of run {@code runId} run (a fan-out). */
+    record AwaitingChildren(String runId) implements StepOutcome {
+    }
+
     /** Committed; the chat is over. */
     record Completed(String reason) implements StepOutcome {
     }

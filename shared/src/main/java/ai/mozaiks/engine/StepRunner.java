@@ -5,20 +5,23 @@ import reactor.core.publisher.Mono;
 /**
  * What the step queue trigger does with a message: run the step, then keep the chat moving —
  * enqueue the next step, or put this one back for later when the chat is busy. Stopping states
- * (awaiting input, completed, failed) enqueue nothing: a waiting chat costs no compute; a completed one may
- * start what follows it ({@link ChatCompletions}: a journey's next step).
+ * (awaiting input or children, completed, failed, cancelled) enqueue nothing: a waiting chat costs no compute; a chat
+ * waiting for children has them started ({@link ChildWorkflows}); an ended chat may be a child its parent waits for, and a
+ * completed one may start what follows it ({@link ChatCompletions}: a journey's next step).
  */
 public final class StepRunner {
     private final StepExecutor executor;
     private final StepQueue queue;
     private final ChatInputs inputs;
     private final ChatCompletions completions;
+    private final ChildWorkflows children;
 
-    public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions) {
+    public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions, ChildWorkflows children) {
         this.executor = executor;
         this.queue = queue;
         this.inputs = inputs;
         this.completions = completions;
+        this.children = children;
     }
 
     /** How long {@link #failPoisoned} waits, at most, for a live attempt of the step to let the chat go. */
@@ -38,6 +41,9 @@ public final class StepRunner {
 
     private Mono<StepOutcome> failPoisoned(StepMessage message, long deadline) {
         return executor.failPoisoned(message).flatMap(outcome -> {
+            if (outcome instanceof StepOutcome.Failed) {
+                return children.ended(message.appId(), message.chatId()).thenReturn(outcome);
+            }
             if (!(outcome instanceof StepOutcome.RetryLater later)) {
                 return Mono.just(outcome);
             }
@@ -62,8 +68,15 @@ public final class StepRunner {
                 // A message that arrived while the turn was being committed is taken now, not left waiting.
                 return inputs.drainPending(message.appId(), message.chatId()).thenReturn(outcome);
             }
+            if (outcome instanceof StepOutcome.AwaitingChildren) {
+                return children.spawn(message.appId(), message.chatId()).thenReturn(outcome);
+            }
             if (outcome instanceof StepOutcome.Completed) {
-                return completions.completed(message.appId(), message.chatId()).thenReturn(outcome);
+                return children.ended(message.appId(), message.chatId())
+                        .then(completions.completed(message.appId(), message.chatId())).thenReturn(outcome);
+            }
+            if (outcome instanceof StepOutcome.Failed || outcome instanceof StepOutcome.Cancelled) {
+                return children.ended(message.appId(), message.chatId()).thenReturn(outcome);
             }
             return Mono.just(outcome);
         });

@@ -29,6 +29,14 @@ public final class ChatFields {
     public static final String CONVERSATION = "conversation";
     /** A child workflow's parent chat (the runtime's field); its steps run on the background lane. */
     public static final String PARENT_CHAT_ID = "parent_chat_id";
+    /** A child's place in its parent's fan-out: {@code {run_id, index}}. */
+    public static final String SPAWN = "spawn";
+    /** The first user message of a chat that was given one (a child's {@code initial_message}), instead of the workflow's seed. */
+    public static final String SEED_MESSAGE = "seed_message";
+    /** The fan-out a chat waiting for children asked for, until its children's results resume it. */
+    public static final String FAN_OUT = "fan_out";
+    /** The last fan-out run the chat resumed from (so a repeated fan-in knows it happened). */
+    public static final String RESUMED_FROM = "resumed_from";
 
     private ChatFields() {
     }

@@ -28,7 +28,13 @@ public enum RuntimeCollection {
      * completion_tokens, total_tokens, cost_usd, calls}}, one upsert per step that called a model.
      */
     USAGE_MINUTES("usage_minutes", List.of(
-            index("app_minute", false, ascending("app_id", "minute"))));
+            index("app_minute", false, ascending("app_id", "minute")))),
+    /**
+     * Fan-outs of child workflows ({@code _id} the run id): the parent, the merge policy and each child's state. Admissions
+     * count the running children of running runs; the reconciler walks running runs, oldest first.
+     */
+    PACK_RUNS("pack_runs", List.of(
+            index("app_status_created", false, ascending("app_id", "status", "created_at"))));
 
     private final String collectionName;
     private final List<IndexModel> indexes;

@@ -11,6 +11,9 @@ import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
 import ai.mozaiks.engine.StallReaper;
+import ai.mozaiks.children.ChildLimit;
+import ai.mozaiks.children.ChildReconciler;
+import ai.mozaiks.children.ChildRuns;
 import ai.mozaiks.engine.StepExecutor;
 import ai.mozaiks.engine.StepHooks;
 import ai.mozaiks.engine.StepQueue;
@@ -112,6 +115,7 @@ public final class Platform implements AutoCloseable {
     private final ChatInputs inputs;
     private final UpstreamAuth upstreamAuth;
     private final StallReaper stallReaper;
+    private final ChildReconciler childReconciler;
     private final ChatEvents chatEvents;
 
     private Platform(Settings settings, Clock clock) {
@@ -182,11 +186,15 @@ public final class Platform implements AutoCloseable {
                 StepHooks.NONE);
         this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine);
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
-        this.steps = new StepRunner(executor, stepQueue, inputs, journeys);
+        Admissions admissions = new Admissions(controlDatabase.getCollection("admissions"), clock);
+        ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, admissions,
+                new ChildLimit(control.apps(), tiers), clock, engine.window());
+        this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children);
         this.upstreamAuth = new UpstreamAuth(settings.realtime());
         this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock);
+        this.childReconciler = new ChildReconciler(control.apps(), children, engine.stalledAfter(), clock);
         this.chatEvents = new ChatEvents(inputs, sessions, events);
-        this.broker = new SessionBroker(control.apps(), entitlements, new Admissions(controlDatabase.getCollection("admissions"), clock),
+        this.broker = new SessionBroker(control.apps(), entitlements, admissions,
                 journeys, sessions, runtimeTokens, realtime, stepQueue, settings.realtime().runtimeTokenLifetime());
         this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection, appDatabases, storageRouter,
                 storage.blobs(), settings.containers().all(), clock);
@@ -304,6 +312,10 @@ public final class Platform implements AutoCloseable {
 
     public StallReaper stallReaper() {
         return stallReaper;
+    }
+
+    public ChildReconciler childReconciler() {
+        return childReconciler;
     }
 
     public UpstreamAuth upstreamAuth() {

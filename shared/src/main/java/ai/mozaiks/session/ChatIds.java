@@ -14,7 +14,7 @@ import java.util.HexFormat;
  * finds it, in one insert, without a partial index (which the embedded server does not honour and
  * whose compound-sparse fallback would constrain chats that have no request id).
  */
-final class ChatIds {
+public final class ChatIds {
     private static final int HEX_DIGITS = 24;
 
     private ChatIds() {
@@ -24,7 +24,7 @@ final class ChatIds {
         return Ids.next("chat");
     }
 
-    static String forRequest(AppId appId, String userId, String clientRequestId) {
+    public static String forRequest(AppId appId, String userId, String clientRequestId) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             // NUL separators: no two different triples produce the same input.

@@ -5,10 +5,11 @@ import ai.mozaiks.persistence.ScopedField;
 import java.time.Instant;
 import org.bson.Document;
 
-/** A chat's metadata as stored in {@code chat_sessions}; its events live in the event log. */
+/** A chat's metadata as stored in {@code chat_sessions}; its events live in the event log. {@code parentChatId}: a child workflow's parent. */
 @com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ChatSession(String chatId, String appId, String userId, String workflowName, ChatStatus status,
-                          Instant createdAt, Instant updatedAt, long stepSeq, long eventSeq, String clientRequestId) {
+                          Instant createdAt, Instant updatedAt, long stepSeq, long eventSeq, String clientRequestId,
+                          String parentChatId) {
 
     static ChatSession from(Document document) {
         return new ChatSession(
@@ -21,7 +22,8 @@ public record ChatSession(String chatId, String appId, String userId, String wor
                 document.getDate(ChatFields.UPDATED_AT).toInstant(),
                 longValue(document, ChatFields.STEP_SEQ),
                 longValue(document, ChatFields.EVENT_SEQ),
-                document.getString(ChatFields.CLIENT_REQUEST_ID));
+                document.getString(ChatFields.CLIENT_REQUEST_ID),
+                document.getString(ChatFields.PARENT_CHAT_ID));
     }
 
     // Counters are written as int64, but a document copied or edited by hand may hold an int32.

@@ -106,6 +106,12 @@ public final class ChatSessions {
         if (chat.journey() != null) {
             document.append(ChatFields.JOURNEY, chat.journey().toDocument());
         }
+        if (chat.child() != null) {
+            document.append(ChatFields.PARENT_CHAT_ID, chat.child().parentChatId()).append(ChatFields.SPAWN, chat.child().spawn());
+            if (chat.child().seedMessage() != null) {
+                document.append(ChatFields.SEED_MESSAGE, chat.child().seedMessage());
+            }
+        }
         return sessions.insertOne(document)
                 .then(Mono.fromSupplier(() -> new StartedChat(
                         ChatSession.from(new Document(document).append(ScopedField.APP_ID, sessions.appId().value())),

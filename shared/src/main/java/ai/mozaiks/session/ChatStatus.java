@@ -8,6 +8,8 @@ public enum ChatStatus {
     RUNNING(ChatFields.RUNNING),
     /** Waiting for the user (human in the loop, a UI tool) with no compute held. */
     AWAITING_INPUT("awaiting_input"),
+    /** Waiting for the child workflows it started (a fan-out) with no compute held; their end resumes it. */
+    AWAITING_CHILDREN("awaiting_children"),
     COMPLETED("completed"),
     FAILED("failed"),
     CANCELLED("cancelled");

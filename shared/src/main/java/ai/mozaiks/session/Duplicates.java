@@ -5,11 +5,11 @@ import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoWriteException;
 
 /** Recognises a unique-index collision, the signal every idempotent write here relies on. */
-final class Duplicates {
+public final class Duplicates {
     private Duplicates() {
     }
 
-    static boolean isDuplicate(Throwable error) {
+    public static boolean isDuplicate(Throwable error) {
         if (error instanceof MongoWriteException write) {
             return write.getError().getCategory() == ErrorCategory.DUPLICATE_KEY;
         }

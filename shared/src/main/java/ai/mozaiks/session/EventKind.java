@@ -20,6 +20,12 @@ public enum EventKind {
     ERROR("error", true),
     /** A journey went on in another chat: {@code from_chat_id, to_chat_id, workflow_name, journey_key, ...}. */
     CONTEXT_SWITCHED("context_switched", true),
+    /** A fan-out started child workflows: {@code count, workflows[{chat_id, workflow_name, ...}], run_id, resume_agent, ...}. */
+    WORKFLOW_BATCH_STARTED("workflow_batch_started", true),
+    /** One child of a fan-out ended: {@code run_id, chat_id, workflow_name, status, completed_count, total}. */
+    WORKFLOW_CHILD_COMPLETED("workflow_child_completed", true),
+    /** The parent goes on with its children's merged results: {@code resume_agent, succeeded_count, failed_count, ...}. */
+    WORKFLOW_RESUMED("workflow_resumed", true),
     /** Streamed token deltas: delivered live only, never stored; the final {@link #TEXT} is. */
     TEXT_DELTA("text_delta", false);
 

@@ -7,14 +7,19 @@ import java.util.regex.Pattern;
 /**
  * What starting a chat needs. {@code clientRequestId} is optional: a client that sends one may
  * retry the start freely and always gets the same chat back. {@code journey} is set for a chat that
- * is a step of a journey.
+ * is a step of a journey, {@code child} for a child workflow's chat.
  */
-public record NewChat(String userId, String workflowName, String clientRequestId, ChatStatus initialStatus, JourneyTag journey) {
+public record NewChat(String userId, String workflowName, String clientRequestId, ChatStatus initialStatus, JourneyTag journey,
+                      ChildOf child) {
     static final int MAX_CLIENT_REQUEST_ID = 200;
     private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:\\-]*");
 
     public NewChat(String userId, String workflowName, String clientRequestId, ChatStatus initialStatus) {
-        this(userId, workflowName, clientRequestId, initialStatus, null);
+        this(userId, workflowName, clientRequestId, initialStatus, null, null);
+    }
+
+    public NewChat(String userId, String workflowName, String clientRequestId, ChatStatus initialStatus, JourneyTag journey) {
+        this(userId, workflowName, clientRequestId, initialStatus, journey, null);
     }
 
     public NewChat {

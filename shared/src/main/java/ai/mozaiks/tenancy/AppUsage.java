@@ -2,6 +2,7 @@ package ai.mozaiks.tenancy;
 
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.exists;
 import static com.mongodb.client.model.Filters.gte;
 
 import ai.mozaiks.api.ApiException;
@@ -34,7 +35,7 @@ public final class AppUsage {
     }
 
     public Mono<Long> activeRuns(AppId appId) {
-        return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.CHAT_SESSIONS).count(eq(ChatFields.STATUS, ChatFields.RUNNING)));
+        return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.CHAT_SESSIONS).count(and(eq(ChatFields.STATUS, ChatFields.RUNNING), exists(ChatFields.PARENT_CHAT_ID, false))));
     }
 
     /** Tokens the app's model calls used since {@code start}, from its per-minute usage buckets. */
@@ -49,7 +50,8 @@ public final class AppUsage {
 
     public Mono<Long> activeRuns(AppId appId, String userId) {
         return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.CHAT_SESSIONS)
-                .count(and(eq(ChatFields.STATUS, ChatFields.RUNNING), eq(ChatFields.USER_ID, userId))));
+                .count(and(eq(ChatFields.STATUS, ChatFields.RUNNING), eq(ChatFields.USER_ID, userId),
+                        exists(ChatFields.PARENT_CHAT_ID, false))));
     }
 
     /** Fails with a 409 listing every way the app exceeds {@code target}. */

@@ -77,7 +77,7 @@ class ChatSessionsTest {
         assertEquals(0L, document.get("event_seq"));
         assertFalse(document.containsKey("client_request_id"));
         assertEquals(new ChatSession(chat.chatId(), "app-a", "alice", "Assistant", ChatStatus.RUNNING,
-                EmbeddedMongoFixture.START, EmbeddedMongoFixture.START, 0, 0, null), chat);
+                EmbeddedMongoFixture.START, EmbeddedMongoFixture.START, 0, 0, null, null), chat);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package ai.mozaiks.functions.engine;
 
+import ai.mozaiks.children.ChildReconciler;
 import ai.mozaiks.engine.StallReaper;
 import ai.mozaiks.logging.InvocationLog;
 import com.microsoft.azure.functions.ExecutionContext;
@@ -7,15 +8,20 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import java.time.Duration;
 
-/** Every few minutes: chats that should be moving and are not get their step queued again. */
+/**
+ * Every few minutes: chats that should be moving and are not get their step queued again, and fan-outs are
+ * reconciled (lost spawns, unrecorded child ends, timeouts, parents never resumed).
+ */
 public final class StallReaperFunction {
     /** Well inside the host's function timeout; what a sweep does not reach, the next one does. */
     private static final Duration BUDGET = Duration.ofMinutes(4);
 
     private final StallReaper reaper;
+    private final ChildReconciler children;
 
-    public StallReaperFunction(StallReaper reaper) {
+    public StallReaperFunction(StallReaper reaper, ChildReconciler children) {
         this.reaper = reaper;
+        this.children = children;
     }
 
     @FunctionName("requeueStalledChats")
@@ -23,6 +29,8 @@ public final class StallReaperFunction {
         InvocationLog log = InvocationLog.of(context.getLogger(), context.getInvocationId());
         Integer requeued = reaper.sweep((appId, chatId, stepSeq) ->
                 log.withApp(appId).info("stalled chat requeued", "chat_id", chatId, "step_seq", stepSeq)).block(BUDGET);
-        log.info("stall sweep finished", "requeued", requeued);
+        Integer reconciled = children.sweep((appId, action, id) -> log.withApp(appId).info("fan-out reconciled", "action", action, "id", id))
+                .block(BUDGET);
+        log.info("stall sweep finished", "requeued", requeued, "fan_out_actions", reconciled);
     }
 }

@@ -1,5 +1,8 @@
 package ai.mozaiks.engine.acceptance;
 
+import ai.mozaiks.children.ChildLimit;
+import ai.mozaiks.children.ChildReconciler;
+import ai.mozaiks.children.ChildRuns;
 import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ConversationState;
@@ -26,7 +29,9 @@ import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
+import ai.mozaiks.tenancy.Admissions;
 import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.tools.builtin.CurrentTime;
 import ai.mozaiks.workflows.Fixtures;
 import ai.mozaiks.workflows.Workflow;
@@ -116,6 +121,10 @@ final class EngineHarness implements AutoCloseable {
     private final List<ToolInvocation> toolInvocations = new CopyOnWriteArrayList<>();
     private final List<FakeChatServer.Recorded> requests = new ArrayList<>();
     private final AtomicReference<Runnable> midStream = new AtomicReference<>();
+    private final com.mongodb.reactivestreams.client.MongoCollection<Document> apps;
+    private final ChildRuns children;
+    private final ChildReconciler reconciler;
+    private final StepExecutor executor;
 
     private EngineHarness(Provider provider, Map<String, String> env, List<Workflow> purposeBuilt) throws IOException {
         this.fixture = EmbeddedMongoFixture.start();
@@ -149,10 +158,17 @@ final class EngineHarness implements AutoCloseable {
                 return action == null ? Mono.empty() : Mono.fromRunnable(action).subscribeOn(Schedulers.boundedElastic()).then();
             }
         };
-        StepExecutor executor = new StepExecutor(fixture.appDatabases(), log, feed, model(provider), tools, ChatWorkflows.platform(this::workflow), clock,
+        this.executor = new StepExecutor(fixture.appDatabases(), log, feed, model(provider), tools, ChatWorkflows.platform(this::workflow), clock,
                 engine, StepHooks.NONE);
         this.inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, ChatWorkflows.platform(this::workflow), clock, engine);
-        this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty());
+        // The app as the control plane knows it: its tier (and an override, if set) bounds its running children.
+        this.apps = fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection("apps");
+        await(apps.insertOne(new Document("_id", APP.value()).append("tier", "pro").append("status", "active")));
+        this.children = new ChildRuns(fixture.appDatabases(), sessions, log, feed, queue, inputs,
+                new Admissions(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection("admissions"), clock),
+                new ChildLimit(apps, Tiers.load()), clock, ConversationState.DEFAULT_WINDOW);
+        this.reconciler = new ChildReconciler(apps, children, Duration.ofSeconds(30), clock);
+        this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), children);
     }
 
     static EngineHarness start(Provider provider, Workflow... purposeBuilt) {
@@ -256,11 +272,55 @@ final class EngineHarness implements AutoCloseable {
         return queue.snapshot();
     }
 
+    /** Sets the app's override of its tier's parallel children (operations' {@code limits.parallel_child_workflows}). */
+    EngineHarness parallelChildren(int limit) {
+        await(apps.updateOne(eq("_id", APP.value()), com.mongodb.client.model.Updates.set("limits.parallel_child_workflows", limit)));
+        return this;
+    }
+
+    /** One reconciler sweep (the timer's); answers its actions as {@code action id}. */
+    List<String> reconcile() {
+        List<String> actions = new CopyOnWriteArrayList<>();
+        await(reconciler.sweep((appId, action, id) -> actions.add(action + " " + id)));
+        return actions;
+    }
+
+    ChildRuns children() {
+        return children;
+    }
+
+    /** The app's fan-out records, oldest first. */
+    List<Document> runs() {
+        return EmbeddedMongoFixture.awaitAll(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("pack_runs")
+                .find().sort(new Document("created_at", 1)));
+    }
+
+    EmbeddedMongoFixture fixture() {
+        return fixture;
+    }
+
     /** Delivers the oldest queued step message to the step trigger. */
     StepOutcome deliverNext() {
         StepMessage next = queue.poll();
         assertTrue(next != null, "no step is queued");
         return await(runner.run(next));
+    }
+
+    /**
+     * Runs the oldest queued step up to its commit and no further, as if the process died right after it: nothing
+     * the trigger does after a commit (the next step, a fan-out's spawn, a child's end) happens.
+     */
+    StepOutcome deliverNextAndCrash() {
+        StepMessage next = queue.poll();
+        assertTrue(next != null, "no step is queued");
+        return await(executor.run(next));
+    }
+
+    /** Takes the oldest queued step message away unrun: a step that never gets anywhere. */
+    StepMessage dropNext() {
+        StepMessage next = queue.poll();
+        assertTrue(next != null, "no step is queued");
+        return next;
     }
 
     /** Delivers this message to the step trigger, queued or not (a duplicate, a redelivery). */

@@ -1,0 +1,429 @@
+package ai.mozaiks.children;
+
+import static com.mongodb.client.model.Filters.and;
+import static com.mongodb.client.model.Filters.eq;
+
+import ai.mozaiks.engine.ChatInputs;
+import ai.mozaiks.engine.ChildWorkflows;
+import ai.mozaiks.engine.ConversationState;
+import ai.mozaiks.engine.FanOutRequest;
+import ai.mozaiks.engine.Lane;
+import ai.mozaiks.engine.StepMessage;
+import ai.mozaiks.engine.StepQueue;
+import ai.mozaiks.persistence.AppCollection;
+import ai.mozaiks.persistence.AppDatabases;
+import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.persistence.RuntimeCollection;
+import ai.mozaiks.realtime.ChatFeed;
+import ai.mozaiks.session.Appended;
+import ai.mozaiks.session.ChatSessions;
+import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.session.ChildOf;
+import ai.mozaiks.session.EventKind;
+import ai.mozaiks.session.Duplicates;
+import ai.mozaiks.session.EventLog;
+import ai.mozaiks.session.NewChat;
+import ai.mozaiks.session.NewEvent;
+import ai.mozaiks.tenancy.Admissions;
+import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.workflows.manifest.FanOut;
+import com.mongodb.client.model.Aggregates;
+import com.mongodb.client.model.Accumulators;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Fan-out and fan-in of child workflows, durable in a {@link PackRun} record.
+ *
+ * <ul>
+ *   <li><b>Spawn.</b> A step commits its chat {@code awaiting_children} with the {@link FanOutRequest}; then the run record
+ *       is inserted (its id is the parent's step, so a repeat finds it), {@code chat.workflow_batch_started} is appended
+ *       to the parent, and children start within the app's limit ({@link ChildLimit}).</li>
+ *   <li><b>Start.</b> Starts of one app are serialised ({@link Admissions}) and counted from the records: a child goes
+ *       {@code waiting → running} only while fewer than the limit run. Its chat is started with a request id derived from
+ *       the run and its place, and its first step queued on the background lane; the rest wait in the record.</li>
+ *   <li><b>End.</b> A child's end is written into its entry (conditional on it running), {@code
+ *       chat.workflow_child_completed} is appended to the parent, waiting children take the freed place, and once every
+ *       child has ended the parent resumes: one update, conditional on it still waiting for this run, sets the merged
+ *       results in its conversation ({@code inject_as}, and a hidden message for the resume agent) and queues its step.
+ *       So a parent resumes once, however many children end at the same moment or are reported twice.</li>
+ *   <li><b>Partial failure.</b> {@code resume_with_available}: the parent resumes with what there is, failures named.
+ *       {@code fail_all}: the first failure skips the children not started and cancels the running ones; the parent
+ *       then fails with a {@code chat.error}.</li>
+ * </ul>
+ * Every event has a key derived from the run, so repeats append nothing twice. What a crash leaves half done the
+ * {@link ChildReconciler} finishes with these same calls.
+ */
+public final class ChildRuns implements ChildWorkflows {
+    static final String ERROR_CODE = "CHILDREN_FAILED";
+
+    private final AppDatabases databases;
+    private final ChatSessions sessions;
+    private final EventLog events;
+    private final ChatFeed feed;
+    private final StepQueue queue;
+    private final ChatInputs inputs;
+    private final Admissions admissions;
+    private final ChildLimit limit;
+    private final Clock clock;
+    private final int window;
+
+    public ChildRuns(AppDatabases databases, ChatSessions sessions, EventLog events, ChatFeed feed, StepQueue queue, ChatInputs inputs,
+                     Admissions admissions, ChildLimit limit, Clock clock, int window) {
+        this.databases = databases;
+        this.sessions = sessions;
+        this.events = events;
+        this.feed = feed;
+        this.queue = queue;
+        this.inputs = inputs;
+        this.admissions = admissions;
+        this.limit = limit;
+        this.clock = clock;
+        this.window = window;
+    }
+
+    // ---- spawn ----
+
+    @Override
+    public Mono<Void> spawn(AppId appId, String parentChatId) {
+        return collections(appId).flatMap(c -> c.chats.findOne(eq(ChatFields.CHAT_ID, parentChatId))
+                .filter(parent -> ChatStatus.AWAITING_CHILDREN.wire().equals(parent.getString(ChatFields.STATUS))
+                        && parent.get(ChatFields.FAN_OUT) instanceof Document)
+                .flatMap(parent -> {
+                    FanOutRequest request = FanOutRequest.fromDocument(parent.get(ChatFields.FAN_OUT, Document.class));
+                    Document run = PackRun.create(appId, request, parentChatId, parent.getString(ChatFields.WORKFLOW_NAME),
+                            parent.getString(ChatFields.USER_ID), now());
+                    return c.runs.insertOne(run)
+                            .onErrorResume(Duplicates::isDuplicate, duplicate -> Mono.empty())
+                            .then(limit.of(appId))
+                            .flatMap(parallel -> announce(appId, run, parallel))
+                            .then(startWaiting(appId))
+                            .then(progress(appId, request.runId()));
+                }));
+    }
+
+    private Mono<Void> announce(AppId appId, Document run, int parallel) {
+        FanOutRequest request = PackRun.request(run);
+        List<Map<String, Object>> workflows = new ArrayList<>();
+        List<Document> children = PackRun.children(run);
+        for (int index = 0; index < children.size(); index++) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("chat_id", children.get(index).getString(PackRun.CHAT_ID));
+            entry.put("workflow_name", children.get(index).getString(PackRun.WORKFLOW));
+            entry.put("app_id", appId.value());
+            entry.put("user_id", run.getString(PackRun.USER_ID));
+            entry.put("index", index);
+            workflows.add(entry);
+        }
+        Map<String, Object> data = data("count", children.size(), "workflows", workflows,
+                "parent_chat_id", run.getString(PackRun.PARENT_CHAT_ID), "parent_workflow_name", run.getString(PackRun.PARENT_WORKFLOW),
+                "resume_agent", request.resumeAgent(), "trigger_id", request.point().id(), "run_id", request.runId(),
+                "parallel_limit", parallel);
+        return append(appId, run, key(request.runId(), "started"), EventKind.WORKFLOW_BATCH_STARTED, data);
+    }
+
+    // ---- starting children within the app's limit ----
+
+    /** Starts waiting children of the app's running runs, oldest run first, while fewer than its limit run. */
+    Mono<Void> startWaiting(AppId appId) {
+        return limit.of(appId).flatMap(parallel -> admissions.oneAtATime(appId, () -> collections(appId).flatMap(c -> running(c)
+                .flatMap(count -> {
+                    long free = parallel - count;
+                    if (free <= 0) {
+                        return Mono.<Void>empty();
+                    }
+                    return c.runs.find(and(eq(PackRun.STATUS, PackRun.RUNNING), eq(PackRun.CHILDREN + "." + PackRun.CHILD_STATUS, PackRun.WAITING)),
+                                    Sorts.ascending(PackRun.CREATED_AT), (int) Math.min(free, 100))
+                            .concatMapIterable(run -> waitingOf(run))
+                            .take(free)
+                            .concatMap(place -> start(appId, c, place.run(), place.index()))
+                            .then();
+                }))));
+    }
+
+    private record Place(Document run, int index) {
+    }
+
+    private static List<Place> waitingOf(Document run) {
+        List<Place> places = new ArrayList<>();
+        List<Document> children = PackRun.children(run);
+        for (int index = 0; index < children.size(); index++) {
+            if (PackRun.WAITING.equals(children.get(index).getString(PackRun.CHILD_STATUS))) {
+                places.add(new Place(run, index));
+            }
+        }
+        return places;
+    }
+
+    /** Children running now in the app: the sum over its running runs. */
+    private static Mono<Long> running(Collections c) {
+        return c.runs.aggregate(List.of(
+                        Aggregates.match(eq(PackRun.STATUS, PackRun.RUNNING)),
+                        Aggregates.unwind("$" + PackRun.CHILDREN),
+                        Aggregates.match(eq(PackRun.CHILDREN + "." + PackRun.CHILD_STATUS, PackRun.RUNNING)),
+                        Aggregates.group(null, Accumulators.sum("running", 1))))
+                .next()
+                .map(total -> ((Number) total.get("running")).longValue())
+                .defaultIfEmpty(0L);
+    }
+
+    /** Marks one child running (if it still waits), then starts its chat and queues its first step. */
+    private Mono<Void> start(AppId appId, Collections c, Document run, int index) {
+        Instant now = now();
+        FanOutRequest request = PackRun.request(run);
+        Bson waiting = and(eq("_id", run.getString("_id")), eq(PackRun.STATUS, PackRun.RUNNING),
+                eq(PackRun.field(index, PackRun.CHILD_STATUS), PackRun.WAITING));
+        Bson running = Updates.combine(Updates.set(PackRun.field(index, PackRun.CHILD_STATUS), PackRun.RUNNING),
+                Updates.set(PackRun.field(index, PackRun.STARTED_AT), Date.from(now)),
+                Updates.set(PackRun.field(index, PackRun.DEADLINE), Date.from(now.plus(request.point().timeout()))),
+                Updates.set(PackRun.UPDATED_AT, Date.from(now)));
+        return c.runs.updateOne(waiting, running, false)
+                .filter(result -> result.getModifiedCount() == 1)
+                .flatMap(marked -> startChat(appId, c, run, index));
+    }
+
+    /** The child's chat, created once (its request id is derived from the run and its place), and its first step queued. */
+    Mono<Void> startChat(AppId appId, Collections c, Document run, int index) {
+        FanOutRequest request = PackRun.request(run);
+        FanOutRequest.Child child = request.children().get(index);
+        String runId = request.runId();
+        ChildOf link = new ChildOf(run.getString(PackRun.PARENT_CHAT_ID), runId, index, child.initialMessage());
+        return sessions.start(appId, new NewChat(run.getString(PackRun.USER_ID), child.workflow(), PackRun.requestId(runId, index),
+                        ChatStatus.RUNNING, null, link))
+                .flatMap(started -> {
+                    String chatId = started.chat().chatId();
+                    // Only when the derived id was taken by another chat does the record need the one it got.
+                    Mono<Void> recorded = chatId.equals(PackRun.children(run).get(index).getString(PackRun.CHAT_ID)) ? Mono.empty()
+                            : c.runs.updateOne(eq("_id", runId), Updates.set(PackRun.field(index, PackRun.CHAT_ID), chatId), false).then();
+                    return recorded.then(queue.enqueue(new StepMessage(appId, chatId, 0, Lane.BACKGROUND), Duration.ZERO));
+                });
+    }
+
+    // ---- ends ----
+
+    @Override
+    public Mono<Void> ended(AppId appId, String chatId) {
+        return collections(appId).flatMap(c -> c.chats.findOne(eq(ChatFields.CHAT_ID, chatId))
+                .filter(chat -> chat.getString(ChatFields.PARENT_CHAT_ID) != null && chat.get(ChatFields.SPAWN) instanceof Document
+                        && ChatStatus.fromWire(chat.getString(ChatFields.STATUS)).terminal())
+                .flatMap(chat -> {
+                    ChildOf link = ChildOf.from(chat.getString(ChatFields.PARENT_CHAT_ID), chat.get(ChatFields.SPAWN, Document.class), null);
+                    String status = chat.getString(ChatFields.STATUS);
+                    return settle(c, link.runId(), link.index(), chatId, status, ChildResults.of(chat))
+                            .then(progress(appId, link.runId()));
+                }));
+    }
+
+    /** Writes a child's end into its entry, if the entry still has it running. */
+    Mono<Boolean> settle(Collections c, String runId, int index, String chatId, String status, Document result) {
+        Instant now = now();
+        List<Bson> updates = new ArrayList<>(List.of(Updates.set(PackRun.field(index, PackRun.CHILD_STATUS), status),
+                Updates.set(PackRun.field(index, PackRun.ENDED_AT), Date.from(now)),
+                Updates.set(PackRun.UPDATED_AT, Date.from(now))));
+        result.forEach((name, value) -> updates.add(Updates.set(PackRun.field(index, name), value)));
+        return c.runs.updateOne(and(eq("_id", runId), eq(PackRun.field(index, PackRun.CHAT_ID), chatId),
+                        eq(PackRun.field(index, PackRun.CHILD_STATUS), PackRun.RUNNING)), Updates.combine(updates), false)
+                .map(updated -> updated.getModifiedCount() == 1);
+    }
+
+    /**
+     * Everything that follows from the run's state, safe to repeat: the parent hears of each ended child (in the order
+     * they ended), {@code fail_all} stops the rest at the first failure, freed places go to waiting children, and once all
+     * have ended the parent resumes (or fails).
+     */
+    Mono<Void> progress(AppId appId, String runId) {
+        return collections(appId).flatMap(c -> c.runs.findOne(eq("_id", runId))
+                .filter(run -> PackRun.RUNNING.equals(run.getString(PackRun.STATUS)))
+                .flatMap(run -> reportEnded(appId, run)
+                        .then(Mono.defer(() -> stopOnFailure(appId, c, run)))
+                        .then(Mono.defer(() -> startWaiting(appId)))
+                        .then(c.runs.findOne(eq("_id", runId)))
+                        .filter(latest -> PackRun.RUNNING.equals(latest.getString(PackRun.STATUS))
+                                && PackRun.children(latest).stream().allMatch(PackRun::ended))
+                        .flatMap(done -> reportEnded(appId, done).then(Mono.defer(() -> finish(appId, c, done))))));
+    }
+
+    private Mono<Void> reportEnded(AppId appId, Document run) {
+        FanOutRequest request = PackRun.request(run);
+        List<Document> children = PackRun.children(run);
+        List<Integer> ended = new ArrayList<>();
+        for (int index = 0; index < children.size(); index++) {
+            if (PackRun.ended(children.get(index))) {
+                ended.add(index);
+            }
+        }
+        ended.sort(Comparator.comparing((Integer index) -> endedAt(children.get(index))).thenComparing(index -> index));
+        return Flux.range(0, ended.size()).concatMap(position -> {
+            int index = ended.get(position);
+            Document child = children.get(index);
+            return append(appId, run, key(request.runId(), "child:" + index), EventKind.WORKFLOW_CHILD_COMPLETED,
+                    data("run_id", request.runId(), "trigger_id", request.point().id(), "chat_id", child.getString(PackRun.CHAT_ID),
+                            "workflow_name", child.getString(PackRun.WORKFLOW), "index", index, "status", child.getString(PackRun.CHILD_STATUS),
+                            "completed_count", position + 1, "total", children.size()));
+        }).then();
+    }
+
+    private static Date endedAt(Document child) {
+        Date ended = child.getDate(PackRun.ENDED_AT);
+        return ended != null ? ended : new Date(Long.MAX_VALUE);
+    }
+
+    /** {@code fail_all}: after a failure, children not started are skipped and running ones asked to stop. */
+    private Mono<Void> stopOnFailure(AppId appId, Collections c, Document run) {
+        FanOutRequest request = PackRun.request(run);
+        List<Document> children = PackRun.children(run);
+        boolean failed = children.stream().anyMatch(child -> PackRun.ended(child) && !PackRun.succeeded(child)
+                && !PackRun.SKIPPED.equals(child.getString(PackRun.CHILD_STATUS)));
+        if (request.point().onPartialFailure() != FanOut.PartialFailure.FAIL_ALL || !failed) {
+            return Mono.empty();
+        }
+        return Flux.range(0, children.size()).concatMap(index -> {
+            String status = children.get(index).getString(PackRun.CHILD_STATUS);
+            if (PackRun.WAITING.equals(status)) {
+                return c.runs.updateOne(and(eq("_id", request.runId()), eq(PackRun.field(index, PackRun.CHILD_STATUS), PackRun.WAITING)),
+                        Updates.combine(Updates.set(PackRun.field(index, PackRun.CHILD_STATUS), PackRun.SKIPPED),
+                                Updates.set(PackRun.field(index, PackRun.ENDED_AT), Date.from(now()))), false).then();
+            }
+            if (PackRun.RUNNING.equals(status)) {
+                return cancel(appId, run, index);
+            }
+            return Mono.<Void>empty();
+        }).then();
+    }
+
+    /** Asks a running child to stop (it ends {@code cancelled} at its next step boundary, or at once while it waits). */
+    Mono<Void> cancel(AppId appId, Document run, int index) {
+        String chatId = PackRun.children(run).get(index).getString(PackRun.CHAT_ID);
+        return inputs.cancel(appId, run.getString(PackRun.USER_ID), chatId)
+                .onErrorResume(ai.mozaiks.api.ApiException.class, gone -> Mono.empty())
+                .flatMap(result -> result.status().terminal() ? ended(appId, chatId) : Mono.empty());
+    }
+
+    // ---- fan-in ----
+
+    /** Every child ended: the parent resumes with the merged results, or fails under {@code fail_all}; the run closes. */
+    private Mono<Void> finish(AppId appId, Collections c, Document run) {
+        FanOutRequest request = PackRun.request(run);
+        List<Document> children = PackRun.children(run);
+        long succeeded = children.stream().filter(PackRun::succeeded).count();
+        long failed = children.size() - succeeded;
+        boolean failParent = failed > 0 && request.point().onPartialFailure() == FanOut.PartialFailure.FAIL_ALL;
+        String parentChatId = run.getString(PackRun.PARENT_CHAT_ID);
+        return c.chats.findOne(eq(ChatFields.CHAT_ID, parentChatId)).flatMap(parent -> {
+            boolean waiting = ChatStatus.AWAITING_CHILDREN.wire().equals(parent.getString(ChatFields.STATUS))
+                    && parent.get(ChatFields.FAN_OUT) instanceof Document fanOut && request.runId().equals(fanOut.getString("run_id"));
+            if (!waiting) {
+                // Resumed already (a repeat), or the parent ended meanwhile (cancelled): only the record is left to close.
+                return close(c, request.runId(), request.runId().equals(parent.getString(ChatFields.RESUMED_FROM))
+                        ? PackRun.RESUMED : PackRun.CANCELLED);
+            }
+            return failParent ? failParent(appId, c, run, parent, failed) : resume(appId, c, run, parent, succeeded, failed);
+        }).switchIfEmpty(Mono.defer(() -> close(c, request.runId(), PackRun.CANCELLED)));
+    }
+
+    private Mono<Void> resume(AppId appId, Collections c, Document run, Document parent, long succeeded, long failed) {
+        FanOutRequest request = PackRun.request(run);
+        List<Document> children = PackRun.children(run);
+        ChildResults.Merged merged = ChildResults.merge(request.point().mergeMode(), children);
+        ConversationState state = ConversationState.fromDocument(parent.get(ChatFields.CONVERSATION, Document.class));
+        Map<String, Object> variables = new LinkedHashMap<>(state.variables());
+        variables.put(request.point().injectAs(), merged.value());
+        String note = "The " + children.size() + " child workflows have finished (" + succeeded + " completed, " + failed
+                + " did not). Their results (" + request.point().injectAs() + "):\n\n" + merged.text();
+        ConversationState resumed = state.afterChildren(note, variables, request.resumeAgent(), window);
+        long step = ((Number) parent.get(ChatFields.STEP_SEQ)).longValue();
+        Map<String, Object> data = data("chat_id", parent.getString(ChatFields.CHAT_ID), "workflow_name", parent.getString(ChatFields.WORKFLOW_NAME),
+                "resume_agent", request.resumeAgent(), "trigger_id", request.point().id(), "run_id", request.runId(),
+                "succeeded_count", succeeded, "failed_count", failed, "merge_summary_preview", merged.preview());
+        return append(appId, run, key(request.runId(), "resumed"), EventKind.WORKFLOW_RESUMED, data)
+                .then(c.chats.updateOne(waitingFor(parent, request.runId(), step), Updates.combine(
+                        Updates.set(ChatFields.CONVERSATION, resumed.toDocument()),
+                        Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()),
+                        Updates.unset(ChatFields.FAN_OUT),
+                        Updates.set(ChatFields.RESUMED_FROM, request.runId()),
+                        Updates.set(ChatFields.UPDATED_AT, Date.from(now()))), false))
+                .flatMap(updated -> updated.getModifiedCount() == 1
+                        ? queue.enqueue(new StepMessage(appId, parent.getString(ChatFields.CHAT_ID), step), Duration.ZERO)
+                        : Mono.empty())
+                .then(close(c, request.runId(), PackRun.RESUMED));
+    }
+
+    private Mono<Void> failParent(AppId appId, Collections c, Document run, Document parent, long failed) {
+        FanOutRequest request = PackRun.request(run);
+        long step = ((Number) parent.get(ChatFields.STEP_SEQ)).longValue();
+        String message = failed + " of " + PackRun.children(run).size() + " child workflows did not complete, so this workflow stopped.";
+        List<NewEvent> batch = List.of(
+                new NewEvent(key(request.runId(), "error"), EventKind.ERROR, data("message", message, "error_code", ERROR_CODE,
+                        "run_id", request.runId(), "trigger_id", request.point().id())),
+                new NewEvent(key(request.runId(), "failed"), EventKind.RUN_COMPLETE, data("status", ChatStatus.FAILED.wire(),
+                        "reason", "children_failed")));
+        String chatId = parent.getString(ChatFields.CHAT_ID);
+        // The events first: a parent never ends silently (a repeat finds them by key).
+        return events.appendAll(appId, chatId, batch)
+                .flatMap(appended -> feed.publish(appId, chatId, appended.stream().map(Appended::event).toList()))
+                .then(c.chats.updateOne(waitingFor(parent, request.runId(), step), Updates.combine(
+                        Updates.set(ChatFields.STATUS, ChatStatus.FAILED.wire()),
+                        Updates.unset(ChatFields.FAN_OUT),
+                        Updates.set(ChatFields.UPDATED_AT, Date.from(now()))), false))
+                .then(close(c, request.runId(), PackRun.FAILED));
+    }
+
+    private static Bson waitingFor(Document parent, String runId, long step) {
+        return and(eq(ChatFields.CHAT_ID, parent.getString(ChatFields.CHAT_ID)), eq(ChatFields.STEP_SEQ, step),
+                eq(ChatFields.STATUS, ChatStatus.AWAITING_CHILDREN.wire()), eq(ChatFields.FAN_OUT + ".run_id", runId));
+    }
+
+    private Mono<Void> close(Collections c, String runId, String status) {
+        return c.runs.updateOne(and(eq("_id", runId), eq(PackRun.STATUS, PackRun.RUNNING)),
+                Updates.combine(Updates.set(PackRun.STATUS, status), Updates.set(PackRun.UPDATED_AT, Date.from(now()))), false).then();
+    }
+
+    // ---- helpers ----
+
+    /** Appends one event to the parent chat (idempotent on its key) and sends it live. */
+    private Mono<Void> append(AppId appId, Document run, String key, EventKind kind, Map<String, Object> data) {
+        String parentChatId = run.getString(PackRun.PARENT_CHAT_ID);
+        return events.append(appId, parentChatId, key, kind, data)
+                .flatMap(appended -> appended.duplicate() ? Mono.empty() : feed.publish(appId, parentChatId, List.of(appended.event())));
+    }
+
+    private static String key(String runId, String what) {
+        return "fan_out:" + runId + ":" + what;
+    }
+
+    /** The app's chats and runs. */
+    record Collections(AppCollection chats, AppCollection runs) {
+    }
+
+    Mono<Collections> collections(AppId appId) {
+        return databases.forApp(appId).map(database -> new Collections(database.collection(RuntimeCollection.CHAT_SESSIONS),
+                database.collection(RuntimeCollection.PACK_RUNS)));
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    private static Map<String, Object> data(Object... pairs) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put((String) pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+}

@@ -1,0 +1,13 @@
+package ai.mozaiks.engine;
+
+import ai.mozaiks.tenancy.AppId;
+import reactor.core.publisher.Mono;
+
+/** What the step runner tells the coordinator of child workflows; each call is safe to repeat (at-least-once). */
+public interface ChildWorkflows {
+    /** The chat committed waiting for children: start its fan-out. */
+    Mono<Void> spawn(AppId appId, String parentChatId);
+
+    /** The chat ended (completed, failed, cancelled): if it is a child, its parent's fan-out takes note. */
+    Mono<Void> ended(AppId appId, String chatId);
+}
