@@ -148,7 +148,7 @@ public final class ChildReconciler {
                                 }
                                 Date deadline = child.getDate(PackRun.DEADLINE);
                                 if (deadline != null && deadline.toInstant().isBefore(now)) {
-                                    Document result = ChildResults.of(chat).append("reason", "timed out after "
+                                    Document result = ChildResults.of(chat).append(PackRun.REASON, "timed out after "
                                             + request.point().timeout().toSeconds() + " s");
                                     return runs.settle(c, runId, index, chatId, PackRun.TIMED_OUT, result)
                                             .filter(Boolean::booleanValue)

@@ -79,12 +79,12 @@ public final class ChildRuns implements ChildWorkflows {
     private final StepQueue queue;
     private final ChatInputs inputs;
     private final Admissions admissions;
-    private final ChildLimit limit;
+    private final ChildPolicy policy;
     private final Clock clock;
     private final int window;
 
     public ChildRuns(AppDatabases databases, ChatSessions sessions, EventLog events, ChatFeed feed, StepQueue queue, ChatInputs inputs,
-                     Admissions admissions, ChildLimit limit, Clock clock, int window) {
+                     Admissions admissions, ChildPolicy policy, Clock clock, int window) {
         this.databases = databases;
         this.sessions = sessions;
         this.events = events;
@@ -92,7 +92,7 @@ public final class ChildRuns implements ChildWorkflows {
         this.queue = queue;
         this.inputs = inputs;
         this.admissions = admissions;
-        this.limit = limit;
+        this.policy = policy;
         this.clock = clock;
         this.window = window;
     }
@@ -106,12 +106,16 @@ public final class ChildRuns implements ChildWorkflows {
                         && parent.get(ChatFields.FAN_OUT) instanceof Document)
                 .flatMap(parent -> {
                     FanOutRequest request = FanOutRequest.fromDocument(parent.get(ChatFields.FAN_OUT, Document.class));
-                    Document run = PackRun.create(appId, request, parentChatId, parent.getString(ChatFields.WORKFLOW_NAME),
-                            parent.getString(ChatFields.USER_ID), now());
-                    return c.runs.insertOne(run)
-                            .onErrorResume(Duplicates::isDuplicate, duplicate -> Mono.empty())
-                            .then(limit.of(appId))
-                            .flatMap(parallel -> announce(appId, run, parallel))
+                    List<String> selected = request.children().stream().map(FanOutRequest.Child::workflow).toList();
+                    // Children the app may not run (an unknown workflow, a pack outside its tier) end at once, failed.
+                    return policy.refusals(appId, selected).flatMap(refusals -> {
+                        Document run = PackRun.create(appId, request, parentChatId, parent.getString(ChatFields.WORKFLOW_NAME),
+                                parent.getString(ChatFields.USER_ID), refusals, now());
+                        return c.runs.insertOne(run)
+                                .onErrorResume(Duplicates::isDuplicate, duplicate -> Mono.empty())
+                                .then(c.runs.findOne(eq("_id", request.runId())))
+                                .flatMap(stored -> policy.parallel(appId).flatMap(parallel -> announce(appId, stored, parallel)));
+                    })
                             .then(startWaiting(appId))
                             .then(progress(appId, request.runId()));
                 }));
@@ -141,7 +145,7 @@ public final class ChildRuns implements ChildWorkflows {
 
     /** Starts waiting children of the app's running runs, oldest run first, while fewer than its limit run. */
     Mono<Void> startWaiting(AppId appId) {
-        return limit.of(appId).flatMap(parallel -> admissions.oneAtATime(appId, () -> collections(appId).flatMap(c -> running(c)
+        return policy.parallel(appId).flatMap(parallel -> admissions.oneAtATime(appId, () -> collections(appId).flatMap(c -> running(c)
                 .flatMap(count -> {
                     long free = parallel - count;
                     if (free <= 0) {

@@ -7,13 +7,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.bson.Document;
 
 /**
  * The durable record of one fan-out ({@code pack_runs}, {@code _id} the run id): who waits (the parent), how results
  * are merged, and each child's state. Children move {@code waiting → running → completed | failed | timed_out |
- * cancelled}, or {@code waiting → skipped}; each move is one conditional update of this document, so a repeat changes
+ * cancelled}, or {@code waiting → skipped}; a child the app may not run starts {@code failed}. Each move is one conditional update of this document, so a repeat changes
  * nothing. The run moves {@code running → resumed | failed | cancelled} once, when its parent goes on (or ended).
  */
 final class PackRun {
@@ -41,6 +42,8 @@ final class PackRun {
     static final String ENDED_AT = "ended_at";
     static final String SUMMARY = "summary";
     static final String OUTPUT = "output";
+    /** Why a child failed without running, or timed out. */
+    static final String REASON = "reason";
     static final String WAITING = "waiting";
     static final String COMPLETED = "completed";
     static final String TIMED_OUT = "timed_out";
@@ -51,12 +54,19 @@ final class PackRun {
     }
 
     /** A new run: every child waiting, each with the chat id its start will have (derived from the run and its place). */
-    static Document create(AppId appId, FanOutRequest request, String parentChatId, String parentWorkflow, String userId, Instant now) {
+    static Document create(AppId appId, FanOutRequest request, String parentChatId, String parentWorkflow, String userId,
+                           List<Optional<String>> refusals, Instant now) {
         List<Document> children = new ArrayList<>();
         for (int index = 0; index < request.children().size(); index++) {
-            children.add(new Document(WORKFLOW, request.children().get(index).workflow())
-                    .append(CHAT_ID, ChatIds.forRequest(appId, userId, requestId(request.runId(), index)))
-                    .append(CHILD_STATUS, WAITING));
+            Document child = new Document(WORKFLOW, request.children().get(index).workflow())
+                    .append(CHAT_ID, ChatIds.forRequest(appId, userId, requestId(request.runId(), index)));
+            Optional<String> refused = refusals.get(index);
+            if (refused.isPresent()) {
+                child.append(CHILD_STATUS, FAILED).append(REASON, refused.get()).append(ENDED_AT, Date.from(now));
+            } else {
+                child.append(CHILD_STATUS, WAITING);
+            }
+            children.add(child);
         }
         return new Document("_id", request.runId())
                 .append(STATUS, RUNNING)

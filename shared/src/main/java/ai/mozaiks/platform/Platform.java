@@ -11,7 +11,7 @@ import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
 import ai.mozaiks.engine.StallReaper;
-import ai.mozaiks.children.ChildLimit;
+import ai.mozaiks.children.ChildPolicy;
 import ai.mozaiks.children.ChildReconciler;
 import ai.mozaiks.children.ChildRuns;
 import ai.mozaiks.engine.StepExecutor;
@@ -188,7 +188,7 @@ public final class Platform implements AutoCloseable {
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
         Admissions admissions = new Admissions(controlDatabase.getCollection("admissions"), clock);
         ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, admissions,
-                new ChildLimit(control.apps(), tiers), clock, engine.window());
+                new ChildPolicy(control.apps(), tiers, workflows, entitlements), clock, engine.window());
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children);
         this.upstreamAuth = new UpstreamAuth(settings.realtime());
         this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock);

@@ -30,8 +30,21 @@ class ExampleWorkflowsTest {
     @Test
     void allLoadWithoutAnyIssue() {
         assertEquals(List.of(), catalog.problems().stream().map(CatalogProblem::describe).toList());
-        assertEquals(List.of("assistant", "interview_research_summary", "onboarding_intake", "onboarding_plan", "tool_demo"),
+        assertEquals(List.of("assistant", "interview_research_summary", "market_scan", "onboarding_intake", "onboarding_plan",
+                        "product_research", "risk_scan", "tech_scan", "tool_demo"),
                 catalog.workflows().stream().map(Workflow::name).toList());
+    }
+
+    @Test
+    void productResearchFansOutToItsThreeAnglesAndMergesThem() {
+        Workflow workflow = catalog.find("product_research").orElseThrow();
+        ai.mozaiks.workflows.manifest.FanOut fanOut = workflow.fanOutFor("Planner").orElseThrow();
+        assertEquals(Optional.of("Synthesizer"), fanOut.resumeAgent());
+        assertEquals(3, fanOut.maxChildren());
+        assertEquals(ai.mozaiks.workflows.manifest.FanOut.MergeMode.CONCATENATE, fanOut.mergeMode());
+        for (String child : List.of("market_scan", "tech_scan", "risk_scan")) {
+            assertEquals("product_research", catalog.find(child).orElseThrow().pack(), "one pack enables parent and children");
+        }
     }
 
     @Test

@@ -150,6 +150,37 @@ class ChatFlowTest {
         expect(201, cp.post("/api/sessions", dan, obj("app_id", app, "workflow_name", "onboarding_plan")), "now its prerequisite is met");
     }
 
+    @Test
+    void aFanOutRunsItsChildWorkflowsOnTheBackgroundQueueAndResumesWithTheirResults() {
+        User eve = cp.user("flow-eve");
+        String app = cp.createApp(eve, cp.createTenant(eve), "pro");
+        JsonNode grant = expect(201, cp.post("/api/sessions", eve, obj("app_id", app, "workflow_name", "product_research")), "start").json();
+        String chat = grant.path("chat_id").asText();
+        String token = grant.path("runtime_token").asText();
+        ControlPlane.await("the first question", STEP, () -> types(chat, token).contains("chat.input_request"));
+        expect(202, cp.send("POST", "/api/chats/" + chat + "/messages", token,
+                ControlPlane.json(obj("client_message_id", "idea-1", "text", "A smart water bottle."))), "message");
+
+        ControlPlane.await("the merged answer", Duration.ofSeconds(60), () -> types(chat, token).contains("chat.run_complete"));
+        List<String> fanOut = types(chat, token).stream()
+                .filter(type -> type.startsWith("chat.workflow_") || type.equals("chat.run_complete")).toList();
+        assertEquals(List.of("chat.workflow_batch_started", "chat.workflow_child_completed", "chat.workflow_child_completed",
+                "chat.workflow_child_completed", "chat.workflow_resumed", "chat.run_complete"), fanOut);
+        JsonNode batch = events(chat, token).stream().filter(event -> event.path("type").asText().equals("chat.workflow_batch_started"))
+                .findFirst().orElseThrow();
+        List<String> children = new ArrayList<>();
+        batch.path("data").path("workflows").forEach(child -> children.add(child.path("chat_id").asText()));
+        assertEquals(3, children.size());
+        for (String child : children) {
+            JsonNode view = expect(200, cp.get("/api/apps/" + app + "/chats/" + child, eve), "child chat").json();
+            assertEquals("completed", view.path("status").asText());
+            assertEquals(chat, view.path("parent_chat_id").asText());
+        }
+        JsonNode merged = answers(chat, token).get(answers(chat, token).size() - 1);
+        assertEquals("Synthesizer", merged.path("data").path("agent").asText());
+        assertEquals("completed", cp.get("/api/apps/" + app + "/chats/" + chat, eve).json().path("status").asText());
+    }
+
     private static List<JsonNode> events(String chat, String token) {
         JsonNode page = cp.send("GET", "/api/chats/" + chat + "/events?after_seq=0&limit=500", token, null).json();
         List<JsonNode> events = new ArrayList<>();

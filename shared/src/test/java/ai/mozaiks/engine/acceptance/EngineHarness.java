@@ -1,6 +1,6 @@
 package ai.mozaiks.engine.acceptance;
 
-import ai.mozaiks.children.ChildLimit;
+import ai.mozaiks.children.ChildPolicy;
 import ai.mozaiks.children.ChildReconciler;
 import ai.mozaiks.children.ChildRuns;
 import ai.mozaiks.engine.ChatInputs;
@@ -32,6 +32,12 @@ import ai.mozaiks.session.NewChat;
 import ai.mozaiks.tenancy.Admissions;
 import ai.mozaiks.tenancy.AppId;
 import ai.mozaiks.tenancy.Tiers;
+import ai.mozaiks.tenancy.AppUsage;
+import ai.mozaiks.tenancy.ControlCollections;
+import ai.mozaiks.tenancy.Entitlements;
+import ai.mozaiks.tenancy.TenantAccess;
+import ai.mozaiks.packs.WorkflowDirectory;
+import ai.mozaiks.packs.WorkflowEntry;
 import ai.mozaiks.tools.builtin.CurrentTime;
 import ai.mozaiks.workflows.Fixtures;
 import ai.mozaiks.workflows.Workflow;
@@ -166,9 +172,19 @@ final class EngineHarness implements AutoCloseable {
         await(apps.insertOne(new Document("_id", APP.value()).append("tier", "pro").append("status", "active")));
         this.children = new ChildRuns(fixture.appDatabases(), sessions, log, feed, queue, inputs,
                 new Admissions(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection("admissions"), clock),
-                new ChildLimit(apps, Tiers.load()), clock, ConversationState.DEFAULT_WINDOW);
+                childPolicy(clock), clock, ConversationState.DEFAULT_WINDOW);
         this.reconciler = new ChildReconciler(apps, children, Duration.ofSeconds(30), clock);
         this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), children);
+    }
+
+    /** The platform's policy for children: the app's tier and override, and the workflows it may run (all of the harness's). */
+    private ChildPolicy childPolicy(Clock clock) {
+        Tiers tiers = Tiers.load();
+        WorkflowDirectory directory = appId -> Mono.just(workflows.values().stream()
+                .map(workflow -> new WorkflowEntry(workflow.name(), workflow.pack(), WorkflowEntry.Source.PLATFORM, null)).toList());
+        Entitlements entitlements = new Entitlements(new TenantAccess(new ControlCollections(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB))),
+                tiers, directory, new AppUsage(fixture.appDatabases(), fixture.router()), clock);
+        return new ChildPolicy(apps, tiers, directory, entitlements);
     }
 
     static EngineHarness start(Provider provider, Workflow... purposeBuilt) {

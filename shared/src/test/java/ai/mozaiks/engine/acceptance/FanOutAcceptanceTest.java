@@ -259,9 +259,11 @@ class FanOutAcceptanceTest extends EngineAcceptance {
     @Test
     void underFailAllAFailedChildSkipsTheRestAndFailsTheParent() {
         harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("fail_all"), CHILD).parallelChildren(1);
-        String parentId = startParent(List.of("no_such_workflow", "research_part", "research_part"));
+        String parentId = startParent(List.of("research_part", "research_part", "research_part"));
+        assertEquals(1, harness.queued().size());
 
-        assertTrue(harness.deliverNext() instanceof StepOutcome.Failed, "the unknown workflow fails its child");
+        harness.server().status(400, Map.of(), ai.mozaiks.models.Chunks.error(400, "invalid_request_error", "The request was refused."));
+        assertTrue(harness.deliverNext() instanceof StepOutcome.Failed, "a refused model call fails the child");
         assertTrue(harness.queued().isEmpty(), "nothing else starts");
         assertEquals(List.of("failed", "skipped", "skipped"), harness.runs().get(0).getList("children", Document.class).stream()
                 .map(child -> child.getString("status")).toList());
@@ -271,6 +273,35 @@ class FanOutAcceptanceTest extends EngineAcceptance {
         assertEquals("CHILDREN_FAILED", error.data().get("error_code"));
         List<ChatEvent> ends = harness.events(parentId, "chat.run_complete");
         assertEquals(List.of("failed"), ends.stream().map(event -> event.data().get("status")).toList());
+    }
+
+    @Test
+    void aWorkflowTheAppMayNotRunFailsAtOnceAndTheOthersStillRun() {
+        harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD);
+        String parentId = startParent(List.of("no_such_workflow", "research_part"));
+
+        Document refused = harness.runs().get(0).getList("children", Document.class).get(0);
+        assertEquals("failed", refused.getString("status"));
+        assertEquals("The app has no workflow named no_such_workflow.", refused.getString("reason"));
+        assertEquals(1, harness.queued().size(), "only the workflow it may run starts");
+        harness.replies("Finding 1").replies("Merged what there is.");
+        harness.deliverAll();
+        assertEquals("completed", harness.status(parentId));
+        ChatEvent resumed = harness.events(parentId, "chat.workflow_resumed").get(0);
+        assertEquals(1, ((Number) resumed.data().get("failed_count")).intValue());
+    }
+
+    @Test
+    void aTierWithoutChildWorkflowsRunsNoneAndTheParentGoesOn() {
+        harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD).parallelChildren(0);
+        String parentId = startParent(List.of("research_part", "research_part"));
+
+        assertEquals(List.of("failed", "failed"), harness.runs().get(0).getList("children", Document.class).stream()
+                .map(child -> child.getString("status")).toList());
+        assertEquals("running", harness.status(parentId), "the parent resumes with nothing");
+        harness.replies("Nothing came back.");
+        harness.deliverAll();
+        assertEquals("completed", harness.status(parentId));
     }
 
     @Test

@@ -1,0 +1,70 @@
+package ai.mozaiks.children;
+
+import static com.mongodb.client.model.Filters.eq;
+
+import ai.mozaiks.packs.WorkflowDirectory;
+import ai.mozaiks.packs.WorkflowEntry;
+import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.tenancy.Entitlement;
+import ai.mozaiks.tenancy.Entitlements;
+import ai.mozaiks.tenancy.Tiers;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.bson.Document;
+import reactor.core.publisher.Mono;
+
+/**
+ * What an app's fan-outs may do: how many children run at once — the app's override ({@code
+ * limits.parallel_child_workflows} on its control-plane document, set by operations) or its tier's {@code
+ * parallel_child_workflows} — and which workflows may run as children: the same ones the app could start (a model
+ * naming a workflow does not get around the app's packs, tier or state).
+ */
+public final class ChildPolicy {
+    private final MongoCollection<Document> apps;
+    private final Tiers tiers;
+    private final WorkflowDirectory workflows;
+    private final Entitlements entitlements;
+
+    public ChildPolicy(MongoCollection<Document> apps, Tiers tiers, WorkflowDirectory workflows, Entitlements entitlements) {
+        this.apps = apps;
+        this.tiers = tiers;
+        this.workflows = workflows;
+        this.entitlements = entitlements;
+    }
+
+    /** Children of the app that may run at once; none for an app that is gone. */
+    public Mono<Integer> parallel(AppId appId) {
+        return app(appId).map(this::parallel).defaultIfEmpty(0);
+    }
+
+    private int parallel(Document app) {
+        Document limits = app.get("limits", Document.class);
+        if (limits != null && limits.get("parallel_child_workflows") instanceof Number override) {
+            return override.intValue();
+        }
+        return tiers.get(app.getString("tier")).parallelChildWorkflows();
+    }
+
+    /** Per selected workflow, in order: why the app may not run it as a child, or nothing when it may. */
+    public Mono<List<Optional<String>>> refusals(AppId appId, List<String> selected) {
+        return app(appId).flatMap(app -> workflows.list(appId).map(entries -> {
+            List<Optional<String>> refusals = new ArrayList<>();
+            for (String name : selected) {
+                Optional<WorkflowEntry> entry = entries.stream().filter(found -> found.name().equals(name)).findFirst();
+                refusals.add(entry.isEmpty() ? Optional.of("The app has no workflow named " + name + ".")
+                        : entitlements.availability(app, entry.get()).filter(decision -> !decision.allowed()).map(Entitlement::detail));
+            }
+            if (parallel(app) == 0) {
+                String none = "The app's tier runs no child workflows (parallel_child_workflows is 0).";
+                return selected.stream().map(name -> Optional.of(none)).toList();
+            }
+            return refusals;
+        })).defaultIfEmpty(selected.stream().map(name -> Optional.of("The app is gone.")).toList());
+    }
+
+    private Mono<Document> app(AppId appId) {
+        return Mono.from(apps.find(eq("_id", appId.value())).first());
+    }
+}
