@@ -197,6 +197,17 @@ describe("ChatSession", () => {
     expect(view.statuses.at(-1)).toBe("awaiting_input");
   });
 
+  it("waits for its sub-workflows from the batch until the resume", async () => {
+    link.append("chat.run_start", {});
+    await session.ready();
+    session.receive([link.append("chat.workflow_batch_started", { count: 2, workflows: [] })], true);
+    expect(view.statuses.at(-1)).toBe("awaiting_children");
+    session.receive([link.append("chat.workflow_child_completed", { status: "completed", completed_count: 1, total: 2 })], true);
+    expect(view.statuses.at(-1)).toBe("awaiting_children");
+    session.receive([link.append("chat.workflow_resumed", { succeeded_count: 2, failed_count: 0 })], true);
+    expect(view.statuses.at(-1)).toBe("running");
+  });
+
   it("shows a refused message as refused and forgets it", async () => {
     await session.ready();
     link.refuse = "The chat is completed.";

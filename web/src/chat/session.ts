@@ -211,6 +211,12 @@ export class ChatSession {
       case "chat.run_complete":
         this.status(text(data, "status"), event.seq, true);
         break;
+      case "chat.workflow_batch_started":
+        this.status("awaiting_children", event.seq, true);
+        break;
+      case "chat.workflow_resumed":
+        this.status("running", event.seq, true);
+        break;
     }
   }
 

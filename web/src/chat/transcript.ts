@@ -100,6 +100,14 @@ export class Transcript {
       case "chat.run_complete":
         return h("li", { class: `note status-${text(data, "status")}` },
           `Run ${text(data, "status")}` + (data.reason ? ` (${text(data, "reason")})` : ""));
+      case "chat.workflow_batch_started":
+        return h("li", { class: "note" }, `Started ${text(data, "count")} sub-workflows: ${names(data.workflows)}`);
+      case "chat.workflow_child_completed":
+        return h("li", { class: "note" },
+          `${text(data, "workflow_name")} ${text(data, "status")} (${text(data, "completed_count")} of ${text(data, "total")})`);
+      case "chat.workflow_resumed":
+        return h("li", { class: "note" }, `Resumed with the results: ${text(data, "succeeded_count")} completed`
+          + (Number(data.failed_count) > 0 ? `, ${text(data, "failed_count")} did not` : ""));
       case "chat.error":
         return h("li", { class: "error" }, `Error: ${text(data, "message")}` + (data.error_code ? ` [${text(data, "error_code")}]` : ""));
       default:
@@ -159,4 +167,11 @@ export class Transcript {
 
 function show(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value, null, 2);
+}
+
+/** The workflow names of a batch's children, in order. */
+function names(workflows: unknown): string {
+  return Array.isArray(workflows)
+    ? workflows.map((child) => (child && typeof child === "object" ? String((child as Record<string, unknown>).workflow_name) : "?")).join(", ")
+    : "";
 }
