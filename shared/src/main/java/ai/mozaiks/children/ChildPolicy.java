@@ -19,7 +19,8 @@ import reactor.core.publisher.Mono;
  * What an app's fan-outs may do: how many children run at once — the app's override ({@code
  * limits.parallel_child_workflows} on its control-plane document, set by operations) or its tier's {@code
  * parallel_child_workflows} — and which workflows may run as children: the same ones the app could start (a model
- * naming a workflow does not get around the app's packs, tier or state).
+ * naming a workflow does not get around the app's packs, tier or state), and none once the app's monthly token budget
+ * is spent.
  */
 public final class ChildPolicy {
     private final MongoCollection<Document> apps;
@@ -49,10 +50,14 @@ public final class ChildPolicy {
 
     /** Per selected workflow, in order: why the app may not run it as a child, or nothing when it may. */
     public Mono<List<Optional<String>>> refusals(AppId appId, List<String> selected) {
-        return app(appId).flatMap(app -> workflows.list(appId).map(entries -> {
+        return app(appId).flatMap(app -> Mono.zip(workflows.list(appId), entitlements.withinMonthlyBudget(app)).map(found -> {
+            List<WorkflowEntry> entries = found.getT1();
+            if (!found.getT2().allowed()) {
+                return selected.stream().map(name -> Optional.of(found.getT2().detail())).toList();
+            }
             List<Optional<String>> refusals = new ArrayList<>();
             for (String name : selected) {
-                Optional<WorkflowEntry> entry = entries.stream().filter(found -> found.name().equals(name)).findFirst();
+                Optional<WorkflowEntry> entry = entries.stream().filter(listed -> listed.name().equals(name)).findFirst();
                 refusals.add(entry.isEmpty() ? Optional.of("The app has no workflow named " + name + ".")
                         : entitlements.availability(app, entry.get()).filter(decision -> !decision.allowed()).map(Entitlement::detail));
             }

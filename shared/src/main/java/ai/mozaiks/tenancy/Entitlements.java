@@ -109,15 +109,28 @@ public final class Entitlements {
         return access.roleOf(user, app.getString("tenant_id")).map(Optional::isPresent);
     }
 
-    private Mono<Entitlement> withinLimits(AppId appId, Tier tier, Principal user) {
+    /**
+     * Whether the app has tokens left this month (its tier's {@code monthly_token_budget}): asked before a start, and
+     * before a fan-out starts child workflows, which spend from the same budget.
+     */
+    public Mono<Entitlement> withinMonthlyBudget(Document app) {
+        return withinMonthlyBudget(AppId.of(app.getString("_id")), tiers.get(app.getString("tier")));
+    }
+
+    private Mono<Entitlement> withinMonthlyBudget(AppId appId, Tier tier) {
         Instant now = clock.instant();
         Instant monthStart = now.atZone(ZoneOffset.UTC).withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS).toInstant();
         Instant nextMonth = monthStart.atZone(ZoneOffset.UTC).plusMonths(1).toInstant();
-        return Mono.zip(usage.activeRuns(appId), usage.activeRuns(appId, user.userId()), usage.tokensSince(appId, monthStart)).map(found -> {
-            if (found.getT3() >= tier.monthlyTokenBudget()) {
-                return Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app used " + found.getT3()
+        return usage.tokensSince(appId, monthStart).map(used -> used < tier.monthlyTokenBudget() ? Entitlement.allow()
+                : Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app used " + used
                         + " tokens this month, its tier's monthly token budget of " + tier.monthlyTokenBudget() + ".",
-                        Duration.between(now, nextMonth));
+                        Duration.between(now, nextMonth)));
+    }
+
+    private Mono<Entitlement> withinLimits(AppId appId, Tier tier, Principal user) {
+        return Mono.zip(usage.activeRuns(appId), usage.activeRuns(appId, user.userId()), withinMonthlyBudget(appId, tier)).map(found -> {
+            if (!found.getT3().allowed()) {
+                return found.getT3();
             }
             if (found.getT1() >= tier.concurrentRunsPerApp()) {
                 return Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app runs " + found.getT1()

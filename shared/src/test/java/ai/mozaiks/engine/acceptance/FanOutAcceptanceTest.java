@@ -305,6 +305,23 @@ class FanOutAcceptanceTest extends EngineAcceptance {
     }
 
     @Test
+    void anAppThatSpentItsMonthlyBudgetStartsNoChildren() {
+        harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD);
+        harness.replies(selection(List.of("research_part")));
+        String parentId = harness.startChat("research_split");
+        // The pro tier's 5,000,000 tokens, spent this month (the Planner's call will add to it).
+        ai.mozaiks.persistence.EmbeddedMongoFixture.await(harness.fixture().rawDatabase("mozaiks_runtime").getCollection("usage_minutes")
+                .insertOne(new Document("_id", "app-acceptance:spent").append("app_id", "app-acceptance")
+                        .append("minute", java.util.Date.from(ai.mozaiks.persistence.EmbeddedMongoFixture.START)).append("total_tokens", 5_000_000L)));
+        assertTrue(harness.deliverNext() instanceof StepOutcome.AwaitingChildren);
+
+        Document child = harness.runs().get(0).getList("children", Document.class).get(0);
+        assertEquals("failed", child.getString("status"));
+        assertTrue(child.getString("reason").contains("monthly token budget"), child.getString("reason"));
+        assertEquals("running", harness.status(parentId), "the parent goes on without children");
+    }
+
+    @Test
     void cancellingAWaitingParentStopsItsChildren() {
         harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD).parallelChildren(1);
         String parentId = startParent(List.of("research_part", "research_part"));
