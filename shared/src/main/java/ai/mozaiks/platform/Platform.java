@@ -10,6 +10,7 @@ import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
+import ai.mozaiks.engine.FairShare;
 import ai.mozaiks.engine.StallReaper;
 import ai.mozaiks.engine.StepExecutor;
 import ai.mozaiks.engine.StepHooks;
@@ -182,7 +183,7 @@ public final class Platform implements AutoCloseable {
                 StepHooks.NONE);
         this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine);
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
-        this.steps = new StepRunner(executor, stepQueue, inputs, journeys);
+        this.steps = new StepRunner(executor, stepQueue, inputs, journeys, new FairShare(settings.stepConcurrency(), clock));
         this.upstreamAuth = new UpstreamAuth(settings.realtime());
         this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock);
         this.chatEvents = new ChatEvents(inputs, sessions, events);

@@ -4,6 +4,7 @@ import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
+import ai.mozaiks.engine.FairShare;
 import ai.mozaiks.engine.StepExecutor;
 import ai.mozaiks.engine.StepHooks;
 import ai.mozaiks.engine.StepMessage;
@@ -152,7 +153,7 @@ final class EngineHarness implements AutoCloseable {
         StepExecutor executor = new StepExecutor(fixture.appDatabases(), log, feed, model(provider), tools, ChatWorkflows.platform(this::workflow), clock,
                 engine, StepHooks.NONE);
         this.inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, ChatWorkflows.platform(this::workflow), clock, engine);
-        this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty());
+        this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), new FairShare(24, clock));
     }
 
     static EngineHarness start(Provider provider, Workflow... purposeBuilt) {
