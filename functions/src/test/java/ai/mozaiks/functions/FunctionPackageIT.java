@@ -117,8 +117,8 @@ class FunctionPackageIT {
                 assertEquals(http.authLevel().name(), trigger.path("authLevel").asText(), name);
             } else if (queue != null) {
                 assertEquals("queueTrigger", trigger.path("type").asText(), name);
-                // A setting, or a setting's queue with the host's "-poison" suffix.
-                assertTrue(queue.queueName().matches("%[A-Z0-9_]+%(-poison)?"), name + ": queue names come from app settings");
+                // A setting, or a setting's queue with the background lane's suffix and/or the host's "-poison" suffix.
+                assertTrue(queue.queueName().matches("%[A-Z0-9_]+%(-background)?(-poison)?"), name + ": queue names come from app settings");
                 assertEquals(queue.queueName(), trigger.path("queueName").asText(), name);
                 assertEquals("AzureWebJobsStorage", trigger.path("connection").asText(), name + ": queues live in the host's storage account");
             } else if (timer != null) {

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * {@link #from(Map)} validates all of them and fails with one message naming each problem.
  */
 public record Settings(Environment environment, MongoSettings mongo, StorageAccount storage, BlobContainers containers,
-                       IdentitySettings identity, RealtimeSettings realtime, ModelSettings model, String stepQueue, Path workflowsDir, Duration appPurgeGrace, String migrationQueue,
+                       IdentitySettings identity, RealtimeSettings realtime, ModelSettings model, String stepQueue, int stepConcurrency, Path workflowsDir, Duration appPurgeGrace, String migrationQueue,
                        Duration migrationSourceGrace, Duration dependencyTimeout, ToolSettings tools) {
 
     public static final String STORAGE = "AzureWebJobsStorage";
@@ -43,6 +43,8 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         // Room for the queues named after it: "<STEP_QUEUE>-background-poison".
         String stepQueue = reader.string("STEP_QUEUE", "chat-steps", value -> isQueueName(value) && value.length() <= 45,
                 "a queue name of at most 45 characters: lower-case letters, digits or single hyphens");
+        // Steps one instance runs at once: the queue trigger's batchSize + newBatchThreshold (host.json).
+        int stepConcurrency = reader.integer("STEP_CONCURRENCY", 24, 1, 256);
         Path workflowsDir = workflowsDir(reader);
         Duration appPurgeGrace = Duration.ofDays(reader.integer("APP_PURGE_GRACE_DAYS", 7, 0, 90));
         String migrationQueue = reader.string("MIGRATION_QUEUE", "app-migrations", Settings::isQueueName, QUEUE_RULE);
@@ -50,7 +52,7 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         Duration dependencyTimeout = reader.seconds("DEPENDENCY_TIMEOUT_SECONDS", Duration.ofSeconds(5), 1, 120);
         ToolSettings tools = ToolSettings.read(reader);
         reader.validate();
-        return new Settings(environment, mongo, storage, containers, identity, realtime, model, stepQueue, workflowsDir, appPurgeGrace, migrationQueue,
+        return new Settings(environment, mongo, storage, containers, identity, realtime, model, stepQueue, stepConcurrency, workflowsDir, appPurgeGrace, migrationQueue,
                 migrationSourceGrace, dependencyTimeout, tools);
     }
 

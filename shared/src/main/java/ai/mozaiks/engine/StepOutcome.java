@@ -33,6 +33,10 @@ public sealed interface StepOutcome {
     record RetryLater(Duration after) implements StepOutcome {
     }
 
+    /** Not run: this app is over its fair share here ({@link FairShare}); the message is back on the queue, hidden for {@code after}. */
+    record Deferred(Duration after) implements StepOutcome {
+    }
+
     /** A duplicate or stale message (the chat moved on, or is not running): acknowledge it, nothing done. */
     record Stale(String reason) implements StepOutcome {
     }

@@ -7,7 +7,8 @@ import reactor.core.publisher.Mono;
  * enqueue the next step, or put this one back for later when the chat is busy. Stopping states
  * (awaiting input or children, completed, failed, cancelled) enqueue nothing: a waiting chat costs no compute; a chat
  * waiting for children has them started ({@link ChildWorkflows}); an ended chat may be a child its parent waits for, and a
- * completed one may start what follows it ({@link ChatCompletions}: a journey's next step).
+ * completed one may start what follows it ({@link ChatCompletions}: a journey's next step). Before a step runs,
+ * {@link FairShare} may defer it so one app's backlog does not starve the others.
  */
 public final class StepRunner {
     private final StepExecutor executor;
@@ -15,13 +16,16 @@ public final class StepRunner {
     private final ChatInputs inputs;
     private final ChatCompletions completions;
     private final ChildWorkflows children;
+    private final FairShare fairShare;
 
-    public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions, ChildWorkflows children) {
+    public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions, ChildWorkflows children,
+                      FairShare fairShare) {
         this.executor = executor;
         this.queue = queue;
         this.inputs = inputs;
         this.completions = completions;
         this.children = children;
+        this.fairShare = fairShare;
     }
 
     /** How long {@link #failPoisoned} waits, at most, for a live attempt of the step to let the chat go. */
@@ -55,7 +59,23 @@ public final class StepRunner {
         });
     }
 
+    /**
+     * Runs the step if its app is within its fair share here; otherwise puts the message back for later
+     * ({@link StepOutcome.Deferred}). The step's slot is held until its Mono ends, however it ends.
+     */
     public Mono<StepOutcome> run(StepMessage message) {
+        return Mono.defer(() -> {
+            FairShare.Admission admission = fairShare.admit(message);
+            if (admission instanceof FairShare.Deferred deferred) {
+                return queue.enqueue(message, deferred.after()).thenReturn(new StepOutcome.Deferred(deferred.after()));
+            }
+            FairShare.Ticket ticket = ((FairShare.Admitted) admission).ticket();
+            // Released before the outcome is handed on (the slot is free once the step is over), or on cancel.
+            return Mono.defer(() -> runAdmitted(message)).doOnTerminate(ticket::release).doOnCancel(ticket::release);
+        });
+    }
+
+    private Mono<StepOutcome> runAdmitted(StepMessage message) {
         return executor.run(message).flatMap(outcome -> {
             if (outcome instanceof StepOutcome.Next next) {
                 return queue.enqueue(message.at(next.stepSeq()), java.time.Duration.ZERO)

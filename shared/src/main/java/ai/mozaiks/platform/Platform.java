@@ -10,6 +10,7 @@ import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
+import ai.mozaiks.engine.FairShare;
 import ai.mozaiks.engine.StallReaper;
 import ai.mozaiks.children.ChildPolicy;
 import ai.mozaiks.children.ChildReconciler;
@@ -189,7 +190,8 @@ public final class Platform implements AutoCloseable {
         Admissions admissions = new Admissions(controlDatabase.getCollection("admissions"), clock);
         ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, admissions,
                 new ChildPolicy(control.apps(), tiers, workflows, entitlements), clock, engine.window());
-        this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children);
+        this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children,
+                new FairShare(settings.stepConcurrency(), clock));
         this.upstreamAuth = new UpstreamAuth(settings.realtime());
         this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock);
         this.childReconciler = new ChildReconciler(control.apps(), children, engine.stalledAfter(), clock);

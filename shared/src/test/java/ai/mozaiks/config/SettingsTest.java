@@ -80,6 +80,14 @@ class SettingsTest {
     }
 
     @Test
+    void stepConcurrencyDefaultsToTheTriggersConcurrencyAndIsBounded() {
+        assertEquals(24, Settings.from(minimal()).stepConcurrency());
+        assertEquals(64, Settings.from(with(minimal(), "STEP_CONCURRENCY", "64")).stepConcurrency());
+        assertEquals(List.of("STEP_CONCURRENCY: \"0\" is malformed; expected a whole number from 1 to 256"),
+                invalid(with(minimal(), "STEP_CONCURRENCY", "0")).problems());
+    }
+
+    @Test
     void everyProblemIsReportedAtOnce() {
         Map<String, String> source = with(minimal(),
                 "MONGODB_MAX_POOL_SIZE", "lots",

@@ -32,7 +32,7 @@ public final class DevLogging {
     public static Logger invocationLogger(String functionName, String invocationId) {
         Logger logger = Logger.getAnonymousLogger();
         logger.setUseParentHandlers(false);
-        logger.setLevel(Level.INFO);
+        // No level of its own: it follows the root's (INFO once configured; a benchmark may quiet it).
         logger.addHandler(handler(System.out, new JsonLineFormatter(Map.of(
                 "function", functionName, "invocation_id", invocationId))));
         return logger;

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 /** The control plane used end to end over HTTP, as the README walks through it and beyond. */
 class TenantAndAppFlowTest {
     private static final ControlPlane cp = ControlPlane.get();
-    private static final List<String> PLATFORM_WORKFLOWS = List.of("assistant", "interview_research_summary", "onboarding_intake", "onboarding_plan", "tool_demo");
+    private static final List<String> PLATFORM_WORKFLOWS = List.of("assistant", "interview_research_summary", "market_scan", "onboarding_intake",
+            "onboarding_plan", "product_research", "risk_scan", "tech_scan", "tool_demo");
 
     private static Map<String, JsonNode> workflows(String appId, User user) {
         Response list = expect(200, cp.get("/api/apps/" + appId + "/workflows", user), "GET workflows of " + appId);

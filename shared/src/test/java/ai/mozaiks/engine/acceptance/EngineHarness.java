@@ -7,6 +7,7 @@ import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
+import ai.mozaiks.engine.FairShare;
 import ai.mozaiks.engine.StepExecutor;
 import ai.mozaiks.engine.StepHooks;
 import ai.mozaiks.engine.StepMessage;
@@ -174,7 +175,7 @@ final class EngineHarness implements AutoCloseable {
                 new Admissions(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection("admissions"), clock),
                 childPolicy(clock), clock, ConversationState.DEFAULT_WINDOW);
         this.reconciler = new ChildReconciler(apps, children, Duration.ofSeconds(30), clock);
-        this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), children);
+        this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), children, new FairShare(24, clock));
     }
 
     /** The platform's policy for children: the app's tier and override, and the workflows it may run (all of the harness's). */
