@@ -108,16 +108,16 @@ public final class ChildRuns implements ChildWorkflows {
                     FanOutRequest request = FanOutRequest.fromDocument(parent.get(ChatFields.FAN_OUT, Document.class));
                     List<String> selected = request.children().stream().map(FanOutRequest.Child::workflow).toList();
                     // Children the app may not run (an unknown workflow, a pack outside its tier) end at once, failed.
-                    return policy.refusals(appId, selected).flatMap(refusals -> {
+                    Mono<Void> recorded = policy.refusals(appId, selected).flatMap(refusals -> {
                         Document run = PackRun.create(appId, request, parentChatId, parent.getString(ChatFields.WORKFLOW_NAME),
                                 parent.getString(ChatFields.USER_ID), refusals, now());
                         return c.runs.insertOne(run)
                                 .onErrorResume(Duplicates::isDuplicate, duplicate -> Mono.empty())
                                 .then(c.runs.findOne(eq("_id", request.runId())))
                                 .flatMap(stored -> policy.parallel(appId).flatMap(parallel -> announce(appId, stored, parallel)));
-                    })
-                            .then(startWaiting(appId))
-                            .then(progress(appId, request.runId()));
+                    });
+                    // Progress starts what fits in the app's limit (and resumes at once when no child may run).
+                    return recorded.then(progress(appId, request.runId()));
                 }));
     }
 
