@@ -143,21 +143,23 @@ public final class ChildRuns implements ChildWorkflows {
 
     // ---- starting children within the app's limit ----
 
-    /** Starts waiting children of the app's running runs, oldest run first, while fewer than its limit run. */
-    Mono<Void> startWaiting(AppId appId) {
-        return policy.parallel(appId).flatMap(parallel -> admissions.oneAtATime(appId, () -> collections(appId).flatMap(c -> running(c)
-                .flatMap(count -> {
-                    long free = parallel - count;
-                    if (free <= 0) {
-                        return Mono.<Void>empty();
-                    }
-                    return c.runs.find(and(eq(PackRun.STATUS, PackRun.RUNNING), eq(PackRun.CHILDREN + "." + PackRun.CHILD_STATUS, PackRun.WAITING)),
-                                    Sorts.ascending(PackRun.CREATED_AT), (int) Math.min(free, 100))
-                            .concatMapIterable(run -> waitingOf(run))
-                            .take(free)
-                            .concatMap(place -> start(appId, c, place.run(), place.index()))
-                            .then();
-                }))));
+    /**
+     * Starts waiting children of the app's running runs, oldest run first, while fewer than its limit run. Only under
+     * the app's admission lease (from {@link #progress}), so two of these never count the same free place.
+     */
+    private Mono<Void> startWaiting(AppId appId, Collections c) {
+        return policy.parallel(appId).flatMap(parallel -> running(c).flatMap(count -> {
+            long free = parallel - count;
+            if (free <= 0) {
+                return Mono.<Void>empty();
+            }
+            return c.runs.find(and(eq(PackRun.STATUS, PackRun.RUNNING), eq(PackRun.CHILDREN + "." + PackRun.CHILD_STATUS, PackRun.WAITING)),
+                            Sorts.ascending(PackRun.CREATED_AT), (int) Math.min(free, 100))
+                    .concatMapIterable(run -> waitingOf(run))
+                    .take(free)
+                    .concatMap(place -> start(appId, c, place.run(), place.index()))
+                    .then();
+        }));
     }
 
     private record Place(Document run, int index) {
@@ -248,37 +250,46 @@ public final class ChildRuns implements ChildWorkflows {
     /**
      * Everything that follows from the run's state, safe to repeat: the parent hears of each ended child (in the order
      * they ended), {@code fail_all} stops the rest at the first failure, freed places go to waiting children, and once all
-     * have ended the parent resumes (or fails).
+     * have ended the parent resumes (or fails). One app's progress runs one at a time (its admission lease, which starts
+     * also take), so two children ending together are told in one order, and a freed place is counted once.
      */
     Mono<Void> progress(AppId appId, String runId) {
-        return collections(appId).flatMap(c -> c.runs.findOne(eq("_id", runId))
+        return admissions.oneAtATime(appId, () -> collections(appId).flatMap(c -> c.runs.findOne(eq("_id", runId))
                 .filter(run -> PackRun.RUNNING.equals(run.getString(PackRun.STATUS)))
-                .flatMap(run -> reportEnded(appId, run)
+                .flatMap(run -> reportEnded(appId, c, run)
                         .then(Mono.defer(() -> stopOnFailure(appId, c, run)))
-                        .then(Mono.defer(() -> startWaiting(appId)))
+                        .then(Mono.defer(() -> startWaiting(appId, c)))
                         .then(c.runs.findOne(eq("_id", runId)))
                         .filter(latest -> PackRun.RUNNING.equals(latest.getString(PackRun.STATUS))
                                 && PackRun.children(latest).stream().allMatch(PackRun::ended))
-                        .flatMap(done -> reportEnded(appId, done).then(Mono.defer(() -> finish(appId, c, done))))));
+                        .flatMap(done -> reportEnded(appId, c, done).then(Mono.defer(() -> finish(appId, c, done)))))));
     }
 
-    private Mono<Void> reportEnded(AppId appId, Document run) {
+    /**
+     * Tells the parent of each ended child not told yet, in the order they ended, counting on from those told before; an
+     * entry is marked {@code reported} once its event is in the log (a repeat finds the event by its key).
+     */
+    private Mono<Void> reportEnded(AppId appId, Collections c, Document run) {
         FanOutRequest request = PackRun.request(run);
         List<Document> children = PackRun.children(run);
-        List<Integer> ended = new ArrayList<>();
+        int told = (int) children.stream().filter(child -> child.getBoolean(PackRun.REPORTED, false)).count();
+        List<Integer> fresh = new ArrayList<>();
         for (int index = 0; index < children.size(); index++) {
-            if (PackRun.ended(children.get(index))) {
-                ended.add(index);
+            if (PackRun.ended(children.get(index)) && !children.get(index).getBoolean(PackRun.REPORTED, false)) {
+                fresh.add(index);
             }
         }
-        ended.sort(Comparator.comparing((Integer index) -> endedAt(children.get(index))).thenComparing(index -> index));
-        return Flux.range(0, ended.size()).concatMap(position -> {
-            int index = ended.get(position);
+        fresh.sort(Comparator.comparing((Integer index) -> endedAt(children.get(index))).thenComparing(index -> index));
+        return Flux.range(0, fresh.size()).concatMap(position -> {
+            int index = fresh.get(position);
             Document child = children.get(index);
             return append(appId, run, key(request.runId(), "child:" + index), EventKind.WORKFLOW_CHILD_COMPLETED,
-                    data("run_id", request.runId(), "trigger_id", request.point().id(), "chat_id", child.getString(PackRun.CHAT_ID),
-                            "workflow_name", child.getString(PackRun.WORKFLOW), "index", index, "status", child.getString(PackRun.CHILD_STATUS),
-                            "completed_count", position + 1, "total", children.size()));
+                            data("run_id", request.runId(), "trigger_id", request.point().id(), "chat_id", child.getString(PackRun.CHAT_ID),
+                                    "workflow_name", child.getString(PackRun.WORKFLOW), "index", index,
+                                    "status", child.getString(PackRun.CHILD_STATUS), "completed_count", told + position + 1,
+                                    "total", children.size()))
+                    .then(c.runs.updateOne(eq("_id", request.runId()), Updates.set(PackRun.field(index, PackRun.REPORTED), true), false))
+                    .then();
         }).then();
     }
 
@@ -310,12 +321,18 @@ public final class ChildRuns implements ChildWorkflows {
         }).then();
     }
 
-    /** Asks a running child to stop (it ends {@code cancelled} at its next step boundary, or at once while it waits). */
+    /**
+     * Asks a running child to stop: it ends {@code cancelled} at its next step boundary, or at once while it waits, and
+     * then its end is recorded here (the caller moves the run on).
+     */
     Mono<Void> cancel(AppId appId, Document run, int index) {
         String chatId = PackRun.children(run).get(index).getString(PackRun.CHAT_ID);
         return inputs.cancel(appId, run.getString(PackRun.USER_ID), chatId)
                 .onErrorResume(ai.mozaiks.api.ApiException.class, gone -> Mono.empty())
-                .flatMap(result -> result.status().terminal() ? ended(appId, chatId) : Mono.empty());
+                .filter(result -> result.status().terminal())
+                .flatMap(result -> collections(appId).flatMap(c -> c.chats.findOne(eq(ChatFields.CHAT_ID, chatId))
+                        .flatMap(chat -> settle(c, run.getString("_id"), index, chatId, chat.getString(ChatFields.STATUS), ChildResults.of(chat)))))
+                .then();
     }
 
     // ---- fan-in ----

@@ -42,6 +42,8 @@ final class PackRun {
     static final String ENDED_AT = "ended_at";
     static final String SUMMARY = "summary";
     static final String OUTPUT = "output";
+    /** Set once the parent was told of the child's end ({@code chat.workflow_child_completed}). */
+    static final String REPORTED = "reported";
     /** Why a child failed without running, or timed out. */
     static final String REASON = "reason";
     static final String WAITING = "waiting";

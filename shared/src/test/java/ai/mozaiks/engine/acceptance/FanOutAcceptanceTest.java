@@ -189,6 +189,29 @@ class FanOutAcceptanceTest extends EngineAcceptance {
     }
 
     @Test
+    void childrenEndingAtTheSameMomentAreToldInOneOrderAndResumeTheParentOnce() throws Exception {
+        harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD).parallelChildren(3);
+        String parentId = startParent(List.of("research_part", "research_part", "research_part"));
+        List<StepMessage> children = List.of(harness.dropNext(), harness.dropNext(), harness.dropNext());
+        harness.replies("Finding").replies("Finding").replies("Finding");
+
+        List<java.util.concurrent.CompletableFuture<StepOutcome>> ending = children.stream()
+                .map(step -> java.util.concurrent.CompletableFuture.supplyAsync(() -> harness.deliver(step))).toList();
+        for (java.util.concurrent.CompletableFuture<StepOutcome> end : ending) {
+            assertTrue(end.get(30, java.util.concurrent.TimeUnit.SECONDS) instanceof StepOutcome.Completed);
+        }
+
+        assertEquals(List.of(1, 2, 3), harness.events(parentId, "chat.workflow_child_completed").stream()
+                .map(event -> ((Number) event.data().get("completed_count")).intValue()).toList(), "counted on, in the log's order");
+        assertEquals(1, harness.events(parentId, "chat.workflow_resumed").size());
+        assertEquals(List.of(new StepMessage(ai.mozaiks.tenancy.AppId.of("app-acceptance"), parentId, 1)), harness.queued(),
+                "the parent's step, queued once");
+        harness.replies("Merged.");
+        harness.deliverAll();
+        assertEquals("completed", harness.status(parentId));
+    }
+
+    @Test
     void aCrashBetweenTheLastChildsEndAndTheResumeIsRepairedOnceByTheReconciler() {
         harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD);
         String parentId = startParent(List.of("research_part", "research_part"));
