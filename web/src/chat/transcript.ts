@@ -101,7 +101,8 @@ export class Transcript {
         return h("li", { class: `note status-${text(data, "status")}` },
           `Run ${text(data, "status")}` + (data.reason ? ` (${text(data, "reason")})` : ""));
       case "chat.workflow_batch_started":
-        return h("li", { class: "note" }, `Started ${text(data, "count")} sub-workflows: ${names(data.workflows)}`);
+        return h("li", { class: "note" }, `Started ${text(data, "count")} sub-workflows: ${names(data.workflows)}`
+          + (data.note ? `. ${text(data, "note")}` : ""));
       case "chat.workflow_child_completed":
         return h("li", { class: "note" },
           `${text(data, "workflow_name")} ${text(data, "status")} (${text(data, "completed_count")} of ${text(data, "total")})`);

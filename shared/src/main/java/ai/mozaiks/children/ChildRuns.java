@@ -138,6 +138,16 @@ public final class ChildRuns implements ChildWorkflows {
                 "parent_chat_id", run.getString(PackRun.PARENT_CHAT_ID), "parent_workflow_name", run.getString(PackRun.PARENT_WORKFLOW),
                 "resume_agent", request.resumeAgent(), "trigger_id", request.point().id(), "run_id", request.runId(),
                 "parallel_limit", parallel);
+        long startable = children.stream().filter(child -> PackRun.WAITING.equals(child.getString(PackRun.CHILD_STATUS))).count();
+        if (startable > parallel) {
+            // The spawn's answer to "why are some not running": the limit, named.
+            data.put("limit", "parallel_child_workflows");
+            data.put("note", "At most " + parallel + " child workflows of this app run at once; the others wait their turn.");
+        }
+        List<String> refused = children.stream().map(child -> child.getString(PackRun.REASON)).filter(java.util.Objects::nonNull).distinct().toList();
+        if (!refused.isEmpty()) {
+            data.put("refused", refused);
+        }
         return append(appId, run, key(request.runId(), "started"), EventKind.WORKFLOW_BATCH_STARTED, data);
     }
 

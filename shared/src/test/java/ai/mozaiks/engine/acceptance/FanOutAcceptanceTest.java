@@ -165,6 +165,7 @@ class FanOutAcceptanceTest extends EngineAcceptance {
         ChatEvent batch = harness.events(parentId, "chat.workflow_batch_started").get(0);
         assertEquals(5, ((Number) batch.data().get("count")).intValue());
         assertEquals(2, ((Number) batch.data().get("parallel_limit")).intValue());
+        assertEquals("parallel_child_workflows", batch.data().get("limit"), "why three wait is named");
         ChatEvent resumed = harness.events(parentId, "chat.workflow_resumed").get(0);
         assertEquals("Synthesizer", resumed.data().get("resume_agent"));
         assertEquals(5, ((Number) resumed.data().get("succeeded_count")).intValue());
@@ -306,6 +307,8 @@ class FanOutAcceptanceTest extends EngineAcceptance {
         Document refused = harness.runs().get(0).getList("children", Document.class).get(0);
         assertEquals("failed", refused.getString("status"));
         assertEquals("The app has no workflow named no_such_workflow.", refused.getString("reason"));
+        assertEquals(List.of("The app has no workflow named no_such_workflow."),
+                harness.events(parentId, "chat.workflow_batch_started").get(0).data().get("refused"), "the parent is told why");
         assertEquals(1, harness.queued().size(), "only the workflow it may run starts");
         harness.replies("Finding 1").replies("Merged what there is.");
         harness.deliverAll();
