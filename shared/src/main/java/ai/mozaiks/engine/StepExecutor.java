@@ -22,6 +22,8 @@ import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.session.PendingEvents;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.expression.ExpressionEvaluationException;
+import ai.mozaiks.workflows.manifest.AgentSpec;
+import ai.mozaiks.workflows.manifest.OutputModel;
 import ai.mozaiks.workflows.manifest.StartupMode;
 import ai.mozaiks.workflows.manifest.ToolSpec;
 import ai.mozaiks.workflows.manifest.ToolType;
@@ -75,7 +77,9 @@ import static com.mongodb.client.model.Filters.or;
  *       message replaces the model call, so the same tool calls are answered from the record.</li>
  *   <li><b>Turn.</b> {@link TurnPlanner} → {@link RequestBuilder} → {@link ChatModel#stream} → tool calls
  *       through the {@link ToolRegistry} (each result inserted in {@code tool_results} before the commit) →
- *       context-variable triggers → the next plan (so a handoff to the user or to terminate stops in the same step).</li>
+ *       context-variable triggers → the next plan (so a handoff to the user or to terminate stops in the same step).
+ *       A trigger agent's structured output that selects several workflows ({@link FanOutRequest}) ends the step
+ *       instead: the chat commits {@code awaiting_children} with the request, and the runner starts the children.</li>
  *   <li><b>Commit.</b> One conditional {@code findOneAndUpdate} on {@code step_seq} and the lease owner: status,
  *       {@code step_seq+1}, conversation state, the chat's usage totals, lease cleared — and the step's events:
  *       their seqs reserved ({@code $inc} of {@code event_seq}, read back from the update) and the events themselves
@@ -496,13 +500,15 @@ public final class StepExecutor {
             turn.state = turn.state.withVariables(triggered.variables());
             Map<String, Object> text = data("agent", agent, "content", message.text(), "hidden", hidden,
                     "ui_visibility", workflow.ui().isVisible(agent) ? "user" : "trace");
-            Optional<Document> parsed = workflow.structuredOutputs().modelFor(agent).flatMap(output -> structured(message.text()));
+            Optional<OutputModel> model = workflow.structuredOutputs().modelFor(agent);
+            Optional<Document> parsed = model.flatMap(output -> structured(message.text()));
             parsed.ifPresent(output -> {
                 text.put("structured_output", output);
-                text.put("structured_schema", workflow.structuredOutputs().modelFor(agent).orElseThrow().name());
+                text.put("structured_schema", model.get().name());
             });
+            // A trigger agent's selection of several workflows starts a fan-out (the workflow's _pack/workflow_graph.json).
             fanOut = parsed.flatMap(output -> workflow.fanOutFor(agent).flatMap(point -> FanOutRequest.read(
-                    requestId(turn), point, agent, output, workflow.agents().stream().map(spec -> spec.name()).toList())));
+                    requestId(turn), point, agent, output, workflow.agents().stream().map(AgentSpec::name).toList())));
             turn.event(EventKind.TEXT, text);
         }
         if (reply.usage() != null) {
