@@ -71,7 +71,7 @@ public final class ChildReconciler {
 
     private Flux<Integer> unspawned(AppId appId, Progress progress) {
         Date before = Date.from(clock.instant().minus(spawnGrace));
-        return runs.collections(appId).flatMapMany(c -> c.chats()
+        return runs.records(appId).flatMapMany(c -> c.chats()
                 .find(and(eq(ChatFields.STATUS, ChatStatus.AWAITING_CHILDREN.wire()), lt(ChatFields.UPDATED_AT, before)),
                         Sorts.ascending(ChatFields.UPDATED_AT), PER_APP)
                 .filter(parent -> parent.get(ChatFields.FAN_OUT) instanceof Document)
@@ -86,7 +86,7 @@ public final class ChildReconciler {
     }
 
     private Flux<Integer> running(AppId appId, Progress progress) {
-        return runs.collections(appId).flatMapMany(c -> c.runs()
+        return runs.records(appId).flatMapMany(c -> c.runs()
                 .find(eq(PackRun.STATUS, PackRun.RUNNING), Sorts.ascending(PackRun.CREATED_AT), PER_APP)
                 .concatMap(run -> c.chats().findOne(eq(ChatFields.CHAT_ID, run.getString(PackRun.PARENT_CHAT_ID)))
                         .map(parent -> parentGone(run, parent))
@@ -101,7 +101,7 @@ public final class ChildReconciler {
         return status.terminal() && !run.getString("_id").equals(parent.getString(ChatFields.RESUMED_FROM));
     }
 
-    private Mono<Integer> stop(AppId appId, ChildRuns.Collections c, Document run, Progress progress) {
+    private Mono<Integer> stop(AppId appId, ChildRuns.Records c, Document run, Progress progress) {
         String runId = run.getString("_id");
         List<Document> children = PackRun.children(run);
         return Flux.range(0, children.size())
@@ -119,7 +119,7 @@ public final class ChildReconciler {
                 .thenReturn(1);
     }
 
-    private Mono<Integer> children(AppId appId, ChildRuns.Collections c, Document run, Progress progress) {
+    private Mono<Integer> children(AppId appId, ChildRuns.Records c, Document run, Progress progress) {
         Instant now = clock.instant();
         String runId = run.getString("_id");
         FanOutRequest request = PackRun.request(run);

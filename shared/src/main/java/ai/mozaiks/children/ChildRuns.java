@@ -101,7 +101,7 @@ public final class ChildRuns implements ChildWorkflows {
 
     @Override
     public Mono<Void> spawn(AppId appId, String parentChatId) {
-        return collections(appId).flatMap(c -> c.chats.findOne(eq(ChatFields.CHAT_ID, parentChatId))
+        return records(appId).flatMap(c -> c.chats.findOne(eq(ChatFields.CHAT_ID, parentChatId))
                 .filter(parent -> ChatStatus.AWAITING_CHILDREN.wire().equals(parent.getString(ChatFields.STATUS))
                         && parent.get(ChatFields.FAN_OUT) instanceof Document)
                 .flatMap(parent -> {
@@ -157,7 +157,7 @@ public final class ChildRuns implements ChildWorkflows {
      * Starts waiting children of the app's running runs, oldest run first, while fewer than its limit run. Only under
      * the app's admission lease (from {@link #progress}), so two of these never count the same free place.
      */
-    private Mono<Void> startWaiting(AppId appId, Collections c) {
+    private Mono<Void> startWaiting(AppId appId, Records c) {
         return policy.parallel(appId).flatMap(parallel -> running(c).flatMap(count -> {
             long free = parallel - count;
             if (free <= 0) {
@@ -187,7 +187,7 @@ public final class ChildRuns implements ChildWorkflows {
     }
 
     /** Children running now in the app: the sum over its running runs. */
-    private static Mono<Long> running(Collections c) {
+    private static Mono<Long> running(Records c) {
         return c.runs.aggregate(List.of(
                         Aggregates.match(eq(PackRun.STATUS, PackRun.RUNNING)),
                         Aggregates.unwind("$" + PackRun.CHILDREN),
@@ -199,7 +199,7 @@ public final class ChildRuns implements ChildWorkflows {
     }
 
     /** Marks one child running (if it still waits), then starts its chat and queues its first step. */
-    private Mono<Void> start(AppId appId, Collections c, Document run, int index) {
+    private Mono<Void> start(AppId appId, Records c, Document run, int index) {
         Instant now = now();
         FanOutRequest request = PackRun.request(run);
         Bson waiting = and(eq("_id", run.getString("_id")), eq(PackRun.STATUS, PackRun.RUNNING),
@@ -214,7 +214,7 @@ public final class ChildRuns implements ChildWorkflows {
     }
 
     /** The child's chat, created once (its request id is derived from the run and its place), and its first step queued. */
-    Mono<Void> startChat(AppId appId, Collections c, Document run, int index) {
+    Mono<Void> startChat(AppId appId, Records c, Document run, int index) {
         FanOutRequest request = PackRun.request(run);
         FanOutRequest.Child child = request.children().get(index);
         String runId = request.runId();
@@ -234,7 +234,7 @@ public final class ChildRuns implements ChildWorkflows {
 
     @Override
     public Mono<Void> ended(AppId appId, String chatId) {
-        return collections(appId).flatMap(c -> c.chats.findOne(eq(ChatFields.CHAT_ID, chatId))
+        return records(appId).flatMap(c -> c.chats.findOne(eq(ChatFields.CHAT_ID, chatId))
                 .filter(chat -> chat.getString(ChatFields.PARENT_CHAT_ID) != null && chat.get(ChatFields.SPAWN) instanceof Document
                         && ChatStatus.fromWire(chat.getString(ChatFields.STATUS)).terminal())
                 .flatMap(chat -> {
@@ -246,7 +246,7 @@ public final class ChildRuns implements ChildWorkflows {
     }
 
     /** Writes a child's end into its entry, if the entry still has it running. */
-    Mono<Boolean> settle(Collections c, String runId, int index, String chatId, String status, Document result) {
+    Mono<Boolean> settle(Records c, String runId, int index, String chatId, String status, Document result) {
         Instant now = now();
         List<Bson> updates = new ArrayList<>(List.of(Updates.set(PackRun.field(index, PackRun.CHILD_STATUS), status),
                 Updates.set(PackRun.field(index, PackRun.ENDED_AT), Date.from(now)),
@@ -264,7 +264,7 @@ public final class ChildRuns implements ChildWorkflows {
      * also take), so two children ending together are told in one order, and a freed place is counted once.
      */
     Mono<Void> progress(AppId appId, String runId) {
-        return admissions.oneAtATime(appId, () -> collections(appId).flatMap(c -> c.runs.findOne(eq("_id", runId))
+        return admissions.oneAtATime(appId, () -> records(appId).flatMap(c -> c.runs.findOne(eq("_id", runId))
                 .filter(run -> PackRun.RUNNING.equals(run.getString(PackRun.STATUS)))
                 .flatMap(run -> reportEnded(appId, c, run)
                         .then(Mono.defer(() -> stopOnFailure(appId, c, run)))
@@ -279,7 +279,7 @@ public final class ChildRuns implements ChildWorkflows {
      * Tells the parent of each ended child not told yet, in the order they ended, counting on from those told before; an
      * entry is marked {@code reported} once its event is in the log (a repeat finds the event by its key).
      */
-    private Mono<Void> reportEnded(AppId appId, Collections c, Document run) {
+    private Mono<Void> reportEnded(AppId appId, Records c, Document run) {
         FanOutRequest request = PackRun.request(run);
         List<Document> children = PackRun.children(run);
         int told = (int) children.stream().filter(child -> child.getBoolean(PackRun.REPORTED, false)).count();
@@ -309,7 +309,7 @@ public final class ChildRuns implements ChildWorkflows {
     }
 
     /** {@code fail_all}: after a failure, children not started are skipped and running ones asked to stop. */
-    private Mono<Void> stopOnFailure(AppId appId, Collections c, Document run) {
+    private Mono<Void> stopOnFailure(AppId appId, Records c, Document run) {
         FanOutRequest request = PackRun.request(run);
         List<Document> children = PackRun.children(run);
         boolean failed = children.stream().anyMatch(child -> PackRun.ended(child) && !PackRun.succeeded(child)
@@ -340,7 +340,7 @@ public final class ChildRuns implements ChildWorkflows {
         return inputs.cancel(appId, run.getString(PackRun.USER_ID), chatId)
                 .onErrorResume(ai.mozaiks.api.ApiException.class, gone -> Mono.empty())
                 .filter(result -> result.status().terminal())
-                .flatMap(result -> collections(appId).flatMap(c -> c.chats.findOne(eq(ChatFields.CHAT_ID, chatId))
+                .flatMap(result -> records(appId).flatMap(c -> c.chats.findOne(eq(ChatFields.CHAT_ID, chatId))
                         .flatMap(chat -> settle(c, run.getString("_id"), index, chatId, chat.getString(ChatFields.STATUS), ChildResults.of(chat)))))
                 .then();
     }
@@ -348,7 +348,7 @@ public final class ChildRuns implements ChildWorkflows {
     // ---- fan-in ----
 
     /** Every child ended: the parent resumes with the merged results, or fails under {@code fail_all}; the run closes. */
-    private Mono<Void> finish(AppId appId, Collections c, Document run) {
+    private Mono<Void> finish(AppId appId, Records c, Document run) {
         FanOutRequest request = PackRun.request(run);
         List<Document> children = PackRun.children(run);
         long succeeded = children.stream().filter(PackRun::succeeded).count();
@@ -367,7 +367,7 @@ public final class ChildRuns implements ChildWorkflows {
         }).switchIfEmpty(Mono.defer(() -> close(c, request.runId(), PackRun.CANCELLED)));
     }
 
-    private Mono<Void> resume(AppId appId, Collections c, Document run, Document parent, long succeeded, long failed) {
+    private Mono<Void> resume(AppId appId, Records c, Document run, Document parent, long succeeded, long failed) {
         FanOutRequest request = PackRun.request(run);
         List<Document> children = PackRun.children(run);
         ChildResults.Merged merged = ChildResults.merge(request.point().mergeMode(), children);
@@ -394,7 +394,7 @@ public final class ChildRuns implements ChildWorkflows {
                 .then(close(c, request.runId(), PackRun.RESUMED));
     }
 
-    private Mono<Void> failParent(AppId appId, Collections c, Document run, Document parent, long failed) {
+    private Mono<Void> failParent(AppId appId, Records c, Document run, Document parent, long failed) {
         FanOutRequest request = PackRun.request(run);
         long step = ((Number) parent.get(ChatFields.STEP_SEQ)).longValue();
         String message = failed + " of " + PackRun.children(run).size() + " child workflows did not complete, so this workflow stopped.";
@@ -419,7 +419,7 @@ public final class ChildRuns implements ChildWorkflows {
                 eq(ChatFields.STATUS, ChatStatus.AWAITING_CHILDREN.wire()), eq(ChatFields.FAN_OUT + ".run_id", runId));
     }
 
-    private Mono<Void> close(Collections c, String runId, String status) {
+    private Mono<Void> close(Records c, String runId, String status) {
         return c.runs.updateOne(and(eq("_id", runId), eq(PackRun.STATUS, PackRun.RUNNING)),
                 Updates.combine(Updates.set(PackRun.STATUS, status), Updates.set(PackRun.UPDATED_AT, Date.from(now()))), false).then();
     }
@@ -437,12 +437,12 @@ public final class ChildRuns implements ChildWorkflows {
         return "fan_out:" + runId + ":" + what;
     }
 
-    /** The app's chats and runs. */
-    record Collections(AppCollection chats, AppCollection runs) {
+    /** Where one app's chats and fan-out runs are. */
+    record Records(AppCollection chats, AppCollection runs) {
     }
 
-    Mono<Collections> collections(AppId appId) {
-        return databases.forApp(appId).map(database -> new Collections(database.collection(RuntimeCollection.CHAT_SESSIONS),
+    Mono<Records> records(AppId appId) {
+        return databases.forApp(appId).map(database -> new Records(database.collection(RuntimeCollection.CHAT_SESSIONS),
                 database.collection(RuntimeCollection.PACK_RUNS)));
     }
 
