@@ -17,7 +17,9 @@ public enum RuntimeCollection {
             index("app_user_recent", false, compoundIndex(ascending("app_id", "user_id"), descending("updated_at"))),
             index("app_workflow_status_recent", false,
                     compoundIndex(ascending("app_id", "workflow_name", "status"), descending("updated_at"))),
-            index("app_chat", true, ascending("app_id", "chat_id")))),
+            index("app_chat", true, ascending("app_id", "chat_id")),
+            // Run counts at admission, and the reaper's and reconciler's sweeps (running or waiting chats unchanged since).
+            index("app_status_updated", false, compoundIndex(ascending("app_id", "status"), ascending("updated_at"))))),
     CHAT_EVENTS("chat_events", List.of(
             index("app_chat_seq", true, ascending("app_id", "chat_id", "seq")))),
     /** A step's tool results, recorded before the step commits so a redelivery never calls a tool twice. */

@@ -183,6 +183,10 @@ class StorageRouterTest {
             assertEquals(new Document("app_id", 1).append("chat_id", 1),
                     sessions.get("app_chat").get("key", Document.class), database);
             assertEquals(true, sessions.get("app_chat").getBoolean("unique"), database);
+            assertEquals(new Document("app_id", 1).append("status", 1).append("updated_at", 1),
+                    sessions.get("app_status_updated").get("key", Document.class), database);
+            assertEquals(new Document("app_id", 1).append("status", 1).append("created_at", 1),
+                    indexes(database, "pack_runs").get("app_status_created").get("key", Document.class), database);
             assertTrue(!sessions.get("app_user_recent").getBoolean("unique", false), database);
 
             Map<String, Document> events = indexes(database, "chat_events");
@@ -212,7 +216,7 @@ class StorageRouterTest {
         assertEquals(4, fixture.commands().count("createIndexes", "chat_sessions")
                 + fixture.commands().count("createIndexes", "chat_events"));
         assertEquals(first.keySet(), indexes(SHARED_RUNTIME_DB, "chat_sessions").keySet());
-        assertEquals(4, first.size(), "_id_ plus the three declared: " + first.keySet());
+        assertEquals(5, first.size(), "_id_ plus the four declared: " + first.keySet());
     }
 
     @Test
