@@ -7,7 +7,6 @@ import ai.mozaiks.packs.WorkflowEntry;
 import ai.mozaiks.tenancy.AppId;
 import ai.mozaiks.tenancy.Entitlement;
 import ai.mozaiks.tenancy.Entitlements;
-import ai.mozaiks.tenancy.Tiers;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,21 +15,18 @@ import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 /**
- * What an app's fan-outs may do: how many children run at once — the app's override ({@code
- * limits.parallel_child_workflows} on its control-plane document, set by operations) or its tier's {@code
- * parallel_child_workflows} — and which workflows may run as children: the same ones the app could start (a model
+ * What an app's fan-outs may do: how many children run at once (its {@code parallel_child_workflows}, see
+ * {@link ai.mozaiks.tenancy.AppLimits}), and which workflows may run as children: the same ones the app could start (a model
  * naming a workflow does not get around the app's packs, tier or state), and none once the app's monthly token budget
  * is spent.
  */
 public final class ChildPolicy {
     private final MongoCollection<Document> apps;
-    private final Tiers tiers;
     private final WorkflowDirectory workflows;
     private final Entitlements entitlements;
 
-    public ChildPolicy(MongoCollection<Document> apps, Tiers tiers, WorkflowDirectory workflows, Entitlements entitlements) {
+    public ChildPolicy(MongoCollection<Document> apps, WorkflowDirectory workflows, Entitlements entitlements) {
         this.apps = apps;
-        this.tiers = tiers;
         this.workflows = workflows;
         this.entitlements = entitlements;
     }
@@ -41,11 +37,7 @@ public final class ChildPolicy {
     }
 
     private int parallel(Document app) {
-        Document limits = app.get("limits", Document.class);
-        if (limits != null && limits.get("parallel_child_workflows") instanceof Number override) {
-            return override.intValue();
-        }
-        return tiers.get(app.getString("tier")).parallelChildWorkflows();
+        return entitlements.limits(app).parallelChildWorkflows();
     }
 
     /** Per selected workflow, in order: why the app may not run it as a child, or nothing when it may. */

@@ -189,7 +189,7 @@ public final class Platform implements AutoCloseable {
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
         Admissions admissions = new Admissions(controlDatabase.getCollection("admissions"), clock);
         ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, admissions,
-                new ChildPolicy(control.apps(), tiers, workflows, entitlements), clock, engine.window());
+                new ChildPolicy(control.apps(), workflows, entitlements), clock, engine.window());
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children,
                 new FairShare(settings.stepConcurrency(), clock));
         this.upstreamAuth = new UpstreamAuth(settings.realtime());

@@ -42,7 +42,7 @@ public final class Entitlements {
         Tier tier = tiers.get(app.getString("tier"));
         return canReturn(app, user).flatMap(admitted -> !admitted.allowed() ? Mono.just(admitted)
                 : workflows.find(appId, workflowName).flatMap(entry -> entry
-                        .map(found -> packAllowed(app, tier, found).map(Mono::just).orElseGet(() -> withinLimits(appId, tier, user)))
+                        .map(found -> packAllowed(app, tier, found).map(Mono::just).orElseGet(() -> withinLimits(appId, AppLimits.of(app, tier), user)))
                         .orElseGet(() -> Mono.just(Entitlement.deny(Entitlement.Reason.UNKNOWN_WORKFLOW,
                                 "The app has no workflow named " + workflowName + ".")))));
     }
@@ -114,31 +114,38 @@ public final class Entitlements {
      * before a fan-out starts child workflows, which spend from the same budget.
      */
     public Mono<Entitlement> withinMonthlyBudget(Document app) {
-        return withinMonthlyBudget(AppId.of(app.getString("_id")), tiers.get(app.getString("tier")));
+        return withinMonthlyBudget(AppId.of(app.getString("_id")), limits(app));
     }
 
-    private Mono<Entitlement> withinMonthlyBudget(AppId appId, Tier tier) {
+    /** The app's limits: its tier's, with operations' overrides ({@link AppLimits}). */
+    public AppLimits limits(Document app) {
+        return AppLimits.of(app, tiers.get(app.getString("tier")));
+    }
+
+    private Mono<Entitlement> withinMonthlyBudget(AppId appId, AppLimits limits) {
         Instant now = clock.instant();
         Instant monthStart = now.atZone(ZoneOffset.UTC).withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS).toInstant();
         Instant nextMonth = monthStart.atZone(ZoneOffset.UTC).plusMonths(1).toInstant();
-        return usage.tokensSince(appId, monthStart).map(used -> used < tier.monthlyTokenBudget() ? Entitlement.allow()
-                : Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app used " + used
-                        + " tokens this month, its tier's monthly token budget of " + tier.monthlyTokenBudget() + ".",
+        return usage.tokensSince(appId, monthStart).map(used -> used < limits.monthlyTokenBudget() ? Entitlement.allow()
+                : Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app used " + used + " tokens this month, "
+                        + (limits.overridden() ? "its monthly token budget of " + limits.monthlyTokenBudget() + " (set for this app)."
+                                : "its tier's monthly token budget of " + limits.monthlyTokenBudget() + "."),
                         Duration.between(now, nextMonth)));
     }
 
-    private Mono<Entitlement> withinLimits(AppId appId, Tier tier, Principal user) {
-        return Mono.zip(usage.activeRuns(appId), usage.activeRuns(appId, user.userId()), withinMonthlyBudget(appId, tier)).map(found -> {
+    private Mono<Entitlement> withinLimits(AppId appId, AppLimits limits, Principal user) {
+        String allows = limits.overridden() ? "this app is allowed" : "its tier allows";
+        return Mono.zip(usage.activeRuns(appId), usage.activeRuns(appId, user.userId()), withinMonthlyBudget(appId, limits)).map(found -> {
             if (!found.getT3().allowed()) {
                 return found.getT3();
             }
-            if (found.getT1() >= tier.concurrentRunsPerApp()) {
+            if (found.getT1() >= limits.concurrentRunsPerApp()) {
                 return Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app runs " + found.getT1()
-                        + " workflows, the most its tier allows at once.");
+                        + " workflows, the most " + allows + " at once.");
             }
-            if (found.getT2() >= tier.concurrentRunsPerUser()) {
+            if (found.getT2() >= limits.concurrentRunsPerUser()) {
                 return Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "You run " + found.getT2()
-                        + " workflows in this app, the most its tier allows one user at once.");
+                        + " workflows in this app, the most " + allows + " one user at once.");
             }
             return Entitlement.allow();
         });

@@ -133,6 +133,21 @@ class SessionBrokerTest {
     }
 
     @Test
+    void operationsOverridesReplaceTheTiersLimitsForOneApp() {
+        String app = cp.createApp(owner, cp.createTenant(owner), "pro");
+        // Throttled by operations: one run at a time, where the pro tier allows ten.
+        reactor.core.publisher.Mono.from(cp.control().getCollection("apps").updateOne(new org.bson.Document("_id", app),
+                new org.bson.Document("$set", new org.bson.Document("limits.concurrent_runs_per_app", 1))))
+                .block(java.time.Duration.ofSeconds(10));
+
+        expect(201, start(owner, app, "interview_research_summary", null, null), "the one run");
+        Response refused = start(owner, app, "assistant", null, null);
+        assertEquals(429, refused.status(), refused.body());
+        assertEquals("limit_reached", refused.json().path("code").asText());
+        assertTrue(refused.json().path("detail").asText().contains("the most this app is allowed at once"), refused.body());
+    }
+
+    @Test
     void endUsersOfTheAppsOwnIdpStartChatsWhenThePolicyAdmitsThem() {
         String app = cp.createApp(owner, tenant, "pro");
         cp.trustEndUsers(owner, app);

@@ -185,7 +185,7 @@ final class EngineHarness implements AutoCloseable {
                 .map(workflow -> new WorkflowEntry(workflow.name(), workflow.pack(), WorkflowEntry.Source.PLATFORM, null)).toList());
         Entitlements entitlements = new Entitlements(new TenantAccess(new ControlCollections(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB))),
                 tiers, directory, new AppUsage(fixture.appDatabases(), fixture.router()), clock);
-        return new ChildPolicy(apps, tiers, directory, entitlements);
+        return new ChildPolicy(apps, directory, entitlements);
     }
 
     static EngineHarness start(Provider provider, Workflow... purposeBuilt) {
