@@ -130,14 +130,17 @@ public final class DevHost {
         // Tools under development run on this machine; in Azure private addresses stay off limits.
         settings.putIfAbsent("HTTP_TOOLS_ALLOW_PRIVATE_NETWORKS", "true");
         putIfBlank(settings, "RUNTIME_TOKEN_KEY", secrets.get("runtime_token_key"));
-        // The function app starts once Web PubSub listens (client URLs name its port), while Azurite
-        // may still boot: nothing in start-up needs storage.
+        // The platform is built once Web PubSub listens (client URLs name its port), while Azurite may
+        // still boot: building it needs no storage.
         WebPubSubEmulator emulator = reportWebPubSub(banner, started(webPubSub), hub, upstream, false);
         if (emulator != null) {
             settings.put(WEBPUBSUB, emulator.connectionString());
         }
         Platform platform = Platform.start(Settings.from(settings));
         running.push(platform);
+        // Serving waits for storage: a request that met a booting Azurite would wait out the storage
+        // SDK's retry delay (4 s), and the queue listeners would start with refused connections.
+        reportStorage(banner, started(azurite));
         // The ChatUI, when built (./run-local builds it), on the same origin as the API it calls.
         Optional<StaticFiles> chatUi = StaticFiles.chatUi(home);
         Map<String, HttpHandler> hostRoutes = new HashMap<>(identity.routes());
@@ -145,7 +148,6 @@ public final class DevHost {
         FunctionHost host = FunctionHost.start(server, FunctionFactory.functionClasses(),
                 new PlatformFunctionInjector(platform), settings, HostJson.load(), hostRoutes);
         running.push(host);
-        reportStorage(banner, started(azurite));
         banner.functions(host.catalog(), "http://localhost:" + host.port());
         banner.line("Dev IdP", "POST http://localhost:" + host.port() + "/dev/token {\"sub\":\"alice\"}, sign-in page /dev/authorize");
         banner.line("ChatUI", chatUi.isPresent() ? "http://localhost:" + host.port() + "/"

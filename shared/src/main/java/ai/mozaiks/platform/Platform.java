@@ -78,6 +78,7 @@ import java.util.Map;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import reactor.core.publisher.Mono;
@@ -118,6 +119,8 @@ public final class Platform implements AutoCloseable {
     private final StallReaper stallReaper;
     private final ChildReconciler childReconciler;
     private final ChatEvents chatEvents;
+    /** The runtime indexes of the shared database and the control plane's, being declared. */
+    private final CompletableFuture<Void> indexes;
 
     private Platform(Settings settings, Clock clock) {
         this.settings = settings;
@@ -131,16 +134,19 @@ public final class Platform implements AutoCloseable {
                 settings.mongo().routeCacheTtl(),
                 clock);
         this.appDatabases = new AppDatabases(storageRouter, mongo);
+        MongoDatabase controlDatabase = mongo.controlDatabase();
+        this.control = new ControlCollections(controlDatabase);
+        this.audit = new AuditLog(controlDatabase, clock);
+        this.idempotency = new IdempotencyStore(controlDatabase, clock);
+        // Declared while the rest is built (the round trips overlap the storage clients' set-up); start() waits for them.
+        this.indexes = Mono.when(appDatabases.ensureIndexes(mongo.sharedRuntimeLocation()), control.ensureIndexes(),
+                audit.ensureIndexes(), idempotency.ensureIndexes()).toFuture();
         this.storage = new StorageClients(settings.storage());
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new MongoHealthCheck(mongo.controlDatabase()));
         checks.addAll(StorageHealthChecks.of(storage.queues(), storage.blobs()));
         this.health = new HealthService(checks, settings.dependencyTimeout(), buildInfo.version());
 
-        MongoDatabase controlDatabase = mongo.controlDatabase();
-        this.control = new ControlCollections(controlDatabase);
-        this.audit = new AuditLog(controlDatabase, clock);
-        this.idempotency = new IdempotencyStore(controlDatabase, clock);
         this.tokens = BearerTokenValidator.create(settings.identity(), new AppIssuers(control)::find, clock,
                 HttpClient.newBuilder().connectTimeout(settings.dependencyTimeout()).followRedirects(HttpClient.Redirect.NEVER).build());
         TenantAccess access = new TenantAccess(control);
@@ -215,8 +221,7 @@ public final class Platform implements AutoCloseable {
     public static Platform start(Settings settings) {
         Platform platform = new Platform(settings, Clock.systemUTC());
         try {
-            Mono.when(platform.appDatabases.ensureIndexes(platform.mongo.sharedRuntimeLocation()), platform.control.ensureIndexes(),
-                    platform.audit.ensureIndexes(), platform.idempotency.ensureIndexes()).block(settings.dependencyTimeout());
+            Mono.fromFuture(platform.indexes).block(settings.dependencyTimeout());
         } catch (RuntimeException e) {
             // Not fatal: the indexes are declared again on first use, and health reports the outage.
             LOG.log(Level.WARNING, "indexes not declared at start-up: {0}", e.getClass().getSimpleName());

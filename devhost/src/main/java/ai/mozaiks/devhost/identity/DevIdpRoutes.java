@@ -160,7 +160,7 @@ final class DevIdpRoutes implements HttpHandler {
         document.put("token_endpoint_auth_methods_supported", List.of("none"));
         document.put("scopes_supported", List.of("openid"));
         document.put("subject_types_supported", List.of("public"));
-        document.put("id_token_signing_alg_values_supported", List.of("RS256"));
+        document.put("id_token_signing_alg_values_supported", List.of(minter.get().algorithm().getName()));
         return Json.write(document);
     }
 

@@ -4,9 +4,12 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.time.Clock;
@@ -15,24 +18,31 @@ import java.util.Date;
 import java.util.UUID;
 import java.util.function.Function;
 
-/** Signs RS256 access tokens with the development key, shaped like those of a real OIDC provider. */
+/** Signs access tokens with the development key (see {@link DevSigningKey}), shaped like those of a real OIDC provider. */
 final class DevTokenMinter {
-    private final RSAKey key;
+    private final JWK key;
+    private final JWSAlgorithm algorithm;
     private final String jwks;
-    private final RSASSASigner signer;
+    private final JWSSigner signer;
     private final Function<TokenRequest, String> issuerOf;
     private final Clock clock;
 
-    DevTokenMinter(RSAKey key, Function<TokenRequest, String> issuerOf, Clock clock) {
+    DevTokenMinter(JWK key, Function<TokenRequest, String> issuerOf, Clock clock) {
         this.key = key;
+        this.algorithm = DevSigningKey.algorithm(key);
         this.jwks = new JWKSet(key).toPublicJWKSet().toString();
         this.issuerOf = issuerOf;
         this.clock = clock;
         try {
-            this.signer = new RSASSASigner(key);
+            this.signer = key instanceof ECKey ec ? new ECDSASigner(ec) : new RSASSASigner(key.toRSAKey());
         } catch (JOSEException e) {
             throw new IllegalStateException("the development signing key cannot sign", e);
         }
+    }
+
+    /** The algorithm every token is signed with. */
+    JWSAlgorithm algorithm() {
+        return algorithm;
     }
 
     /** The public key as a JWKS document. */
@@ -61,7 +71,7 @@ final class DevTokenMinter {
             claims.claim("name", request.name());
         }
         SignedJWT token = new SignedJWT(
-                new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).type(JOSEObjectType.JWT).build(),
+                new JWSHeader.Builder(algorithm).keyID(key.getKeyID()).type(JOSEObjectType.JWT).build(),
                 claims.build());
         try {
             token.sign(signer);

@@ -28,7 +28,6 @@ import com.mongodb.reactivestreams.client.MongoClient;
 import com.mongodb.reactivestreams.client.MongoClients;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.RSAKey;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -331,11 +330,11 @@ final class ControlPlane {
     }
 
     /** The development IdP's private key, as it keeps it on disk, to sign tokens it would never mint. */
-    RSAKey devSigningKey() {
+    JWK devSigningKey() {
         user("warm-up"); // the key is made in the background; a minted token means it exists
         Path file = home.resolve(DevIdentityProvider.STATE_DIRECTORY).resolve("signing-key.json");
         try {
-            return (RSAKey) JWK.parse(Files.readString(file, StandardCharsets.UTF_8));
+            return JWK.parse(Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (ParseException e) {

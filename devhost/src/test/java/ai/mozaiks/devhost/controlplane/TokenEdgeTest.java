@@ -8,11 +8,12 @@ import ai.mozaiks.devhost.controlplane.ControlPlane.Response;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.KeyUse;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -43,13 +44,13 @@ class TokenEdgeTest {
     private static final String SUBJECT = "token-secret-subject-" + UUID.randomUUID();
     private static final String EMAIL = "token-secret-" + UUID.randomUUID() + "@example.com";
 
-    private static RSAKey devKey;
-    private static RSAKey strangerKey;
+    private static ECKey devKey;
+    private static ECKey strangerKey;
 
     @BeforeAll
     static void keys() throws Exception {
-        devKey = cp.devSigningKey();
-        strangerKey = new RSAKeyGenerator(2048).keyUse(KeyUse.SIGNATURE).keyID("stranger-" + UUID.randomUUID()).generate();
+        devKey = cp.devSigningKey().toECKey();
+        strangerKey = new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).keyID("stranger-" + UUID.randomUUID()).generate();
     }
 
     /** Claims the dev IdP would mint for {@link #SUBJECT}, changed by {@code change}. */
@@ -66,9 +67,9 @@ class TokenEdgeTest {
                 .jwtID(UUID.randomUUID().toString())).build();
     }
 
-    private static String sign(RSAKey key, String kid, JWTClaimsSet claims) throws Exception {
-        SignedJWT token = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(kid).type(JOSEObjectType.JWT).build(), claims);
-        token.sign(new RSASSASigner(key));
+    private static String sign(ECKey key, String kid, JWTClaimsSet claims) throws Exception {
+        SignedJWT token = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(kid).type(JOSEObjectType.JWT).build(), claims);
+        token.sign(new ECDSASigner(key));
         return token.serialize();
     }
 

@@ -15,6 +15,9 @@ import ai.mozaiks.identity.Principal;
 import ai.mozaiks.identity.TrustedIssuer;
 import ai.mozaiks.tenancy.AppId;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
@@ -132,6 +135,7 @@ class DevIdentityProviderTest {
 
         assertEquals(idp.issuer(), discovery.path("issuer").asText());
         assertEquals(idp.jwksUri().toString(), discovery.path("jwks_uri").asText());
+        assertEquals("[\"ES256\"]", discovery.path("id_token_signing_alg_values_supported").toString());
         Principal bob = validator(idp, null, issuer -> Mono.just(Optional.empty()))
                 .authenticate("Bearer " + mint(idp, "{\"sub\":\"bob\"}")).block(WAIT);
         assertEquals("bob", bob.userId());
@@ -146,7 +150,7 @@ class DevIdentityProviderTest {
         JsonNode keys = Json.mapper().readTree(get(idp.jwksUri()).body()).path("keys");
 
         assertEquals(1, keys.size());
-        assertEquals("RSA", keys.get(0).path("kty").asText());
+        assertEquals("EC", keys.get(0).path("kty").asText());
         assertFalse(keys.get(0).path("kid").asText().isEmpty());
         for (String privatePart : List.of("d", "p", "q", "dp", "dq", "qi")) {
             assertTrue(keys.get(0).path(privatePart).isMissingNode(), privatePart);
@@ -213,6 +217,21 @@ class DevIdentityProviderTest {
         if (Files.getFileStore(keyFile).supportsFileAttributeView("posix")) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)));
         }
+    }
+
+    @Test
+    void rsaKeyOfAnEarlierVersionIsStillUsed() throws Exception {
+        Path directory = home.resolve(DevIdentityProvider.STATE_DIRECTORY);
+        Files.createDirectories(directory);
+        RSAKey rsa = new RSAKeyGenerator(2048).keyIDFromThumbprint(true).generate();
+        Files.writeString(directory.resolve(DevSigningKey.FILE), rsa.toJSONString());
+
+        DevIdentityProvider idp = serve(home, 0);
+        String token = mint(idp, "{\"sub\":\"frank\"}");
+
+        assertEquals(JWSAlgorithm.RS256, SignedJWT.parse(token).getHeader().getAlgorithm());
+        assertEquals(rsa.toPublicJWK(), RSAKey.parse(Json.mapper().readTree(get(idp.jwksUri()).body()).path("keys").get(0).toString()));
+        assertEquals("frank", validator(idp).authenticate("Bearer " + token).block(WAIT).userId());
     }
 
     @Test
