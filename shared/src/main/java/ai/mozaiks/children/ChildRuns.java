@@ -1,5 +1,6 @@
 package ai.mozaiks.children;
 
+import static ai.mozaiks.session.EventData.data;
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 
@@ -450,11 +451,4 @@ public final class ChildRuns implements ChildWorkflows {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
-    private static Map<String, Object> data(Object... pairs) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < pairs.length; i += 2) {
-            map.put((String) pairs[i], pairs[i + 1]);
-        }
-        return map;
-    }
 }

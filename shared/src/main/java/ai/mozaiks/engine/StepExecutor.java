@@ -1,5 +1,6 @@
 package ai.mozaiks.engine;
 
+import static ai.mozaiks.session.EventData.data;
 import ai.mozaiks.models.AssistantMessage;
 import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.ModelEvent;
@@ -815,11 +816,4 @@ public final class StepExecutor {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
-    private static Map<String, Object> data(Object... pairs) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < pairs.length; i += 2) {
-            map.put((String) pairs[i], pairs[i + 1]);
-        }
-        return map;
-    }
 }

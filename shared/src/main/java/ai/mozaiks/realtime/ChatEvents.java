@@ -1,5 +1,6 @@
 package ai.mozaiks.realtime;
 
+import static ai.mozaiks.session.EventData.data;
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.broker.RuntimeToken;
 import ai.mozaiks.engine.ChatInputs;
@@ -106,11 +107,4 @@ public final class ChatEvents {
         return envelope;
     }
 
-    private static Map<String, Object> data(Object... pairs) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < pairs.length; i += 2) {
-            map.put((String) pairs[i], pairs[i + 1]);
-        }
-        return map;
-    }
 }
