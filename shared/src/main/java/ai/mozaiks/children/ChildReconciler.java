@@ -2,15 +2,13 @@ package ai.mozaiks.children;
 
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
-import static com.mongodb.client.model.Filters.in;
 import static com.mongodb.client.model.Filters.lt;
 
 import ai.mozaiks.engine.FanOutRequest;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.tenancy.AppId;
-import ai.mozaiks.tenancy.AppService;
-import com.mongodb.client.model.Projections;
+import ai.mozaiks.tenancy.LiveApps;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import com.mongodb.reactivestreams.client.MongoCollection;
@@ -62,9 +60,7 @@ public final class ChildReconciler {
 
     /** One sweep over every live app; answers how many actions it took. */
     public Mono<Integer> sweep(Progress progress) {
-        return Flux.from(apps.find(in("status", List.of(AppService.ACTIVE, AppService.SUSPENDED)))
-                        .projection(Projections.include("_id")).sort(Sorts.ascending("_id")))
-                .map(app -> AppId.of(app.getString("_id")))
+        return LiveApps.ids(apps)
                 .concatMap(appId -> unspawned(appId, progress).concatWith(running(appId, progress)))
                 .reduce(0, Integer::sum);
     }

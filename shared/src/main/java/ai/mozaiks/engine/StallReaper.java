@@ -3,7 +3,6 @@ package ai.mozaiks.engine;
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.exists;
-import static com.mongodb.client.model.Filters.in;
 import static com.mongodb.client.model.Filters.lt;
 import static com.mongodb.client.model.Filters.or;
 
@@ -11,17 +10,14 @@ import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.tenancy.AppId;
-import ai.mozaiks.tenancy.AppService;
-import com.mongodb.client.model.Projections;
+import ai.mozaiks.tenancy.LiveApps;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-import java.util.List;
 import org.bson.Document;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -58,9 +54,7 @@ public final class StallReaper {
     public Mono<Integer> sweep(Progress progress) {
         Instant now = clock.instant();
         Date before = Date.from(now.minus(stalledAfter));
-        return Flux.from(apps.find(in("status", List.of(AppService.ACTIVE, AppService.SUSPENDED)))
-                        .projection(Projections.include("_id")).sort(Sorts.ascending("_id")))
-                .map(app -> AppId.of(app.getString("_id")))
+        return LiveApps.ids(apps)
                 .concatMap(appId -> databases.forApp(appId).flatMapMany(database -> database.collection(RuntimeCollection.CHAT_SESSIONS)
                                 .find(and(eq(ChatFields.STATUS, ChatFields.RUNNING), lt(ChatFields.UPDATED_AT, before),
                                         or(exists(ChatFields.LEASE_UNTIL, false), lt(ChatFields.LEASE_UNTIL, Date.from(now)))),
