@@ -42,23 +42,28 @@ public final class ChildPolicy {
 
     /** Per selected workflow, in order: why the app may not run it as a child, or nothing when it may. */
     public Mono<List<Optional<String>>> refusals(AppId appId, List<String> selected) {
-        return app(appId).flatMap(app -> Mono.zip(workflows.list(appId), entitlements.withinMonthlyBudget(app)).map(found -> {
-            List<WorkflowEntry> entries = found.getT1();
-            if (!found.getT2().allowed()) {
-                return selected.stream().map(name -> Optional.of(found.getT2().detail())).toList();
-            }
-            List<Optional<String>> refusals = new ArrayList<>();
-            for (String name : selected) {
-                Optional<WorkflowEntry> entry = entries.stream().filter(listed -> listed.name().equals(name)).findFirst();
-                refusals.add(entry.isEmpty() ? Optional.of("The app has no workflow named " + name + ".")
-                        : entitlements.availability(app, entry.get()).filter(decision -> !decision.allowed()).map(Entitlement::detail));
-            }
+        return app(appId).flatMap(app -> {
             if (parallel(app) == 0) {
-                String none = "The app's tier runs no child workflows (parallel_child_workflows is 0).";
-                return selected.stream().map(name -> Optional.of(none)).toList();
+                return Mono.just(all(selected, "This app runs no child workflows (parallel_child_workflows is 0)."));
             }
-            return refusals;
-        })).defaultIfEmpty(selected.stream().map(name -> Optional.of("The app is gone.")).toList());
+            return Mono.zip(workflows.list(appId), entitlements.withinMonthlyBudget(app)).map(found -> {
+                if (!found.getT2().allowed()) {
+                    return all(selected, found.getT2().detail());
+                }
+                List<Optional<String>> refusals = new ArrayList<>();
+                for (String name : selected) {
+                    Optional<WorkflowEntry> entry = found.getT1().stream().filter(listed -> listed.name().equals(name)).findFirst();
+                    refusals.add(entry.isEmpty() ? Optional.of("The app has no workflow named " + name + ".")
+                            : entitlements.availability(app, entry.get()).filter(decision -> !decision.allowed()).map(Entitlement::detail));
+                }
+                return refusals;
+            });
+        }).defaultIfEmpty(all(selected, "The app is gone."));
+    }
+
+    /** The same refusal for every selected workflow: a reason that is the app's, not a workflow's. */
+    private static List<Optional<String>> all(List<String> selected, String reason) {
+        return selected.stream().map(name -> Optional.of(reason)).toList();
     }
 
     private Mono<Document> app(AppId appId) {
