@@ -104,6 +104,15 @@ class FanOutAcceptanceTest extends EngineAcceptance {
         return chatId;
     }
 
+    /** The model answers these, in order; every queued step runs; the parent completes. */
+    private void runsToCompletion(String parentId, String... replies) {
+        for (String reply : replies) {
+            harness.replies(reply);
+        }
+        harness.deliverAll();
+        assertEquals("completed", harness.status(parentId));
+    }
+
     private long runningChildren() {
         return awaitAll(harness.fixture().rawDatabase("mozaiks_runtime").getCollection("chat_sessions")
                 .find(and(exists("parent_chat_id"), eq("status", "running")))).size();
@@ -207,9 +216,7 @@ class FanOutAcceptanceTest extends EngineAcceptance {
         assertEquals(1, harness.events(parentId, "chat.workflow_resumed").size());
         assertEquals(List.of(new StepMessage(ai.mozaiks.tenancy.AppId.of("app-acceptance"), parentId, 1)), harness.queued(),
                 "the parent's step, queued once");
-        harness.replies("Merged.");
-        harness.deliverAll();
-        assertEquals("completed", harness.status(parentId));
+        runsToCompletion(parentId, "Merged.");
     }
 
     @Test
@@ -230,9 +237,7 @@ class FanOutAcceptanceTest extends EngineAcceptance {
         assertEquals(List.of(), harness.reconcile(), "a second sweep finds nothing to do");
         assertEquals(1, harness.queued().size());
 
-        harness.replies("Merged.");
-        harness.deliverAll();
-        assertEquals("completed", harness.status(parentId));
+        runsToCompletion(parentId, "Merged.");
         assertEquals(1, harness.events(parentId, "chat.workflow_resumed").size());
         assertEquals(2, harness.events(parentId, "chat.workflow_child_completed").size());
     }
@@ -249,9 +254,7 @@ class FanOutAcceptanceTest extends EngineAcceptance {
         harness.fixture().clock().advance(Duration.ofMinutes(1));
         assertEquals(List.of("fan_out_spawned " + parentId), harness.reconcile());
         assertEquals(2, harness.queued().size());
-        harness.replies("Finding 0").replies("Finding 1").replies("Merged.");
-        harness.deliverAll();
-        assertEquals("completed", harness.status(parentId));
+        runsToCompletion(parentId, "Finding 0", "Finding 1", "Merged.");
     }
 
     @Test
@@ -271,9 +274,7 @@ class FanOutAcceptanceTest extends EngineAcceptance {
         ChatEvent resumed = harness.events(parentId, "chat.workflow_resumed").get(0);
         assertEquals(1, ((Number) resumed.data().get("succeeded_count")).intValue());
         assertEquals(1, ((Number) resumed.data().get("failed_count")).intValue());
-        harness.replies("Merged what finished.");
-        harness.deliverAll();
-        assertEquals("completed", harness.status(parentId));
+        runsToCompletion(parentId, "Merged what finished.");
         // The stuck child's step comes back at last: it ends cancelled, and its parent has already moved on.
         harness.deliver(stuck);
         assertEquals("cancelled", harness.status(stuck.chatId()));
@@ -310,9 +311,7 @@ class FanOutAcceptanceTest extends EngineAcceptance {
         assertEquals(List.of("The app has no workflow named no_such_workflow."),
                 harness.events(parentId, "chat.workflow_batch_started").get(0).data().get("refused"), "the parent is told why");
         assertEquals(1, harness.queued().size(), "only the workflow it may run starts");
-        harness.replies("Finding 1").replies("Merged what there is.");
-        harness.deliverAll();
-        assertEquals("completed", harness.status(parentId));
+        runsToCompletion(parentId, "Finding 1", "Merged what there is.");
         ChatEvent resumed = harness.events(parentId, "chat.workflow_resumed").get(0);
         assertEquals(1, ((Number) resumed.data().get("failed_count")).intValue());
     }
@@ -325,9 +324,7 @@ class FanOutAcceptanceTest extends EngineAcceptance {
         assertEquals(List.of("failed", "failed"), harness.runs().get(0).getList("children", Document.class).stream()
                 .map(child -> child.getString("status")).toList());
         assertEquals("running", harness.status(parentId), "the parent resumes with nothing");
-        harness.replies("Nothing came back.");
-        harness.deliverAll();
-        assertEquals("completed", harness.status(parentId));
+        runsToCompletion(parentId, "Nothing came back.");
     }
 
     @Test
