@@ -15,6 +15,7 @@ import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.tenancy.AppStates;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.manifest.DoubleTexting;
 import ai.mozaiks.workflows.manifest.StartupMode;
@@ -83,9 +84,11 @@ public final class ChatInputs {
     private final ChatWorkflows workflows;
     private final Clock clock;
     private final int window;
+    private final AppStates apps;
 
+    /** {@code apps}: a suspended or deleted app takes no message and no UI tool answer (409); a cancel is still taken. */
     public ChatInputs(AppDatabases databases, EventLog events, ChatFeed feed, StepQueue queue,
-                      ChatWorkflows workflows, Clock clock, EngineSettings settings) {
+                      ChatWorkflows workflows, Clock clock, EngineSettings settings, AppStates apps) {
         this.databases = databases;
         this.events = events;
         this.feed = feed;
@@ -93,6 +96,7 @@ public final class ChatInputs {
         this.workflows = workflows;
         this.clock = clock;
         this.window = settings.window();
+        this.apps = apps;
     }
 
     /** What an input came to: the event that records it and the chat's status after it. */
@@ -127,7 +131,8 @@ public final class ChatInputs {
                     .require(text != null && !text.isBlank(), "text", "must not be blank")
                     .require(text == null || text.length() <= MAX_TEXT, "text", "must be at most " + MAX_TEXT + " characters")
                     .check();
-            return sessions(appId).flatMap(sessions -> submit(appId, sessions, userId, chatId, clientMessageId, text, ATTEMPTS));
+            return apps.requireActive(appId)
+                    .then(sessions(appId).flatMap(sessions -> submit(appId, sessions, userId, chatId, clientMessageId, text, ATTEMPTS)));
         });
     }
 
@@ -280,7 +285,8 @@ public final class ChatInputs {
                             "tool_call_id", "must be 1-" + MAX_ID + " letters, digits, '_', '.' or '-'")
                     .require(response != null && !response.isMissingNode(), "response", "is required")
                     .check();
-            return sessions(appId).flatMap(sessions -> respond(appId, sessions, userId, chatId, toolCallId, response, ATTEMPTS));
+            return apps.requireActive(appId)
+                    .then(sessions(appId).flatMap(sessions -> respond(appId, sessions, userId, chatId, toolCallId, response, ATTEMPTS)));
         });
     }
 

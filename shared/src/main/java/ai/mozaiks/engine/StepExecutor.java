@@ -21,6 +21,7 @@ import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.session.PendingEvents;
+import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.expression.ExpressionEvaluationException;
 import ai.mozaiks.workflows.manifest.AgentSpec;
@@ -106,6 +107,12 @@ public final class StepExecutor {
     public static final String STEP_FAILED = "STEP_FAILED";
     /** What the user sees when the queue gave a step up: no internals. */
     static final String POISONED_MESSAGE = "This conversation stopped because a step could not be completed. Please start a new chat.";
+    /** The {@code error_code} of the {@code chat.error} a step of a suspended app shows; the chat goes on once it is lifted. */
+    public static final String APP_SUSPENDED = "APP_SUSPENDED";
+    /** The {@code error_code} of the {@code chat.error} that ends a chat because its app was deleted. */
+    public static final String APP_DELETED = "APP_DELETED";
+    static final String SUSPENDED_MESSAGE = "This app is suspended; the conversation will go on once the suspension is lifted.";
+    static final String DELETED_MESSAGE = "This app was deleted; the conversation has ended.";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The commit answers the chat as it was: the messages that were waiting for a turn. */
     private static final FindOneAndUpdateOptions COMMITTED = new FindOneAndUpdateOptions()
@@ -199,6 +206,45 @@ public final class StepExecutor {
                         turn.out.add(new NewEvent(poison + 1, EventKind.RUN_COMPLETE, data("status", ChatStatus.FAILED.wire(),
                                 "reason", "step_failed")));
                         return commit(sessions, turn, new StepOutcome.Failed("step " + message.stepSeq() + " was poisoned"))
+                                .onErrorResume(error -> release(sessions, turn).then(Mono.error(error)));
+                    })
+                    .switchIfEmpty(Mono.defer(() -> unclaimed(database, sessions, message)));
+        });
+    }
+
+    /**
+     * Ends a step of an app that is not active, without calling the model ({@link StepRunner} asks first).
+     * <ul>
+     *   <li>A <b>suspended</b> app's chat is not claimed: it stays {@code running} at this step and shows a
+     *       {@code chat.error} ({@value #APP_SUSPENDED}, once per step, key {@code suspended:<n>}). The stall reaper skips
+     *       suspended apps; once the suspension is lifted it queues the step again, and the chat goes on.</li>
+     *   <li>A <b>deleted</b> app's chat is claimed as a step claims it and committed {@code cancelled}, with a
+     *       {@code chat.error} ({@value #APP_DELETED}) and a {@code chat.run_complete} (reason {@code app_deleted}).</li>
+     * </ul>
+     * Idempotent, like a step: a stale message or a chat not running answers {@link StepOutcome.Stale}.
+     */
+    public Mono<StepOutcome> stopForApp(StepMessage message, String appStatus) {
+        return databases.forApp(message.appId()).flatMap(database -> {
+            AppCollection sessions = database.collection(RuntimeCollection.CHAT_SESSIONS);
+            if (AppService.SUSPENDED.equals(appStatus)) {
+                return sessions.findOne(and(eq(ChatFields.CHAT_ID, message.chatId()), eq(ChatFields.STEP_SEQ, message.stepSeq()),
+                                eq(ChatFields.STATUS, ChatFields.RUNNING)))
+                        .flatMap(chat -> events.append(message.appId(), message.chatId(), "suspended:" + message.stepSeq(),
+                                        EventKind.ERROR, data("message", SUSPENDED_MESSAGE, "error_code", APP_SUSPENDED,
+                                                "chat_id", message.chatId(), "step_seq", message.stepSeq()))
+                                .flatMap(appended -> feed.publish(message.appId(), message.chatId(), List.of(appended.event()))))
+                        .thenReturn(new StepOutcome.Stale("the app is suspended"));
+            }
+            String owner = settings.instanceId() + ":stop:" + UUID.randomUUID();
+            return claim(sessions, message, owner)
+                    .flatMap(chat -> {
+                        Turn turn = new Turn(database, message, owner, null, null, eventSeq(chat));
+                        String stop = "stop:" + message.stepSeq() + ":";
+                        turn.out.add(new NewEvent(stop + 0, EventKind.ERROR, data("message", DELETED_MESSAGE,
+                                "error_code", APP_DELETED, "chat_id", message.chatId(), "step_seq", message.stepSeq())));
+                        turn.out.add(new NewEvent(stop + 1, EventKind.RUN_COMPLETE, data("status", ChatStatus.CANCELLED.wire(),
+                                "reason", "app_deleted")));
+                        return commit(sessions, turn, new StepOutcome.Cancelled("app_deleted"))
                                 .onErrorResume(error -> release(sessions, turn).then(Mono.error(error)));
                     })
                     .switchIfEmpty(Mono.defer(() -> unclaimed(database, sessions, message)));

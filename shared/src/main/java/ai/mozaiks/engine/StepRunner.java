@@ -1,5 +1,7 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.AppStates;
 import reactor.core.publisher.Mono;
 
 /**
@@ -17,15 +19,17 @@ public final class StepRunner {
     private final ChatCompletions completions;
     private final ChildWorkflows children;
     private final FairShare fairShare;
+    private final AppStates apps;
 
     public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions, ChildWorkflows children,
-                      FairShare fairShare) {
+                      FairShare fairShare, AppStates apps) {
         this.executor = executor;
         this.queue = queue;
         this.inputs = inputs;
         this.completions = completions;
         this.children = children;
         this.fairShare = fairShare;
+        this.apps = apps;
     }
 
     /** How long {@link #failPoisoned} waits, at most, for a live attempt of the step to let the chat go. */
@@ -60,10 +64,20 @@ public final class StepRunner {
     }
 
     /**
-     * Runs the step if its app is within its fair share here; otherwise puts the message back for later
-     * ({@link StepOutcome.Deferred}). The step's slot is held until its Mono ends, however it ends.
+     * Runs the step if its app is active and within its fair share here; otherwise puts the message back for later
+     * ({@link StepOutcome.Deferred}). The step's slot is held until its Mono ends, however it ends. A step of a
+     * suspended or deleted app calls no model: {@link StepExecutor#stopForApp} ends it.
      */
     public Mono<StepOutcome> run(StepMessage message) {
+        return apps.status(message.appId()).flatMap(status -> AppService.ACTIVE.equals(status) ? runActive(message)
+                : executor.stopForApp(message, status).flatMap(outcome -> outcome instanceof StepOutcome.Cancelled
+                        ? children.ended(message.appId(), message.chatId()).thenReturn(outcome)
+                        : outcome instanceof StepOutcome.RetryLater later
+                        ? queue.enqueue(message, later.after()).thenReturn(outcome)
+                        : Mono.just(outcome)));
+    }
+
+    private Mono<StepOutcome> runActive(StepMessage message) {
         return Mono.defer(() -> {
             FairShare.Admission admission = fairShare.admit(message);
             if (admission instanceof FairShare.Deferred deferred) {

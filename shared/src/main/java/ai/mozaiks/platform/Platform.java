@@ -58,6 +58,7 @@ import ai.mozaiks.tenancy.AppIssuers;
 import ai.mozaiks.tenancy.AppPurger;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.AppUsage;
+import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.tenancy.Entitlements;
 import ai.mozaiks.tenancy.ControlCollections;
 import ai.mozaiks.tenancy.TenantAccess;
@@ -153,8 +154,15 @@ public final class Platform implements AutoCloseable {
         Tiers tiers = Tiers.load();
         this.tenants = new TenantService(control, access, audit, clock);
         AppUsage usage = new AppUsage(appDatabases, storageRouter);
+        CachedAppStates appStates = new CachedAppStates(control.apps(), CachedAppStates.TTL, clock);
+        ClientAccess realtime = new ClientAccess(settings.realtime(),
+                settings.realtime().connectionString() != null ? null
+                        : StorageClients.managedIdentity(settings.storage().managedIdentityClientId()));
         this.apps = new AppService(control, access, tiers, usage, audit, settings.appPurgeGrace(),
-                settings.environment() == Environment.DEVELOPMENT, clock);
+                settings.environment() == Environment.DEVELOPMENT, clock, (appId, status) -> {
+                    appStates.forget(appId);
+                    return AppService.ACTIVE.equals(status) ? Mono.empty() : realtime.closeApp(appId.value(), "app_" + status);
+                });
         WorkflowCatalog catalog = platformWorkflows(settings.workflowsDir());
         catalog.problems().forEach(problem -> LOG.warning("workflow not loaded: " + problem.describe()));
         MongoCollection<Document> packCollection = controlDatabase.getCollection("packs");
@@ -175,9 +183,6 @@ public final class Platform implements AutoCloseable {
         ChatSessions sessions = new ChatSessions(appDatabases, clock);
         this.events = new EventLog(appDatabases, clock);
         this.runtimeTokens = new RuntimeTokens(settings.realtime().runtimeTokenKey(), settings.realtime().runtimeTokenLifetime(), clock);
-        ClientAccess realtime = new ClientAccess(settings.realtime(),
-                settings.realtime().connectionString() != null ? null
-                        : StorageClients.managedIdentity(settings.storage().managedIdentityClientId()));
         StepQueue stepQueue = new AzureStepQueue(storage.queues().getQueueAsyncClient(settings.stepQueue()),
                 storage.queues().getQueueAsyncClient(settings.stepQueue() + AzureStepQueue.BACKGROUND_SUFFIX));
         ChatModel model = ChatModels.from(settings.model(),
@@ -191,17 +196,17 @@ public final class Platform implements AutoCloseable {
         ChatFeed feed = new WebPubSubFeed(realtime.service());
         StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, chatWorkflows, clock, engine,
                 StepHooks.NONE);
-        this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine);
+        this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine, appStates);
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
         Admissions admissions = new Admissions(controlDatabase.getCollection("admissions"), clock);
         ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, admissions,
                 new ChildPolicy(control.apps(), workflows, entitlements), clock, engine.window());
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children,
-                new FairShare(settings.stepConcurrency(), clock));
+                new FairShare(settings.stepConcurrency(), clock), appStates);
         this.upstreamAuth = new UpstreamAuth(settings.realtime());
         this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock);
         this.childReconciler = new ChildReconciler(control.apps(), children, engine.stalledAfter(), clock);
-        this.chatEvents = new ChatEvents(inputs, sessions, events);
+        this.chatEvents = new ChatEvents(inputs, sessions, events, appStates);
         this.broker = new SessionBroker(control.apps(), entitlements, admissions,
                 journeys, sessions, runtimeTokens, realtime, stepQueue, settings.realtime().runtimeTokenLifetime());
         this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection, appDatabases, storageRouter,

@@ -8,6 +8,7 @@ import ai.mozaiks.http.Problem;
 import ai.mozaiks.session.ChatEvent;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.EventLog;
+import ai.mozaiks.tenancy.AppStates;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,11 +36,18 @@ public final class ChatEvents {
     private final ChatInputs inputs;
     private final ChatSessions sessions;
     private final EventLog events;
+    private final AppStates apps;
 
-    public ChatEvents(ChatInputs inputs, ChatSessions sessions, EventLog events) {
+    public ChatEvents(ChatInputs inputs, ChatSessions sessions, EventLog events, AppStates apps) {
         this.inputs = inputs;
         this.sessions = sessions;
         this.events = events;
+        this.apps = apps;
+    }
+
+    /** A client connecting to a chat of a suspended or deleted app is refused (409 naming the state). */
+    public Mono<RuntimeToken> admit(RuntimeToken chat) {
+        return apps.requireActive(chat.appId()).thenReturn(chat);
     }
 
     public Mono<List<Map<String, Object>>> handle(RuntimeToken chat, String event, JsonNode data) {

@@ -75,8 +75,9 @@ public final class UpstreamAuth {
     }
 
     /**
-     * The chat a connecting client may use, from the {@code connect} event's claims: the one group its token
-     * joins, {@code <app_id>.<chat_id>}, and its user id.
+     * The chat a connecting client may use, from the {@code connect} event's claims: the one chat group its token
+     * joins, {@code <app_id>.<chat_id>} (besides, at most, that app's own group, {@link ClientAccess#appGroup}), and its
+     * user id.
      *
      * @throws ApiException 403 when the token was not minted for one chat (such a connection is refused)
      */
@@ -85,9 +86,12 @@ public final class UpstreamAuth {
         List<String> named = groups == null || groups.isMissingNode() ? List.of()
                 : groups.isArray() ? java.util.stream.StreamSupport.stream(groups.spliterator(), false).map(JsonNode::asText).toList()
                 : List.of(groups.asText());
-        String group = named.size() == 1 ? named.get(0) : "";
+        List<String> chats = named.stream().filter(name -> name.indexOf('.') > 0).toList();
+        String group = chats.size() == 1 ? chats.get(0) : "";
         int dot = group.lastIndexOf('.');
-        if (userId != null && !userId.isBlank() && dot > 0 && dot < group.length() - 1) {
+        boolean onlyItsApp = dot > 0 && named.stream().allMatch(name -> name.equals(group)
+                || name.equals(ClientAccess.appGroup(group.substring(0, dot))));
+        if (userId != null && !userId.isBlank() && onlyItsApp && dot < group.length() - 1 && named.size() <= 2) {
             try {
                 return new RuntimeToken(AppId.of(group.substring(0, dot)), userId, group.substring(dot + 1), null);
             } catch (IllegalArgumentException notAnApp) {

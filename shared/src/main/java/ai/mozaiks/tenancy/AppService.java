@@ -12,6 +12,7 @@ import ai.mozaiks.api.ApiException;
 import ai.mozaiks.api.Page;
 import ai.mozaiks.api.PageRequest;
 import ai.mozaiks.audit.AuditLog;
+import ai.mozaiks.http.Problem;
 import ai.mozaiks.identity.Principal;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
@@ -39,6 +40,10 @@ public final class AppService {
     public static final String ACTIVE = "active";
     public static final String SUSPENDED = "suspended";
     public static final String DELETED = "deleted";
+    /** {@code suspension.by}: a platform administrator suspended the app. */
+    public static final String BY_PLATFORM = "platform";
+    /** {@code suspension.by}: an admin or owner of the app's tenant suspended it. */
+    public static final String BY_TENANT = "tenant";
 
     private final ControlCollections collections;
     private final TenantAccess access;
@@ -49,10 +54,11 @@ public final class AppService {
     private final Duration purgeGrace;
     private final boolean development;
     private final Clock clock;
+    private final AppStateChanges stateChanges;
 
     /** {@code development} admits loopback end-user IdPs (the devhost's); never in Azure. */
     public AppService(ControlCollections collections, TenantAccess access, Tiers tiers, AppUsage usage, AuditLog audit,
-                      Duration purgeGrace, boolean development, Clock clock) {
+                      Duration purgeGrace, boolean development, Clock clock, AppStateChanges stateChanges) {
         this.collections = collections;
         this.access = access;
         this.apps = new AppAccess(collections, access);
@@ -62,6 +68,7 @@ public final class AppService {
         this.purgeGrace = purgeGrace;
         this.development = development;
         this.clock = clock;
+        this.stateChanges = stateChanges;
     }
 
     public Mono<AppView> create(Principal actor, String tenantId, AppRequests.CreateApp request) {
@@ -139,27 +146,58 @@ public final class AppService {
                 });
     }
 
+    /**
+     * Suspends the app, recording who did: a platform administrator's suspension ({@code by: platform}) is lifted by a
+     * platform administrator only; a tenant admin's ({@code by: tenant}) by a tenant admin or a platform administrator.
+     * A platform administrator suspending an app its tenant already suspended makes the suspension the platform's.
+     */
     public Mono<AppView> suspend(Principal actor, String appId, AppRequests.Suspend request) {
         request.validate();
         return authorized(actor, appId, Role.ADMIN).flatMap(app -> {
             AppAccess.requireStatus(app, ACTIVE, SUSPENDED);
-            if (SUSPENDED.equals(app.getString("status"))) {
+            String by = actor.isPlatformAdmin() ? BY_PLATFORM : BY_TENANT;
+            if (SUSPENDED.equals(app.getString("status")) && (BY_TENANT.equals(by) || BY_PLATFORM.equals(suspendedBy(app)))) {
                 return Mono.just(AppView.of(app));
             }
-            return save(actor, app, List.of(Updates.set("status", SUSPENDED),
-                    Updates.set("suspended_reason", request.reason() == null ? "suspended by " + actor.userId() : request.reason())),
-                    "app.suspend");
+            Document suspension = new Document("by", by).append("subject", actor.userId()).append("at", Date.from(clock.instant()))
+                    .append("reason", request.reason() == null ? "suspended by " + actor.userId() : request.reason());
+            return save(actor, app, List.of(Updates.set("status", SUSPENDED), Updates.set("suspension", suspension),
+                    Updates.unset("suspended_reason")), "app.suspend")
+                    .flatMap(view -> changed(view));
         });
     }
 
+    /** Lifts a suspension; a tenant's admin cannot lift the platform's (403 {@code suspended_by_platform}, audited). */
     public Mono<AppView> resume(Principal actor, String appId) {
         return authorized(actor, appId, Role.ADMIN).flatMap(app -> {
             AppAccess.requireStatus(app, ACTIVE, SUSPENDED);
             if (ACTIVE.equals(app.getString("status"))) {
                 return Mono.just(AppView.of(app));
             }
-            return save(actor, app, List.of(Updates.set("status", ACTIVE), Updates.unset("suspended_reason")), "app.resume");
+            if (!actor.isPlatformAdmin() && BY_PLATFORM.equals(suspendedBy(app))) {
+                AppView view = AppView.of(app);
+                return audit.record(AuditLog.Actor.of(actor), "app.resume_refused", app.getString("tenant_id"), view.id(), "app",
+                                view.id(), view.audit(), null)
+                        .then(Mono.error(new ApiException(Problem.of(403, "suspended_by_platform", "Forbidden",
+                                "A platform administrator suspended this app"
+                                        + (view.suspendedReason() == null ? "" : " (" + view.suspendedReason() + ")")
+                                        + "; only a platform administrator can resume it."))));
+            }
+            return save(actor, app, List.of(Updates.set("status", ACTIVE), Updates.unset("suspension"), Updates.unset("suspended_reason")),
+                    "app.resume")
+                    .flatMap(view -> changed(view));
         });
+    }
+
+    /** Who imposed the app's suspension; one recorded before suspensions said so counts as the platform's. */
+    private static String suspendedBy(Document app) {
+        Document suspension = app.get("suspension", Document.class);
+        return suspension == null || !BY_TENANT.equals(suspension.getString("by")) ? BY_PLATFORM : BY_TENANT;
+    }
+
+    /** Tells the runtime (its cache of app states, the app's open realtime connections) that the app's state changed. */
+    private Mono<AppView> changed(AppView view) {
+        return stateChanges.changed(AppId.of(view.id()), view.status()).thenReturn(view);
     }
 
     /** Soft delete: the app stops at once and is purged after the grace period unless restored. */
@@ -172,7 +210,8 @@ public final class AppService {
             return save(actor, app, List.of(Updates.set("status", DELETED), Updates.set("status_before_delete", app.getString("status")),
                     Updates.set("deleted_at", now), Updates.set("purge_after", Date.from(clock.instant().plus(purgeGrace)))),
                     "app.delete")
-                    .flatMap(view -> releaseQuota(app.getString("tenant_id"), app.getString("tier")).thenReturn(view));
+                    .flatMap(view -> releaseQuota(app.getString("tenant_id"), app.getString("tier")).thenReturn(view))
+                    .flatMap(view -> changed(view));
         });
     }
 
@@ -184,6 +223,7 @@ public final class AppService {
             return takeQuota(app.getString("tenant_id"), tier)
                     .then(save(actor, app, List.of(Updates.set("status", previous == null ? ACTIVE : previous),
                             Updates.unset("status_before_delete"), Updates.unset("deleted_at"), Updates.unset("purge_after")), "app.restore"))
+                    .flatMap(view -> changed(view))
                     .onErrorResume(error -> error instanceof ApiException api && "quota_exceeded".equals(api.problem().code())
                             ? Mono.error(error) : releaseQuota(app.getString("tenant_id"), tier.name()).then(Mono.error(error)));
         });

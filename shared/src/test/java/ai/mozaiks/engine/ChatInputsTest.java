@@ -13,6 +13,7 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.manifest.DoubleTexting;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -92,7 +93,7 @@ class ChatInputsTest {
     private ChatInputs inputs(Workflow flow) {
         return new ChatInputs(fixture.appDatabases(), log, feed, queue,
                 ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty()), fixture.clock(),
-                EngineSettings.defaults("gpt-4o"));
+                EngineSettings.defaults("gpt-4o"), appId -> Mono.just(AppService.ACTIVE));
     }
 
     private static OfflineModel scripted(String script) {

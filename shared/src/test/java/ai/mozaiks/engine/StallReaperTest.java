@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 class StallReaperTest {
     private static final AppId LIVE = AppId.of("app-live");
     private static final AppId GONE = AppId.of("app-gone");
+    private static final AppId SUSPENDED = AppId.of("app-suspended");
     private static final Duration STALLED_AFTER = Duration.ofMinutes(5);
 
     private EmbeddedMongoFixture fixture;
@@ -33,7 +34,8 @@ class StallReaperTest {
         fixture = EmbeddedMongoFixture.start();
         var apps = fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection("apps");
         await(apps.insertMany(List.of(new Document("_id", LIVE.value()).append("status", "active"),
-                new Document("_id", GONE.value()).append("status", "deleted"))));
+                new Document("_id", GONE.value()).append("status", "deleted"),
+                new Document("_id", SUSPENDED.value()).append("status", "suspended"))));
         reaper = new StallReaper(apps, fixture.appDatabases(), queue, STALLED_AFTER, fixture.clock());
     }
 
@@ -60,6 +62,7 @@ class StallReaperTest {
         chat(LIVE, ChatStatus.AWAITING_INPUT, 2, null);
         chat(LIVE, ChatStatus.COMPLETED, 9, null);
         chat(GONE, ChatStatus.RUNNING, 1, null);
+        chat(SUSPENDED, ChatStatus.RUNNING, 6, null);
         fixture.clock().advance(STALLED_AFTER.plusMinutes(1));
         String working = chat(LIVE, ChatStatus.RUNNING, 4, null); // changed just now
         String leased = chat(LIVE, ChatStatus.RUNNING, 5, Date.from(fixture.clock().instant().plusSeconds(60)));

@@ -14,6 +14,8 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.AppStates;
 import ai.mozaiks.workflows.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,8 +61,9 @@ class StepRunnerFairnessTest {
         StepExecutor executor = new StepExecutor(fixture.appDatabases(), log, feed,
                 new OfflineModel(OfflineScript.parse("- agent: Writer\n  text: Tides rise and fall.\n")), ToolRegistry.of(Map.of()),
                 workflows, fixture.clock(), engine, StepHooks.NONE);
-        ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, workflows, fixture.clock(), engine);
-        return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare);
+        AppStates active = appId -> Mono.just(AppService.ACTIVE);
+        ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, workflows, fixture.clock(), engine, active);
+        return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare, active);
     }
 
     private String newChat() {

@@ -30,7 +30,8 @@ class ClientAccessTest {
         assertTrue(token.verify(new MACVerifier(ACCESS_KEY.getBytes(StandardCharsets.UTF_8))), "signed with the access key");
         assertEquals("alice", token.getJWTClaimsSet().getSubject());
         assertEquals(List.of("webpubsub.joinLeaveGroup.app-1.chat-9"), token.getJWTClaimsSet().getStringListClaim("role"));
-        assertEquals(List.of("app-1.chat-9"), token.getJWTClaimsSet().getStringListClaim("webpubsub.group"));
+        assertEquals(List.of("app-1.chat-9", "app-1"), token.getJWTClaimsSet().getStringListClaim("webpubsub.group"),
+                "the chat's group, and the app's (which the client may not leave: its role names the chat's only)");
         long lifetime = token.getJWTClaimsSet().getExpirationTime().getTime() - System.currentTimeMillis();
         assertTrue(lifetime <= Duration.ofMinutes(15).toMillis() && lifetime > Duration.ofMinutes(14).toMillis(), "lifetime " + lifetime);
     }

@@ -69,6 +69,15 @@ class UpstreamAuthTest {
                     claims);
         }
         assertThrows(ApiException.class, () -> auth.chatOfConnect(null, Json.read("{\"claims\":{\"webpubsub.group\":\"a.b\"}}")));
+        // A client URL also joins the app's own group; any other second group is refused.
+        assertEquals(chat, auth.chatOfConnect("enduser:ann", Json.read("{\"claims\":{\"webpubsub.group\":[\"app_1.chat_9\",\"app_1\"]}}")));
+        assertEquals(chat, auth.chatOfConnect("enduser:ann", Json.read("{\"claims\":{\"webpubsub.group\":[\"app_1\",\"app_1.chat_9\"]}}")));
+        for (String claims : List.of("{\"claims\":{\"webpubsub.group\":[\"app_1.chat_9\",\"app_2\"]}}",
+                "{\"claims\":{\"webpubsub.group\":[\"app_1.chat_9\",\"app_1\",\"app_1\"]}}",
+                "{\"claims\":{\"webpubsub.group\":[\"app_1\"]}}")) {
+            assertEquals(403, assertThrows(ApiException.class, () -> auth.chatOfConnect("ann", Json.read(claims))).problem().status(),
+                    claims);
+        }
         assertEquals(400, assertThrows(ApiException.class, () -> UpstreamAuth.chatOf(null)).problem().status());
         assertEquals(400, assertThrows(ApiException.class, () -> UpstreamAuth.chatOf("bm90IGpzb24=")).problem().status());
     }

@@ -22,6 +22,10 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.CachedAppStates;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import org.bson.Document;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import reactor.core.publisher.Mono;
 
@@ -167,7 +171,11 @@ public final class EngineBenchmark {
                 EngineSettings engine = EngineSettings.defaults(settings.model().model());
                 executor = new StepExecutor(databases, events, feed, model, ToolRegistry.of(Map.of()), ChatWorkflows.platform(catalog::find), clock, engine,
                         StepHooks.NONE);
-                chatInputs = new ChatInputs(databases, events, feed, queue, ChatWorkflows.platform(catalog::find), clock, engine);
+                // The app as the control plane knows it: a message asks its state (cached for CachedAppStates.TTL).
+                MongoCollection<Document> apps = connections.controlDatabase().getCollection("apps");
+                block(Mono.from(apps.insertOne(new Document("_id", APP.value()).append("status", AppService.ACTIVE))));
+                chatInputs = new ChatInputs(databases, events, feed, queue, ChatWorkflows.platform(catalog::find), clock, engine,
+                        new CachedAppStates(apps, CachedAppStates.TTL, clock));
                 sessions = new ChatSessions(databases, clock);
 
                 long started = System.nanoTime();

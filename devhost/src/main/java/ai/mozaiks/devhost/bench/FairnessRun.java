@@ -30,6 +30,8 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.AppStates;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import com.azure.storage.queue.QueueAsyncClient;
 import com.azure.storage.queue.QueueClientBuilder;
@@ -123,10 +125,12 @@ public final class FairnessRun {
             StepExecutor executor = new StepExecutor(databases, events, done,
                     new OpenAiCompatibleModel(OpenAiCompatibleSettings.openAi(scenario.model(), null)), ToolRegistry.of(Map.of()),
                     workflows, clock, engine, StepHooks.NONE);
-            ChatInputs inputs = new ChatInputs(databases, events, done, queue, workflows, clock, engine);
+            // Both apps are active throughout; the run measures fairness, not app states.
+            AppStates active = appId -> Mono.just(AppService.ACTIVE);
+            ChatInputs inputs = new ChatInputs(databases, events, done, queue, workflows, clock, engine, active);
             FairShare fairShare = new FairShare(settings.stepConcurrency(), clock);
             StepWorker worker = new StepWorker(new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(),
-                    ai.mozaiks.engine.ChildWorkflows.none(), fairShare));
+                    ai.mozaiks.engine.ChildWorkflows.none(), fairShare, active));
 
             ChatSessions sessions = new ChatSessions(databases, clock);
             List<StepMessage> aSteps = openChats(sessions, A, scenario.aChats(), scenario.timeout());

@@ -20,7 +20,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * Azure Web PubSub's event handler for the chat hub (CloudEvents over HTTP): the abuse-protection handshake,
- * {@code connect} (binds the connection to its chat), {@code connected}/{@code disconnected}, and the user
+ * {@code connect} (binds the connection to its chat; refused for a suspended or deleted app), {@code connected}/{@code disconnected}, and the user
  * events of connected clients, answered by {@link ChatEvents}. Authenticated by {@code ce-signature}.
  */
 public final class RealtimeUpstreamFunction {
@@ -52,8 +52,8 @@ public final class RealtimeUpstreamFunction {
         String type = Optional.ofNullable(Api.header(request, "ce-type")).orElse("");
         return api.handleUpstream(request, context, type.equals(CONNECT), call -> {
             if (type.equals(CONNECT)) {
-                String state = UpstreamAuth.state(auth.chatOfConnect(call.header("ce-userId"), call.json()));
-                return Mono.just(new ApiResult(204, null, null, Map.of("ce-connectionState", state)));
+                return events.admit(auth.chatOfConnect(call.header("ce-userId"), call.json()))
+                        .map(chat -> new ApiResult(204, null, null, Map.of("ce-connectionState", UpstreamAuth.state(chat))));
             }
             if (type.startsWith(USER)) {
                 return events.handle(call.grant(), type.substring(USER.length()), call.json()).map(ApiResult::ok);

@@ -32,6 +32,10 @@ import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.tenancy.Admissions;
 import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.tenancy.CachedAppStates;
+import ai.mozaiks.broker.RuntimeToken;
+import ai.mozaiks.engine.StallReaper;
+import ai.mozaiks.realtime.ChatEvents;
 import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.tenancy.AppUsage;
 import ai.mozaiks.tenancy.ControlCollections;
@@ -132,6 +136,8 @@ final class EngineHarness implements AutoCloseable {
     private final ChildRuns children;
     private final ChildReconciler reconciler;
     private final StepExecutor executor;
+    private final ChatEvents chatEvents;
+    private final StallReaper reaper;
 
     private EngineHarness(Provider provider, Map<String, String> env, List<Workflow> purposeBuilt) throws IOException {
         this.fixture = EmbeddedMongoFixture.start();
@@ -165,17 +171,23 @@ final class EngineHarness implements AutoCloseable {
                 return action == null ? Mono.empty() : Mono.fromRunnable(action).subscribeOn(Schedulers.boundedElastic()).then();
             }
         };
-        this.executor = new StepExecutor(fixture.appDatabases(), log, feed, model(provider), tools, ChatWorkflows.platform(this::workflow), clock,
-                engine, StepHooks.NONE);
-        this.inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, ChatWorkflows.platform(this::workflow), clock, engine);
-        // The app as the control plane knows it: its tier (and an override, if set) bounds its running children.
+        // The app as the control plane knows it: its tier (and an override, if set) bounds its running children; its state
+        // decides whether its chats take input and run, read as the platform reads it (cached for CachedAppStates.TTL).
         this.apps = fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection("apps");
         await(apps.insertOne(new Document("_id", APP.value()).append("tier", "pro").append("status", "active")));
+        CachedAppStates appStates = new CachedAppStates(apps, CachedAppStates.TTL, clock);
+        this.executor = new StepExecutor(fixture.appDatabases(), log, feed, model(provider), tools, ChatWorkflows.platform(this::workflow), clock,
+                engine, StepHooks.NONE);
+        this.inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, ChatWorkflows.platform(this::workflow), clock, engine,
+                appStates);
+        this.chatEvents = new ChatEvents(inputs, sessions, log, appStates);
+        this.reaper = new StallReaper(apps, fixture.appDatabases(), queue, engine.stalledAfter(), clock);
         this.children = new ChildRuns(fixture.appDatabases(), sessions, log, feed, queue, inputs,
                 new Admissions(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection("admissions"), clock),
                 childPolicy(clock), clock, ConversationState.DEFAULT_WINDOW);
         this.reconciler = new ChildReconciler(apps, children, Duration.ofSeconds(30), clock);
-        this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), children, new FairShare(24, clock));
+        this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), children, new FairShare(24, clock),
+                appStates);
     }
 
     /** The platform's policy for children: the app's tier and override, and the workflows it may run (all of the harness's). */
@@ -293,6 +305,26 @@ final class EngineHarness implements AutoCloseable {
     EngineHarness parallelChildren(int limit) {
         await(apps.updateOne(eq("_id", APP.value()), com.mongodb.client.model.Updates.set("limits.parallel_child_workflows", limit)));
         return this;
+    }
+
+    /**
+     * Sets the app's state in the control plane, as another instance's suspend, resume or delete would, and lets the
+     * states this instance cached expire ({@link CachedAppStates#TTL}): the longest such a change goes unnoticed.
+     */
+    EngineHarness appStatus(String status) {
+        await(apps.updateOne(eq("_id", APP.value()), com.mongodb.client.model.Updates.set("status", status)));
+        fixture.clock().advance(CachedAppStates.TTL);
+        return this;
+    }
+
+    /** The realtime user events' handler, for this harness's user and {@code chatId}. */
+    List<Map<String, Object>> realtimeEvent(String chatId, String event, JsonNode data) {
+        return await(chatEvents.handle(new RuntimeToken(APP, USER, chatId, null), event, data));
+    }
+
+    /** One stall reaper sweep (the timer's); answers how many chats got their step again. */
+    int reap() {
+        return await(reaper.sweep((appId, chatId, step) -> { }));
     }
 
     /** One reconciler sweep (the timer's); answers its actions as {@code action id}. */

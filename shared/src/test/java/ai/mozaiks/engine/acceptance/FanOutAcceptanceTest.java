@@ -243,6 +243,27 @@ class FanOutAcceptanceTest extends EngineAcceptance {
     }
 
     @Test
+    void aSuspendedAppsChildrenCallNoModelTheSweepsLeaveThemAndTheyGoOnOnceResumed() {
+        harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD);
+        String parentId = startParent(List.of("research_part", "research_part"));
+        assertEquals(2, harness.queued().size());
+
+        harness.appStatus("suspended");
+        assertEquals(List.of(new StepOutcome.Stale("the app is suspended"), new StepOutcome.Stale("the app is suspended")),
+                harness.deliverAll());
+        harness.fixture().clock().advance(Duration.ofMinutes(3));
+        assertEquals(List.of(), harness.reconcile(), "the reconciler leaves a suspended app alone");
+        assertEquals(0, harness.reap(), "so does the reaper");
+        assertEquals(1, harness.requests().size(), "only the Planner's call, made before the suspension");
+        assertEquals("awaiting_children", harness.status(parentId));
+
+        harness.appStatus("active");
+        assertEquals(2, harness.reap(), "resumed: the children's stalled steps are queued again");
+        runsToCompletion(parentId, "Finding 0", "Finding 1", "Merged.");
+        assertEquals(4, harness.requests().size());
+    }
+
+    @Test
     void aSpawnLostToACrashAfterTheCommitIsStartedByTheReconciler() {
         harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD);
         harness.replies(selection(List.of("research_part", "research_part")));

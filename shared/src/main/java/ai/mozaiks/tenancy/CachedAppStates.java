@@ -1,0 +1,67 @@
+package ai.mozaiks.tenancy;
+
+import static com.mongodb.client.model.Filters.eq;
+
+import com.mongodb.client.model.Projections;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bson.Document;
+import reactor.core.publisher.Mono;
+
+/**
+ * App states read from the control plane's {@code apps} and kept for {@link #TTL}, so a turn costs no extra read while
+ * a suspension or deletion made on another instance takes effect here within that time; on the instance that made
+ * the change it takes effect at once ({@link #forget}).
+ */
+public final class CachedAppStates implements AppStates {
+    /** The longest a change of an app's state goes unnoticed by another instance. */
+    public static final Duration TTL = Duration.ofSeconds(2);
+    private static final int MAX_CACHED = 10_000;
+
+    private final MongoCollection<Document> apps;
+    private final Duration ttl;
+    private final Clock clock;
+    private final Map<AppId, Cached> cache = new ConcurrentHashMap<>();
+
+    public CachedAppStates(MongoCollection<Document> apps, Duration ttl, Clock clock) {
+        this.apps = apps;
+        this.ttl = ttl;
+        this.clock = clock;
+    }
+
+    @Override
+    public Mono<String> status(AppId appId) {
+        Cached cached = cache.get(appId);
+        if (cached != null && cached.expiresAt().isAfter(clock.instant())) {
+            return Mono.just(cached.status());
+        }
+        return Mono.from(apps.find(eq("_id", appId.value())).projection(Projections.include("status")).first())
+                .map(app -> app.getString("status"))
+                .map(status -> AppService.ACTIVE.equals(status) || AppService.SUSPENDED.equals(status) ? status : AppService.DELETED)
+                .defaultIfEmpty(AppService.DELETED)
+                .doOnNext(status -> remember(appId, status));
+    }
+
+    /** Drops what this instance knows of the app, so its next question reads the control plane. */
+    public void forget(AppId appId) {
+        cache.remove(appId);
+    }
+
+    private void remember(AppId appId, String status) {
+        Instant now = clock.instant();
+        if (cache.size() >= MAX_CACHED) {
+            cache.values().removeIf(entry -> !entry.expiresAt().isAfter(now));
+            if (cache.size() >= MAX_CACHED) {
+                cache.clear();
+            }
+        }
+        cache.put(appId, new Cached(status, now.plus(ttl)));
+    }
+
+    private record Cached(String status, Instant expiresAt) {
+    }
+}
