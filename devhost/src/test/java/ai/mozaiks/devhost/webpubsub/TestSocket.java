@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** A real WebSocket client (the JDK's) speaking a Web PubSub JSON subprotocol, with a deadline on every wait. */
-final class TestSocket implements WebSocket.Listener, AutoCloseable {
-    static final String JSON = "json.webpubsub.azure.v1";
+public final class TestSocket implements WebSocket.Listener, AutoCloseable {
+    public static final String JSON = "json.webpubsub.azure.v1";
     static final String RELIABLE = "json.reliable.webpubsub.azure.v1";
     static final Duration WAIT = Duration.ofSeconds(10);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -49,7 +49,7 @@ final class TestSocket implements WebSocket.Listener, AutoCloseable {
     }
 
     /** Opens a socket and reads its {@code connected} system message. */
-    static TestSocket connect(String url, String subprotocol) {
+    public static TestSocket connect(String url, String subprotocol) {
         TestSocket client = open(url, subprotocol);
         JsonNode connected = client.next();
         assertTrue(connected.path("type").asText().equals("system") && connected.path("event").asText().equals("connected"),
@@ -59,7 +59,7 @@ final class TestSocket implements WebSocket.Listener, AutoCloseable {
     }
 
     /** The HTTP status with which the upgrade is refused; fails the test if the socket opens. */
-    static int refusal(String url, String subprotocol) {
+    public static int refusal(String url, String subprotocol) {
         try {
             WebSocket opened = HTTP.newWebSocketBuilder().subprotocols(subprotocol).connectTimeout(WAIT)
                     .buildAsync(URI.create(url), new TestSocket()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -79,7 +79,7 @@ final class TestSocket implements WebSocket.Listener, AutoCloseable {
         return connected;
     }
 
-    String connectionId() {
+    public String connectionId() {
         return connected.path("connectionId").asText();
     }
 
@@ -92,7 +92,7 @@ final class TestSocket implements WebSocket.Listener, AutoCloseable {
     }
 
     /** The next message; fails the test if none arrives in time. */
-    JsonNode next() {
+    public JsonNode next() {
         try {
             JsonNode message = messages.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             assertNotNull(message, "no message within " + WAIT.toSeconds() + " s");
@@ -112,7 +112,7 @@ final class TestSocket implements WebSocket.Listener, AutoCloseable {
     }
 
     /** The close code the server sent; fails the test if the socket stays open. */
-    int awaitClose() {
+    public int awaitClose() {
         try {
             return closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         } catch (Exception e) {
