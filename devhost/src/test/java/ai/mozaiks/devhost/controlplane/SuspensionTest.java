@@ -95,13 +95,22 @@ class SuspensionTest {
         ControlPlane.await("the chat to wait for the user", STEP, () ->
                 "awaiting_input".equals(cp.get("/api/apps/" + app + "/chats/" + chat, owner).json().path("status").asText()));
 
-        try (TestSocket socket = TestSocket.connect(grant.path("ws_url").asText(), TestSocket.JSON)) {
+        String otherApp = cp.createApp(owner, cp.createTenant(owner), "pro");
+        JsonNode otherGrant = expect(201, cp.post("/api/sessions", owner, obj("app_id", otherApp, "workflow_name", "assistant")),
+                "start in another app").json();
+        String otherChat = otherGrant.path("chat_id").asText();
+        ControlPlane.await("the other app's chat to wait for the user", STEP, () -> "awaiting_input".equals(
+                cp.get("/api/apps/" + otherApp + "/chats/" + otherChat, owner).json().path("status").asText()));
+
+        try (TestSocket socket = TestSocket.connect(grant.path("ws_url").asText(), TestSocket.JSON);
+             TestSocket other = TestSocket.connect(otherGrant.path("ws_url").asText(), TestSocket.JSON)) {
             expect(200, cp.post("/api/apps/" + app + "/suspend", admin, null), "suspend");
 
             JsonNode disconnected = socket.next();
             assertEquals("disconnected", disconnected.path("event").asText(), disconnected.toString());
             assertEquals("app_suspended", disconnected.path("message").asText(), disconnected.toString());
             assertEquals(1000, socket.awaitClose());
+            other.assertNothingWithin(Duration.ofMillis(500));
         }
         int refusedStatus = TestSocket.refusal(grant.path("ws_url").asText(), TestSocket.JSON);
         assertTrue(refusedStatus >= 400 && refusedStatus < 500, "a reconnect is refused: " + refusedStatus);

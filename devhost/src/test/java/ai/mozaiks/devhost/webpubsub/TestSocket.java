@@ -103,7 +103,7 @@ public final class TestSocket implements WebSocket.Listener, AutoCloseable {
     }
 
     /** Asserts that nothing arrives for a short while (the only way to see an absence). */
-    void assertNothingWithin(Duration quiet) {
+    public void assertNothingWithin(Duration quiet) {
         try {
             assertNull(messages.poll(quiet.toMillis(), TimeUnit.MILLISECONDS), "unexpected message");
         } catch (InterruptedException e) {
