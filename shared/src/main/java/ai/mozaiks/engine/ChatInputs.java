@@ -65,6 +65,9 @@ import static com.mongodb.client.model.Filters.ne;
  *       {@code accepted_inputs} or {@code pending_inputs} and answers as the first time, appending and enqueueing
  *       nothing. The event keys make the appends idempotent too, so a retry after a crash between the append
  *       and the update reuses the stored events.</li>
+ *   <li><b>The app's state.</b> A suspended or deleted app's chats take no message and no UI tool answer (409
+ *       {@code app_suspended} / {@code app_deleted}, from {@link AppStates}, before anything is read or written);
+ *       a cancel is still taken.</li>
  *   <li><b>Cancel</b> is cooperative and visible: a waiting chat is {@code cancelled} at once with a
  *       {@code chat.run_complete}; a running one gets {@code cancel_requested}, which the executor commits as
  *       {@code cancelled} at its next step boundary (before claiming work, or when the turn commits).</li>

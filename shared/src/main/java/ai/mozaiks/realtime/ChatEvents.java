@@ -26,7 +26,7 @@ import reactor.core.publisher.Mono;
  *       again from its {@code last_seq}). Live events keep arriving on the group meanwhile; the client orders by seq.</li>
  *   <li>{@code user.input.submit {client_message_id, text}}, {@code ui_tool_response {tool_call_id, response}} →
  *       {@code chat.input_result}; {@code chat.cancel} → {@code chat.cancel_result}.</li>
- *   <li>A refusal (bad input, a finished chat, a turn in progress) is {@code chat.input_error {status, code, detail}}:
+ *   <li>A refusal (bad input, a finished chat, a turn in progress, a suspended or deleted app) is {@code chat.input_error {status, code, detail}}:
  *       the event was handled, the answer is no.</li>
  * </ul>
  */
