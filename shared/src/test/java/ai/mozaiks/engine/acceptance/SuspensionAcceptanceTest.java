@@ -109,6 +109,22 @@ class SuspensionAcceptanceTest extends EngineAcceptance {
     }
 
     @Test
+    void aCancelSentToAHeldChatEndsItWithoutAModelCallOnceResumed() {
+        harness = EngineHarness.start(OPENAI_COMPATIBLE);
+        String chatId = harness.startChat(InterviewExample.WORKFLOW);
+        harness.appStatus("suspended");
+        harness.deliverAll();
+
+        assertEquals(new ChatInputs.CancelResult(chatId, ChatStatus.RUNNING, true), harness.cancel(chatId), "a cancel is still taken");
+        harness.fixture().clock().advance(LATER);
+        harness.appStatus("active");
+        assertEquals(1, harness.reap());
+        assertEquals(List.of(new StepOutcome.Cancelled("cancel_requested")), harness.deliverAll());
+        assertEquals("cancelled", harness.status(chatId));
+        assertEquals(0, harness.requests().size());
+    }
+
+    @Test
     void aDeletedAppsChatsTakeNothingAndAQueuedStepCancelsTheChatWithoutCallingTheModel() {
         harness = EngineHarness.start(OPENAI_COMPATIBLE);
         String waiting = waitingForUiAnswer();
