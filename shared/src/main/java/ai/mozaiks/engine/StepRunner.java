@@ -70,11 +70,20 @@ public final class StepRunner {
      */
     public Mono<StepOutcome> run(StepMessage message) {
         return apps.status(message.appId()).flatMap(status -> AppService.ACTIVE.equals(status) ? runActive(message)
-                : executor.stopForApp(message, status).flatMap(outcome -> outcome instanceof StepOutcome.Cancelled
-                        ? children.ended(message.appId(), message.chatId()).thenReturn(outcome)
-                        : outcome instanceof StepOutcome.RetryLater later
-                        ? queue.enqueue(message, later.after()).thenReturn(outcome)
-                        : Mono.just(outcome)));
+                : stopForApp(message, status));
+    }
+
+    /** A deleted app's chat is cancelled (a child's end is told to its parent); a busy chat is asked again later. */
+    private Mono<StepOutcome> stopForApp(StepMessage message, String status) {
+        return executor.stopForApp(message, status).flatMap(outcome -> {
+            if (outcome instanceof StepOutcome.Cancelled) {
+                return children.ended(message.appId(), message.chatId()).thenReturn(outcome);
+            }
+            if (outcome instanceof StepOutcome.RetryLater later) {
+                return queue.enqueue(message, later.after()).thenReturn(outcome);
+            }
+            return Mono.just(outcome);
+        });
     }
 
     private Mono<StepOutcome> runActive(StepMessage message) {
