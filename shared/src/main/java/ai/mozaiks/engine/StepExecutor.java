@@ -1,5 +1,6 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.http.InputLimits;
 import static ai.mozaiks.session.EventData.data;
 import ai.mozaiks.models.AssistantMessage;
 import ai.mozaiks.models.ChatModel;
@@ -29,6 +30,7 @@ import ai.mozaiks.workflows.manifest.StartupMode;
 import ai.mozaiks.workflows.manifest.ToolSpec;
 import ai.mozaiks.workflows.manifest.ToolType;
 import ai.mozaiks.workflows.manifest.UiBinding;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -106,7 +108,7 @@ public final class StepExecutor {
     public static final String STEP_FAILED = "STEP_FAILED";
     /** What the user sees when the queue gave a step up: no internals. */
     static final String POISONED_MESSAGE = "This conversation stopped because a step could not be completed. Please start a new chat.";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper(InputLimits.jsonFactory());
     /** The commit answers the chat as it was: the messages that were waiting for a turn. */
     private static final FindOneAndUpdateOptions COMMITTED = new FindOneAndUpdateOptions()
             .returnDocument(ReturnDocument.BEFORE)
@@ -502,7 +504,7 @@ public final class StepExecutor {
             Map<String, Object> text = data("agent", agent, "content", message.text(), "hidden", hidden,
                     "ui_visibility", workflow.ui().isVisible(agent) ? "user" : "trace");
             Optional<OutputModel> model = workflow.structuredOutputs().modelFor(agent);
-            Optional<Document> parsed = model.flatMap(output -> structured(message.text()));
+            Optional<Document> parsed = model.flatMap(output -> structured(message.text(), requestId(turn)));
             parsed.ifPresent(output -> {
                 text.put("structured_output", output);
                 text.put("structured_schema", model.get().name());
@@ -638,10 +640,23 @@ public final class StepExecutor {
         return new AssistantMessage(stored.getString("c"), calls, agent);
     }
 
-    private static Optional<Document> structured(String text) {
+    /**
+     * The agent's structured output, when its text is a JSON object. One beyond the {@link InputLimits} fails the step
+     * ({@link ModelException.Kind#OVER_LIMIT}): it is neither stored nor acted on.
+     */
+    private static Optional<Document> structured(String text, String requestId) {
+        String json = text.strip();
+        if (json.length() > InputLimits.MAX_MODEL_JSON_CHARS) {
+            throw new ModelException(ModelException.Kind.OVER_LIMIT, requestId,
+                    "the structured output exceeds " + InputLimits.MAX_MODEL_JSON_CHARS + " characters");
+        }
         try {
-            JsonNode parsed = JSON.readTree(text.strip());
+            JsonNode parsed = JSON.readTree(json);
             return parsed != null && parsed.isObject() ? Optional.of(Document.parse(parsed.toString())) : Optional.empty();
+        } catch (StreamConstraintsException refused) {
+            throw new ModelException(ModelException.Kind.OVER_LIMIT, requestId, "the structured output "
+                    + (InputLimits.tooDeep(refused) ? "is nested deeper than " + InputLimits.MAX_DEPTH + " levels"
+                    : "is larger than the platform accepts"));
         } catch (java.io.IOException notJson) {
             return Optional.empty();
         }
