@@ -24,6 +24,11 @@ public final class InputLimits {
     public static final int MAX_DEPTH = 64;
     /** The largest request body or event, in characters: more than any valid one (a 2 MiB pack, escaped). */
     public static final int MAX_BODY_CHARS = 6 * 1024 * 1024;
+    /**
+     * The longest string any parser takes: nothing longer fits in a MongoDB document. (Whole bodies are bounded where
+     * they enter, not by the shared parsers, which also read the platform's own larger answers, such as a resume.)
+     */
+    public static final int MAX_STRING_CHARS = 16 * 1024 * 1024;
     /** The largest property name: far above any field the platform knows. */
     public static final int MAX_NAME_CHARS = 1024;
     /** The largest UI tool answer, as JSON text: it is kept in the chat's conversation and in its log. */
@@ -35,8 +40,7 @@ public final class InputLimits {
 
     private static final StreamReadConstraints CONSTRAINTS = StreamReadConstraints.builder()
             .maxNestingDepth(MAX_DEPTH)
-            .maxDocumentLength(MAX_BODY_CHARS)
-            .maxStringLength(MAX_BODY_CHARS)
+            .maxStringLength(MAX_STRING_CHARS)
             .maxNameLength(MAX_NAME_CHARS)
             .build();
 
