@@ -1,7 +1,7 @@
 package ai.mozaiks.engine;
 
-import ai.mozaiks.http.InputLimits;
 import static ai.mozaiks.session.EventData.data;
+import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.models.AssistantMessage;
 import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.ModelEvent;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -62,7 +63,9 @@ public final class InputLimits {
         loader.setCodePointLimit(maxCodePoints);
         loader.setMaxAliasesForCollections(MAX_YAML_ALIASES);
         loader.setAllowRecursiveKeys(false);
-        return YAMLFactory.builder().loaderOptions(loader).streamReadConstraints(CONSTRAINTS).build();
+        // The builder starts without the default factory's EMPTY_STRING_AS_NULL ("key:" reads as null): kept as it was.
+        return YAMLFactory.builder().loaderOptions(loader).streamReadConstraints(CONSTRAINTS)
+                .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
     }
 
     /** Whether a parser refused the input for its nesting (rather than its size). */

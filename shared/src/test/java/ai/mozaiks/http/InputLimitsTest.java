@@ -80,6 +80,13 @@ class InputLimitsTest {
         assertThrows(StreamConstraintsException.class, () -> yaml.readTree("a: " + nested(10_000)));
     }
 
+    @Test
+    void theLimitedYamlFactoryReadsLikeTheDefaultOne() throws IOException {
+        String yaml = "agents:\n  Solo:\n  list: [a, &x b, *x]\n";
+        assertEquals(new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(yaml),
+                new com.fasterxml.jackson.databind.ObjectMapper(InputLimits.yamlFactory(1024)).readTree(yaml));
+    }
+
     /** Every JSON or YAML parser of the platform's code (all modules) is built with the limits. */
     @Test
     void everyParserInMainCodeIsBuiltWithTheLimits() throws IOException {
