@@ -3,6 +3,7 @@ package ai.mozaiks.engine;
 import static ai.mozaiks.session.EventData.data;
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.api.Validation;
+import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.models.ToolCall;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabases;
@@ -287,7 +288,14 @@ public final class ChatInputs {
                     .require(toolCallId != null && toolCallId.length() <= MAX_ID && ID.matcher(toolCallId).matches(),
                             "tool_call_id", "must be 1-" + MAX_ID + " letters, digits, '_', '.' or '-'")
                     .require(response != null && !response.isMissingNode(), "response", "is required")
+                    .require(InputLimits.depth(response) <= InputLimits.MAX_DEPTH, "response",
+                            "is nested deeper than " + InputLimits.MAX_DEPTH + " levels of objects and arrays")
                     .check();
+            // Kept in the conversation and in the log, so bounded before anything is read or written.
+            if (response.toString().length() > InputLimits.MAX_UI_RESPONSE_CHARS) {
+                return Mono.error(new ApiException(InputLimits.tooLarge(
+                        "A UI tool's response is at most " + InputLimits.MAX_UI_RESPONSE_CHARS + " characters of JSON.")));
+            }
             return apps.requireActive(appId)
                     .then(sessions(appId).flatMap(sessions -> respond(appId, sessions, userId, chatId, toolCallId, response, ATTEMPTS)));
         });

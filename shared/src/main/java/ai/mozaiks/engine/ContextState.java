@@ -1,5 +1,6 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.manifest.ContextVariableDefinition;
 import ai.mozaiks.workflows.manifest.StateTrigger;
@@ -29,7 +30,7 @@ import java.util.function.Function;
  * </ul>
  */
 public final class ContextState {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper(InputLimits.jsonFactory());
 
     private ContextState() {
     }

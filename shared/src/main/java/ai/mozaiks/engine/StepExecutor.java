@@ -1,6 +1,7 @@
 package ai.mozaiks.engine;
 
 import static ai.mozaiks.session.EventData.data;
+import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.models.AssistantMessage;
 import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.ModelEvent;
@@ -30,6 +31,7 @@ import ai.mozaiks.workflows.manifest.StartupMode;
 import ai.mozaiks.workflows.manifest.ToolSpec;
 import ai.mozaiks.workflows.manifest.ToolType;
 import ai.mozaiks.workflows.manifest.UiBinding;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -113,7 +115,7 @@ public final class StepExecutor {
     public static final String APP_DELETED = "APP_DELETED";
     static final String SUSPENDED_MESSAGE = "This app is suspended; the conversation will go on once the suspension is lifted.";
     static final String DELETED_MESSAGE = "This app was deleted; the conversation has ended.";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper(InputLimits.jsonFactory());
     /** The commit answers the chat as it was: the messages that were waiting for a turn. */
     private static final FindOneAndUpdateOptions COMMITTED = new FindOneAndUpdateOptions()
             .returnDocument(ReturnDocument.BEFORE)
@@ -548,7 +550,7 @@ public final class StepExecutor {
             Map<String, Object> text = data("agent", agent, "content", message.text(), "hidden", hidden,
                     "ui_visibility", workflow.ui().isVisible(agent) ? "user" : "trace");
             Optional<OutputModel> model = workflow.structuredOutputs().modelFor(agent);
-            Optional<Document> parsed = model.flatMap(output -> structured(message.text()));
+            Optional<Document> parsed = model.flatMap(output -> structured(message.text(), requestId(turn)));
             parsed.ifPresent(output -> {
                 text.put("structured_output", output);
                 text.put("structured_schema", model.get().name());
@@ -684,10 +686,23 @@ public final class StepExecutor {
         return new AssistantMessage(stored.getString("c"), calls, agent);
     }
 
-    private static Optional<Document> structured(String text) {
+    /**
+     * The agent's structured output, when its text is a JSON object. One beyond the {@link InputLimits} fails the step
+     * ({@link ModelException.Kind#OVER_LIMIT}): it is neither stored nor acted on.
+     */
+    private static Optional<Document> structured(String text, String requestId) {
+        String json = text.strip();
+        if (json.length() > InputLimits.MAX_MODEL_JSON_CHARS) {
+            throw new ModelException(ModelException.Kind.OVER_LIMIT, requestId,
+                    "the structured output exceeds " + InputLimits.MAX_MODEL_JSON_CHARS + " characters");
+        }
         try {
-            JsonNode parsed = JSON.readTree(text.strip());
+            JsonNode parsed = JSON.readTree(json);
             return parsed != null && parsed.isObject() ? Optional.of(Document.parse(parsed.toString())) : Optional.empty();
+        } catch (StreamConstraintsException refused) {
+            throw new ModelException(ModelException.Kind.OVER_LIMIT, requestId, "the structured output "
+                    + (InputLimits.tooDeep(refused) ? "is nested deeper than " + InputLimits.MAX_DEPTH + " levels"
+                    : "is larger than the platform accepts"));
         } catch (java.io.IOException notJson) {
             return Optional.empty();
         }

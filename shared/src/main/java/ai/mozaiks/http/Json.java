@@ -9,9 +9,9 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 
-/** The one JSON mapper of the platform, configured once. */
+/** The one JSON mapper of the platform, configured once; its parsers enforce {@link InputLimits}. */
 public final class Json {
-    private static final ObjectMapper MAPPER = strict(new ObjectMapper()
+    private static final ObjectMapper MAPPER = strict(new ObjectMapper(InputLimits.jsonFactory())
             .setSerializationInclusion(JsonInclude.Include.NON_NULL)
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

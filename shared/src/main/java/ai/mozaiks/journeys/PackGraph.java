@@ -1,5 +1,6 @@
 package ai.mozaiks.journeys;
 
+import ai.mozaiks.http.InputLimits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -21,7 +22,7 @@ import java.util.Set;
  */
 public final class PackGraph {
     public static final String FILE = "_pack/workflow_graph.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper(InputLimits.jsonFactory());
 
     /** A workflow that must have completed first. */
     public record Prerequisite(String workflow, boolean perApp, String reason) {

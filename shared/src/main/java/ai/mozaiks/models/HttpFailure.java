@@ -1,5 +1,6 @@
 package ai.mozaiks.models;
 
+import ai.mozaiks.http.InputLimits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
@@ -14,7 +15,7 @@ import java.util.function.Function;
  * into a {@link ModelException}, so every provider reports failures the same way.
  */
 public final class HttpFailure {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper(InputLimits.jsonFactory());
     private static final int MAX_MESSAGE = 500;
 
     private HttpFailure() {

@@ -22,7 +22,12 @@ public final class ModelException extends RuntimeException {
         /** The key or identity was refused (401/403). */
         AUTH(false),
         /** The provider answered something unusable: a malformed stream, tool arguments that are not JSON. */
-        INVALID_RESPONSE(true);
+        INVALID_RESPONSE(true),
+        /**
+         * The reply carries JSON beyond the platform's input limits (nested too deep, too large): it is neither
+         * stored nor acted on, and asking again would only spend tokens on the same.
+         */
+        OVER_LIMIT(false);
 
         private final boolean retryable;
 

@@ -1,5 +1,6 @@
 package ai.mozaiks.models;
 
+import ai.mozaiks.http.InputLimits;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,7 +26,7 @@ public final class PriceTable {
     public static final String BUNDLED = "/ai/mozaiks/models/prices.json";
 
     // Decimals as written: 0.0025 read as a double would not be 0.0025.
-    private static final ObjectMapper MAPPER = new ObjectMapper()
+    private static final ObjectMapper MAPPER = new ObjectMapper(InputLimits.jsonFactory())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final String version;

@@ -1,5 +1,7 @@
 package ai.mozaiks.models;
 
+import ai.mozaiks.http.InputLimits;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,7 +17,7 @@ import java.util.TreeMap;
  * stream; not thread-safe, as a stream's signals are serial.
  */
 public final class ResponseAssembler {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper(InputLimits.jsonFactory());
 
     private final ModelRequest request;
     private final StringBuilder text = new StringBuilder();
@@ -96,9 +98,15 @@ public final class ResponseAssembler {
             if (json.isEmpty()) {
                 return new ToolCall(id, name, MAPPER.createObjectNode());
             }
+            if (json.length() > InputLimits.MAX_MODEL_JSON_CHARS) {
+                throw overLimit(index, "exceed " + InputLimits.MAX_MODEL_JSON_CHARS + " characters");
+            }
             JsonNode parsed;
             try {
                 parsed = MAPPER.readTree(json);
+            } catch (StreamConstraintsException refused) {
+                throw overLimit(index, InputLimits.tooDeep(refused)
+                        ? "are nested deeper than " + InputLimits.MAX_DEPTH + " levels" : "are larger than the platform accepts");
             } catch (IOException malformed) {
                 parsed = null;
             }
@@ -106,6 +114,11 @@ public final class ResponseAssembler {
                 return new ToolCall(id, name, object);
             }
             throw invalid("the arguments of tool call " + index + " (" + name + ") are not a JSON object");
+        }
+
+        private ModelException overLimit(int index, String what) {
+            return new ModelException(ModelException.Kind.OVER_LIMIT, request.requestId(),
+                    "the arguments of tool call " + index + " (" + name + ") " + what);
         }
 
         private ModelException invalid(String message) {

@@ -1,8 +1,10 @@
 package ai.mozaiks.workflows;
 
+import ai.mozaiks.http.InputLimits;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -17,8 +19,9 @@ import java.util.stream.Collectors;
 
 /** Reads one manifest file into a {@link ManifestNode}, enforcing the size limit and UTF-8 (BOM allowed). */
 final class YamlDocuments {
-    // Duplicate keys would otherwise silently keep the last value.
-    private static final YAMLMapper YAML = YAMLMapper.builder()
+    // The platform's input limits (nesting, a file's size in characters, aliases); duplicate keys would otherwise
+    // silently keep the last value.
+    private static final YAMLMapper YAML = YAMLMapper.builder(InputLimits.yamlFactory((int) WorkflowLoader.MAX_FILE_BYTES))
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
@@ -59,6 +62,10 @@ final class YamlDocuments {
         JsonNode json;
         try {
             json = YAML.readTree(text);
+        } catch (StreamConstraintsException e) {
+            issues.error(fileName, "", InputLimits.tooDeep(e)
+                    ? "nested deeper than " + InputLimits.MAX_DEPTH + " levels" : "larger than the platform accepts");
+            return MissingNode.getInstance();
         } catch (JsonProcessingException e) {
             issues.error(fileName, location(e.getLocation()), "invalid YAML: " + summary(e.getOriginalMessage()));
             return MissingNode.getInstance();

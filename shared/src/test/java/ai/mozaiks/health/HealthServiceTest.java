@@ -134,6 +134,21 @@ class HealthServiceTest {
     }
 
     @Test
+    void mongoHealthCheckReadsAControlCollectionAfterItsPing() {
+        try (EmbeddedMongoFixture fixture = EmbeddedMongoFixture.start()) {
+            MongoHealthCheck mongo = new MongoHealthCheck(fixture.connections().controlDatabase());
+
+            CheckResult result = mongo.probe().block(BLOCK);
+
+            assertTrue(result.ok());
+            Object read = result.details().get("read_ms");
+            assertTrue(read instanceof Long && (Long) read >= 0, "read_ms: " + read);
+            assertEquals(List.of("ping", "find"), fixture.commands().observed().stream().map(o -> o.command())
+                    .filter(command -> command.equals("ping") || command.equals("find")).toList(), "a ping, then one read");
+        }
+    }
+
+    @Test
     void mongoHealthCheckReportsAnOutageWithinTheTimeout() {
         try (EmbeddedMongoFixture fixture = EmbeddedMongoFixture.start()) {
             fixture.stopServer();

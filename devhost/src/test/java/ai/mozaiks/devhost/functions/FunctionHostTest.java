@@ -25,6 +25,9 @@ import com.azure.storage.queue.QueueMessageEncoding;
 import com.azure.storage.queue.models.PeekedMessageItem;
 import com.azure.storage.queue.models.QueueStorageException;
 import com.fasterxml.jackson.databind.JsonNode;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.exception.MongoServerError;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -295,6 +298,59 @@ class FunctionHostTest {
             assertFalse(response.body().contains("mongodb://"), "the connection string must not leak: " + response.body());
             assertEquals("ok", report.path("checks").path("queues").path("status").asText(), response.body());
             assertEquals("ok", report.path("checks").path("blobs").path("status").asText(), response.body());
+        }
+    }
+
+    /**
+     * A database that answers pings but cannot serve a read (as a store wedged by a bad document would): health is 503
+     * naming mongo, not ok. The embedded server is real; only its {@code find} is made to fail, from a switch.
+     */
+    @Test
+    void healthIs503NamingMongoWhenMongoAnswersPingsButCannotServeAReads() throws Exception {
+        ReadFailingBackend backend = new ReadFailingBackend();
+        MongoServer server = new MongoServer(backend);
+        String connectionString = server.bindAndGetConnectionString();
+        Map<String, String> wedged = new HashMap<>(settings);
+        wedged.put("MONGODB_CONNECTION_STRING", connectionString);
+        wedged.put("DEPENDENCY_TIMEOUT_SECONDS", "1");
+        try (Platform wedgedPlatform = Platform.start(Settings.from(wedged));
+             FunctionHost wedgedHost = FunctionHost.start(HttpHost.bind("127.0.0.1", 0), List.copyOf(FunctionFactory.functionClasses()),
+                     new PlatformFunctionInjector(wedgedPlatform), wedged, HostJson.load())) {
+            HttpResponse<String> healthy = send(request(wedgedHost, "/api/health").GET());
+            assertEquals(200, healthy.statusCode(), healthy.body());
+            JsonNode mongo = json(healthy).path("checks").path("mongo");
+            assertTrue(mongo.path("ping_ms").isIntegralNumber() && mongo.path("read_ms").isIntegralNumber(), healthy.body());
+
+            backend.failReads = true;
+            HttpResponse<String> response = send(request(wedgedHost, "/api/health").GET());
+
+            assertEquals(503, response.statusCode(), response.body());
+            JsonNode report = json(response);
+            assertEquals("fail", report.path("status").asText());
+            assertEquals("fail", report.path("checks").path("mongo").path("status").asText(), response.body());
+            assertTrue(report.path("checks").path("mongo").path("error").asText().contains("cannot serve reads"), response.body());
+            assertEquals("ok", report.path("checks").path("queues").path("status").asText(), response.body());
+            assertEquals("ok", report.path("checks").path("blobs").path("status").asText(), response.body());
+            assertFalse(response.body().contains(connectionString), "the connection string must not leak: " + response.body());
+
+            backend.failReads = false;
+            assertEquals(200, send(request(wedgedHost, "/api/health").GET()).statusCode(), "healthy again once reads work");
+        } finally {
+            server.shutdownNow();
+        }
+    }
+
+    /** The embedded server's backend, whose reads fail while {@link #failReads} is set (pings and writes still work). */
+    private static final class ReadFailingBackend extends MemoryBackend {
+        volatile boolean failReads;
+
+        @Override
+        public de.bwaldvogel.mongo.bson.Document handleCommand(io.netty.channel.Channel channel, String database, String command,
+                                                              de.bwaldvogel.mongo.bson.Document query) {
+            if (failReads && command.equalsIgnoreCase("find")) {
+                throw new MongoServerError(8000, "the storage engine cannot serve reads");
+            }
+            return super.handleCommand(channel, database, command, query);
         }
     }
 

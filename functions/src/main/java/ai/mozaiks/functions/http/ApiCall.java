@@ -3,10 +3,13 @@ package ai.mozaiks.functions.http;
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.api.PageRequest;
 import ai.mozaiks.broker.RuntimeToken;
+import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.http.Problem;
 import ai.mozaiks.identity.Principal;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -20,9 +23,6 @@ import java.util.stream.Collectors;
 
 /** One API request as an endpoint sees it: the authenticated caller, the parsed body, the query. */
 public final class ApiCall {
-    /** Larger than any valid body (a 2 MiB pack, escaped), so an oversized field is reported as a field error. */
-    static final int MAX_BODY_CHARS = 6 * 1024 * 1024;
-
     private final HttpRequestMessage<Optional<String>> request;
     private final Principal principal;
     private final RuntimeToken grant;
@@ -53,7 +53,6 @@ public final class ApiCall {
         return grant;
     }
 
-    /** The JSON body as {@code type}; wrong JSON, wrong types and unknown fields become 400 field errors. */
     /** A request header, by name in any case (the Functions host lower-cases them). */
     public String header(String name) {
         return Api.header(request, name);
@@ -65,35 +64,47 @@ public final class ApiCall {
         if (body.isBlank()) {
             return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
         }
-        try {
-            return Json.read(body);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("body", "is not valid JSON");
-        }
+        return parse(body);
     }
 
+    /** The JSON body as {@code type}; wrong JSON, wrong types and unknown fields become 400 field errors. */
     public <T> T body(Class<T> type) {
         String body = request.getBody().orElse("");
         if (body.isBlank()) {
             throw ApiException.invalid("body", "a JSON object is required");
         }
-        if (body.length() > MAX_BODY_CHARS) {
-            throw new ApiException(Problem.of(413, "payload_too_large", "Payload too large",
-                    "The body exceeds " + MAX_BODY_CHARS + " characters."));
+        JsonNode tree = parse(body);
+        if (tree == null || !tree.isObject()) {
+            throw ApiException.invalid("body", "a JSON object is required");
         }
+        unknownFields(tree, type);
         try {
-            JsonNode tree = Json.mapper().readTree(body);
-            if (tree == null || !tree.isObject()) {
-                throw ApiException.invalid("body", "a JSON object is required");
-            }
-            unknownFields(tree, type);
             return Json.mapper().treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
             throw ApiException.invalid(path(e), "is not a known field");
         } catch (JsonMappingException e) {
             throw ApiException.invalid(path(e).isEmpty() ? "body" : path(e), "has the wrong type or shape");
         } catch (JsonProcessingException e) {
-            throw ApiException.invalid("body", "is not valid JSON (line " + e.getLocation().getLineNr() + ")");
+            throw ApiException.invalid("body", "has the wrong type or shape");
+        }
+    }
+
+    /**
+     * Parses a body within {@link InputLimits}: too large is 413, nested too deep 400, malformed 400 with the line
+     * when the parser knows it (a limit it enforces has no location).
+     */
+    private static JsonNode parse(String body) {
+        if (body.length() > InputLimits.MAX_BODY_CHARS) {
+            throw new ApiException(InputLimits.tooLarge("The body exceeds " + InputLimits.MAX_BODY_CHARS + " characters."));
+        }
+        try {
+            return Json.mapper().readTree(body);
+        } catch (StreamConstraintsException e) {
+            throw new ApiException(InputLimits.problem(e, "The body"));
+        } catch (JsonProcessingException e) {
+            JsonLocation location = e.getLocation();
+            throw ApiException.invalid("body", location == null || location.getLineNr() < 1 ? "is not valid JSON"
+                    : "is not valid JSON (line " + location.getLineNr() + ")");
         }
     }
 

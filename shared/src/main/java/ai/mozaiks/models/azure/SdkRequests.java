@@ -1,5 +1,6 @@
 package ai.mozaiks.models.azure;
 
+import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.models.AssistantMessage;
 import ai.mozaiks.models.ChatMessage;
 import ai.mozaiks.models.ModelRequest;
@@ -37,7 +38,7 @@ import java.util.Map;
 
 /** A {@link ModelRequest} in the SDK's types. */
 final class SdkRequests {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper(InputLimits.jsonFactory());
 
     private SdkRequests() {
     }

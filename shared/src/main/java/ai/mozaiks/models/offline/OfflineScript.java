@@ -1,9 +1,9 @@
 package ai.mozaiks.models.offline;
 
+import ai.mozaiks.http.InputLimits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +32,7 @@ import java.util.Set;
  * or {@code json}. The n-th entry of an agent answers that agent's n-th turn.
  */
 public final class OfflineScript {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final ObjectMapper YAML = new ObjectMapper(InputLimits.yamlFactory(3 * 1024 * 1024));
     private static final Set<String> KINDS = Set.of("text", "tool_call", "tool_calls", "json");
 
     private final Map<String, List<ScriptedReply>> byAgent;

@@ -1,5 +1,6 @@
 package ai.mozaiks.models.openai;
 
+import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.models.FinishReason;
 import ai.mozaiks.models.ModelEvent;
 import ai.mozaiks.models.ModelException;
@@ -18,7 +19,7 @@ import java.util.List;
  */
 final class ChunkReader {
     static final String DONE = "[DONE]";
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper(InputLimits.jsonFactory());
 
     private final ResponseAssembler assembler;
     private final String requestId;
