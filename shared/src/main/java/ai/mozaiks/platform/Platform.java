@@ -210,7 +210,8 @@ public final class Platform implements AutoCloseable {
         this.chatEvents = new ChatEvents(inputs, sessions, events);
         this.broker = new SessionBroker(control.apps(), entitlements, admissions,
                 journeys, sessions, runtimeTokens, realtime, stepQueue, settings.realtime().runtimeTokenLifetime());
-        this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection, appDatabases, storageRouter,
+        this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection,
+                controlDatabase.getCollection(AppSettings.COLLECTION), appDatabases, storageRouter,
                 storage.blobs(), settings.containers().all(), clock);
     }
 
