@@ -70,7 +70,7 @@ final class ControlPlane {
     static final String RUNTIME_DB = "cp_runtime";
     static final Duration TIMEOUT = Duration.ofSeconds(20);
     /** The control collections a control-plane request may write to. */
-    static final List<String> CONTROL_COLLECTIONS = List.of("tenants", "memberships", "invitations", "apps", "audit", "packs");
+    static final List<String> CONTROL_COLLECTIONS = List.of("tenants", "memberships", "invitations", "apps", "audit", "packs", "app_settings");
 
     private static final String RUN_QUEUE = "cp-migrations-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     private static ControlPlane instance;
