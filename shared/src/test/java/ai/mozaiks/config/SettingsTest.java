@@ -230,4 +230,23 @@ class SettingsTest {
         assertTrue(settings.toString().contains("mozaiks_runtime"), settings.toString());
         assertEquals("StorageAccount[connection string]", settings.storage().toString());
     }
+
+    @Test
+    void theAppSettingsKeyIsRequiredAndOnlyTheAllowListReachesThePlatformWorkflows() {
+        Map<String, String> missing = minimal();
+        missing.remove("APP_SETTINGS_KEY");
+        assertEquals(List.of("APP_SETTINGS_KEY: missing; expected a base64 key of at least 32 bytes (a Key Vault reference in Azure)"),
+                invalid(missing).problems());
+        assertEquals(List.of("APP_SETTINGS_KEY: must be base64 of at least 32 bytes"),
+                invalid(with(minimal(), "APP_SETTINGS_KEY", "c2hvcnQ=")).problems());
+        assertEquals(List.of("APP_SETTINGS_KEY: must be base64 of at least 32 bytes"),
+                invalid(with(minimal(), "APP_SETTINGS_KEY", "not base64!")).problems());
+
+        Settings settings = Settings.from(with(minimal(), "MOZAIKS_RESEARCH_DEPTH", "deep", "SOME_OTHER_SETTING", "x"));
+        assertEquals(32, settings.appConfig().secretKey().length);
+        assertEquals(Map.of("MOZAIKS_RESEARCH_DEPTH", "deep"), settings.appConfig().platformWorkflowValues(),
+                "only the allow-list, never the rest of the environment");
+        assertEquals(Map.of(), Settings.from(minimal()).appConfig().platformWorkflowValues());
+        assertFalse(settings.toString().contains("deep"), settings.toString());
+    }
 }
