@@ -25,7 +25,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.bson.Document;
+import org.bson.conversions.Bson;
 import org.bson.types.Binary;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -107,11 +109,14 @@ public final class AppSettings {
      * none when no name could be a setting's. A secret that does not open is an {@link UnreadableSecretException}.
      */
     public Mono<Map<String, String>> values(AppId appId, Set<String> names) {
-        List<String> wanted = names.stream().filter(name -> NAME.matcher(name).matches()).toList();
+        Set<String> wanted = names.stream().filter(name -> NAME.matcher(name).matches()).collect(Collectors.toSet());
         if (wanted.isEmpty()) {
             return Mono.just(Map.of());
         }
-        return Flux.from(settings.find(and(eq("app_id", appId.value()), in("name", wanted))))
+        // A manifest naming more settings than an app can hold gets the app's (at most MAX_PER_APP) all, not a huge $in.
+        Bson filter = wanted.size() <= MAX_PER_APP ? and(eq("app_id", appId.value()), in("name", wanted)) : eq("app_id", appId.value());
+        return Flux.from(settings.find(filter).limit(MAX_PER_APP))
+                .filter(doc -> wanted.contains(doc.getString("name")))
                 .collectMap(doc -> doc.getString("name"), doc -> SECRET.equals(doc.getString("kind"))
                         ? cipher.open(appId.value(), doc.getString("name"), doc.get("sealed", Binary.class).getData())
                         : doc.getString("value"));

@@ -183,6 +183,11 @@ class AppSettingsTest {
         block(store.put(admin, APP, "S1", new PutSetting("secret", "replaced")));
         assertEquals("secret", stored(APP, "S1").getString("kind"), "replacing one at the cap is fine");
         assertTrue(block(store.values(AppId.of(APP), Set.of("not a setting name", "ONE_MORE"))).isEmpty());
+        Set<String> manyNames = new java.util.HashSet<>(Set.of("S7", "MAX"));
+        for (int i = 0; i < 5_000; i++) {
+            manyNames.add("NAMED_" + i);
+        }
+        assertEquals(Set.of("S7", "MAX"), block(store.values(AppId.of(APP), manyNames)).keySet(), "a manifest naming thousands");
     }
 
     private static Map<String, Object> pick(Map<?, ?> map, String... keys) {
