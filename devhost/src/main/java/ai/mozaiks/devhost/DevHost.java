@@ -130,6 +130,7 @@ public final class DevHost {
         // Tools under development run on this machine; in Azure private addresses stay off limits.
         settings.putIfAbsent("HTTP_TOOLS_ALLOW_PRIVATE_NETWORKS", "true");
         putIfBlank(settings, "RUNTIME_TOKEN_KEY", secrets.get("runtime_token_key"));
+        putIfBlank(settings, "APP_SETTINGS_KEY", secrets.get("app_settings_key"));
         // The platform is built once Web PubSub listens (client URLs name its port), while Azurite may
         // still boot: building it needs no storage.
         WebPubSubEmulator emulator = reportWebPubSub(banner, started(webPubSub), hub, upstream, false);

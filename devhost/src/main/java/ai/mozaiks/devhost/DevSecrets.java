@@ -20,17 +20,22 @@ final class DevSecrets {
     private DevSecrets() {
     }
 
-    /** {@code runtime_token_key} and {@code webpubsub_access_key}, base64. */
+    /** {@code runtime_token_key}, {@code webpubsub_access_key} and {@code app_settings_key}, base64. */
     static Map<String, String> load(Path state) throws IOException {
         Path file = state.resolve("dev-secrets.json");
-        if (Files.isRegularFile(file)) {
-            return Json.mapper().readValue(file.toFile(), new TypeReference<Map<String, String>>() { });
-        }
         Map<String, String> secrets = new LinkedHashMap<>();
-        secrets.put("runtime_token_key", random());
-        secrets.put("webpubsub_access_key", random());
-        Files.createDirectories(state);
-        Files.writeString(file, Json.write(secrets));
+        if (Files.isRegularFile(file)) {
+            secrets.putAll(Json.mapper().readValue(file.toFile(), new TypeReference<Map<String, String>>() { }));
+        }
+        int kept = secrets.size();
+        // A key added since the file was written is made now; the ones kept stay (tokens and secrets survive).
+        for (String name : new String[] {"runtime_token_key", "webpubsub_access_key", "app_settings_key"}) {
+            secrets.computeIfAbsent(name, missing -> random());
+        }
+        if (secrets.size() != kept) {
+            Files.createDirectories(state);
+            Files.writeString(file, Json.write(secrets));
+        }
         return secrets;
     }
 

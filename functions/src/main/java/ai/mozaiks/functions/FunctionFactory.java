@@ -1,5 +1,6 @@
 package ai.mozaiks.functions;
 
+import ai.mozaiks.functions.appsettings.AppSettingFunctions;
 import ai.mozaiks.functions.docs.OpenApiFunction;
 import ai.mozaiks.functions.engine.StepPoisonWorker;
 import ai.mozaiks.functions.engine.StepWorker;
@@ -38,6 +39,7 @@ public final class FunctionFactory {
             Map.entry(AppLifecycleFunctions.class, platform -> new AppLifecycleFunctions(api(platform), platform.apps())),
             Map.entry(AppPurgeFunction.class, platform -> new AppPurgeFunction(platform.purger())),
             Map.entry(PackFunctions.class, platform -> new PackFunctions(api(platform), platform.packs())),
+            Map.entry(AppSettingFunctions.class, platform -> new AppSettingFunctions(api(platform), platform.appSettings())),
             Map.entry(MigrationFunctions.class, platform -> new MigrationFunctions(api(platform), platform.migrations())),
             Map.entry(MigrationWorker.class, platform -> new MigrationWorker(platform.migrationRunner(), platform.migrationQueue())),
             Map.entry(SessionFunctions.class, platform -> new SessionFunctions(api(platform), platform.broker())),

@@ -9,17 +9,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.Set;
 
 /**
  * Context variables of a chat ({@code context_variables.yaml}): their first values, the triggers that
  * change them, and what each agent sees of them. Pure functions over plain maps.
  *
  * <ul>
- *   <li>{@code config}: the environment variable when set, else the default (a {@code true}/{@code false}
- *       or number text is converted); {@code state} and {@code runtime}: the default. Other sources
+ *   <li>{@code config}: the app's own setting named by the variable's {@code env_var} (else by its name) when set,
+ *       else the default (a {@code true}/{@code false} or number text is converted) — never the process
+ *       environment (see {@link ContextConfig}); {@code state} and {@code runtime}: the default. Other sources
  *       ({@code data_reference}, {@code external}, {@code file}, {@code computed}, {@code data_entity})
  *       are loaded by other services; here they start as {@code null} so conditions can name them.</li>
  *   <li>The runtime's own {@code workflow_name, app_id, chat_id, user_id} are always set.</li>
@@ -39,11 +41,28 @@ public final class ContextState {
     public record TextOutcome(Map<String, Object> variables, boolean hidden, List<String> changed) {
     }
 
+    /** The keys the workflow's {@code config} variables look up; empty when it declares none. */
+    public static Set<String> configKeys(Workflow workflow) {
+        Set<String> keys = new LinkedHashSet<>();
+        for (ContextVariableDefinition definition : workflow.contextVariables().definitions()) {
+            if (definition.source() instanceof VariableSource.Config config) {
+                keys.add(configKey(definition.name(), config));
+            }
+        }
+        return keys;
+    }
+
+    /** {@code env_var} names the app setting (so existing manifests keep working); without one, the variable's name does. */
+    private static String configKey(String variable, VariableSource.Config config) {
+        return config.envVar().orElse(variable);
+    }
+
+    /** @param configured the values {@link ContextConfig} found for {@link #configKeys}, by key */
     public static Map<String, Object> initial(Workflow workflow, String appId, String chatId, String userId,
-                                              Function<String, String> env) {
+                                              Map<String, String> configured) {
         Map<String, Object> values = new LinkedHashMap<>();
         for (ContextVariableDefinition definition : workflow.contextVariables().definitions()) {
-            values.put(definition.name(), initialValue(definition.source(), env));
+            values.put(definition.name(), initialValue(definition.name(), definition.source(), configured));
         }
         values.put("workflow_name", workflow.name());
         values.put("app_id", appId);
@@ -52,10 +71,10 @@ public final class ContextState {
         return values;
     }
 
-    private static Object initialValue(VariableSource source, Function<String, String> env) {
+    private static Object initialValue(String name, VariableSource source, Map<String, String> configured) {
         if (source instanceof VariableSource.Config config) {
-            String fromEnv = config.envVar().map(env).orElse(null);
-            return fromEnv != null ? convert(fromEnv) : config.defaultValue().orElse(null);
+            String setting = configured.get(configKey(name, config));
+            return setting != null ? convert(setting) : config.defaultValue().orElse(null);
         }
         if (source instanceof VariableSource.State state) {
             return state.defaultValue().orElse(null);

@@ -2,7 +2,6 @@ package ai.mozaiks.engine;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * @param model          the model (deployment) name requests name
@@ -10,11 +9,11 @@ import java.util.function.Function;
  * @param retryAfter     how long a message for a busy chat waits before it is seen again
  * @param window         how many recent messages the conversation state keeps (and models see)
  * @param instanceId     this process, for the lease owner (a random suffix is added per attempt)
- * @param env            app settings, for {@code config} context variables
+ * @param config         what {@code config} context variables read: the app's own settings
  * @param deltaInterval  how long streamed text gathers before it goes out as one {@code chat.text_delta}
  */
 public record EngineSettings(String model, Duration lease, Duration retryAfter, int window, String instanceId,
-                             Function<String, String> env, Duration deltaInterval) {
+                             ContextConfig config, Duration deltaInterval) {
     /** A tenth of a second: smooth enough to read, one message per interval per streaming chat at most. */
     public static final Duration DEFAULT_DELTA_INTERVAL = Duration.ofMillis(100);
 
@@ -23,7 +22,7 @@ public record EngineSettings(String model, Duration lease, Duration retryAfter, 
         Objects.requireNonNull(lease, "lease");
         Objects.requireNonNull(retryAfter, "retryAfter");
         Objects.requireNonNull(instanceId, "instanceId");
-        Objects.requireNonNull(env, "env");
+        Objects.requireNonNull(config, "config");
         Objects.requireNonNull(deltaInterval, "deltaInterval");
         if (window < 2) {
             throw new IllegalArgumentException("window must be at least 2");
@@ -40,6 +39,6 @@ public record EngineSettings(String model, Duration lease, Duration retryAfter, 
 
     public static EngineSettings defaults(String model) {
         return new EngineSettings(model, Duration.ofMinutes(2), Duration.ofSeconds(5), ConversationState.DEFAULT_WINDOW,
-                "engine", name -> null, DEFAULT_DELTA_INTERVAL);
+                "engine", ContextConfig.NONE, DEFAULT_DELTA_INTERVAL);
     }
 }

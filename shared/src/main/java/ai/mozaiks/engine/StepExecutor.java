@@ -56,6 +56,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -380,23 +381,8 @@ public final class StepExecutor {
         boolean redelivered = chat.get(ChatFields.LEASE_UNTIL) != null;
         AppCollection results = database.collection(RuntimeCollection.TOOL_RESULTS);
         Document stored = chat.get(ChatFields.CONVERSATION, Document.class);
-        Turn turn;
-        if (stored == null) {
-            Map<String, Object> variables = ContextState.initial(workflow, message.appId().value(), message.chatId(),
-                    chat.getString(ChatFields.USER_ID), settings.env());
-            turn = new Turn(database, message, owner, workflow, ConversationState.start(variables), eventSeq(chat));
-            turn.event(EventKind.RUN_START, data("workflow_name", workflow.name()));
-            // A child's own first message (its parent chose it) is shown; the workflow's seed is hidden when agent-driven.
-            String given = chat.getString(ChatFields.SEED_MESSAGE);
-            Optional.ofNullable(given).or(() -> workflow.orchestrator().seedMessage()).ifPresent(seed -> {
-                boolean hidden = given == null && workflow.orchestrator().startupMode() == StartupMode.AGENT_DRIVEN;
-                turn.state = turn.state.withMessages(List.of(ConversationState.Message.user(seed, hidden)), settings.window());
-                turn.event(EventKind.TEXT, data("agent", ConversationState.USER, "content", seed, "hidden", hidden,
-                        "seed", true));
-            });
-        } else {
-            turn = new Turn(database, message, owner, workflow, ConversationState.fromDocument(stored), eventSeq(chat));
-        }
+        Turn turn = new Turn(database, message, owner, workflow, stored == null ? null : ConversationState.fromDocument(stored),
+                eventSeq(chat));
         turn.pending = pendingInputs(chat);
         if (pin) {
             turn.extra.add(Updates.set(ChatFields.WORKFLOW_REF, found.ref()));
@@ -414,12 +400,38 @@ public final class StepExecutor {
                 ? results.find(and(eq(ChatFields.CHAT_ID, message.chatId()), eq(ChatFields.STEP_SEQ, message.stepSeq())), null, 0)
                         .collectMap(doc -> doc.getString(TOOL_CALL_ID), doc -> doc)
                 : Mono.just(Map.of());
-        return recorded
+        return (stored == null ? start(turn, chat, found) : Mono.<Void>empty())
+                .then(recorded)
                 .flatMap(previous -> step(results, turn, previous))
                 // Only the turn's own failures end the chat; one after the commit is for the redelivery to finish.
                 .onErrorResume(StepExecutor::permanent, error -> Mono.just(failing(turn, error.getMessage())))
                 .flatMap(status -> commit(sessions, turn, status))
                 .onErrorResume(error -> release(sessions, turn).then(Mono.error(error)));
+    }
+
+    /**
+     * A new chat's variables and opening events. The app's settings are read here only, once per chat, and only
+     * when the workflow declares a {@code config} variable; a secret that does not open fails the chat.
+     */
+    private Mono<Void> start(Turn turn, Document chat, ChatWorkflows.Pinned found) {
+        Workflow workflow = found.workflow();
+        Set<String> keys = ContextState.configKeys(workflow);
+        Mono<Map<String, String>> configured = keys.isEmpty() ? Mono.just(Map.of())
+                : settings.config().values(turn.message.appId(), ChatWorkflows.PLATFORM.equals(found.ref()), keys);
+        return configured.doOnNext(values -> {
+            Map<String, Object> variables = ContextState.initial(workflow, turn.message.appId().value(), turn.message.chatId(),
+                    chat.getString(ChatFields.USER_ID), values);
+            turn.state = ConversationState.start(variables);
+            turn.event(EventKind.RUN_START, data("workflow_name", workflow.name()));
+            // A child's own first message (its parent chose it) is shown; the workflow's seed is hidden when agent-driven.
+            String given = chat.getString(ChatFields.SEED_MESSAGE);
+            Optional.ofNullable(given).or(() -> workflow.orchestrator().seedMessage()).ifPresent(seed -> {
+                boolean hidden = given == null && workflow.orchestrator().startupMode() == StartupMode.AGENT_DRIVEN;
+                turn.state = turn.state.withMessages(List.of(ConversationState.Message.user(seed, hidden)), settings.window());
+                turn.event(EventKind.TEXT, data("agent", ConversationState.USER, "content", seed, "hidden", hidden,
+                        "seed", true));
+            });
+        }).then();
     }
 
     private static boolean permanent(Throwable error) {

@@ -1,6 +1,7 @@
 package ai.mozaiks.platform;
 
 import ai.mozaiks.api.IdempotencyStore;
+import ai.mozaiks.appsettings.AppSettings;
 import ai.mozaiks.audit.AuditLog;
 import ai.mozaiks.broker.RuntimeTokens;
 import ai.mozaiks.broker.SessionBroker;
@@ -8,6 +9,7 @@ import ai.mozaiks.config.Environment;
 import ai.mozaiks.engine.AzureStepQueue;
 import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ChatWorkflows;
+import ai.mozaiks.engine.ContextConfig;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
 import ai.mozaiks.engine.FairShare;
@@ -102,6 +104,7 @@ public final class Platform implements AutoCloseable {
     private final ControlCollections control;
     private final AuditLog audit;
     private final IdempotencyStore idempotency;
+    private final AppSettings appSettings;
     private final BearerTokenValidator tokens;
     private final TenantService tenants;
     private final AppService apps;
@@ -140,8 +143,11 @@ public final class Platform implements AutoCloseable {
         this.audit = new AuditLog(controlDatabase, clock);
         this.idempotency = new IdempotencyStore(controlDatabase, clock);
         // Declared while the rest is built (the round trips overlap the storage clients' set-up); start() waits for them.
+        TenantAccess access = new TenantAccess(control);
+        this.appSettings = new AppSettings(controlDatabase, new AppAccess(control, access),
+                settings.appConfig().secretKey(), audit, clock);
         this.indexes = Mono.when(appDatabases.ensureIndexes(mongo.sharedRuntimeLocation()), control.ensureIndexes(),
-                audit.ensureIndexes(), idempotency.ensureIndexes()).toFuture();
+                audit.ensureIndexes(), idempotency.ensureIndexes(), appSettings.ensureIndexes()).toFuture();
         this.storage = new StorageClients(settings.storage());
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new MongoHealthCheck(mongo.controlDatabase()));
@@ -150,7 +156,6 @@ public final class Platform implements AutoCloseable {
 
         this.tokens = BearerTokenValidator.create(settings.identity(), new AppIssuers(control)::find, clock,
                 HttpClient.newBuilder().connectTimeout(settings.dependencyTimeout()).followRedirects(HttpClient.Redirect.NEVER).build());
-        TenantAccess access = new TenantAccess(control);
         Tiers tiers = Tiers.load();
         this.tenants = new TenantService(control, access, audit, clock);
         AppUsage usage = new AppUsage(appDatabases, storageRouter);
@@ -191,7 +196,8 @@ public final class Platform implements AutoCloseable {
         ToolRegistry tools = ToolRegistry.of(Map.of(CurrentTime.class.getName(), new CurrentTime(clock)),
                 new HttpTool(HttpTool.defaultClient(settings.tools()), settings.tools()));
         EngineSettings engine = new EngineSettings(settings.model().model(), Duration.ofMinutes(2), Duration.ofSeconds(5),
-                ConversationState.DEFAULT_WINDOW, "engine", System::getenv,
+                ConversationState.DEFAULT_WINDOW, "engine",
+                ContextConfig.of(appSettings::values, settings.appConfig().platformWorkflowValues()),
                 EngineSettings.DEFAULT_DELTA_INTERVAL);
         ChatFeed feed = new WebPubSubFeed(realtime.service());
         StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, chatWorkflows, clock, engine,
@@ -209,7 +215,8 @@ public final class Platform implements AutoCloseable {
         this.chatEvents = new ChatEvents(inputs, sessions, events, appStates);
         this.broker = new SessionBroker(control.apps(), entitlements, admissions,
                 journeys, sessions, runtimeTokens, realtime, stepQueue, settings.realtime().runtimeTokenLifetime());
-        this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection, appDatabases, storageRouter,
+        this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection,
+                controlDatabase.getCollection(AppSettings.COLLECTION), appDatabases, storageRouter,
                 storage.blobs(), settings.containers().all(), clock);
     }
 
@@ -268,6 +275,10 @@ public final class Platform implements AutoCloseable {
 
     public IdempotencyStore idempotency() {
         return idempotency;
+    }
+
+    public AppSettings appSettings() {
+        return appSettings;
     }
 
     public TenantService tenants() {

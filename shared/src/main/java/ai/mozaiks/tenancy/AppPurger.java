@@ -36,17 +36,20 @@ public final class AppPurger {
     private final ControlCollections collections;
     private final MongoCollection<Document> purges;
     private final MongoCollection<Document> packs;
+    private final MongoCollection<Document> settings;
     private final AppDatabases databases;
     private final StorageRouter router;
     private final BlobServiceAsyncClient blobs;
     private final List<String> containers;
     private final Clock clock;
 
+    /** @param settings the apps' own settings ({@code app_settings}), secrets included: removed with the app */
     public AppPurger(ControlCollections collections, MongoCollection<Document> purges, MongoCollection<Document> packs,
-                     AppDatabases databases, StorageRouter router, BlobServiceAsyncClient blobs, List<String> containers, Clock clock) {
+                     MongoCollection<Document> settings, AppDatabases databases, StorageRouter router, BlobServiceAsyncClient blobs, List<String> containers, Clock clock) {
         this.collections = collections;
         this.purges = purges;
         this.packs = packs;
+        this.settings = settings;
         this.databases = databases;
         this.router = router;
         this.blobs = blobs;
@@ -88,6 +91,7 @@ public final class AppPurger {
                         .concatMap(kind -> emptyCollection(db.collection(kind), progress)))
                 .then(Flux.fromIterable(containers).concatMap(container -> emptyPrefix(appId, blobs.getBlobContainerAsyncClient(container),
                         progress)).then())
+                .then(Mono.from(settings.deleteMany(eq("app_id", appId))))
                 .then(Mono.from(collections.apps().updateOne(eq("_id", appId), Updates.combine(Updates.set("status", PURGED),
                         Updates.set("purged_at", Date.from(clock.instant())), Updates.unset("packs"), Updates.unset("end_user_idp")))))
                 .then(Mono.from(packs.deleteMany(eq("app_id", appId)))

@@ -25,6 +25,7 @@ class SettingsTest {
         source.put("AUTH_PLATFORM_AUDIENCE", "api://mozaiks");
         source.put("WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh;Version=1.0;");
         source.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
+        source.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
         source.put("MODEL_PROVIDER", "offline");
         return source;
     }
@@ -228,5 +229,24 @@ class SettingsTest {
         assertTrue(settings.mongo().toString().contains("MONGODB_CONNECTION_STRING_ACME"), settings.mongo().toString());
         assertTrue(settings.toString().contains("mozaiks_runtime"), settings.toString());
         assertEquals("StorageAccount[connection string]", settings.storage().toString());
+    }
+
+    @Test
+    void theAppSettingsKeyIsRequiredAndOnlyTheAllowListReachesThePlatformWorkflows() {
+        Map<String, String> missing = minimal();
+        missing.remove("APP_SETTINGS_KEY");
+        assertEquals(List.of("APP_SETTINGS_KEY: missing; expected a base64 key of at least 32 bytes (a Key Vault reference in Azure)"),
+                invalid(missing).problems());
+        assertEquals(List.of("APP_SETTINGS_KEY: must be base64 of at least 32 bytes"),
+                invalid(with(minimal(), "APP_SETTINGS_KEY", "c2hvcnQ=")).problems());
+        assertEquals(List.of("APP_SETTINGS_KEY: must be base64 of at least 32 bytes"),
+                invalid(with(minimal(), "APP_SETTINGS_KEY", "not base64!")).problems());
+
+        Settings settings = Settings.from(with(minimal(), "MOZAIKS_RESEARCH_DEPTH", "deep", "SOME_OTHER_SETTING", "x"));
+        assertEquals(32, settings.appConfig().secretKey().length);
+        assertEquals(Map.of("MOZAIKS_RESEARCH_DEPTH", "deep"), settings.appConfig().platformWorkflowValues(),
+                "only the allow-list, never the rest of the environment");
+        assertEquals(Map.of(), Settings.from(minimal()).appConfig().platformWorkflowValues());
+        assertFalse(settings.toString().contains("deep"), settings.toString());
     }
 }

@@ -99,9 +99,18 @@ class ContextStateAndRequestTest {
     }
 
     @Test
+    void configVariablesLookUpTheirEnvVarOrElseTheirNameInTheAppsSettingsOnly() {
+        assertEquals(java.util.Set.of("MONETIZATION_ENABLED", "plan"), ContextState.configKeys(workflow()));
+        Map<String, Object> values = ContextState.initial(workflow(), "app1", "chat1", "u1", Map.of("plan", "pro", "draft_ready", "x"));
+        assertEquals("pro", values.get("plan"), "a config variable without env_var reads the setting of its own name");
+        assertEquals(false, values.get("monetization_enabled"), "nothing configured: the default");
+        assertEquals(false, values.get("draft_ready"), "a state variable never reads settings");
+    }
+
+    @Test
     void initialValuesComeFromSettingsDefaultsAndTheRuntime() {
         Map<String, Object> values = ContextState.initial(workflow(), "app1", "chat1", "u1",
-                name -> "MONETIZATION_ENABLED".equals(name) ? "true" : null);
+                Map.of("MONETIZATION_ENABLED", "true"));
         assertEquals(true, values.get("monetization_enabled"));
         assertEquals("basic", values.get("plan"));
         assertEquals(false, values.get("draft_ready"));
@@ -115,7 +124,7 @@ class ContextStateAndRequestTest {
     @Test
     void agentTextTriggersMatchEqualsContainsAndRegexAndHideSentinels() {
         Workflow workflow = workflow();
-        Map<String, Object> values = ContextState.initial(workflow, "a", "c", "u", name -> null);
+        Map<String, Object> values = ContextState.initial(workflow, "a", "c", "u", Map.of());
         ContextState.TextOutcome sentinel = ContextState.applyAgentText(workflow, "Writer", "  NEXT\n", values);
         assertTrue(sentinel.hidden());
         assertEquals(true, sentinel.variables().get("draft_ready"));
@@ -143,7 +152,7 @@ class ContextStateAndRequestTest {
     @Test
     void theRequestCarriesPromptContextHistoryToolsTransfersAndFormat() {
         Workflow workflow = workflow();
-        Map<String, Object> values = ContextState.initial(workflow, "a", "c", "u", name -> null);
+        Map<String, Object> values = ContextState.initial(workflow, "a", "c", "u", Map.of());
         ToolCall call = new ToolCall("call_9", "lookup", JsonNodeFactory.instance.objectNode().put("word", "tide"));
         ConversationState state = ConversationState.start(values)
                 .withMessages(List.of(ConversationState.Message.user("hello", true),

@@ -310,7 +310,7 @@ class StepExecutorTest {
     void aStepLongerThanHalfItsLeaseKeepsRenewingItSoNoRedeliveryTakesOver() {
         String chatId = newChat();
         EngineSettings shortLease = new EngineSettings("gpt-4o", Duration.ofSeconds(1), Duration.ofSeconds(5),
-                ConversationState.DEFAULT_WINDOW, "engine", name -> null, EngineSettings.DEFAULT_DELTA_INTERVAL);
+                ConversationState.DEFAULT_WINDOW, "engine", ContextConfig.NONE, EngineSettings.DEFAULT_DELTA_INTERVAL);
         Sinks.Empty<Void> modelAnswers = Sinks.empty();
         OfflineModel offline = scripted(SCRIPT);
         ChatModel slow = request -> modelAnswers.asMono().thenMany(offline.stream(request));

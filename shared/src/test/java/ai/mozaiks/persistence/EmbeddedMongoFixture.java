@@ -60,6 +60,7 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
         source.put("AUTH_PLATFORM_AUDIENCE", "api://mozaiks");
         source.put("WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh;Version=1.0;");
         source.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
+        source.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
         source.put("MODEL_PROVIDER", "offline");
         source.putAll(extraSettings);
         this.settings = Settings.from(source);

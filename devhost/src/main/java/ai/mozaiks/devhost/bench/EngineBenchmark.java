@@ -284,6 +284,7 @@ public final class EngineBenchmark {
                 "AUTH_PLATFORM_AUDIENCE", "api://mozaiks",
                 "WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=YmVuY2gtb25seS1ub3QtYS1yZWFsLWtleS0zMi1ieXRlcyE=;Version=1.0;",
                 "RUNTIME_TOKEN_KEY", "YmVuY2gtb25seS1ub3QtYS1yZWFsLWtleS0zMi1ieXRlcyE=",
+                "APP_SETTINGS_KEY", "YmVuY2gtb25seS1hcHAtc2V0dGluZ3Mta2V5LTMyYnk=",
                 "MODEL_PROVIDER", "offline");
     }
 

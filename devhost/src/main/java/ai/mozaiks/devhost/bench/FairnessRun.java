@@ -207,6 +207,7 @@ public final class FairnessRun {
         map.put("AUTH_PLATFORM_AUDIENCE", "api://mozaiks");
         map.put("WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=YmVuY2gtb25seS1ub3QtYS1yZWFsLWtleS0zMi1ieXRlcyE=;Version=1.0;");
         map.put("RUNTIME_TOKEN_KEY", "YmVuY2gtb25seS1ub3QtYS1yZWFsLWtleS0zMi1ieXRlcyE=");
+        map.put("APP_SETTINGS_KEY", "YmVuY2gtb25seS1hcHAtc2V0dGluZ3Mta2V5LTMyYnk=");
         map.put("MODEL_PROVIDER", "offline");
         return map;
     }

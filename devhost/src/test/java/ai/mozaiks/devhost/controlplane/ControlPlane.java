@@ -70,7 +70,7 @@ final class ControlPlane {
     static final String RUNTIME_DB = "cp_runtime";
     static final Duration TIMEOUT = Duration.ofSeconds(20);
     /** The control collections a control-plane request may write to. */
-    static final List<String> CONTROL_COLLECTIONS = List.of("tenants", "memberships", "invitations", "apps", "audit", "packs");
+    static final List<String> CONTROL_COLLECTIONS = List.of("tenants", "memberships", "invitations", "apps", "audit", "packs", "app_settings");
 
     private static final String RUN_QUEUE = "cp-migrations-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     private static ControlPlane instance;
@@ -145,6 +145,7 @@ final class ControlPlane {
         map.put("AUTH_PLATFORM_AUDIENCE", AUDIENCE);
         map.put("WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh;Version=1.0;");
         map.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
+        map.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
         map.put("MODEL_PROVIDER", "offline");
         map.put("STEP_QUEUE", "steps-" + Long.toHexString(System.nanoTime()));
         map.put("WORKFLOWS_DIR", ProjectHome.find().resolve("workflows").toString());

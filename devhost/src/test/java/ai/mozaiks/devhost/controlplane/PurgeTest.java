@@ -121,6 +121,10 @@ class PurgeTest {
         assertEquals(EVENTS, runtimeCount(RuntimeCollection.CHAT_EVENTS, doomed));
         assertEquals(BLOBS, blobCount(doomed));
         assertEquals(1, cp.count("packs", Filters.eq("app_id", doomed)));
+        for (String app : List.of(doomed, kept)) {
+            expect(200, cp.put("/api/apps/" + app + "/settings/API_TOKEN", owner, ControlPlane.obj("kind", "secret", "value", "t-" + app)),
+                    "a secret setting of " + app);
+        }
 
         Response deleted = send("DELETE", "/api/apps/" + doomed, owner);
         expect(200, deleted, "delete on the purging platform");
@@ -149,6 +153,7 @@ class PurgeTest {
         assertEquals(0, runtimeCount(RuntimeCollection.CHAT_EVENTS, doomed), "chat events of the purged app");
         assertEquals(0, cp.count("packs", Filters.eq("app_id", doomed)),
                 "the purged app's pack versions (their files are gone from Blob storage) are still recorded in packs");
+        assertEquals(0, cp.count("app_settings", Filters.eq("app_id", doomed)), "the purged app's settings, secrets included");
     }
 
     @Test
@@ -164,6 +169,7 @@ class PurgeTest {
         assertEquals(EVENTS, runtimeCount(RuntimeCollection.CHAT_EVENTS, kept), "chat events of the other app");
         assertEquals(BLOBS, blobCount(kept), "blobs of the other app");
         assertEquals(1, cp.count("packs", Filters.eq("app_id", kept)), "pack versions of the other app");
+        assertEquals(1, cp.count("app_settings", Filters.eq("app_id", kept)), "settings of the other app");
         assertNull(cp.findOne("purges", Filters.eq("_id", kept)), "the other app has no purge record");
         assertEquals(List.of(), platform.scopeGuard().violations(), "every runtime command of the purge was scoped to its app");
     }

@@ -77,6 +77,7 @@ class FunctionHostTest {
         map.put("AUTH_PLATFORM_AUDIENCE", "mozaiks-test");
         map.put("WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh;Version=1.0;");
         map.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
+        map.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
         map.put("MODEL_PROVIDER", "offline");
         map.put("STEP_QUEUE", "steps-" + Long.toHexString(System.nanoTime()));
         map.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");

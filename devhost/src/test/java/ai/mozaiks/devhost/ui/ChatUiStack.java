@@ -77,6 +77,7 @@ final class ChatUiStack implements AutoCloseable {
             settings.put("WEBPUBSUB_CONNECTION_STRING", webPubSub.connectionString());
             settings.put("WEBPUBSUB_HUB", HUB);
             settings.put("RUNTIME_TOKEN_KEY", KEY);
+            settings.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
             settings.put("MODEL_PROVIDER", "offline");
             settings.put("WORKFLOWS_DIR", home.resolve("workflows").toString());
             settings.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");

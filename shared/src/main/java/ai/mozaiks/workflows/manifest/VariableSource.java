@@ -15,7 +15,7 @@ public sealed interface VariableSource {
     /** The manifest's {@code source.type}. */
     String type();
 
-    /** A deployment setting. */
+    /** One of the app's own settings, named by {@code env_var} (else by the variable); never the deployment's environment. */
     record Config(Optional<String> envVar, Optional<Object> defaultValue, boolean required) implements VariableSource {
         public Config {
             Objects.requireNonNull(envVar, "envVar");

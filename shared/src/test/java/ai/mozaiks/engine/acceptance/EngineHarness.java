@@ -5,6 +5,7 @@ import ai.mozaiks.children.ChildReconciler;
 import ai.mozaiks.children.ChildRuns;
 import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ChatWorkflows;
+import ai.mozaiks.engine.ContextConfig;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
 import ai.mozaiks.engine.FairShare;
@@ -157,7 +158,8 @@ final class EngineHarness implements AutoCloseable {
             return currentTime.call(invocation);
         }));
         EngineSettings engine = new EngineSettings(DEPLOYMENT, Duration.ofMinutes(2), Duration.ofSeconds(5),
-                ConversationState.DEFAULT_WINDOW, "engine", env::get, EngineSettings.DEFAULT_DELTA_INTERVAL);
+                ConversationState.DEFAULT_WINDOW, "engine",
+                ContextConfig.of((appId, keys) -> Mono.just(Map.of()), env), EngineSettings.DEFAULT_DELTA_INTERVAL);
         // The first streamed delta of a reply is "during the turn": the step has not committed yet.
         ChatFeed feed = new ChatFeed() {
             @Override
@@ -204,7 +206,7 @@ final class EngineHarness implements AutoCloseable {
         return start(provider, Map.of(), purposeBuilt);
     }
 
-    /** With app settings ({@code config} context variables read them). */
+    /** With the deployment's allow-listed values (the platform workflows' {@code config} variables read them). */
     static EngineHarness start(Provider provider, Map<String, String> env, Workflow... purposeBuilt) {
         try {
             return new EngineHarness(provider, env, List.of(purposeBuilt));
