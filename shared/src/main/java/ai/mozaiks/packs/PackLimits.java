@@ -9,12 +9,12 @@ import java.util.List;
 
 /**
  * How much one workflow of a published pack may ask the platform to run, checked at publish after the manifests
- * load: each limit exceeded is one error naming the file and field. The bundle's file count and size are checked
- * before anything is read ({@link PackRequests}); {@code max_turns} is capped by the app's tier, here and again when
- * a chat runs ({@link TierTurns}).
+ * load: each limit exceeded is one error naming the file and field. The loader itself limits every workflow's
+ * files and agents ({@link ai.mozaiks.workflows.WorkflowLoader#MAX_AGENTS}); the bundle's file count and size are
+ * checked before anything is read ({@link PackRequests}); {@code max_turns} is capped by the app's tier, here and
+ * again when a chat runs ({@link TierTurns}).
  */
 final class PackLimits {
-    static final int MAX_AGENTS = 32;
     static final int MAX_TOOLS = 64;
     static final int MAX_HANDOFF_RULES = 128;
     static final int MAX_CONTEXT_VARIABLES = 128;
@@ -29,7 +29,6 @@ final class PackLimits {
     static List<Problem.FieldError> check(Workflow workflow, Tier tier) {
         List<Problem.FieldError> errors = new ArrayList<>();
         String files = "files." + workflow.name() + "/";
-        count(errors, files + "agents.yaml", "agents", workflow.agents().size(), MAX_AGENTS);
         count(errors, files + "tools.yaml", "tools", workflow.tools().tools().size() + workflow.tools().lifecycleTools().size(),
                 MAX_TOOLS);
         count(errors, files + "handoffs.yaml", "handoff_rules", workflow.handoffs().size(), MAX_HANDOFF_RULES);

@@ -87,7 +87,7 @@ class PublishPackLimitsTest {
     @Test
     void eachLimitExceededIsNamedAndNothingIsStored() {
         String app = freeApp(owner);
-        String agents = "agents:\n" + IntStream.range(0, 33)
+        String agents = "agents:\n" + IntStream.range(0, 2)
                 .mapToObj(i -> "- name: A" + i + "\n  system_message: '" + (i == 0 ? "x".repeat(32_001) : "Be brief.") + "'\n")
                 .collect(Collectors.joining());
         Map<String, String> files = new TreeMap<>();
@@ -100,6 +100,8 @@ class PublishPackLimitsTest {
                 .mapToObj(i -> "- {source_agent: A0, target_agent: A1, condition: '${v0} == " + i + "'}\n").collect(Collectors.joining()));
         files.put("big/context_variables.yaml", "definitions:\n" + IntStream.range(0, 129)
                 .mapToObj(i -> "- name: v" + i + "\n  type: integer\n  source: {type: state, default: 0}\n").collect(Collectors.joining()));
+        files.put("crowd/agents.yaml", "agents:\n" + IntStream.range(0, 51)
+                .mapToObj(i -> "- name: A" + i + "\n  system_message: Be brief.\n").collect(Collectors.joining()));
         files.put("big/structured_outputs.yaml", "structured_outputs:\n  models:\n" + IntStream.range(0, 65)
                 .mapToObj(i -> "    M" + i + ":\n      type: model\n      fields:\n        ok: {type: bool}\n").collect(Collectors.joining()));
 
@@ -109,13 +111,13 @@ class PublishPackLimitsTest {
         List<String> errors = new java.util.ArrayList<>();
         refused.json().path("errors").forEach(error -> errors.add(error.path("field").asText() + " " + error.path("message").asText()));
         assertEquals(List.of(
-                "files.big/agents.yaml agents: has 33 entries; at most 32 are allowed",
                 "files.big/tools.yaml tools: has 65 entries; at most 64 are allowed",
                 "files.big/handoffs.yaml handoff_rules: has 129 entries; at most 128 are allowed",
                 "files.big/context_variables.yaml definitions: has 129 entries; at most 128 are allowed",
                 "files.big/structured_outputs.yaml models: has 65 entries; at most 64 are allowed",
                 "files.big/agents.yaml agents[0]: the system message of A0 has 32001 characters; at most 32000 are allowed",
-                "files.big/orchestrator.yaml max_turns: 51 is more than the free tier allows (50)"), errors);
+                "files.big/orchestrator.yaml max_turns: 51 is more than the free tier allows (50)",
+                "files.crowd/agents.yaml agents: 51 agents exceed the limit of 50"), errors);
         assertNothingStored(app);
 
         Map<String, String> many = new TreeMap<>();
