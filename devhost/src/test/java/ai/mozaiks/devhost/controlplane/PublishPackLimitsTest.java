@@ -100,6 +100,7 @@ class PublishPackLimitsTest {
                 .mapToObj(i -> "- {source_agent: A0, target_agent: A1, condition: '${v0} == " + i + "'}\n").collect(Collectors.joining()));
         files.put("big/context_variables.yaml", "definitions:\n" + IntStream.range(0, 129)
                 .mapToObj(i -> "- name: v" + i + "\n  type: integer\n  source: {type: state, default: 0}\n").collect(Collectors.joining()));
+        files.put("crowd/orchestrator.yaml", "max_turns: 5\n");
         files.put("crowd/agents.yaml", "agents:\n" + IntStream.range(0, 51)
                 .mapToObj(i -> "- name: A" + i + "\n  system_message: Be brief.\n").collect(Collectors.joining()));
         files.put("big/structured_outputs.yaml", "structured_outputs:\n  models:\n" + IntStream.range(0, 65)
