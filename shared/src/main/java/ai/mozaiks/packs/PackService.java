@@ -95,7 +95,7 @@ public final class PackService {
 
     /**
      * Validates every workflow of the bundle, stores the files, records the version; a version never changes. The
-     * caller's role on the app is checked first: a bundle from anyone else is never read.
+     * caller's role on the app is checked first: the manifests of a caller who may not publish are never parsed.
      */
     public Mono<Map<String, Object>> publish(Principal actor, String appId, PackRequests.PublishPack request) {
         String id = appId + ":" + request.id() + ":" + request.version();
