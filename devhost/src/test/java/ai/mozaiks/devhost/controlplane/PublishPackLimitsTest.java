@@ -108,6 +108,7 @@ class PublishPackLimitsTest {
 
         Response refused = cp.post("/api/apps/" + app + "/packs", owner, obj("id", "big", "version", "1.0.0", "files", files));
         expect(400, refused, "a workflow over every limit");
+        assertTrue(refused.contentType().startsWith("application/problem+json"), refused.contentType());
         assertEquals("validation_failed", refused.code());
         List<String> errors = new java.util.ArrayList<>();
         refused.json().path("errors").forEach(error -> errors.add(error.path("field").asText() + " " + error.path("message").asText()));
