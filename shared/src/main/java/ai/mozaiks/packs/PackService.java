@@ -13,6 +13,8 @@ import ai.mozaiks.tenancy.AppId;
 import ai.mozaiks.tenancy.Entitlement;
 import ai.mozaiks.tenancy.Entitlements;
 import ai.mozaiks.tenancy.Role;
+import ai.mozaiks.tenancy.Tier;
+import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import ai.mozaiks.workflows.WorkflowLoadResult;
 import ai.mozaiks.workflows.WorkflowLoader;
@@ -56,12 +58,13 @@ public final class PackService {
     private final BlobContainerAsyncClient files;
     private final AppAccess apps;
     private final Entitlements entitlements;
+    private final Tiers tiers;
     private final AuditLog audit;
     private final Clock clock;
 
     public PackService(WorkflowCatalog platform, PackGraph graph, WorkflowDirectory workflows, WorkflowLoader loader,
                        MongoCollection<Document> packs, BlobContainerAsyncClient files, AppAccess apps, Entitlements entitlements,
-                       AuditLog audit, Clock clock) {
+                       Tiers tiers, AuditLog audit, Clock clock) {
         this.platform = platform;
         this.graph = graph;
         this.workflows = workflows;
@@ -70,6 +73,7 @@ public final class PackService {
         this.files = files;
         this.apps = apps;
         this.entitlements = entitlements;
+        this.tiers = tiers;
         this.audit = audit;
         this.clock = clock;
     }
@@ -89,8 +93,28 @@ public final class PackService {
                 }).toList()));
     }
 
-    /** Validates every workflow of the bundle, stores the files, records the version; a version never changes. */
+    /**
+     * Validates every workflow of the bundle, stores the files, records the version; a version never changes. The
+     * caller's role on the app is checked first: the manifests of a caller who may not publish are never parsed.
+     */
     public Mono<Map<String, Object>> publish(Principal actor, String appId, PackRequests.PublishPack request) {
+        String id = appId + ":" + request.id() + ":" + request.version();
+        return apps.authorizedLive(actor, appId, Role.ADMIN)
+                .flatMap(app -> {
+                    List<String> names = validated(request, tiers.get(app.getString("tier")));
+                    return claim(actor, appId, id, request, names, digest(request.files()))
+                            .flatMap(fresh -> store(appId, request)
+                                    .then(Mono.from(packs.updateOne(eq("_id", id), Updates.set("state", READY))))
+                                    .then(fresh ? audit.record(AuditLog.Actor.of(actor), "pack.publish", app.getString("tenant_id"), appId,
+                                            "pack", id, null, new Document("pack_id", request.id()).append("version", request.version())
+                                                    .append("workflows", names)) : Mono.empty()));
+                })
+                .then(Mono.defer(() -> Mono.from(packs.find(eq("_id", id)).first())))
+                .map(PackService::view);
+    }
+
+    /** The bundle's workflow names once every workflow loads within the limits ({@link PackLimits}) of the app's tier. */
+    private List<String> validated(PackRequests.PublishPack request, Tier tier) {
         request.validate();
         if (!platform.pack(request.id()).isEmpty()) {
             throw ApiException.conflict("pack_id_reserved", "Pack id " + request.id() + " belongs to a platform pack.");
@@ -105,6 +129,7 @@ public final class PackService {
             WorkflowLoadResult result = loader.load(workflow.getKey(), workflow.getValue());
             result.report().errors().forEach(issue -> errors.add(new Problem.FieldError(
                     "files." + workflow.getKey() + "/" + issue.file(), issue.path() + ": " + issue.message())));
+            result.workflow().ifPresent(loaded -> errors.addAll(PackLimits.check(loaded, tier)));
             if (platform.find(workflow.getKey()).isPresent()) {
                 errors.add(new Problem.FieldError("files." + workflow.getKey(), "a platform workflow already has this name"));
             }
@@ -112,17 +137,7 @@ public final class PackService {
         if (!errors.isEmpty()) {
             throw ApiException.invalid(errors);
         }
-        String digest = digest(request.files());
-        String id = appId + ":" + request.id() + ":" + request.version();
-        return apps.authorizedLive(actor, appId, Role.ADMIN)
-                .flatMap(app -> claim(actor, appId, id, request, List.copyOf(byWorkflow.keySet()), digest)
-                        .flatMap(fresh -> store(appId, request)
-                                .then(Mono.from(packs.updateOne(eq("_id", id), Updates.set("state", READY))))
-                                .then(fresh ? audit.record(AuditLog.Actor.of(actor), "pack.publish", app.getString("tenant_id"), appId,
-                                        "pack", id, null, new Document("pack_id", request.id()).append("version", request.version())
-                                                .append("workflows", List.copyOf(byWorkflow.keySet()))) : Mono.empty())))
-                .then(Mono.defer(() -> Mono.from(packs.find(eq("_id", id)).first())))
-                .map(PackService::view);
+        return List.copyOf(byWorkflow.keySet());
     }
 
     /**

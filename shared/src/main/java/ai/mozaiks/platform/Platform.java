@@ -46,6 +46,7 @@ import ai.mozaiks.migration.MigrationRunner;
 import ai.mozaiks.migration.MigrationService;
 import ai.mozaiks.packs.AppWorkflows;
 import ai.mozaiks.packs.PackWorkflows;
+import ai.mozaiks.packs.TierTurns;
 import ai.mozaiks.realtime.ChatEvents;
 import ai.mozaiks.realtime.ChatFeed;
 import ai.mozaiks.realtime.ClientAccess;
@@ -177,8 +178,9 @@ public final class Platform implements AutoCloseable {
         PackGraph graph = PackGraph.load(settings.workflowsDir(),
                 catalog.workflows().stream().map(Workflow::name).collect(java.util.stream.Collectors.toSet()));
         this.packs = new PackService(catalog, graph, workflows, new WorkflowLoader(), packCollection, packFiles,
-                new AppAccess(control, access), entitlements, audit, clock);
-        ChatWorkflows chatWorkflows = new PackWorkflows(catalog, packCollection, packFiles, new WorkflowLoader());
+                new AppAccess(control, access), entitlements, tiers, audit, clock);
+        ChatWorkflows chatWorkflows = new TierTurns(new PackWorkflows(catalog, packCollection, packFiles, new WorkflowLoader()),
+                control.apps(), tiers);
         MongoCollection<Document> migrationRecords = controlDatabase.getCollection(Migration.COLLECTION);
         this.migrationQueue = new MigrationQueue(storage.queues().getQueueAsyncClient(settings.migrationQueue()));
         this.migrations = new MigrationService(migrationRecords, control.apps(), storageRouter, settings.mongo().connectionNames(),

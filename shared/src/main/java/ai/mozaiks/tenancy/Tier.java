@@ -14,7 +14,8 @@ public record Tier(
         @JsonProperty("retention_days") int retentionDays,
         @JsonProperty("allowed_packs") Set<String> allowedPacks,
         @JsonProperty("monthly_token_budget") long monthlyTokenBudget,
-        @JsonProperty("dedicated_database") boolean dedicatedDatabase) {
+        @JsonProperty("dedicated_database") boolean dedicatedDatabase,
+        @JsonProperty("max_turns") int maxTurns) {
 
     public boolean allowsPack(String packId) {
         return allowedPacks.contains("*") || allowedPacks.contains(packId);

@@ -62,7 +62,8 @@ public final class Tiers {
                     positive(node, "retention_days", where),
                     Set.copyOf(packs),
                     node.path("monthly_token_budget").asLong(-1),
-                    node.path("dedicated_database").asBoolean(false));
+                    node.path("dedicated_database").asBoolean(false),
+                    positive(node, "max_turns", where));
             if (tier.monthlyTokenBudget() < 0) {
                 throw new IllegalStateException(where + ".monthly_token_budget: must be zero or more");
             }

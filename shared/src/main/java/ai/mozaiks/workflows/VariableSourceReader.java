@@ -5,6 +5,7 @@ import ai.mozaiks.workflows.manifest.TextMatch;
 import ai.mozaiks.workflows.manifest.VariableSource;
 import ai.mozaiks.workflows.manifest.VariableSource.FileFormat;
 import ai.mozaiks.workflows.manifest.VariableSource.RefreshStrategy;
+import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,7 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.PatternSyntaxException;
 
 /** Reads a context variable's {@code source}, one method per {@code source.type}. */
 final class VariableSourceReader {

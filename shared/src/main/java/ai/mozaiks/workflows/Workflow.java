@@ -55,6 +55,18 @@ public record Workflow(
         return agents.stream().filter(agent -> agent.name().equals(agentName)).findFirst();
     }
 
+    /** This workflow with {@code max_turns} lowered to {@code cap} when it is higher (an app's tier caps it). */
+    public Workflow withMaxTurnsAtMost(int cap) {
+        OrchestratorConfig current = orchestrator;
+        if (current.maxTurns() <= cap) {
+            return this;
+        }
+        OrchestratorConfig capped = new OrchestratorConfig(current.workflowName(), cap, current.humanInTheLoop(),
+                current.startupMode(), current.orchestrationPattern(), current.initialAgent(), current.initialMessage(),
+                current.initialMessageToUser(), current.entryPoint(), current.pack(), current.doubleTexting());
+        return new Workflow(name, pack, capped, agents, handoffs, contextVariables, structuredOutputs, tools, hooks, ui, fanOuts);
+    }
+
     /** The first speaker: {@code initial_agent}, or the first agent of agents.yaml. */
     public String initialAgent() {
         return orchestrator.initialAgent().orElse(agents.get(0).name());

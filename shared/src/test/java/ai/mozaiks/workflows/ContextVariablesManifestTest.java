@@ -164,7 +164,7 @@ class ContextVariablesManifestTest {
         assertEquals(List.of(
                 "context_variables.yaml: definitions[0].source.triggers[0].match: needs exactly one of equals, contains, regex",
                 "context_variables.yaml: definitions[0].source.triggers[1].match: needs exactly one of equals, contains, regex",
-                "context_variables.yaml: definitions[0].source.triggers[2].match.regex: invalid regex: Unclosed group",
+                "context_variables.yaml: definitions[0].source.triggers[2].match.regex: invalid regex: missing closing )",
                 "context_variables.yaml: definitions[0].source.triggers[3].type: unknown value \"timer\" (expected agent_text, ui_response)",
                 "context_variables.yaml: definitions[0].source.triggers[4].match: is required",
                 "context_variables.yaml: definitions[0].source.triggers[5].agent: unknown agent \"Editor\"",
@@ -185,6 +185,29 @@ class ContextVariablesManifestTest {
                             - {type: ui_response, tool: approve}
                             - {type: ui_response, tool: lookup}
                         """).errors());
+    }
+
+    @Test
+    void refusesRegexesThatAreNotLinearTimeOrTooLarge() {
+        assertEquals(List.of(
+                "context_variables.yaml: definitions[0].source.triggers[0].match.regex: invalid regex: invalid escape sequence",
+                "context_variables.yaml: definitions[0].source.triggers[1].match.regex: invalid regex: invalid or unsupported Perl syntax",
+                "context_variables.yaml: definitions[0].source.triggers[2].match.regex: invalid regex: invalid named capture",
+                "context_variables.yaml: definitions[0].source.triggers[3].match.regex: invalid regex: repeats too much (its compiled size"
+                        + " would exceed 2000 instructions); use smaller counts in {n,m}",
+                "context_variables.yaml: definitions[0].source.triggers[4].match.regex: invalid regex: longer than 1000 characters"),
+                context("""
+                        definitions:
+                        - name: flag
+                          source:
+                            type: state
+                            triggers:
+                            - {type: agent_text, agent: Writer, match: {regex: '(a)\\1'}}
+                            - {type: agent_text, agent: Writer, match: {regex: 'DONE(?=!)'}}
+                            - {type: agent_text, agent: Writer, match: {regex: '(?<!not )DONE'}}
+                            - {type: agent_text, agent: Writer, match: {regex: '(a{1000}){1000}'}}
+                            - {type: agent_text, agent: Writer, match: {regex: '%s'}}
+                        """.formatted("a".repeat(1001))).errors());
     }
 
     @Test

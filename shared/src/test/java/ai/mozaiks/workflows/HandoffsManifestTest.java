@@ -138,6 +138,18 @@ class HandoffsManifestTest {
     }
 
     @Test
+    void reportsConditionsTooDeepOrTooLongAsLoadErrors() {
+        assertEquals(List.of(
+                "handoffs.yaml: handoff_rules[0].condition: invalid expression: nested more than 64 levels deep at column 257",
+                "handoffs.yaml: handoff_rules[1].condition: invalid expression: longer than 4096 characters at column 4097"),
+                handoffs("""
+                        handoff_rules:
+                        - {source_agent: Writer, target_agent: Reviewer, condition: '%s${draft_ready}'}
+                        - {source_agent: Writer, target_agent: Reviewer, condition: '%s${draft_ready}'}
+                        """.formatted("not ".repeat(65), "not ".repeat(15_000))).errors());
+    }
+
+    @Test
     void conditionsMayUseTheRuntimesOwnVariables() {
         handoffs("""
                 handoff_rules:

@@ -29,6 +29,8 @@ import java.util.Set;
  * Precedence, loosest first: {@code or}, {@code and}, {@code not}, comparisons, unary minus. As in
  * Python, {@code not a == b} is {@code not (a == b)} and comparisons chain ({@code 1 < ${n} < 5}).
  * {@code &&} and {@code ||} are rejected with a hint: AG2 does not understand them.
+ * A condition is at most {@value #MAX_LENGTH} characters and {@value #MAX_DEPTH} levels deep (each operator,
+ * {@code len} and parenthesis is a level), so that a pack cannot exhaust the stack or the CPU.
  *
  * <h2>Evaluation</h2>
  * <ul>
@@ -42,6 +44,9 @@ import java.util.Set;
  * </ul>
  */
 public final class ContextExpression {
+    public static final int MAX_LENGTH = 4_096;
+    public static final int MAX_DEPTH = 64;
+
     private final String text;
     private final Expr root;
     private final Set<String> variables;
@@ -55,13 +60,17 @@ public final class ContextExpression {
     /** @throws ExpressionSyntaxException if {@code text} is not a condition of the grammar above */
     public static ContextExpression parse(String text) {
         Objects.requireNonNull(text, "text");
+        if (text.length() > MAX_LENGTH) {
+            throw new ExpressionSyntaxException("longer than " + MAX_LENGTH + " characters", MAX_LENGTH + 1);
+        }
+        List<Token> tokens = Lexer.tokenize(text);
         Set<String> names = new LinkedHashSet<>();
-        for (Token token : Lexer.tokenize(text)) {
+        for (Token token : tokens) {
             if (token.type() == Token.Type.VARIABLE) {
                 names.add((String) token.value());
             }
         }
-        return new ContextExpression(text, Parser.parse(text), Collections.unmodifiableSet(names));
+        return new ContextExpression(text, Parser.parse(tokens), Collections.unmodifiableSet(names));
     }
 
     public String text() {

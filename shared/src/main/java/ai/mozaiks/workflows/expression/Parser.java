@@ -5,7 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Recursive descent over the grammar documented on {@link ContextExpression}, one method per level. */
+/**
+ * Recursive descent over the grammar documented on {@link ContextExpression}, one method per level. Conditions
+ * come from packs, so nesting is bounded both while parsing (each {@code not}, {@code -}, parenthesis and
+ * {@code len(} goes one level deeper) and in the tree it builds (each operator is a level, so evaluation
+ * recursion is bounded too).
+ */
 final class Parser {
     private static final Map<Type, CompareOp> COMPARISONS = Map.of(
             Type.EQ, CompareOp.EQ, Type.NE, CompareOp.NE, Type.LT, CompareOp.LT,
@@ -13,19 +18,42 @@ final class Parser {
 
     private final List<Token> tokens;
     private int pos;
+    private int depth;
 
     private Parser(List<Token> tokens) {
         this.tokens = tokens;
     }
 
-    static Expr parse(String text) {
-        Parser parser = new Parser(Lexer.tokenize(text));
+    static Expr parse(List<Token> tokens) {
+        Parser parser = new Parser(tokens);
         Expr expr = parser.or();
         Token rest = parser.peek();
         if (rest.type() != Type.END) {
             throw new ExpressionSyntaxException("unexpected " + rest.describe(), rest.column());
         }
+        if (height(expr) > ContextExpression.MAX_DEPTH) {
+            throw new ExpressionSyntaxException("nested more than " + ContextExpression.MAX_DEPTH + " levels deep", 1);
+        }
         return expr;
+    }
+
+    /** Levels of the tree; recursion is as deep as the tree, which the token count bounds. */
+    private static int height(Expr expr) {
+        int below = 0;
+        if (expr instanceof Expr.Not not) {
+            below = height(not.operand());
+        } else if (expr instanceof Expr.Negate negate) {
+            below = height(negate.operand());
+        } else if (expr instanceof Expr.And and) {
+            below = Math.max(height(and.left()), height(and.right()));
+        } else if (expr instanceof Expr.Or or) {
+            below = Math.max(height(or.left()), height(or.right()));
+        } else if (expr instanceof Expr.Comparison comparison) {
+            below = comparison.operands().stream().mapToInt(Parser::height).max().orElse(0);
+        } else if (expr instanceof Expr.Len len) {
+            below = height(len.argument());
+        }
+        return 1 + below;
     }
 
     private Expr or() {
@@ -46,7 +74,10 @@ final class Parser {
 
     private Expr not() {
         if (accept(Type.NOT)) {
-            return new Expr.Not(not());
+            enter();
+            Expr not = new Expr.Not(not());
+            depth--;
+            return not;
         }
         return comparison();
     }
@@ -66,7 +97,10 @@ final class Parser {
 
     private Expr unary() {
         if (accept(Type.MINUS)) {
-            return new Expr.Negate(unary());
+            enter();
+            Expr negate = new Expr.Negate(unary());
+            depth--;
+            return negate;
         }
         return primary();
     }
@@ -80,8 +114,10 @@ final class Parser {
             case NONE -> new Expr.Literal(null);
             case LEN -> len(token);
             case LPAREN -> {
+                enter();
                 Expr inner = or();
                 expect(Type.RPAREN, "\")\"");
+                depth--;
                 yield inner;
             }
             default -> throw new ExpressionSyntaxException("expected a value but found " + token.describe(), token.column());
@@ -92,12 +128,22 @@ final class Parser {
         if (!accept(Type.LPAREN)) {
             throw new ExpressionSyntaxException("len must be called as len(...)", len.column());
         }
+        enter();
         Expr argument = or();
         if (peek().type() == Type.COMMA) {
             throw new ExpressionSyntaxException("len() takes exactly one argument", peek().column());
         }
         expect(Type.RPAREN, "\")\"");
+        depth--;
         return new Expr.Len(argument);
+    }
+
+    /** One level deeper; refuses before the recursion can exhaust the stack. */
+    private void enter() {
+        if (++depth > ContextExpression.MAX_DEPTH) {
+            throw new ExpressionSyntaxException("nested more than " + ContextExpression.MAX_DEPTH + " levels deep",
+                    tokens.get(pos - 1).column());
+        }
     }
 
     private void expect(Type type, String what) {

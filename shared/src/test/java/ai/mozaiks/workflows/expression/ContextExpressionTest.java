@@ -311,4 +311,37 @@ class ContextExpressionTest {
             assertEquals(expression, ContextExpression.parse("${interview_complete} == True"));
         }
     }
+
+    @Nested
+    class Limits {
+        @Test
+        void refusesHugeConditionsBeforeReadingThem() {
+            assertEquals("longer than 4096 characters at column 4097", syntaxError("not ".repeat(15_000) + "${a}"));
+            assertEquals("longer than 4096 characters at column 4097", syntaxError("(".repeat(10_000) + "1" + ")".repeat(10_000)));
+            assertEquals("longer than 4096 characters at column 4097", syntaxError("${a} == '" + "x".repeat(1024 * 1024) + "'"));
+        }
+
+        @Test
+        void refusesNestingDeeperThanTheLimitAsASyntaxError() {
+            assertEquals("nested more than 64 levels deep at column 257", syntaxError("not ".repeat(65) + "${a}"));
+            assertEquals("nested more than 64 levels deep at column 65", syntaxError("!".repeat(2_000) + "${a}"));
+            assertEquals("nested more than 64 levels deep at column 65", syntaxError("(".repeat(2_000) + "1" + ")".repeat(2_000)));
+            assertEquals("nested more than 64 levels deep at column 65", syntaxError("-".repeat(100) + "1 < 0"));
+            assertEquals("nested more than 64 levels deep at column 260", syntaxError("len(".repeat(100) + "${a}" + ")".repeat(100)));
+        }
+
+        @Test
+        void countsEveryOperatorOfAChainAsALevel() {
+            assertEquals("nested more than 64 levels deep at column 1", syntaxError("${a}" + " or ${a}".repeat(64)));
+            assertEquals("nested more than 64 levels deep at column 1", syntaxError("1" + "&1".repeat(2_000)));
+        }
+
+        @Test
+        void acceptsConditionsUpToTheLimit() {
+            assertTrue(eval("not ".repeat(62) + "${a}", "a", true));
+            assertTrue(eval("${a}" + " or ${a}".repeat(62), "a", true));
+            assertTrue(eval("(".repeat(64) + "${a}" + ")".repeat(64), "a", true));
+            assertTrue(eval("1 <= 2 <= " + "3 <= ".repeat(500) + "4"));
+        }
+    }
 }
