@@ -42,6 +42,8 @@ import ai.mozaiks.migration.Migration;
 import ai.mozaiks.migration.MigrationQueue;
 import ai.mozaiks.migration.MigrationRunner;
 import ai.mozaiks.migration.MigrationService;
+import ai.mozaiks.outbound.HostResolver;
+import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.packs.AppWorkflows;
 import ai.mozaiks.packs.PackWorkflows;
 import ai.mozaiks.realtime.ChatEvents;
@@ -70,7 +72,6 @@ import com.azure.storage.blob.BlobContainerAsyncClient;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 import org.bson.Document;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -147,8 +148,10 @@ public final class Platform implements AutoCloseable {
         checks.addAll(StorageHealthChecks.of(storage.queues(), storage.blobs()));
         this.health = new HealthService(checks, settings.dependencyTimeout(), buildInfo.version());
 
-        this.tokens = BearerTokenValidator.create(settings.identity(), new AppIssuers(control)::find, clock,
-                HttpClient.newBuilder().connectTimeout(settings.dependencyTimeout()).followRedirects(HttpClient.Redirect.NEVER).build());
+        // One client for every URL a tenant can choose (HTTP tools, apps' identity providers): vetted and pinned.
+        OutboundClient outbound = new OutboundClient(HostResolver.system());
+        this.tokens = BearerTokenValidator.create(settings.identity(), new AppIssuers(control)::find, clock, outbound,
+                settings.environment() == Environment.DEVELOPMENT);
         TenantAccess access = new TenantAccess(control);
         Tiers tiers = Tiers.load();
         this.tenants = new TenantService(control, access, audit, clock);
@@ -184,7 +187,7 @@ public final class Platform implements AutoCloseable {
                 () -> StorageClients.managedIdentity(settings.storage().managedIdentityClientId()),
                 () -> OfflineScripts.inFolders(settings.workflowsDir()));
         ToolRegistry tools = ToolRegistry.of(Map.of(CurrentTime.class.getName(), new CurrentTime(clock)),
-                new HttpTool(HttpTool.defaultClient(settings.tools()), settings.tools()));
+                new HttpTool(outbound, settings.tools()));
         EngineSettings engine = new EngineSettings(settings.model().model(), Duration.ofMinutes(2), Duration.ofSeconds(5),
                 ConversationState.DEFAULT_WINDOW, "engine", System::getenv,
                 EngineSettings.DEFAULT_DELTA_INTERVAL);

@@ -1,5 +1,7 @@
 package ai.mozaiks.identity;
 
+import ai.mozaiks.outbound.HostResolver;
+import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.persistence.MutableClock;
 import static ai.mozaiks.identity.AuthenticationException.Reason.BAD_SIGNATURE;
 import static ai.mozaiks.identity.AuthenticationException.Reason.EXPIRED;
@@ -29,7 +31,6 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -53,10 +54,7 @@ class BearerTokenValidatorTest {
     private static final String APP_JWKS = "/apps/shop/jwks";
     private static final String APP_AUDIENCE = "shop-web";
 
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(2))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    private final OutboundClient outbound = new OutboundClient(HostResolver.system());
     private final Map<String, TrustedIssuer> appIssuers = new ConcurrentHashMap<>();
     private final MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     private final RSAKey rsa = Tokens.rsa("rsa-1");
@@ -78,7 +76,7 @@ class BearerTokenValidatorTest {
 
     private BearerTokenValidator validator(java.net.URI jwksUrl) {
         IdentitySettings settings = new IdentitySettings(idp.issuer(), AUDIENCE, jwksUrl, SKEW, "roles", "platform_admin");
-        return BearerTokenValidator.create(settings, issuer -> Mono.just(Optional.ofNullable(appIssuers.get(issuer))), clock, http);
+        return BearerTokenValidator.create(settings, issuer -> Mono.just(Optional.ofNullable(appIssuers.get(issuer))), clock, outbound, true);
     }
 
     private Instant now() {

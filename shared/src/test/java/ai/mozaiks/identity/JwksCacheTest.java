@@ -1,5 +1,7 @@
 package ai.mozaiks.identity;
 
+import ai.mozaiks.outbound.HostResolver;
+import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.persistence.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ class JwksCacheTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final OutboundClient outbound = new OutboundClient(HostResolver.system());
     private final RSAKey key = Tokens.rsa("k1");
     private LocalIdentityProvider idp;
     private JwksCache cache;
@@ -37,7 +38,7 @@ class JwksCacheTest {
     void start() throws Exception {
         idp = new LocalIdentityProvider();
         idp.publish(new JWKSet(key));
-        cache = new JwksCache(http, Duration.ofSeconds(2), clock, TTL, MIN_REFRESH, MAX_STALE);
+        cache = new JwksCache(outbound, false, Duration.ofSeconds(2), clock, TTL, MIN_REFRESH, MAX_STALE, 100);
     }
 
     @AfterEach
@@ -45,12 +46,17 @@ class JwksCacheTest {
         idp.close();
     }
 
+    /** The local provider as the platform issuer: the operator's, so loopback is allowed. */
+    private TrustedIssuer platform() {
+        return TrustedIssuer.platform(idp.issuer(), "api", idp.jwksUri());
+    }
+
     private static Predicate<JWK> kid(String kid) {
         return key -> kid.equals(key.getKeyID());
     }
 
     private List<JWK> find(String kid) {
-        return cache.find(idp.jwksUri(), kid(kid)).block(WAIT);
+        return cache.find(platform(), kid(kid)).block(WAIT);
     }
 
     @Test
@@ -68,7 +74,7 @@ class JwksCacheTest {
         CountDownLatch release = idp.holdAnswers();
         List<Mono<List<JWK>>> callers = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            callers.add(cache.find(idp.jwksUri(), kid("k1")).cache());
+            callers.add(cache.find(platform(), kid("k1")).cache());
         }
         callers.forEach(Mono::subscribe);
         Thread.sleep(200);
@@ -87,7 +93,7 @@ class JwksCacheTest {
         CountDownLatch release = idp.holdAnswers();
         List<Mono<List<JWK>>> callers = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            callers.add(cache.find(idp.jwksUri(), kid("forged-" + i)).cache());
+            callers.add(cache.find(platform(), kid("forged-" + i)).cache());
         }
         callers.forEach(Mono::subscribe);
         Thread.sleep(200);
@@ -141,6 +147,6 @@ class JwksCacheTest {
     @Test
     void aMaxStaleAgeShorterThanTheTtlIsRefused() {
         assertThrows(IllegalArgumentException.class,
-                () -> new JwksCache(http, Duration.ofSeconds(1), clock, TTL, MIN_REFRESH, TTL.minusSeconds(1)));
+                () -> new JwksCache(outbound, false, Duration.ofSeconds(1), clock, TTL, MIN_REFRESH, TTL.minusSeconds(1), 100));
     }
 }

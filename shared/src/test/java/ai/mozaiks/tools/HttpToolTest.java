@@ -9,6 +9,9 @@ import ai.mozaiks.engine.ToolInvocation;
 import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.models.ToolCall;
+import ai.mozaiks.outbound.AddressRanges;
+import ai.mozaiks.outbound.HostResolver;
+import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.workflows.manifest.ToolImplementation;
 import ai.mozaiks.workflows.manifest.ToolSpec;
 import ai.mozaiks.workflows.manifest.ToolType;
@@ -107,7 +110,7 @@ class HttpToolTest {
 
     private JsonNode call(ToolSettings settings, String method, String path, String argumentsJson) {
         ToolImplementation.Http endpoint = new ToolImplementation.Http(url(path), method);
-        ToolRegistry registry = ToolRegistry.of(Map.of(), new HttpTool(HttpTool.defaultClient(settings), settings));
+        ToolRegistry registry = ToolRegistry.of(Map.of(), new HttpTool(new OutboundClient(HostResolver.system()), settings));
         return registry.call(invocation(endpoint, argumentsJson)).block(WAIT);
     }
 
@@ -183,10 +186,10 @@ class HttpToolTest {
     void privateAddressesAreRecognised() throws Exception {
         for (String address : List.of("127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
                 "0.0.0.0", "::1", "fd00::1", "fe80::1", "224.0.0.1")) {
-            assertTrue(NetworkPolicy.isPrivate(InetAddress.getByName(address)), address);
+            assertTrue(AddressRanges.refusal(InetAddress.getByName(address), false).isPresent(), address);
         }
         for (String address : List.of("8.8.8.8", "20.42.0.1", "100.128.0.1", "2001:4860:4860::8888")) {
-            assertFalse(NetworkPolicy.isPrivate(InetAddress.getByName(address)), address);
+            assertFalse(AddressRanges.refusal(InetAddress.getByName(address), false).isPresent(), address);
         }
     }
 }
