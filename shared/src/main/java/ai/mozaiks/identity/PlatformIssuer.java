@@ -57,7 +57,9 @@ public final class PlatformIssuer implements TrustedIssuers {
             URI uri = discoveryUri();
             CompletableFuture<TrustedIssuer> started = fetcher.get(uri).thenApply(document -> trusted(uri, document));
             discovering = started;
+            // When the fetch is already over, finished() runs right here and clears the field: return the local.
             started.whenComplete((found, error) -> finished(started, found));
+            return started;
         }
         return discovering;
     }

@@ -31,6 +31,8 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.net.InetAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -415,6 +417,28 @@ class BearerTokenValidatorTest {
         assertFalse(appUser.isPlatformAdmin());
         assertEquals(Set.of("platform_admin"), appUser.roles());
         assertEquals(SHOP, appUser.endUserOf());
+    }
+
+    @Test
+    void outsideDevelopmentAnAppsKeysOnAHostThatResolvesToLoopbackAreNeverFetched() {
+        ECKey appKey = Tokens.ec("shop-key");
+        idp.publish(APP_JWKS, new JWKSet(appKey));
+        String appIssuer = "https://id.shop.example";
+        URI jwks = URI.create("http://keys.shop.example:" + idp.jwksUri().getPort() + APP_JWKS);
+        appIssuers.put(appIssuer, TrustedIssuer.app(appIssuer, APP_AUDIENCE, jwks, SHOP));
+        HostResolver toLoopback = host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")};
+        IdentitySettings settings = new IdentitySettings(idp.issuer(), AUDIENCE, idp.jwksUri(), SKEW, "roles", "platform_admin");
+        BearerTokenValidator production = BearerTokenValidator.create(settings,
+                issuer -> Mono.just(Optional.ofNullable(appIssuers.get(issuer))), clock, new OutboundClient(toLoopback), false);
+        String appToken = Tokens.sign(appKey, Tokens.claims(appIssuer, APP_AUDIENCE, now()).subject("shopper").build());
+
+        IdentityProviderUnavailableException error = assertThrows(IdentityProviderUnavailableException.class,
+                () -> production.authenticate("Bearer " + appToken).block(WAIT));
+
+        assertTrue(error.getMessage().contains("resolves to a loopback address"), error.getMessage());
+        assertEquals(0, idp.requests(APP_JWKS));
+        // The platform's issuer is the operator's configuration: its keys on loopback still serve.
+        assertEquals("user-123", production.authenticate("Bearer " + Tokens.sign(rsa, platformClaims().build())).block(WAIT).userId());
     }
 
     // ---- the header itself -------------------------------------------------------------------------

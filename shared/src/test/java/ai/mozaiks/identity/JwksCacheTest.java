@@ -3,6 +3,7 @@ package ai.mozaiks.identity;
 import ai.mozaiks.outbound.HostResolver;
 import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.persistence.MutableClock;
+import ai.mozaiks.tenancy.AppId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
+import java.net.InetAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,6 +62,11 @@ class JwksCacheTest {
         return cache.find(platform(), kid(kid)).block(WAIT);
     }
 
+    /** The keys published at {@code path} of the local provider, as the platform issuer's. */
+    private List<JWK> keysAt(String path) {
+        return cache.find(TrustedIssuer.platform(idp.issuer(), "api", idp.uri(path)), kid("k1")).block(WAIT);
+    }
+
     @Test
     void onlyPublicKeysAreServedAndTheyAreCached() {
         List<JWK> found = find("k1");
@@ -66,6 +74,44 @@ class JwksCacheTest {
 
         assertEquals(1, found.size());
         assertEquals(key.toPublicJWK(), found.get(0));
+        assertEquals(1, idp.requests(LocalIdentityProvider.JWKS));
+    }
+
+    @Test
+    void theLeastRecentlyUsedKeySetIsForgottenPastTheSizeLimit() {
+        cache = new JwksCache(outbound, false, Duration.ofSeconds(2), clock, TTL, MIN_REFRESH, MAX_STALE, 2);
+        for (String path : List.of("/a", "/b", "/c")) {
+            idp.publish(path, new JWKSet(key));
+        }
+
+        keysAt("/a");
+        keysAt("/b");
+        keysAt("/a");
+        keysAt("/c"); // the third set: /b, least recently used, is forgotten
+        keysAt("/a");
+        keysAt("/c");
+        keysAt("/b");
+
+        assertEquals(1, idp.requests("/a"));
+        assertEquals(1, idp.requests("/c"));
+        assertEquals(2, idp.requests("/b"), "a forgotten set is fetched again within its TTL");
+    }
+
+    @Test
+    void anAppsKeysAreFetchedOnlyFromPublicAddressesAndCachedApartFromThePlatforms() throws Exception {
+        OutboundClient toLoopback = new OutboundClient(host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")});
+        cache = new JwksCache(toLoopback, false, Duration.ofSeconds(2), clock, TTL, MIN_REFRESH, MAX_STALE, 100);
+        URI jwks = URI.create("http://keys.shop.example:" + idp.jwksUri().getPort() + LocalIdentityProvider.JWKS);
+        TrustedIssuer app = TrustedIssuer.app("https://id.shop.example", "web", jwks, AppId.of("shop"));
+
+        IdentityProviderUnavailableException error = assertThrows(IdentityProviderUnavailableException.class,
+                () -> cache.find(app, kid("k1")).block(WAIT));
+        assertTrue(error.getMessage().contains("resolves to a loopback address"), error.getMessage());
+        assertEquals(0, idp.requests(LocalIdentityProvider.JWKS));
+
+        assertEquals(1, cache.find(TrustedIssuer.platform(idp.issuer(), "api", jwks), kid("k1")).block(WAIT).size());
+        assertThrows(IdentityProviderUnavailableException.class, () -> cache.find(app, kid("k1")).block(WAIT),
+                "the platform's cached keys are not served for the app's equal URI");
         assertEquals(1, idp.requests(LocalIdentityProvider.JWKS));
     }
 
