@@ -1,8 +1,8 @@
 package ai.mozaiks.identity;
 
+import ai.mozaiks.outbound.OutboundClient;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import ai.mozaiks.outbound.OutboundClient;
 import java.net.URI;
 import java.text.ParseException;
 import java.time.Clock;

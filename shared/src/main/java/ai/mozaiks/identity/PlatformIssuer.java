@@ -2,9 +2,9 @@ package ai.mozaiks.identity;
 
 import ai.mozaiks.config.IdentitySettings;
 import ai.mozaiks.http.Json;
+import ai.mozaiks.outbound.OutboundClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import ai.mozaiks.outbound.OutboundClient;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
