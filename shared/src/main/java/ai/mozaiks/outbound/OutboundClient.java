@@ -72,6 +72,8 @@ public final class OutboundClient {
         this.resolver = resolver;
         this.tls = tls;
         this.http = HttpClient.create(ConnectionProvider.newConnection()).followRedirect(false).compress(false);
+        // Event loops and TLS set up now, at start-up, rather than inside the first call's deadline.
+        http.warmup().block();
     }
 
     /** The answer, whatever its status; fails with {@link OutboundException}. */

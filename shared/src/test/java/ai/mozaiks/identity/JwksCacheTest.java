@@ -30,6 +30,8 @@ class JwksCacheTest {
     private static final Duration MIN_REFRESH = Duration.ofSeconds(30);
     private static final Duration MAX_STALE = Duration.ofHours(1);
     private static final Duration WAIT = Duration.ofSeconds(10);
+    /** Room for the first request of the JVM, which loads the HTTP stack. */
+    private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(5);
 
     private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
     private final OutboundClient outbound = new OutboundClient(HostResolver.system());
@@ -41,7 +43,7 @@ class JwksCacheTest {
     void start() throws Exception {
         idp = new LocalIdentityProvider();
         idp.publish(new JWKSet(key));
-        cache = new JwksCache(outbound, false, Duration.ofSeconds(2), clock, TTL, MIN_REFRESH, MAX_STALE, 100);
+        cache = new JwksCache(outbound, false, FETCH_TIMEOUT, clock, TTL, MIN_REFRESH, MAX_STALE, 100);
     }
 
     @AfterEach
@@ -79,7 +81,7 @@ class JwksCacheTest {
 
     @Test
     void theLeastRecentlyUsedKeySetIsForgottenPastTheSizeLimit() {
-        cache = new JwksCache(outbound, false, Duration.ofSeconds(2), clock, TTL, MIN_REFRESH, MAX_STALE, 2);
+        cache = new JwksCache(outbound, false, FETCH_TIMEOUT, clock, TTL, MIN_REFRESH, MAX_STALE, 2);
         for (String path : List.of("/a", "/b", "/c")) {
             idp.publish(path, new JWKSet(key));
         }
@@ -100,7 +102,7 @@ class JwksCacheTest {
     @Test
     void anAppsKeysAreFetchedOnlyFromPublicAddressesAndCachedApartFromThePlatforms() throws Exception {
         OutboundClient toLoopback = new OutboundClient(host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")});
-        cache = new JwksCache(toLoopback, false, Duration.ofSeconds(2), clock, TTL, MIN_REFRESH, MAX_STALE, 100);
+        cache = new JwksCache(toLoopback, false, FETCH_TIMEOUT, clock, TTL, MIN_REFRESH, MAX_STALE, 100);
         URI jwks = URI.create("http://keys.shop.example:" + idp.jwksUri().getPort() + LocalIdentityProvider.JWKS);
         TrustedIssuer app = TrustedIssuer.app("https://id.shop.example", "web", jwks, AppId.of("shop"));
 

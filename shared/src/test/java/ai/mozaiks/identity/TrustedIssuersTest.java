@@ -36,7 +36,7 @@ class TrustedIssuersTest {
 
     private PlatformIssuer platform(URI jwks) {
         return new PlatformIssuer(new IdentitySettings(idp.issuer(), "api", jwks, Duration.ofSeconds(60), "roles", "platform_admin"),
-                outbound, Duration.ofSeconds(2));
+                outbound, Duration.ofSeconds(5));
     }
 
     @Test

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
  */
 class OutboundClientTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private static final OutboundClient.Rules PRODUCTION = rules(false, Duration.ofSeconds(2), Duration.ofSeconds(2), 1024);
-    private static final OutboundClient.Rules LOCAL = rules(true, Duration.ofSeconds(2), Duration.ofSeconds(2), 1024);
+    private static final OutboundClient.Rules PRODUCTION = rules(false, Duration.ofSeconds(10), Duration.ofSeconds(10), 1024);
+    private static final OutboundClient.Rules LOCAL = rules(true, Duration.ofSeconds(10), Duration.ofSeconds(10), 1024);
 
     private HttpServer server;
     /** The path and Host header of every request the server got. */
@@ -38,7 +38,7 @@ class OutboundClientTest {
     private final AtomicInteger lookups = new AtomicInteger();
 
     private static OutboundClient.Rules rules(boolean privateNetworks, Duration answer, Duration total, int maxBytes) {
-        return new OutboundClient.Rules(privateNetworks, Duration.ofSeconds(2), answer, total, maxBytes);
+        return new OutboundClient.Rules(privateNetworks, Duration.ofSeconds(5), answer, total, maxBytes);
     }
 
     @BeforeEach
@@ -165,6 +165,18 @@ class OutboundClientTest {
     }
 
     @Test
+    void legacyIpv4SpellingsAreJudgedByTheAddressTheyResolveTo() {
+        OutboundClient client = new OutboundClient(HostResolver.system());
+
+        OutboundException decimal = refused(client, URI.create("http://2130706433:" + port() + "/hello"), PRODUCTION);
+        OutboundException shortened = refused(client, URI.create("http://127.1:" + port() + "/hello"), PRODUCTION);
+
+        assertEquals("a loopback address", decimal.range().orElseThrow().name());
+        assertEquals(OutboundException.Reason.BAD_URL, shortened.reason(), "java.net.URI finds no host in it");
+        assertEquals(List.of(), seen);
+    }
+
+    @Test
     void theConnectionGoesToTheOneVettedAddressEvenIfTheNameWouldNowResolveElsewhere() {
         // Resolving again would give 127.0.0.2, where nothing listens: only a pinned connection reaches the server.
         OutboundClient client = new OutboundClient(resolving("127.0.0.1", "127.0.0.2"));
@@ -216,7 +228,7 @@ class OutboundClientTest {
 
         assertEquals(OutboundException.Reason.TOO_LARGE, refused(client, url("/big"), LOCAL).reason());
         assertEquals(OutboundException.Reason.TOO_LARGE, refused(client, url("/big-chunked"), LOCAL).reason());
-        assertEquals(5000, get(client, url("/big"), rules(true, Duration.ofSeconds(2), Duration.ofSeconds(2), 5000)).body().length);
+        assertEquals(5000, get(client, url("/big"), rules(true, Duration.ofSeconds(10), Duration.ofSeconds(10), 5000)).body().length);
     }
 
     @Test
