@@ -11,6 +11,7 @@ import static ai.mozaiks.identity.AuthenticationException.Reason.UNTRUSTED_ISSUE
 import static ai.mozaiks.identity.AuthenticationException.Reason.WRONG_AUDIENCE;
 
 import ai.mozaiks.config.IdentitySettings;
+import ai.mozaiks.outbound.OutboundClient;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -26,7 +27,6 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import java.net.http.HttpClient;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,14 +68,14 @@ public final class BearerTokenValidator {
 
     /**
      * The validator the platform runs with: the platform issuer from {@code settings}, then the
-     * apps' issuers from {@code appIssuers}. {@code http} should not follow redirects and should
-     * have a connect timeout.
+     * apps' issuers from {@code appIssuers}. Apps' keys are fetched only from public addresses unless
+     * {@code appPrivateNetworks} (development).
      */
     public static BearerTokenValidator create(IdentitySettings settings,
                                               Function<String, Mono<Optional<TrustedIssuer>>> appIssuers,
-                                              Clock clock, HttpClient http) {
-        TrustedIssuers trusted = TrustedIssuers.of(new PlatformIssuer(settings, http, JwksCache.DEFAULT_FETCH_TIMEOUT), appIssuers);
-        return new BearerTokenValidator(trusted, JwksCache.withDefaults(http, clock),
+                                              Clock clock, OutboundClient outbound, boolean appPrivateNetworks) {
+        TrustedIssuers trusted = TrustedIssuers.of(new PlatformIssuer(settings, outbound, JwksCache.DEFAULT_FETCH_TIMEOUT), appIssuers);
+        return new BearerTokenValidator(trusted, JwksCache.withDefaults(outbound, appPrivateNetworks, clock),
                 new PrincipalMapper(settings.adminClaim(), settings.adminValue()), settings.clockSkew(), clock);
     }
 
@@ -163,7 +163,7 @@ public final class BearerTokenValidator {
 
     private Mono<Principal> verify(SignedJWT token, JWTClaimsSet claims, TrustedIssuer issuer) {
         JWSHeader header = token.getHeader();
-        return keys.find(issuer.jwksUri(), key -> fits(key, header)).map(candidates -> {
+        return keys.find(issuer, key -> fits(key, header)).map(candidates -> {
             // Without a kid the key must be unambiguous (OIDC allows omitting kid only with one key).
             if (candidates.size() != 1) {
                 throw refused(UNKNOWN_KEY, "The issuer publishes no single " + header.getAlgorithm() + " key matching the token's key id.");

@@ -1,18 +1,18 @@
 package ai.mozaiks.identity;
 
+import ai.mozaiks.outbound.OutboundClient;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import reactor.core.publisher.Mono;
 
@@ -26,6 +26,11 @@ import reactor.core.publisher.Mono;
  *       so tokens with made-up key ids cannot make us hammer the identity provider.</li>
  *   <li>Concurrent callers share one fetch.</li>
  *   <li>When a fetch fails, the last good set keeps serving until it is {@code maxStaleAge} old.</li>
+ *   <li>At most {@code maxEntries} URIs are remembered, the least recently used forgotten first: apps
+ *       choose these URIs, so they must not grow the cache without bound.</li>
+ *   <li>The platform issuer's keys are fetched as the operator configured them (private networks allowed);
+ *       an app's only from addresses {@code appPrivateNetworks} allows (public ones, outside development).
+ *       The two are cached apart even when the URIs are equal.</li>
  * </ul>
  */
 public final class JwksCache {
@@ -33,38 +38,54 @@ public final class JwksCache {
     public static final Duration DEFAULT_MIN_REFRESH_INTERVAL = Duration.ofSeconds(30);
     public static final Duration DEFAULT_MAX_STALE_AGE = Duration.ofHours(6);
     public static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_ENTRIES = 1000;
     private static final int MAX_DOCUMENT_BYTES = 512 * 1024;
 
-    private final DocumentFetcher fetcher;
+    /** Where a key set comes from: the URI, and whose it is (which decides how it may be fetched). */
+    private record Source(URI uri, TrustedIssuer.Kind kind) {}
+
+    private final DocumentFetcher platformFetcher;
+    private final DocumentFetcher appFetcher;
     private final Clock clock;
     private final Duration ttl;
     private final Duration minRefreshInterval;
     private final Duration maxStaleAge;
-    private final Map<URI, KeySet> sets = new ConcurrentHashMap<>();
+    private final Map<Source, KeySet> sets; // guarded by itself
 
-    public JwksCache(HttpClient http, Duration fetchTimeout, Clock clock, Duration ttl, Duration minRefreshInterval,
-                     Duration maxStaleAge) {
+    public JwksCache(OutboundClient client, boolean appPrivateNetworks, Duration fetchTimeout, Clock clock, Duration ttl,
+                     Duration minRefreshInterval, Duration maxStaleAge, int maxEntries) {
         if (maxStaleAge.compareTo(ttl) < 0) {
             throw new IllegalArgumentException("maxStaleAge must be at least ttl");
         }
-        this.fetcher = new DocumentFetcher(http, fetchTimeout, MAX_DOCUMENT_BYTES);
+        this.platformFetcher = new DocumentFetcher(client, true, fetchTimeout, MAX_DOCUMENT_BYTES);
+        this.appFetcher = new DocumentFetcher(client, appPrivateNetworks, fetchTimeout, MAX_DOCUMENT_BYTES);
         this.clock = clock;
         this.ttl = ttl;
         this.minRefreshInterval = minRefreshInterval;
         this.maxStaleAge = maxStaleAge;
+        this.sets = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Source, KeySet> eldest) {
+                return size() > maxEntries;
+            }
+        };
     }
 
-    public static JwksCache withDefaults(HttpClient http, Clock clock) {
-        return new JwksCache(http, DEFAULT_FETCH_TIMEOUT, clock, DEFAULT_TTL, DEFAULT_MIN_REFRESH_INTERVAL, DEFAULT_MAX_STALE_AGE);
+    public static JwksCache withDefaults(OutboundClient client, boolean appPrivateNetworks, Clock clock) {
+        return new JwksCache(client, appPrivateNetworks, DEFAULT_FETCH_TIMEOUT, clock, DEFAULT_TTL, DEFAULT_MIN_REFRESH_INTERVAL,
+                DEFAULT_MAX_STALE_AGE, DEFAULT_MAX_ENTRIES);
     }
 
     /**
-     * The keys published at {@code jwksUri} that pass {@code wanted}; empty when none do even after
-     * the one refresh allowed. Fails with {@link IdentityProviderUnavailableException} only when no
+     * The keys {@code issuer} publishes at its JWKS URI that pass {@code wanted}; empty when none do even
+     * after the one refresh allowed. Fails with {@link IdentityProviderUnavailableException} only when no
      * usable key set can be had at all.
      */
-    public Mono<List<JWK>> find(URI jwksUri, Predicate<JWK> wanted) {
-        KeySet set = sets.computeIfAbsent(jwksUri, KeySet::new);
+    public Mono<List<JWK>> find(TrustedIssuer issuer, Predicate<JWK> wanted) {
+        KeySet set;
+        synchronized (sets) {
+            set = sets.computeIfAbsent(new Source(issuer.jwksUri(), issuer.kind()), KeySet::new);
+        }
         return set.current().flatMap(keys -> {
             List<JWK> found = select(keys, wanted);
             return found.isEmpty()
@@ -88,13 +109,15 @@ public final class JwksCache {
     /** One JWKS URI: its last good keys and the fetch in flight, guarded by this object's lock. */
     private final class KeySet {
         private final URI uri;
+        private final DocumentFetcher fetcher;
         private JWKSet keys;
         private Instant fetchedAt;
         private Instant lastFetchStarted = Instant.MIN;
         private CompletableFuture<JWKSet> inflight;
 
-        KeySet(URI uri) {
-            this.uri = uri;
+        KeySet(Source source) {
+            this.uri = source.uri();
+            this.fetcher = source.kind() == TrustedIssuer.Kind.PLATFORM ? platformFetcher : appFetcher;
         }
 
         Mono<JWKSet> current() {

@@ -2,10 +2,10 @@ package ai.mozaiks.identity;
 
 import ai.mozaiks.config.IdentitySettings;
 import ai.mozaiks.http.Json;
+import ai.mozaiks.outbound.OutboundClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -15,7 +15,9 @@ import reactor.core.publisher.Mono;
 /**
  * The platform's own identity provider, from {@link IdentitySettings}. When no JWKS URL is
  * configured it is discovered from {@code <issuer>/.well-known/openid-configuration} on the first
- * platform token and remembered; a failed discovery is retried by the next token.
+ * platform token and remembered; a failed discovery is retried by the next token. The operator configures
+ * this issuer, so its documents may come from a private network (an identity provider in the same virtual
+ * network, or on loopback in development); the cloud's host and metadata endpoints stay refused.
  */
 public final class PlatformIssuer implements TrustedIssuers {
     private static final int MAX_DOCUMENT_BYTES = 256 * 1024;
@@ -25,9 +27,9 @@ public final class PlatformIssuer implements TrustedIssuers {
     private volatile TrustedIssuer resolved;
     private CompletableFuture<TrustedIssuer> discovering;
 
-    public PlatformIssuer(IdentitySettings settings, HttpClient http, Duration fetchTimeout) {
+    public PlatformIssuer(IdentitySettings settings, OutboundClient client, Duration fetchTimeout) {
         this.settings = settings;
-        this.fetcher = new DocumentFetcher(http, fetchTimeout, MAX_DOCUMENT_BYTES);
+        this.fetcher = new DocumentFetcher(client, true, fetchTimeout, MAX_DOCUMENT_BYTES);
         this.resolved = settings.platformJwksUrl() == null ? null
                 : TrustedIssuer.platform(settings.platformIssuer(), settings.platformAudience(), settings.platformJwksUrl());
     }
@@ -55,7 +57,9 @@ public final class PlatformIssuer implements TrustedIssuers {
             URI uri = discoveryUri();
             CompletableFuture<TrustedIssuer> started = fetcher.get(uri).thenApply(document -> trusted(uri, document));
             discovering = started;
+            // When the fetch is already over, finished() runs right here and clears the field: return the local.
             started.whenComplete((found, error) -> finished(started, found));
+            return started;
         }
         return discovering;
     }

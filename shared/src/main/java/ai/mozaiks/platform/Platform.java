@@ -44,6 +44,8 @@ import ai.mozaiks.migration.Migration;
 import ai.mozaiks.migration.MigrationQueue;
 import ai.mozaiks.migration.MigrationRunner;
 import ai.mozaiks.migration.MigrationService;
+import ai.mozaiks.outbound.HostResolver;
+import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.packs.AppWorkflows;
 import ai.mozaiks.packs.PackWorkflows;
 import ai.mozaiks.packs.TierTurns;
@@ -74,7 +76,6 @@ import com.azure.storage.blob.BlobContainerAsyncClient;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 import org.bson.Document;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -143,10 +144,10 @@ public final class Platform implements AutoCloseable {
         this.control = new ControlCollections(controlDatabase);
         this.audit = new AuditLog(controlDatabase, clock);
         this.idempotency = new IdempotencyStore(controlDatabase, clock);
-        // Declared while the rest is built (the round trips overlap the storage clients' set-up); start() waits for them.
         TenantAccess access = new TenantAccess(control);
         this.appSettings = new AppSettings(controlDatabase, new AppAccess(control, access),
                 settings.appConfig().secretKey(), audit, clock);
+        // Declared while the rest is built (the round trips overlap the storage clients' set-up); start() waits for them.
         this.indexes = Mono.when(appDatabases.ensureIndexes(mongo.sharedRuntimeLocation()), control.ensureIndexes(),
                 audit.ensureIndexes(), idempotency.ensureIndexes(), appSettings.ensureIndexes()).toFuture();
         this.storage = new StorageClients(settings.storage());
@@ -155,8 +156,10 @@ public final class Platform implements AutoCloseable {
         checks.addAll(StorageHealthChecks.of(storage.queues(), storage.blobs()));
         this.health = new HealthService(checks, settings.dependencyTimeout(), buildInfo.version());
 
-        this.tokens = BearerTokenValidator.create(settings.identity(), new AppIssuers(control)::find, clock,
-                HttpClient.newBuilder().connectTimeout(settings.dependencyTimeout()).followRedirects(HttpClient.Redirect.NEVER).build());
+        // One client for every URL a tenant can choose (HTTP tools, apps' identity providers): vetted and pinned.
+        OutboundClient outbound = new OutboundClient(HostResolver.system());
+        this.tokens = BearerTokenValidator.create(settings.identity(), new AppIssuers(control)::find, clock, outbound,
+                settings.environment() == Environment.DEVELOPMENT);
         Tiers tiers = Tiers.load();
         this.tenants = new TenantService(control, access, audit, clock);
         AppUsage usage = new AppUsage(appDatabases, storageRouter);
@@ -196,7 +199,7 @@ public final class Platform implements AutoCloseable {
                 () -> StorageClients.managedIdentity(settings.storage().managedIdentityClientId()),
                 () -> OfflineScripts.inFolders(settings.workflowsDir()));
         ToolRegistry tools = ToolRegistry.of(Map.of(CurrentTime.class.getName(), new CurrentTime(clock)),
-                new HttpTool(HttpTool.defaultClient(settings.tools()), settings.tools()));
+                new HttpTool(outbound, settings.tools()));
         EngineSettings engine = new EngineSettings(settings.model().model(), Duration.ofMinutes(2), Duration.ofSeconds(5),
                 ConversationState.DEFAULT_WINDOW, "engine",
                 ContextConfig.of(appSettings::values, settings.appConfig().platformWorkflowValues()),

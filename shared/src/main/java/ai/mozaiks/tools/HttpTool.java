@@ -4,21 +4,21 @@ import ai.mozaiks.config.ToolSettings;
 import ai.mozaiks.engine.ToolInvocation;
 import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.http.Json;
+import ai.mozaiks.outbound.AddressRanges;
+import ai.mozaiks.outbound.OutboundClient;
+import ai.mozaiks.outbound.OutboundException;
 import ai.mozaiks.workflows.manifest.ToolImplementation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Calls a tool declared as {@code implementation: {type: http, url, method}}. The call's arguments go as
@@ -29,73 +29,67 @@ import reactor.core.scheduler.Schedulers;
  * <p>Headers tell the endpoint who calls: {@code X-Mozaiks-App-Id}, {@code X-Mozaiks-Chat-Id},
  * {@code X-Mozaiks-Agent}, and an {@code Idempotency-Key} unique per tool call, so an endpoint with side
  * effects can recognise the one repeat the platform can make (a crash after the call, before its result was
- * recorded). Redirects are not followed: they could lead past the address check.
+ * recorded). Requests go through the {@link OutboundClient}: the host is resolved once and vetted, the
+ * connection is pinned to the vetted address, redirects are not followed, and the whole call has one deadline.
  */
 public final class HttpTool implements ToolRegistry.HttpTools {
     private static final int MAX_ERROR_BODY = 300;
+    private static final Duration MAX_CONNECT = Duration.ofSeconds(10);
 
-    private final HttpClient client;
+    private final OutboundClient client;
     private final ToolSettings settings;
-    private final NetworkPolicy network;
+    private final OutboundClient.Rules rules;
 
-    public HttpTool(HttpClient client, ToolSettings settings) {
+    public HttpTool(OutboundClient client, ToolSettings settings) {
         this.client = client;
         this.settings = settings;
-        this.network = new NetworkPolicy(settings.allowPrivateNetworks());
-    }
-
-    /** A client for tools: no redirects, HTTP/1.1 and 2, bounded connection time. */
-    public static HttpClient defaultClient(ToolSettings settings) {
-        return HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(settings.timeout()).build();
+        Duration connect = settings.timeout().compareTo(MAX_CONNECT) < 0 ? settings.timeout() : MAX_CONNECT;
+        this.rules = new OutboundClient.Rules(settings.allowPrivateNetworks(), connect, settings.timeout(), settings.timeout(),
+                settings.maxResponseBytes());
     }
 
     @Override
     public Mono<JsonNode> call(ToolInvocation invocation, ToolImplementation.Http endpoint) {
         URI url = withQuery(endpoint, invocation.call().arguments());
-        // Resolving the host blocks; it runs off the event loop.
-        return Mono.fromCallable(() -> network.refusal(url))
-                .subscribeOn(Schedulers.boundedElastic())
-                .flatMap(refusal -> refusal.isPresent() ? Mono.just(error(refusal.get())) : send(invocation, endpoint, url));
-    }
-
-    private Mono<JsonNode> send(ToolInvocation invocation, ToolImplementation.Http endpoint, URI url) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url)
-                .timeout(settings.timeout())
-                .header("Accept", "application/json")
-                .header("User-Agent", "mozaiks-tools")
-                .header("X-Mozaiks-App-Id", invocation.appId())
-                .header("X-Mozaiks-Chat-Id", invocation.chatId())
-                .header("X-Mozaiks-Agent", invocation.agent())
-                .header("Idempotency-Key", invocation.appId() + ":" + invocation.chatId() + ":" + invocation.stepSeq()
-                        + ":" + invocation.call().id());
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Accept", "application/json");
+        headers.put("User-Agent", "mozaiks-tools");
+        headers.put("X-Mozaiks-App-Id", invocation.appId());
+        headers.put("X-Mozaiks-Chat-Id", invocation.chatId());
+        headers.put("X-Mozaiks-Agent", invocation.agent());
+        headers.put("Idempotency-Key", invocation.appId() + ":" + invocation.chatId() + ":" + invocation.stepSeq()
+                + ":" + invocation.call().id());
+        byte[] body = null;
         if (hasBody(endpoint.method())) {
-            request.header("Content-Type", "application/json")
-                    .method(endpoint.method(), HttpRequest.BodyPublishers.ofString(invocation.call().argumentsJson()));
-        } else {
-            request.method(endpoint.method(), HttpRequest.BodyPublishers.noBody());
+            headers.put("Content-Type", "application/json");
+            body = invocation.call().argumentsJson().getBytes(StandardCharsets.UTF_8);
         }
         String tool = invocation.tool().name();
-        return Mono.fromFuture(() -> client.sendAsync(request.build(), LimitedBody.handler(settings.maxResponseBytes())))
+        return client.send(new OutboundClient.Request(endpoint.method(), url, headers, body), rules)
                 .map(response -> answer(tool, response))
-                .onErrorResume(failure -> Mono.just(error(failed(tool, failure))));
+                .onErrorResume(failure -> Mono.just(error(failed(tool, url, failure))));
     }
 
-    private String failed(String tool, Throwable failure) {
-        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        if (cause instanceof HttpTimeoutException) {
-            return "the tool " + tool + " did not answer within " + settings.timeout().toSeconds() + " s";
+    private String failed(String tool, URI url, Throwable error) {
+        if (!(error instanceof OutboundException failure)) {
+            return "the tool " + tool + " could not be reached (" + error.getClass().getSimpleName() + ")";
         }
-        if (cause instanceof LimitedBody.TooLarge) {
-            return "the tool " + tool + " answered with more than " + settings.maxResponseBytes() / 1024 + " KB";
-        }
-        return "the tool " + tool + " could not be reached (" + cause.getClass().getSimpleName() + ")";
+        return switch (failure.reason()) {
+            case REFUSED -> failure.range().filter(AddressRanges.Range::local).isPresent()
+                    ? "the tool's host " + url.getHost() + " is on a private network, which tools may not call"
+                    : "the tool's host " + url.getHost() + " resolves to " + failure.range().map(AddressRanges.Range::name).orElse("")
+                            + ", which tools may not call";
+            case UNKNOWN_HOST -> "the tool's host " + url.getHost() + " is unknown";
+            case TIMEOUT -> "the tool " + tool + " did not answer within " + settings.timeout().toSeconds() + " s";
+            case TOO_LARGE -> "the tool " + tool + " answered with more than " + settings.maxResponseBytes() / 1024 + " KB";
+            case BAD_URL, FAILED -> "the tool " + tool + " could not be reached (" + failure.getMessage() + ")";
+        };
     }
 
-    private static JsonNode answer(String tool, HttpResponse<byte[]> response) {
-        String body = new String(response.body(), StandardCharsets.UTF_8);
-        if (response.statusCode() / 100 != 2) {
-            ObjectNode error = error("the tool " + tool + " answered HTTP " + response.statusCode());
+    private static JsonNode answer(String tool, OutboundClient.Response response) {
+        String body = response.text();
+        if (response.status() / 100 != 2) {
+            ObjectNode error = error("the tool " + tool + " answered HTTP " + response.status());
             if (!body.isBlank()) {
                 error.put("detail", body.length() > MAX_ERROR_BODY ? body.substring(0, MAX_ERROR_BODY) + "…" : body);
             }

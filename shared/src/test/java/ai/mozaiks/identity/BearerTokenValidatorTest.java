@@ -1,5 +1,7 @@
 package ai.mozaiks.identity;
 
+import ai.mozaiks.outbound.HostResolver;
+import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.persistence.MutableClock;
 import static ai.mozaiks.identity.AuthenticationException.Reason.BAD_SIGNATURE;
 import static ai.mozaiks.identity.AuthenticationException.Reason.EXPIRED;
@@ -29,7 +31,8 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import java.net.http.HttpClient;
+import java.net.InetAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -53,10 +56,7 @@ class BearerTokenValidatorTest {
     private static final String APP_JWKS = "/apps/shop/jwks";
     private static final String APP_AUDIENCE = "shop-web";
 
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(2))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    private final OutboundClient outbound = new OutboundClient(HostResolver.system());
     private final Map<String, TrustedIssuer> appIssuers = new ConcurrentHashMap<>();
     private final MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     private final RSAKey rsa = Tokens.rsa("rsa-1");
@@ -78,7 +78,7 @@ class BearerTokenValidatorTest {
 
     private BearerTokenValidator validator(java.net.URI jwksUrl) {
         IdentitySettings settings = new IdentitySettings(idp.issuer(), AUDIENCE, jwksUrl, SKEW, "roles", "platform_admin");
-        return BearerTokenValidator.create(settings, issuer -> Mono.just(Optional.ofNullable(appIssuers.get(issuer))), clock, http);
+        return BearerTokenValidator.create(settings, issuer -> Mono.just(Optional.ofNullable(appIssuers.get(issuer))), clock, outbound, true);
     }
 
     private Instant now() {
@@ -417,6 +417,28 @@ class BearerTokenValidatorTest {
         assertFalse(appUser.isPlatformAdmin());
         assertEquals(Set.of("platform_admin"), appUser.roles());
         assertEquals(SHOP, appUser.endUserOf());
+    }
+
+    @Test
+    void outsideDevelopmentAnAppsKeysOnAHostThatResolvesToLoopbackAreNeverFetched() {
+        ECKey appKey = Tokens.ec("shop-key");
+        idp.publish(APP_JWKS, new JWKSet(appKey));
+        String appIssuer = "https://id.shop.example";
+        URI jwks = URI.create("http://keys.shop.example:" + idp.jwksUri().getPort() + APP_JWKS);
+        appIssuers.put(appIssuer, TrustedIssuer.app(appIssuer, APP_AUDIENCE, jwks, SHOP));
+        HostResolver toLoopback = host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")};
+        IdentitySettings settings = new IdentitySettings(idp.issuer(), AUDIENCE, idp.jwksUri(), SKEW, "roles", "platform_admin");
+        BearerTokenValidator production = BearerTokenValidator.create(settings,
+                issuer -> Mono.just(Optional.ofNullable(appIssuers.get(issuer))), clock, new OutboundClient(toLoopback), false);
+        String appToken = Tokens.sign(appKey, Tokens.claims(appIssuer, APP_AUDIENCE, now()).subject("shopper").build());
+
+        IdentityProviderUnavailableException error = assertThrows(IdentityProviderUnavailableException.class,
+                () -> production.authenticate("Bearer " + appToken).block(WAIT));
+
+        assertTrue(error.getMessage().contains("resolves to a loopback address"), error.getMessage());
+        assertEquals(0, idp.requests(APP_JWKS));
+        // The platform's issuer is the operator's configuration: its keys on loopback still serve.
+        assertEquals("user-123", production.authenticate("Bearer " + Tokens.sign(rsa, platformClaims().build())).block(WAIT).userId());
     }
 
     // ---- the header itself -------------------------------------------------------------------------

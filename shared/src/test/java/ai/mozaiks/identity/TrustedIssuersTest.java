@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.config.IdentitySettings;
+import ai.mozaiks.outbound.HostResolver;
+import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.tenancy.AppId;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -20,7 +21,7 @@ import reactor.core.publisher.Mono;
 /** Which issuers are trusted: the platform's (configured or discovered) and then the apps'. */
 class TrustedIssuersTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final OutboundClient outbound = new OutboundClient(HostResolver.system());
     private LocalIdentityProvider idp;
 
     @BeforeEach
@@ -35,7 +36,7 @@ class TrustedIssuersTest {
 
     private PlatformIssuer platform(URI jwks) {
         return new PlatformIssuer(new IdentitySettings(idp.issuer(), "api", jwks, Duration.ofSeconds(60), "roles", "platform_admin"),
-                http, Duration.ofSeconds(2));
+                outbound, Duration.ofSeconds(5));
     }
 
     @Test

@@ -8,6 +8,8 @@ import ai.mozaiks.config.IdentitySettings;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.identity.BearerTokenValidator;
 import ai.mozaiks.identity.Principal;
+import ai.mozaiks.outbound.HostResolver;
+import ai.mozaiks.outbound.OutboundClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -244,7 +246,8 @@ class DevIdentityProviderCodeFlowTest {
         assertEquals(List.of(AUDIENCE), claims.getAudience());
 
         IdentitySettings settings = new IdentitySettings(idp.issuer(), AUDIENCE, idp.jwksUri(), Duration.ofSeconds(60), "roles", "platform_admin");
-        Principal alice = BearerTokenValidator.create(settings, issuer -> Mono.just(Optional.empty()), clock, http)
+        Principal alice = BearerTokenValidator.create(settings, issuer -> Mono.just(Optional.empty()), clock,
+                new OutboundClient(HostResolver.system()), true)
                 .authenticate("Bearer " + token).block(WAIT);
         assertEquals("alice", alice.userId());
         assertEquals(idp.issuer(), alice.issuer());

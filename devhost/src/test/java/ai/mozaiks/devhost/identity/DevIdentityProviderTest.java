@@ -13,6 +13,8 @@ import ai.mozaiks.identity.AuthenticationException;
 import ai.mozaiks.identity.BearerTokenValidator;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.identity.TrustedIssuer;
+import ai.mozaiks.outbound.HostResolver;
+import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.tenancy.AppId;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -82,7 +84,7 @@ class DevIdentityProviderTest {
     private BearerTokenValidator validator(DevIdentityProvider idp, URI jwksUrl,
                                            Function<String, Mono<Optional<TrustedIssuer>>> apps) {
         IdentitySettings settings = new IdentitySettings(idp.issuer(), AUDIENCE, jwksUrl, Duration.ofSeconds(60), "roles", "platform_admin");
-        return BearerTokenValidator.create(settings, apps, Clock.systemUTC(), http);
+        return BearerTokenValidator.create(settings, apps, Clock.systemUTC(), new OutboundClient(HostResolver.system()), true);
     }
 
     private BearerTokenValidator validator(DevIdentityProvider idp) {

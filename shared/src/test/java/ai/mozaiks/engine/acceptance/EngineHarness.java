@@ -3,6 +3,7 @@ package ai.mozaiks.engine.acceptance;
 import ai.mozaiks.children.ChildPolicy;
 import ai.mozaiks.children.ChildReconciler;
 import ai.mozaiks.children.ChildRuns;
+import ai.mozaiks.config.ToolSettings;
 import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ContextConfig;
@@ -24,6 +25,8 @@ import ai.mozaiks.models.azure.AzureOpenAiModel;
 import ai.mozaiks.models.azure.AzureOpenAiSettings;
 import ai.mozaiks.models.openai.OpenAiCompatibleModel;
 import ai.mozaiks.models.openai.OpenAiCompatibleSettings;
+import ai.mozaiks.outbound.HostResolver;
+import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.realtime.ChatFeed;
 import ai.mozaiks.session.ChatEvent;
@@ -44,6 +47,7 @@ import ai.mozaiks.tenancy.Entitlements;
 import ai.mozaiks.tenancy.TenantAccess;
 import ai.mozaiks.packs.WorkflowDirectory;
 import ai.mozaiks.packs.WorkflowEntry;
+import ai.mozaiks.tools.HttpTool;
 import ai.mozaiks.tools.builtin.CurrentTime;
 import ai.mozaiks.workflows.Fixtures;
 import ai.mozaiks.workflows.Workflow;
@@ -153,10 +157,11 @@ final class EngineHarness implements AutoCloseable {
         this.sessions = new ChatSessions(fixture.appDatabases(), clock);
         // The fixture's clock is UTC-only; the tool may be asked for any zone, so it reads a fixed clock at the same instant.
         CurrentTime currentTime = new CurrentTime(Clock.fixed(EmbeddedMongoFixture.START, java.time.ZoneOffset.UTC));
+        // HTTP tools as in production: private networks closed, so any tool aimed at this machine is refused.
         ToolRegistry tools = ToolRegistry.of(Map.of(CurrentTime.class.getName(), invocation -> {
             toolInvocations.add(invocation);
             return currentTime.call(invocation);
-        }));
+        }), new HttpTool(new OutboundClient(HostResolver.system()), new ToolSettings(Duration.ofSeconds(5), 64 * 1024, false)));
         EngineSettings engine = new EngineSettings(DEPLOYMENT, Duration.ofMinutes(2), Duration.ofSeconds(5),
                 ConversationState.DEFAULT_WINDOW, "engine",
                 ContextConfig.of((appId, keys) -> Mono.just(Map.of()), env), EngineSettings.DEFAULT_DELTA_INTERVAL);
