@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  */
 public record Settings(Environment environment, MongoSettings mongo, StorageAccount storage, BlobContainers containers,
                        IdentitySettings identity, RealtimeSettings realtime, ModelSettings model, String stepQueue, int stepConcurrency, Path workflowsDir, Duration appPurgeGrace, String migrationQueue,
-                       Duration migrationSourceGrace, Duration dependencyTimeout, ToolSettings tools) {
+                       Duration migrationSourceGrace, Duration dependencyTimeout, ToolSettings tools, TenancySettings tenancy) {
 
     public static final String STORAGE = "AzureWebJobsStorage";
     private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,63}");
@@ -51,9 +51,10 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         Duration migrationSourceGrace = Duration.ofHours(reader.integer("MIGRATION_SOURCE_GRACE_HOURS", 24, 0, 168));
         Duration dependencyTimeout = reader.seconds("DEPENDENCY_TIMEOUT_SECONDS", Duration.ofSeconds(5), 1, 120);
         ToolSettings tools = ToolSettings.read(reader);
+        TenancySettings tenancy = TenancySettings.read(reader, environment);
         reader.validate();
         return new Settings(environment, mongo, storage, containers, identity, realtime, model, stepQueue, stepConcurrency, workflowsDir, appPurgeGrace, migrationQueue,
-                migrationSourceGrace, dependencyTimeout, tools);
+                migrationSourceGrace, dependencyTimeout, tools, tenancy);
     }
 
     /** The platform's workflow packs: deployed beside the function app, or WORKFLOWS_DIR. */

@@ -56,12 +56,15 @@ import ai.mozaiks.tenancy.Admissions;
 import ai.mozaiks.tenancy.AppAccess;
 import ai.mozaiks.tenancy.AppIssuers;
 import ai.mozaiks.tenancy.AppPurger;
+import ai.mozaiks.tenancy.AppRequests;
 import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.CreateRate;
 import ai.mozaiks.tenancy.AppUsage;
 import ai.mozaiks.tenancy.Entitlements;
 import ai.mozaiks.tenancy.ControlCollections;
 import ai.mozaiks.tenancy.TenantAccess;
 import ai.mozaiks.tenancy.TenantService;
+import ai.mozaiks.tenancy.TierGrants;
 import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.WorkflowCatalog;
@@ -103,6 +106,7 @@ public final class Platform implements AutoCloseable {
     private final IdempotencyStore idempotency;
     private final BearerTokenValidator tokens;
     private final TenantService tenants;
+    private final TierGrants tierGrants;
     private final AppService apps;
     private final AppPurger purger;
     private final Entitlements entitlements;
@@ -139,22 +143,28 @@ public final class Platform implements AutoCloseable {
         this.audit = new AuditLog(controlDatabase, clock);
         this.idempotency = new IdempotencyStore(controlDatabase, clock);
         // Declared while the rest is built (the round trips overlap the storage clients' set-up); start() waits for them.
+        CreateRate createRate = new CreateRate(controlDatabase.getCollection(CreateRate.COLLECTION),
+                settings.tenancy().createsPerUserPerMinute(), clock);
         this.indexes = Mono.when(appDatabases.ensureIndexes(mongo.sharedRuntimeLocation()), control.ensureIndexes(),
-                audit.ensureIndexes(), idempotency.ensureIndexes()).toFuture();
+                audit.ensureIndexes(), idempotency.ensureIndexes(), createRate.ensureIndexes()).toFuture();
         this.storage = new StorageClients(settings.storage());
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new MongoHealthCheck(mongo.controlDatabase()));
         checks.addAll(StorageHealthChecks.of(storage.queues(), storage.blobs()));
         this.health = new HealthService(checks, settings.dependencyTimeout(), buildInfo.version());
 
-        this.tokens = BearerTokenValidator.create(settings.identity(), new AppIssuers(control)::find, clock,
+        this.tokens = BearerTokenValidator.create(settings.identity(), new AppIssuers(control), clock,
                 HttpClient.newBuilder().connectTimeout(settings.dependencyTimeout()).followRedirects(HttpClient.Redirect.NEVER).build());
         TenantAccess access = new TenantAccess(control);
         Tiers tiers = Tiers.load();
-        this.tenants = new TenantService(control, access, audit, clock);
+        String defaultTier = settings.tenancy().defaultMaxTier();
+        this.tierGrants = new TierGrants(control, tiers, defaultTier == null ? tiers.lowest() : tiers.find(defaultTier)
+                .orElseThrow(() -> new IllegalStateException("DEFAULT_TENANT_MAX_TIER: no tier named " + defaultTier + " in tiers.json")),
+                audit, clock);
+        this.tenants = new TenantService(control, access, tierGrants, createRate, settings.tenancy().tenantsPerUser(), audit, clock);
         AppUsage usage = new AppUsage(appDatabases, storageRouter);
-        this.apps = new AppService(control, access, tiers, usage, audit, settings.appPurgeGrace(),
-                settings.environment() == Environment.DEVELOPMENT, clock);
+        this.apps = new AppService(control, access, tiers, usage, audit, tierGrants, createRate, settings.appPurgeGrace(),
+                new AppRequests.IdpRules(settings.identity().platformIssuer(), settings.environment() == Environment.DEVELOPMENT), clock);
         WorkflowCatalog catalog = platformWorkflows(settings.workflowsDir());
         catalog.problems().forEach(problem -> LOG.warning("workflow not loaded: " + problem.describe()));
         MongoCollection<Document> packCollection = controlDatabase.getCollection("packs");
@@ -271,6 +281,10 @@ public final class Platform implements AutoCloseable {
 
     public AppService apps() {
         return apps;
+    }
+
+    public TierGrants tierGrants() {
+        return tierGrants;
     }
 
     public AppPurger purger() {

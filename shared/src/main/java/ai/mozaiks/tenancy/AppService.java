@@ -13,8 +13,6 @@ import ai.mozaiks.api.Page;
 import ai.mozaiks.api.PageRequest;
 import ai.mozaiks.audit.AuditLog;
 import ai.mozaiks.identity.Principal;
-import com.mongodb.ErrorCategory;
-import com.mongodb.MongoWriteException;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
@@ -46,28 +44,33 @@ public final class AppService {
     private final Tiers tiers;
     private final AppUsage usage;
     private final AuditLog audit;
+    private final TierGrants grants;
+    private final CreateRate createRate;
     private final Duration purgeGrace;
-    private final boolean development;
+    private final AppRequests.IdpRules idpRules;
     private final Clock clock;
 
-    /** {@code development} admits loopback end-user IdPs (the devhost's); never in Azure. */
     public AppService(ControlCollections collections, TenantAccess access, Tiers tiers, AppUsage usage, AuditLog audit,
-                      Duration purgeGrace, boolean development, Clock clock) {
+                      TierGrants grants, CreateRate createRate, Duration purgeGrace, AppRequests.IdpRules idpRules, Clock clock) {
         this.collections = collections;
         this.access = access;
         this.apps = new AppAccess(collections, access);
         this.tiers = tiers;
         this.usage = usage;
         this.audit = audit;
+        this.grants = grants;
+        this.createRate = createRate;
         this.purgeGrace = purgeGrace;
-        this.development = development;
+        this.idpRules = idpRules;
         this.clock = clock;
     }
 
     public Mono<AppView> create(Principal actor, String tenantId, AppRequests.CreateApp request) {
-        request.validate(tiers, development);
+        request.validate(tiers, idpRules);
         Tier tier = tiers.get(request.tier() == null ? "free" : request.tier());
         return access.require(actor, tenantId, Role.BUILDER, "The tenant")
+                .then(grants.require(actor, tenantId, tier))
+                .then(createRate.take(actor))
                 .then(takeQuota(tenantId, tier))
                 .then(Mono.defer(() -> {
                     Date now = Date.from(clock.instant());
@@ -83,7 +86,7 @@ public final class AppService {
                         app.append("end_user_idp", idpDocument(request.endUserIdp()));
                     }
                     return Mono.from(collections.apps().insertOne(app))
-                            .onErrorMap(AppService::isDuplicateIssuer, e -> issuerTaken())
+                            .onErrorMap(AppIssuers::isRegistrationConflict, e -> AppIssuers.registrationConflict())
                             .onErrorResume(error -> releaseQuota(tenantId, tier.name()).then(Mono.error(error)))
                             .thenReturn(AppView.of(app));
                 }))
@@ -112,7 +115,7 @@ public final class AppService {
 
     /** Renames, changes tier, access policy or end-user IdP; each needs its own role. */
     public Mono<AppView> update(Principal actor, String appId, AppRequests.UpdateApp request) {
-        request.validate(tiers, development);
+        request.validate(tiers, idpRules);
         Role needed = request.tier() != null ? Role.OWNER
                 : request.accessPolicy() != null || request.endUserIdp() != null ? Role.ADMIN : Role.BUILDER;
         return authorized(actor, appId, needed)
@@ -120,8 +123,10 @@ public final class AppService {
                     AppAccess.requireStatus(app, ACTIVE, SUSPENDED);
                     Tier current = tiers.get(app.getString("tier"));
                     Tier target = request.tier() == null ? current : tiers.get(request.tier());
+                    // Moving down is always allowed; moving up needs the tenant's entitlement.
+                    Mono<Void> entitled = target.rank() > current.rank() ? grants.require(actor, app.getString("tenant_id"), target) : Mono.empty();
                     Mono<Void> tierChange = target.equals(current) ? Mono.empty()
-                            : usage.checkFits(app, target).then(moveQuota(app.getString("tenant_id"), current, target));
+                            : entitled.then(usage.checkFits(app, target)).then(moveQuota(app.getString("tenant_id"), current, target));
                     List<Bson> changes = new ArrayList<>();
                     if (request.name() != null) {
                         changes.add(Updates.set("name", request.name().trim()));
@@ -201,7 +206,7 @@ public final class AppService {
         return Mono.from(collections.apps().findOneAndUpdate(
                         and(eq("_id", app.getString("_id")), eq("version", app.getInteger("version"))), Updates.combine(all),
                         new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER)))
-                .onErrorMap(AppService::isDuplicateIssuer, e -> issuerTaken())
+                .onErrorMap(AppIssuers::isRegistrationConflict, e -> AppIssuers.registrationConflict())
                 .switchIfEmpty(Mono.error(() -> ApiException.conflict("concurrent_update",
                         "The app changed while this request ran; read it again and retry.")))
                 .map(AppView::of)
@@ -236,13 +241,5 @@ public final class AppService {
             document.append("jwks_url", idp.jwksUrl());
         }
         return document;
-    }
-
-    private static boolean isDuplicateIssuer(Throwable error) {
-        return error instanceof MongoWriteException write && write.getError().getCategory() == ErrorCategory.DUPLICATE_KEY;
-    }
-
-    private static ApiException issuerTaken() {
-        return ApiException.conflict("issuer_in_use", "Another app already trusts this end-user issuer.");
     }
 }

@@ -244,7 +244,7 @@ class DevIdentityProviderCodeFlowTest {
         assertEquals(List.of(AUDIENCE), claims.getAudience());
 
         IdentitySettings settings = new IdentitySettings(idp.issuer(), AUDIENCE, idp.jwksUri(), Duration.ofSeconds(60), "roles", "platform_admin");
-        Principal alice = BearerTokenValidator.create(settings, issuer -> Mono.just(Optional.empty()), clock, http)
+        Principal alice = BearerTokenValidator.create(settings, (issuer, audiences) -> Mono.just(Optional.empty()), clock, http)
                 .authenticate("Bearer " + token).block(WAIT);
         assertEquals("alice", alice.userId());
         assertEquals(idp.issuer(), alice.issuer());
