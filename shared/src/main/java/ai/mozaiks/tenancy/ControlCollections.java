@@ -34,13 +34,14 @@ public final class ControlCollections {
                         new IndexModel(Indexes.ascending("tenant_id", "user_id"), new IndexOptions().name("tenant_members")))),
                 invitations.createIndexes(List.of(
                         new IndexModel(Indexes.ascending("tenant_id", "created_at"), new IndexOptions().name("tenant_invitations")))),
-                // Before, an issuer could serve one app only; now (issuer, audience) is the unique key (AppIssuers).
-                Mono.from(apps.dropIndex("app_issuer")).onErrorResume(MongoCommandException.class, absent -> Mono.empty()),
                 apps.createIndexes(List.of(
                         new IndexModel(Indexes.ascending("tenant_id", "_id"), new IndexOptions().name("tenant_apps")),
                         new IndexModel(Indexes.ascending("end_user_idp.issuer", "end_user_idp.audience"),
                                 new IndexOptions().name("app_issuer_audience").sparse(true).unique(true)),
-                        new IndexModel(Indexes.ascending("status", "purge_after"), new IndexOptions().name("purge_due"))))).then();
+                        new IndexModel(Indexes.ascending("status", "purge_after"), new IndexOptions().name("purge_due")))),
+                // The older, stricter key (one app per issuer) goes only once (issuer, audience) is enforced (AppIssuers):
+                // if the new index cannot be made, the old one keeps registrations unique.
+                Mono.from(apps.dropIndex("app_issuer")).onErrorResume(MongoCommandException.class, absent -> Mono.empty())).then();
     }
 
     public MongoCollection<Document> tenants() {

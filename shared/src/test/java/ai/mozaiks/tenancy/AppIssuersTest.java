@@ -93,6 +93,23 @@ class AppIssuersTest {
     }
 
     @Test
+    void theOlderOneAppPerIssuerIndexGivesWayToTheIssuerAndAudienceOne() {
+        await(collections.apps().dropIndex("app_issuer_audience"));
+        await(collections.apps().createIndex(com.mongodb.client.model.Indexes.ascending("end_user_idp.issuer"),
+                new com.mongodb.client.model.IndexOptions().name("app_issuer").sparse(true).unique(true)));
+        await(collections.apps().insertOne(app("app_a", "aud-a", AppService.ACTIVE)));
+        assertThrows(MongoWriteException.class, () -> await(collections.apps().insertOne(app("app_b", "aud-b", AppService.ACTIVE))));
+
+        await(collections.ensureIndexes());
+
+        List<String> names = EmbeddedMongoFixture.awaitAll(collections.apps().listIndexes()).stream().map(index -> index.getString("name")).toList();
+        assertTrue(names.contains("app_issuer_audience") && !names.contains("app_issuer"), names.toString());
+        await(collections.apps().insertOne(app("app_b", "aud-b", AppService.ACTIVE)));
+        assertThrows(MongoWriteException.class, () -> await(collections.apps().insertOne(app("app_c", "aud-b", AppService.ACTIVE))));
+        await(collections.ensureIndexes());
+    }
+
+    @Test
     void thePlatformIssuerIsRecognisedInAnySpelling() {
         String platform = "https://login.mozaiks.example/platform";
         assertTrue(AppIssuers.isPlatformIssuer(platform, platform));
