@@ -18,6 +18,7 @@ import ai.mozaiks.functions.tenancy.AppLifecycleFunctions;
 import ai.mozaiks.functions.tenancy.AppPurgeFunction;
 import ai.mozaiks.functions.tenancy.MemberFunctions;
 import ai.mozaiks.functions.tenancy.PackFunctions;
+import ai.mozaiks.functions.tenancy.TenantEntitlementFunctions;
 import ai.mozaiks.functions.tenancy.TenantFunctions;
 import ai.mozaiks.platform.Platform;
 import java.time.Duration;
@@ -35,6 +36,7 @@ public final class FunctionFactory {
             Map.entry(OpenApiFunction.class, platform -> new OpenApiFunction()),
             Map.entry(TenantFunctions.class, platform -> new TenantFunctions(api(platform), platform.tenants())),
             Map.entry(MemberFunctions.class, platform -> new MemberFunctions(api(platform), platform.tenants())),
+            Map.entry(TenantEntitlementFunctions.class, platform -> new TenantEntitlementFunctions(api(platform), platform.tierGrants())),
             Map.entry(AppFunctions.class, platform -> new AppFunctions(api(platform), platform.apps())),
             Map.entry(AppLifecycleFunctions.class, platform -> new AppLifecycleFunctions(api(platform), platform.apps())),
             Map.entry(AppPurgeFunction.class, platform -> new AppPurgeFunction(platform.purger())),

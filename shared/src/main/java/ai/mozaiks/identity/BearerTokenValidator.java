@@ -35,7 +35,6 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import reactor.core.publisher.Mono;
 
 /**
@@ -72,7 +71,7 @@ public final class BearerTokenValidator {
      * {@code appPrivateNetworks} (development).
      */
     public static BearerTokenValidator create(IdentitySettings settings,
-                                              Function<String, Mono<Optional<TrustedIssuer>>> appIssuers,
+                                              TrustedIssuers appIssuers,
                                               Clock clock, OutboundClient outbound, boolean appPrivateNetworks) {
         TrustedIssuers trusted = TrustedIssuers.of(new PlatformIssuer(settings, outbound, JwksCache.DEFAULT_FETCH_TIMEOUT), appIssuers);
         return new BearerTokenValidator(trusted, JwksCache.withDefaults(outbound, appPrivateNetworks, clock),
@@ -93,7 +92,7 @@ public final class BearerTokenValidator {
         if (issuer == null || issuer.length() > MAX_ISSUER_CHARS) {
             return Mono.error(refused(UNTRUSTED_ISSUER, "The token names no trusted issuer (iss)."));
         }
-        return issuers.find(issuer)
+        return issuers.find(issuer, claims.getAudience())
                 .defaultIfEmpty(Optional.empty())
                 .flatMap(trusted -> trusted
                         .map(found -> verify(token, claims, found))

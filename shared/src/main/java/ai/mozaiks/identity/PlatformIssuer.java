@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -40,7 +41,7 @@ public final class PlatformIssuer implements TrustedIssuers {
     }
 
     @Override
-    public Mono<Optional<TrustedIssuer>> find(String issuer) {
+    public Mono<Optional<TrustedIssuer>> find(String issuer, List<String> audiences) {
         // Issuers are compared exactly, as OIDC requires: no case folding, no slash trimming.
         if (!settings.platformIssuer().equals(issuer)) {
             return Mono.just(Optional.empty());

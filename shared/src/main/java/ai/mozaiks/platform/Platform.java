@@ -61,13 +61,16 @@ import ai.mozaiks.tenancy.Admissions;
 import ai.mozaiks.tenancy.AppAccess;
 import ai.mozaiks.tenancy.AppIssuers;
 import ai.mozaiks.tenancy.AppPurger;
+import ai.mozaiks.tenancy.AppRequests;
 import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.CreateRate;
 import ai.mozaiks.tenancy.AppUsage;
 import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.tenancy.Entitlements;
 import ai.mozaiks.tenancy.ControlCollections;
 import ai.mozaiks.tenancy.TenantAccess;
 import ai.mozaiks.tenancy.TenantService;
+import ai.mozaiks.tenancy.TierGrants;
 import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.WorkflowCatalog;
@@ -109,6 +112,7 @@ public final class Platform implements AutoCloseable {
     private final AppSettings appSettings;
     private final BearerTokenValidator tokens;
     private final TenantService tenants;
+    private final TierGrants tierGrants;
     private final AppService apps;
     private final AppPurger purger;
     private final Entitlements entitlements;
@@ -147,9 +151,11 @@ public final class Platform implements AutoCloseable {
         TenantAccess access = new TenantAccess(control);
         this.appSettings = new AppSettings(controlDatabase, new AppAccess(control, access),
                 settings.appConfig().secretKey(), audit, clock);
+        CreateRate createRate = new CreateRate(controlDatabase.getCollection(CreateRate.COLLECTION),
+                settings.tenancy().createsPerUserPerMinute(), clock);
         // Declared while the rest is built (the round trips overlap the storage clients' set-up); start() waits for them.
         this.indexes = Mono.when(appDatabases.ensureIndexes(mongo.sharedRuntimeLocation()), control.ensureIndexes(),
-                audit.ensureIndexes(), idempotency.ensureIndexes(), appSettings.ensureIndexes()).toFuture();
+                audit.ensureIndexes(), idempotency.ensureIndexes(), appSettings.ensureIndexes(), createRate.ensureIndexes()).toFuture();
         this.storage = new StorageClients(settings.storage());
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new MongoHealthCheck(mongo.controlDatabase()));
@@ -158,17 +164,21 @@ public final class Platform implements AutoCloseable {
 
         // One client for every URL a tenant can choose (HTTP tools, apps' identity providers): vetted and pinned.
         OutboundClient outbound = new OutboundClient(HostResolver.system());
-        this.tokens = BearerTokenValidator.create(settings.identity(), new AppIssuers(control)::find, clock, outbound,
+        this.tokens = BearerTokenValidator.create(settings.identity(), new AppIssuers(control), clock, outbound,
                 settings.environment() == Environment.DEVELOPMENT);
         Tiers tiers = Tiers.load();
-        this.tenants = new TenantService(control, access, audit, clock);
+        String defaultTier = settings.tenancy().defaultMaxTier();
+        this.tierGrants = new TierGrants(control, tiers, defaultTier == null ? tiers.lowest() : tiers.find(defaultTier)
+                .orElseThrow(() -> new IllegalStateException("DEFAULT_TENANT_MAX_TIER: no tier named " + defaultTier + " in tiers.json")),
+                audit, clock);
+        this.tenants = new TenantService(control, access, tierGrants, createRate, settings.tenancy().tenantsPerUser(), audit, clock);
         AppUsage usage = new AppUsage(appDatabases, storageRouter);
         CachedAppStates appStates = new CachedAppStates(control.apps(), CachedAppStates.TTL, clock);
         ClientAccess realtime = new ClientAccess(settings.realtime(),
                 settings.realtime().connectionString() != null ? null
                         : StorageClients.managedIdentity(settings.storage().managedIdentityClientId()));
-        this.apps = new AppService(control, access, tiers, usage, audit, settings.appPurgeGrace(),
-                settings.environment() == Environment.DEVELOPMENT, clock, (appId, status) -> {
+        this.apps = new AppService(control, access, tiers, usage, audit, tierGrants, createRate, settings.appPurgeGrace(),
+                new AppRequests.IdpRules(settings.identity().platformIssuer(), settings.environment() == Environment.DEVELOPMENT), clock, (appId, status) -> {
                     appStates.forget(appId);
                     return AppService.ACTIVE.equals(status) ? Mono.empty() : realtime.closeApp(appId.value(), "app_" + status);
                 });
@@ -292,6 +302,10 @@ public final class Platform implements AutoCloseable {
 
     public AppService apps() {
         return apps;
+    }
+
+    public TierGrants tierGrants() {
+        return tierGrants;
     }
 
     public AppPurger purger() {

@@ -2,29 +2,75 @@ package ai.mozaiks.tenancy;
 
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.in;
 import static com.mongodb.client.model.Filters.ne;
 
+import ai.mozaiks.api.ApiException;
 import ai.mozaiks.identity.TrustedIssuer;
+import ai.mozaiks.identity.TrustedIssuers;
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoException;
 import java.net.URI;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.bson.Document;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** The apps' own identity providers, found by issuer: whose end-user a token's bearer is. */
-public final class AppIssuers {
+/**
+ * The apps' own identity providers, found by issuer and audience: whose end-user a token's bearer is. An app's
+ * end-user tokens must carry the audience the app registered, and the pair (issuer, audience) belongs to one app
+ * (a unique index), so apps may share an issuer but a token for one app is never accepted by another. A token
+ * naming the audiences of two apps is trusted by neither.
+ */
+public final class AppIssuers implements TrustedIssuers {
+    /** More audiences than any real token carries; such a token is not looked up. */
+    static final int MAX_AUDIENCES = 16;
+
     private final ControlCollections collections;
 
     public AppIssuers(ControlCollections collections) {
         this.collections = collections;
     }
 
-    public Mono<Optional<TrustedIssuer>> find(String issuer) {
-        return Mono.from(collections.apps().find(and(eq("end_user_idp.issuer", issuer), ne("status", AppService.DELETED))).first())
-                .map(app -> {
-                    Document idp = app.get("end_user_idp", Document.class);
-                    return Optional.of(TrustedIssuer.app(issuer, idp.getString("audience"), URI.create(idp.getString("jwks_url")),
-                            AppId.of(app.getString("_id"))));
-                })
-                .defaultIfEmpty(Optional.empty());
+    @Override
+    public Mono<Optional<TrustedIssuer>> find(String issuer, List<String> audiences) {
+        List<String> distinct = audiences.stream().distinct().toList();
+        if (distinct.isEmpty() || distinct.size() > MAX_AUDIENCES) {
+            return Mono.just(Optional.empty());
+        }
+        return Flux.from(collections.apps().find(and(eq("end_user_idp.issuer", issuer), in("end_user_idp.audience", distinct),
+                        ne("status", AppService.DELETED))).limit(2))
+                .collectList()
+                .map(apps -> apps.size() != 1 ? Optional.empty() : Optional.of(trusted(issuer, apps.get(0))));
+    }
+
+    private static TrustedIssuer trusted(String issuer, Document app) {
+        Document idp = app.get("end_user_idp", Document.class);
+        return TrustedIssuer.app(issuer, idp.getString("audience"), URI.create(idp.getString("jwks_url")), AppId.of(app.getString("_id")));
+    }
+
+    /**
+     * Whether {@code issuer} is the platform's own, compared loosely (case of scheme and host, trailing slashes) so
+     * that no spelling of it can be registered for an app's end-users.
+     */
+    static boolean isPlatformIssuer(String issuer, String platformIssuer) {
+        return issuer != null && loose(issuer).equals(loose(platformIssuer));
+    }
+
+    private static String loose(String issuer) {
+        return issuer.strip().replaceAll("/+$", "").toLowerCase(Locale.ROOT);
+    }
+
+    /** A write refused by the unique (issuer, audience) index, as insert or find-and-modify reports it. */
+    static boolean isRegistrationConflict(Throwable error) {
+        return error instanceof MongoException mongo && ErrorCategory.fromErrorCode(mongo.getCode()) == ErrorCategory.DUPLICATE_KEY;
+    }
+
+    /** Says only that the pair is taken: never by which app or tenant. */
+    static ApiException registrationConflict() {
+        return ApiException.conflict("end_user_idp_in_use", "This end-user issuer and audience are already registered; "
+                + "register the audience your identity provider issues for this app alone.");
     }
 }

@@ -36,14 +36,26 @@ public final class AppRequests {
         }
     }
 
-    /** The app's own identity provider, which signs its end-users' tokens. */
+    /**
+     * What an end-user IdP registration is checked against: the platform's own issuer, which no app may register,
+     * and whether loopback URLs are admitted ({@code development}: the devhost's IdP; never in Azure).
+     */
+    public record IdpRules(String platformIssuer, boolean development) {
+    }
+
+    /**
+     * The app's own identity provider, which signs its end-users' tokens. Its tokens must name {@code audience}; the
+     * pair (issuer, audience) is the app's alone (see {@link AppIssuers}).
+     */
     public record EndUserIdp(String issuer, String audience, @JsonProperty("jwks_url") String jwksUrl) {
         /** Only https, and loopback only in development: the platform fetches these keys itself. */
-        void validate(Validation validation, String field, boolean development) {
+        void validate(Validation validation, String field, IdpRules rules) {
             validation.text(field + ".issuer", issuer, 512, true).text(field + ".audience", audience, 256, true)
                     .text(field + ".jwks_url", jwksUrl, 1024, true);
-            validation.require(issuer == null || isAllowedUrl(issuer, development), field + ".issuer", "must be a public https URL");
-            validation.require(jwksUrl == null || isAllowedUrl(jwksUrl, development), field + ".jwks_url", "must be a public https URL");
+            validation.require(issuer == null || isAllowedUrl(issuer, rules.development()), field + ".issuer", "must be a public https URL");
+            validation.require(issuer == null || !AppIssuers.isPlatformIssuer(issuer, rules.platformIssuer()), field + ".issuer",
+                    "must not be the platform's issuer: register the identity provider of this app's own users");
+            validation.require(jwksUrl == null || isAllowedUrl(jwksUrl, rules.development()), field + ".jwks_url", "must be a public https URL");
         }
 
         private static boolean isAllowedUrl(String value, boolean development) {
@@ -67,13 +79,13 @@ public final class AppRequests {
 
     public record CreateApp(String name, String tier, @JsonProperty("access_policy") AccessPolicy accessPolicy,
                             @JsonProperty("end_user_idp") EndUserIdp endUserIdp) {
-        public void validate(Tiers tiers, boolean development) {
+        public void validate(Tiers tiers, IdpRules idpRules) {
             Validation validation = new Validation().text("name", name, 100, true).oneOf("tier", tier, tiers.names(), false);
             if (accessPolicy != null) {
                 accessPolicy.validate(validation, "access_policy");
             }
             if (endUserIdp != null) {
-                endUserIdp.validate(validation, "end_user_idp", development);
+                endUserIdp.validate(validation, "end_user_idp", idpRules);
             }
             validation.check();
         }
@@ -81,7 +93,7 @@ public final class AppRequests {
 
     public record UpdateApp(String name, String tier, @JsonProperty("access_policy") AccessPolicy accessPolicy,
                             @JsonProperty("end_user_idp") EndUserIdp endUserIdp) {
-        public void validate(Tiers tiers, boolean development) {
+        public void validate(Tiers tiers, IdpRules idpRules) {
             Validation validation = new Validation().text("name", name, 100, false).oneOf("tier", tier, tiers.names(), false);
             validation.require(name == null || !name.isBlank(), "name", "must not be blank");
             validation.require(name != null || tier != null || accessPolicy != null || endUserIdp != null, "body",
@@ -90,7 +102,7 @@ public final class AppRequests {
                 accessPolicy.validate(validation, "access_policy");
             }
             if (endUserIdp != null) {
-                endUserIdp.validate(validation, "end_user_idp", development);
+                endUserIdp.validate(validation, "end_user_idp", idpRules);
             }
             validation.check();
         }

@@ -14,8 +14,6 @@ import ai.mozaiks.api.PageRequest;
 import ai.mozaiks.audit.AuditLog;
 import ai.mozaiks.http.Problem;
 import ai.mozaiks.identity.Principal;
-import com.mongodb.ErrorCategory;
-import com.mongodb.MongoWriteException;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
@@ -51,30 +49,36 @@ public final class AppService {
     private final Tiers tiers;
     private final AppUsage usage;
     private final AuditLog audit;
+    private final TierGrants grants;
+    private final CreateRate createRate;
     private final Duration purgeGrace;
-    private final boolean development;
+    private final AppRequests.IdpRules idpRules;
     private final Clock clock;
     private final AppStateChanges stateChanges;
 
-    /** {@code development} admits loopback end-user IdPs (the devhost's); never in Azure. */
     public AppService(ControlCollections collections, TenantAccess access, Tiers tiers, AppUsage usage, AuditLog audit,
-                      Duration purgeGrace, boolean development, Clock clock, AppStateChanges stateChanges) {
+                      TierGrants grants, CreateRate createRate, Duration purgeGrace, AppRequests.IdpRules idpRules, Clock clock,
+                      AppStateChanges stateChanges) {
         this.collections = collections;
         this.access = access;
         this.apps = new AppAccess(collections, access);
         this.tiers = tiers;
         this.usage = usage;
         this.audit = audit;
+        this.grants = grants;
+        this.createRate = createRate;
         this.purgeGrace = purgeGrace;
-        this.development = development;
+        this.idpRules = idpRules;
         this.clock = clock;
         this.stateChanges = stateChanges;
     }
 
     public Mono<AppView> create(Principal actor, String tenantId, AppRequests.CreateApp request) {
-        request.validate(tiers, development);
+        request.validate(tiers, idpRules);
         Tier tier = tiers.get(request.tier() == null ? "free" : request.tier());
         return access.require(actor, tenantId, Role.BUILDER, "The tenant")
+                .then(grants.require(actor, tenantId, tier))
+                .then(createRate.take(actor))
                 .then(takeQuota(tenantId, tier))
                 .then(Mono.defer(() -> {
                     Date now = Date.from(clock.instant());
@@ -90,7 +94,7 @@ public final class AppService {
                         app.append("end_user_idp", idpDocument(request.endUserIdp()));
                     }
                     return Mono.from(collections.apps().insertOne(app))
-                            .onErrorMap(AppService::isDuplicateIssuer, e -> issuerTaken())
+                            .onErrorMap(AppIssuers::isRegistrationConflict, e -> AppIssuers.registrationConflict())
                             .onErrorResume(error -> releaseQuota(tenantId, tier.name()).then(Mono.error(error)))
                             .thenReturn(AppView.of(app));
                 }))
@@ -119,7 +123,7 @@ public final class AppService {
 
     /** Renames, changes tier, access policy or end-user IdP; each needs its own role. */
     public Mono<AppView> update(Principal actor, String appId, AppRequests.UpdateApp request) {
-        request.validate(tiers, development);
+        request.validate(tiers, idpRules);
         Role needed = request.tier() != null ? Role.OWNER
                 : request.accessPolicy() != null || request.endUserIdp() != null ? Role.ADMIN : Role.BUILDER;
         return authorized(actor, appId, needed)
@@ -127,8 +131,10 @@ public final class AppService {
                     AppAccess.requireStatus(app, ACTIVE, SUSPENDED);
                     Tier current = tiers.get(app.getString("tier"));
                     Tier target = request.tier() == null ? current : tiers.get(request.tier());
+                    // Moving down is always allowed; moving up needs the tenant's entitlement.
+                    Mono<Void> entitled = target.rank() > current.rank() ? grants.require(actor, app.getString("tenant_id"), target) : Mono.empty();
                     Mono<Void> tierChange = target.equals(current) ? Mono.empty()
-                            : usage.checkFits(app, target).then(moveQuota(app.getString("tenant_id"), current, target));
+                            : entitled.then(usage.checkFits(app, target)).then(moveQuota(app.getString("tenant_id"), current, target));
                     List<Bson> changes = new ArrayList<>();
                     if (request.name() != null) {
                         changes.add(Updates.set("name", request.name().trim()));
@@ -241,7 +247,7 @@ public final class AppService {
         return Mono.from(collections.apps().findOneAndUpdate(
                         and(eq("_id", app.getString("_id")), eq("version", app.getInteger("version"))), Updates.combine(all),
                         new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER)))
-                .onErrorMap(AppService::isDuplicateIssuer, e -> issuerTaken())
+                .onErrorMap(AppIssuers::isRegistrationConflict, e -> AppIssuers.registrationConflict())
                 .switchIfEmpty(Mono.error(() -> ApiException.conflict("concurrent_update",
                         "The app changed while this request ran; read it again and retry.")))
                 .map(AppView::of)
@@ -276,13 +282,5 @@ public final class AppService {
             document.append("jwks_url", idp.jwksUrl());
         }
         return document;
-    }
-
-    private static boolean isDuplicateIssuer(Throwable error) {
-        return error instanceof MongoWriteException write && write.getError().getCategory() == ErrorCategory.DUPLICATE_KEY;
-    }
-
-    private static ApiException issuerTaken() {
-        return ApiException.conflict("issuer_in_use", "Another app already trusts this end-user issuer.");
     }
 }

@@ -1,5 +1,6 @@
 package ai.mozaiks.tenancy;
 
+import com.mongodb.MongoCommandException;
 import com.mongodb.client.model.IndexModel;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
@@ -16,12 +17,14 @@ public final class ControlCollections {
     private final MongoCollection<Document> memberships;
     private final MongoCollection<Document> invitations;
     private final MongoCollection<Document> apps;
+    private final MongoCollection<Document> users;
 
     public ControlCollections(MongoDatabase control) {
         this.tenants = control.getCollection("tenants");
         this.memberships = control.getCollection("memberships");
         this.invitations = control.getCollection("invitations");
         this.apps = control.getCollection("apps");
+        this.users = control.getCollection("users");
     }
 
     public Mono<Void> ensureIndexes() {
@@ -33,8 +36,12 @@ public final class ControlCollections {
                         new IndexModel(Indexes.ascending("tenant_id", "created_at"), new IndexOptions().name("tenant_invitations")))),
                 apps.createIndexes(List.of(
                         new IndexModel(Indexes.ascending("tenant_id", "_id"), new IndexOptions().name("tenant_apps")),
-                        new IndexModel(Indexes.ascending("end_user_idp.issuer"), new IndexOptions().name("app_issuer").sparse(true).unique(true)),
-                        new IndexModel(Indexes.ascending("status", "purge_after"), new IndexOptions().name("purge_due"))))).then();
+                        new IndexModel(Indexes.ascending("end_user_idp.issuer", "end_user_idp.audience"),
+                                new IndexOptions().name("app_issuer_audience").sparse(true).unique(true)),
+                        new IndexModel(Indexes.ascending("status", "purge_after"), new IndexOptions().name("purge_due")))),
+                // The older, stricter key (one app per issuer) goes only once (issuer, audience) is enforced (AppIssuers):
+                // if the new index cannot be made, the old one keeps registrations unique.
+                Mono.from(apps.dropIndex("app_issuer")).onErrorResume(MongoCommandException.class, absent -> Mono.empty())).then();
     }
 
     public MongoCollection<Document> tenants() {
@@ -51,5 +58,10 @@ public final class ControlCollections {
 
     public MongoCollection<Document> apps() {
         return apps;
+    }
+
+    /** One document per platform user, counting what they created (tenants), keyed by the user id. */
+    public MongoCollection<Document> users() {
+        return users;
     }
 }

@@ -4,6 +4,7 @@ import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.gt;
 import static com.mongodb.client.model.Filters.in;
+import static com.mongodb.client.model.Filters.lt;
 
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.api.Page;
@@ -19,6 +20,7 @@ import ai.mozaiks.tenancy.TenantViews.TenantView;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,12 +45,19 @@ public final class TenantService {
 
     private final ControlCollections collections;
     private final TenantAccess access;
+    private final TierGrants grants;
+    private final CreateRate createRate;
+    private final int tenantsPerUser;
     private final AuditLog audit;
     private final Clock clock;
 
-    public TenantService(ControlCollections collections, TenantAccess access, AuditLog audit, Clock clock) {
+    public TenantService(ControlCollections collections, TenantAccess access, TierGrants grants, CreateRate createRate,
+                         int tenantsPerUser, AuditLog audit, Clock clock) {
         this.collections = collections;
         this.access = access;
+        this.grants = grants;
+        this.createRate = createRate;
+        this.tenantsPerUser = tenantsPerUser;
         this.audit = audit;
         this.clock = clock;
     }
@@ -62,15 +71,45 @@ public final class TenantService {
                 .append("owner_count", 1).append("app_counts", new Document())
                 .append("created_at", now).append("created_by", actor.userId()).append("updated_at", now);
         Document owner = membership(tenantId, actor.userId(), actor.email(), Role.OWNER, now);
-        return Mono.from(collections.tenants().insertOne(tenant))
+        return createRate.take(actor)
+                .then(takeTenant(actor))
+                .then(Mono.from(collections.tenants().insertOne(tenant))
+                        .onErrorResume(error -> releaseTenant(actor).then(Mono.error(error))))
                 .then(Mono.from(collections.memberships().insertOne(owner)))
                 .then(audit.record(AuditLog.Actor.of(actor), "tenant.create", tenantId, null, "tenant", tenantId, null, publicView(tenant)))
-                .thenReturn(TenantView.of(tenant, Role.OWNER));
+                .thenReturn(view(tenant, Role.OWNER));
     }
 
     public Mono<TenantView> get(Principal actor, String tenantId) {
         return access.require(actor, tenantId, Role.BUILDER, "The tenant")
-                .flatMap(role -> tenant(tenantId).map(tenant -> TenantView.of(tenant, role)));
+                .flatMap(role -> tenant(tenantId).map(tenant -> view(tenant, role)));
+    }
+
+    private TenantView view(Document tenant, Role role) {
+        return TenantView.of(tenant, role, grants.maxTier(tenant));
+    }
+
+    /**
+     * Counts a tenant against its creator's limit: the per-user document is created if missing, then incremented only
+     * below the limit, so concurrent creates cannot exceed it. Platform administrators are not limited.
+     */
+    private Mono<Void> takeTenant(Principal actor) {
+        if (actor.isPlatformAdmin()) {
+            return Mono.empty();
+        }
+        return Mono.from(collections.users().updateOne(eq("_id", actor.userId()), Updates.setOnInsert("tenants_created", 0),
+                        new UpdateOptions().upsert(true)))
+                .retry(1)
+                .then(Mono.from(collections.users().updateOne(and(eq("_id", actor.userId()), lt("tenants_created", tenantsPerUser)),
+                        Updates.inc("tenants_created", 1))))
+                .flatMap(result -> result.getModifiedCount() == 1 ? Mono.<Void>empty()
+                        : Mono.error(ApiException.conflict("quota_exceeded", "A user may create at most " + tenantsPerUser
+                        + " tenant(s); ask a platform administrator for more.")));
+    }
+
+    private Mono<Void> releaseTenant(Principal actor) {
+        return actor.isPlatformAdmin() ? Mono.empty()
+                : Mono.from(collections.users().updateOne(eq("_id", actor.userId()), Updates.inc("tenants_created", -1))).then();
     }
 
     /** The tenants the caller is a member of, in id order. */
@@ -85,7 +124,7 @@ public final class TenantService {
                     Map<String, Role> roles = shown.stream().collect(Collectors.toMap(
                             m -> m.getString("tenant_id"), m -> Role.fromWire(m.getString("role"))));
                     return Flux.from(collections.tenants().find(in("_id", roles.keySet())).sort(Sorts.ascending("_id")))
-                            .map(tenant -> TenantView.of(tenant, roles.get(tenant.getString("_id"))))
+                            .map(tenant -> view(tenant, roles.get(tenant.getString("_id"))))
                             .collectList()
                             .map(items -> new Page<>(items, memberships.size() > page.limit()
                                     ? PageRequest.cursor(shown.get(shown.size() - 1).getString("tenant_id")) : null));

@@ -11,10 +11,11 @@ public final class TenantViews {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record TenantView(String id, String name, String role, Instant createdAt) {
-        static TenantView of(Document tenant, Role role) {
+    /** {@code maxTier}: the highest tier the tenant's apps may use (its entitlement, see {@link TierGrants}). */
+    public record TenantView(String id, String name, String role, String maxTier, Instant createdAt) {
+        static TenantView of(Document tenant, Role role, String maxTier) {
             return new TenantView(tenant.getString("_id"), tenant.getString("name"), role == null ? null : role.wire(),
-                    tenant.getDate("created_at").toInstant());
+                    maxTier, tenant.getDate("created_at").toInstant());
         }
     }
 

@@ -106,4 +106,9 @@ public final class Tiers {
     public Set<String> names() {
         return byName.keySet();
     }
+
+    /** The first tier of the file: what a tenant gets before any grant. */
+    public Tier lowest() {
+        return byName.values().iterator().next();
+    }
 }

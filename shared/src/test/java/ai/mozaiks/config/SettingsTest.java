@@ -89,6 +89,19 @@ class SettingsTest {
     }
 
     @Test
+    void creationLimitsDefaultAndAreBoundedAndADefaultTierIsForDevelopmentOnly() {
+        TenancySettings defaults = Settings.from(minimal()).tenancy();
+        assertEquals(new TenancySettings(5, 10, null), defaults);
+        assertEquals(new TenancySettings(3, 20, "enterprise"), Settings.from(with(minimal(), "TENANTS_PER_USER", "3",
+                "CREATES_PER_USER_PER_MINUTE", "20", "MOZAIKS_ENVIRONMENT", "development", "DEFAULT_TENANT_MAX_TIER", "enterprise")).tenancy());
+        assertEquals(List.of("TENANTS_PER_USER: \"0\" is malformed; expected a whole number from 1 to 10000"),
+                invalid(with(minimal(), "TENANTS_PER_USER", "0")).problems());
+        List<String> production = invalid(with(minimal(), "DEFAULT_TENANT_MAX_TIER", "enterprise")).problems();
+        assertEquals(1, production.size(), production.toString());
+        assertTrue(production.get(0).startsWith("DEFAULT_TENANT_MAX_TIER: only for MOZAIKS_ENVIRONMENT=development"), production.get(0));
+    }
+
+    @Test
     void everyProblemIsReportedAtOnce() {
         Map<String, String> source = with(minimal(),
                 "MONGODB_MAX_POOL_SIZE", "lots",

@@ -78,7 +78,7 @@ class BearerTokenValidatorTest {
 
     private BearerTokenValidator validator(java.net.URI jwksUrl) {
         IdentitySettings settings = new IdentitySettings(idp.issuer(), AUDIENCE, jwksUrl, SKEW, "roles", "platform_admin");
-        return BearerTokenValidator.create(settings, issuer -> Mono.just(Optional.ofNullable(appIssuers.get(issuer))), clock, outbound, true);
+        return BearerTokenValidator.create(settings, (issuer, audiences) -> Mono.just(Optional.ofNullable(appIssuers.get(issuer))), clock, outbound, true);
     }
 
     private Instant now() {
@@ -395,8 +395,9 @@ class BearerTokenValidatorTest {
         assertEquals(appIssuer, principal.issuer());
         assertTrue(principal.isEndUser());
         assertEquals(SHOP, principal.endUserOf());
-        // The app's audience is not the platform's, and the platform's keys do not sign for the app.
-        refused(WRONG_AUDIENCE, "Bearer " + Tokens.sign(appKey, Tokens.claims(appIssuer, AUDIENCE, now()).build()));
+        // The app's issuer is trusted only together with the app's own audience (the platform's is not it),
+        // and the platform's keys do not sign for the app.
+        refused(UNTRUSTED_ISSUER, "Bearer " + Tokens.sign(appKey, Tokens.claims(appIssuer, AUDIENCE, now()).build()));
         refused(UNKNOWN_KEY, "Bearer " + Tokens.sign(rsa, Tokens.claims(appIssuer, APP_AUDIENCE, now()).build()));
     }
 

@@ -10,6 +10,7 @@ import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.tenancy.AppId;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,7 +42,7 @@ class TrustedIssuersTest {
 
     @Test
     void configuredJwksUrlNeedsNoDiscovery() {
-        TrustedIssuer found = platform(URI.create("http://127.0.0.1:1/keys")).find(idp.issuer()).block(WAIT).orElseThrow();
+        TrustedIssuer found = platform(URI.create("http://127.0.0.1:1/keys")).find(idp.issuer(), List.of("api")).block(WAIT).orElseThrow();
 
         assertEquals(TrustedIssuer.platform(idp.issuer(), "api", URI.create("http://127.0.0.1:1/keys")), found);
         assertEquals(0, idp.requests(LocalIdentityProvider.DISCOVERY));
@@ -51,9 +52,9 @@ class TrustedIssuersTest {
     void discoveryIsRememberedAndOtherIssuersAreNotLookedUp() {
         PlatformIssuer platform = platform(null);
 
-        assertEquals(idp.jwksUri(), platform.find(idp.issuer()).block(WAIT).orElseThrow().jwksUri());
-        assertEquals(idp.jwksUri(), platform.find(idp.issuer()).block(WAIT).orElseThrow().jwksUri());
-        assertTrue(platform.find("https://elsewhere.example").block(WAIT).isEmpty());
+        assertEquals(idp.jwksUri(), platform.find(idp.issuer(), List.of("api")).block(WAIT).orElseThrow().jwksUri());
+        assertEquals(idp.jwksUri(), platform.find(idp.issuer(), List.of("api")).block(WAIT).orElseThrow().jwksUri());
+        assertTrue(platform.find("https://elsewhere.example", List.of("api")).block(WAIT).isEmpty());
         assertEquals(1, idp.requests(LocalIdentityProvider.DISCOVERY));
     }
 
@@ -62,10 +63,10 @@ class TrustedIssuersTest {
         PlatformIssuer platform = platform(null);
         idp.failWith(502);
 
-        assertThrows(IdentityProviderUnavailableException.class, () -> platform.find(idp.issuer()).block(WAIT));
+        assertThrows(IdentityProviderUnavailableException.class, () -> platform.find(idp.issuer(), List.of("api")).block(WAIT));
         idp.failWith(0);
 
-        assertEquals(idp.jwksUri(), platform.find(idp.issuer()).block(WAIT).orElseThrow().jwksUri());
+        assertEquals(idp.jwksUri(), platform.find(idp.issuer(), List.of("api")).block(WAIT).orElseThrow().jwksUri());
         assertEquals(2, idp.requests(LocalIdentityProvider.DISCOVERY));
     }
 
@@ -74,7 +75,7 @@ class TrustedIssuersTest {
         idp.discovery("https://someone-else.example", idp.jwksUri().toString());
 
         IdentityProviderUnavailableException error = assertThrows(IdentityProviderUnavailableException.class,
-                () -> platform(null).find(idp.issuer()).block(WAIT));
+                () -> platform(null).find(idp.issuer(), List.of("api")).block(WAIT));
         assertTrue(error.getMessage().contains("someone-else.example"), error.getMessage());
     }
 
@@ -88,24 +89,26 @@ class TrustedIssuersTest {
                 "https://sneaky.example", TrustedIssuer.platform("https://sneaky.example", "api", jwks),
                 "https://mismatch.example", shop);
         AtomicInteger lookups = new AtomicInteger();
-        TrustedIssuers issuers = TrustedIssuers.of(platform(jwks), issuer -> {
+        TrustedIssuers issuers = TrustedIssuers.of(platform(jwks), (issuer, audiences) -> {
             lookups.incrementAndGet();
             return Mono.just(Optional.ofNullable(records.get(issuer)));
         });
 
-        assertEquals(TrustedIssuer.Kind.PLATFORM, issuers.find(idp.issuer()).block(WAIT).orElseThrow().kind());
+        assertEquals(TrustedIssuer.Kind.PLATFORM, issuers.find(idp.issuer(), List.of("api")).block(WAIT).orElseThrow().kind());
         assertEquals(0, lookups.get());
-        assertEquals(shop, issuers.find("https://shop.example").block(WAIT).orElseThrow());
-        assertTrue(issuers.find("https://sneaky.example").block(WAIT).isEmpty());
-        assertTrue(issuers.find("https://mismatch.example").block(WAIT).isEmpty());
-        assertTrue(issuers.find("https://unknown.example").block(WAIT).isEmpty());
-        assertEquals(4, lookups.get());
+        assertEquals(shop, issuers.find("https://shop.example", List.of("web")).block(WAIT).orElseThrow());
+        assertTrue(issuers.find("https://sneaky.example", List.of("api")).block(WAIT).isEmpty());
+        assertTrue(issuers.find("https://mismatch.example", List.of("web")).block(WAIT).isEmpty());
+        assertTrue(issuers.find("https://unknown.example", List.of("api")).block(WAIT).isEmpty());
+        // An answer for an audience the token does not carry grants nothing.
+        assertTrue(issuers.find("https://shop.example", List.of("api")).block(WAIT).isEmpty());
+        assertEquals(5, lookups.get());
     }
 
     @Test
     void anEmptyAppLookupMeansUntrusted() {
-        TrustedIssuers issuers = TrustedIssuers.of(platform(idp.jwksUri()), issuer -> Mono.empty());
+        TrustedIssuers issuers = TrustedIssuers.of(platform(idp.jwksUri()), (issuer, audiences) -> Mono.empty());
 
-        assertEquals(Optional.empty(), issuers.find("https://unknown.example").block(WAIT));
+        assertEquals(Optional.empty(), issuers.find("https://unknown.example", List.of("api")).block(WAIT));
     }
 }

@@ -50,6 +50,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import org.bson.Document;
@@ -74,6 +75,8 @@ final class ControlPlane {
 
     private static final String RUN_QUEUE = "cp-migrations-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     private static ControlPlane instance;
+    /** Tenants {@link #createApp} has had entitled. */
+    private final Set<String> entitled = ConcurrentHashMap.newKeySet();
 
     /** Short, so a test can outlast it: a client away longer must reconnect with a fresh URL. */
     static final Duration RECOVERY_WINDOW = Duration.ofSeconds(3);
@@ -153,6 +156,9 @@ final class ControlPlane {
         map.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
         // A queue of these tests' own, so no other host of this JVM takes their messages.
         map.put("MIGRATION_QUEUE", RUN_QUEUE);
+        // Fixtures here create many tenants and apps per user in seconds; the limits have tests of their own (CreationLimitsTest).
+        map.put("TENANTS_PER_USER", "10000");
+        map.put("CREATES_PER_USER_PER_MINUTE", "10000");
         return map;
     }
 
@@ -362,9 +368,22 @@ final class ControlPlane {
                 "invite " + email + " as " + role).json().path("id").asText();
     }
 
+    /**
+     * Creates an app; a tier above {@code free} needs the tenant's entitlement, which a platform administrator grants
+     * first (once per tenant, the highest tier, as an operator setting up a paying tenant would).
+     */
     String createApp(User actor, String tenantId, String tier) {
+        if (!"free".equals(tier) && entitled.add(tenantId)) {
+            entitle(tenantId, "enterprise");
+        }
         return expect(201, post("/api/tenants/" + tenantId + "/apps", actor, obj("name", unique("app"), "tier", tier)),
                 "create " + tier + " app").json().path("id").asText();
+    }
+
+    /** A platform administrator sets the highest tier the tenant's apps may use. */
+    void entitle(String tenantId, String maxTier) {
+        expect(200, put("/api/admin/tenants/" + tenantId + "/entitlement", platformAdmin(), obj("max_tier", maxTier)),
+                "entitle " + tenantId + " to " + maxTier);
     }
 
     // ---- storage, checked directly -----------------------------------------------------------------

@@ -60,7 +60,7 @@ class PermissionMatrixTest {
             demoteOwner             | owner (a second owner, so not the last)      | 401  | 404      | 403     | 403   | 200   | 404         | 200
             removeMember            | admin+                                       | 401  | 404      | 403     | 204   | 204   | 404         | 204
             removeOwner             | owner (a second owner, so not the last)      | 401  | 404      | 403     | 403   | 204   | 404         | 204
-            createApp               | builder+, within the tier's quota            | 401  | 404      | 201     | 201   | 201   | 404         | 201
+            createApp               | builder+, within quota and entitlement       | 401  | 404      | 201     | 201   | 201   | 404         | 201
             listApps                | builder+                                     | 401  | 404      | 200     | 200   | 200   | 404         | 200
             getApp                  | builder+                                     | 401  | 404      | 200     | 200   | 200   | 404         | 200
             renameApp               | builder+                                     | 401  | 404      | 200     | 200   | 200   | 404         | 200
@@ -75,6 +75,7 @@ class PermissionMatrixTest {
             setPack                 | admin+                                       | 401  | 404      | 403     | 200   | 200   | 404         | 200
             moveAppStorage          | platform admin only; others cannot tell      | 401  | 404      | 404     | 404   | 404   | 404         | 202
             getMigration            | platform admin only; others cannot tell      | 401  | 404      | 404     | 404   | 404   | 404         | 200
+            grantTenantEntitlement  | platform admin only; others cannot tell      | 401  | 404      | 404     | 404   | 404   | 404         | 200
             """;
 
     enum Who { ANON, END_USER, BUILDER, ADMIN, OWNER, OTHER_OWNER, PLATFORM_ADMIN }
@@ -103,6 +104,7 @@ class PermissionMatrixTest {
     static void buildTenants() throws Exception {
         owner = cp.user("owner");
         tenantA = cp.createTenant(owner);
+        cp.entitle(tenantA, "enterprise");
         User admin = cp.addMember(tenantA, owner, "admin", "admin");
         User builder = cp.addMember(tenantA, owner, "builder", "builder");
         User otherOwner = cp.user("other-owner");
@@ -208,6 +210,8 @@ class PermissionMatrixTest {
         ops.put("moveAppStorage", new Op("moveAppStorage", who -> new Call("PUT", "/api/admin/apps/" + freshApp() + "/storage",
                 obj("connection", "MONGODB_CONNECTION_STRING", "database", ControlPlane.unique("moved").replace('.', '_')),
                 "/api/admin/apps/" + missingApp() + "/storage")));
+        ops.put("grantTenantEntitlement", new Op("grantTenantEntitlement", who -> new Call("PUT", "/api/admin/tenants/" + tenantA
+                + "/entitlement", obj("max_tier", "enterprise"), "/api/admin/tenants/" + missingTenant() + "/entitlement")));
         ops.put("getMigration", new Op("getMigration", who -> new Call("GET", "/api/admin/migrations/" + migration,
                 null, "/api/admin/migrations/mig_" + "0".repeat(24))));
     }

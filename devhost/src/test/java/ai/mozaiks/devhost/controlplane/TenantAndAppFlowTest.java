@@ -72,6 +72,10 @@ class TenantAndAppFlowTest {
         assertEquals("owner", tenant.json().path("role").asText());
         assertEquals("/api/tenants/" + tenantId, tenant.header("Location"));
 
+        // The devhost's sample settings let every tenant use every tier (DEFAULT_TENANT_MAX_TIER); these tests run as
+        // production does, where a platform administrator grants the tier first.
+        cp.entitle(tenantId, "pro");
+
         // 3. An app on the pro tier
         Response app = cp.send("POST", "/api/tenants/" + tenantId + "/apps", alice.token(), "{\"name\":\"Helpdesk\",\"tier\":\"pro\"}");
         expect(201, app, "POST apps");
@@ -327,6 +331,7 @@ class TenantAndAppFlowTest {
     void idempotencyKeyReplaysTheFirstAnswerAndRefusesAnotherBody() {
         User owner = cp.user("idem-owner");
         String tenant = cp.createTenant(owner);
+        cp.entitle(tenant, "pro");
         String path = "/api/tenants/" + tenant + "/apps";
         String body = ControlPlane.json(obj("name", "once", "tier", "pro"));
         String key = ControlPlane.unique("key");
@@ -413,7 +418,7 @@ class TenantAndAppFlowTest {
 
         List<Document> records = cp.find("audit", Filters.eq("tenant_id", tenant), Sorts.ascending("_id"));
         List<String> actions = records.stream().map(record -> record.getString("action")).toList();
-        assertEquals(List.of("tenant.create", "member.invite", "member.join", "member.role", "app.create", "app.update",
+        assertEquals(List.of("tenant.create", "member.invite", "member.join", "member.role", "tenant.entitlement", "app.create", "app.update",
                 "app.suspend", "app.resume", "pack.enable", "app.delete", "app.restore", "member.remove"), actions);
 
         Map<String, String> actors = new LinkedHashMap<>();
@@ -425,6 +430,9 @@ class TenantAndAppFlowTest {
         for (String action : List.of("member.join", "app.create", "app.update", "app.suspend", "app.resume", "pack.enable")) {
             expectedActors.put(action, erin.sub());
         }
+        // The pro app needs the tenant's entitlement, which a platform administrator granted (ControlPlane.createApp).
+        expectedActors.put("tenant.entitlement", records.get(actions.indexOf("tenant.entitlement")).get("actor", Document.class).getString("user_id"));
+        assertTrue(records.get(actions.indexOf("tenant.entitlement")).get("actor", Document.class).getBoolean("platform_admin"));
         assertEquals(expectedActors, actors, "who acted");
         for (Document record : records) {
             String action = record.getString("action");

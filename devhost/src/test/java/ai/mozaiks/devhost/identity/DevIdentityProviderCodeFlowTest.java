@@ -246,7 +246,7 @@ class DevIdentityProviderCodeFlowTest {
         assertEquals(List.of(AUDIENCE), claims.getAudience());
 
         IdentitySettings settings = new IdentitySettings(idp.issuer(), AUDIENCE, idp.jwksUri(), Duration.ofSeconds(60), "roles", "platform_admin");
-        Principal alice = BearerTokenValidator.create(settings, issuer -> Mono.just(Optional.empty()), clock,
+        Principal alice = BearerTokenValidator.create(settings, (issuer, audiences) -> Mono.just(Optional.empty()), clock,
                 new OutboundClient(HostResolver.system()), true)
                 .authenticate("Bearer " + token).block(WAIT);
         assertEquals("alice", alice.userId());

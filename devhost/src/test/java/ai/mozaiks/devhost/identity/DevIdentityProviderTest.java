@@ -15,6 +15,7 @@ import ai.mozaiks.identity.Principal;
 import ai.mozaiks.identity.TrustedIssuer;
 import ai.mozaiks.outbound.HostResolver;
 import ai.mozaiks.outbound.OutboundClient;
+import ai.mozaiks.identity.TrustedIssuers;
 import ai.mozaiks.tenancy.AppId;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -40,7 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,13 +82,13 @@ class DevIdentityProviderTest {
     }
 
     private BearerTokenValidator validator(DevIdentityProvider idp, URI jwksUrl,
-                                           Function<String, Mono<Optional<TrustedIssuer>>> apps) {
+                                           TrustedIssuers apps) {
         IdentitySettings settings = new IdentitySettings(idp.issuer(), AUDIENCE, jwksUrl, Duration.ofSeconds(60), "roles", "platform_admin");
         return BearerTokenValidator.create(settings, apps, Clock.systemUTC(), new OutboundClient(HostResolver.system()), true);
     }
 
     private BearerTokenValidator validator(DevIdentityProvider idp) {
-        return validator(idp, idp.jwksUri(), issuer -> Mono.just(Optional.empty()));
+        return validator(idp, idp.jwksUri(), (issuer, audiences) -> Mono.just(Optional.empty()));
     }
 
     private HttpResponse<String> post(DevIdentityProvider idp, String body) throws Exception {
@@ -138,7 +138,7 @@ class DevIdentityProviderTest {
         assertEquals(idp.issuer(), discovery.path("issuer").asText());
         assertEquals(idp.jwksUri().toString(), discovery.path("jwks_uri").asText());
         assertEquals("[\"ES256\"]", discovery.path("id_token_signing_alg_values_supported").toString());
-        Principal bob = validator(idp, null, issuer -> Mono.just(Optional.empty()))
+        Principal bob = validator(idp, null, (issuer, audiences) -> Mono.just(Optional.empty()))
                 .authenticate("Bearer " + mint(idp, "{\"sub\":\"bob\"}")).block(WAIT);
         assertEquals("bob", bob.userId());
         assertFalse(bob.isPlatformAdmin());
@@ -166,7 +166,7 @@ class DevIdentityProviderTest {
         TrustedIssuer shop = TrustedIssuer.app(appIssuer, AUDIENCE, idp.jwksUri(), SHOP);
 
         String token = mint(idp, "{\"sub\":\"shopper\",\"app_id\":\"shop\",\"roles\":[\"platform_admin\"]}");
-        Principal shopper = validator(idp, idp.jwksUri(), issuer -> Mono.just(Optional.of(shop).filter(t -> t.issuer().equals(issuer))))
+        Principal shopper = validator(idp, idp.jwksUri(), (issuer, audiences) -> Mono.just(Optional.of(shop).filter(t -> t.issuer().equals(issuer))))
                 .authenticate("Bearer " + token).block(WAIT);
 
         assertEquals(idp.issuer() + "/apps/shop", appIssuer);
@@ -244,7 +244,7 @@ class DevIdentityProviderTest {
 
         // The first IdP's token checked against the second one's keys: its key id is not there.
         AuthenticationException error = assertThrows(AuthenticationException.class,
-                () -> validator(first, second.jwksUri(), issuer -> Mono.just(Optional.empty())).authenticate("Bearer " + token).block(WAIT));
+                () -> validator(first, second.jwksUri(), (issuer, audiences) -> Mono.just(Optional.empty())).authenticate("Bearer " + token).block(WAIT));
 
         assertEquals(AuthenticationException.Reason.UNKNOWN_KEY, error.reason());
         assertNotEquals(first.jwks(), second.jwks());

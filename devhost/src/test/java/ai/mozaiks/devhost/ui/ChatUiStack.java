@@ -71,6 +71,8 @@ final class ChatUiStack implements AutoCloseable {
             settings.put("MIGRATION_QUEUE", "ui-migrations-" + run);
             settings.put("AzureWebJobsStorage", TestEmulators.azurite().connectionString());
             settings.put("MOZAIKS_ENVIRONMENT", "development");
+            // As the sample settings of ./run-local: every tenant may try every tier (the browser creates a pro app).
+            settings.put("DEFAULT_TENANT_MAX_TIER", "enterprise");
             settings.put("AUTH_PLATFORM_ISSUER", idp.issuer());
             settings.put("AUTH_PLATFORM_JWKS_URL", idp.jwksUri().toString());
             settings.put("AUTH_PLATFORM_AUDIENCE", AUDIENCE);
