@@ -430,7 +430,7 @@ class BearerTokenValidatorTest {
         HostResolver toLoopback = host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")};
         IdentitySettings settings = new IdentitySettings(idp.issuer(), AUDIENCE, idp.jwksUri(), SKEW, "roles", "platform_admin");
         BearerTokenValidator production = BearerTokenValidator.create(settings,
-                issuer -> Mono.just(Optional.ofNullable(appIssuers.get(issuer))), clock, new OutboundClient(toLoopback), false);
+                (issuer, audiences) -> Mono.just(Optional.ofNullable(appIssuers.get(issuer))), clock, new OutboundClient(toLoopback), false);
         String appToken = Tokens.sign(appKey, Tokens.claims(appIssuer, APP_AUDIENCE, now()).subject("shopper").build());
 
         IdentityProviderUnavailableException error = assertThrows(IdentityProviderUnavailableException.class,

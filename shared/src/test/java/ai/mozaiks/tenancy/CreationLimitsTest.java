@@ -130,7 +130,7 @@ class CreationLimitsTest {
         TenantService tenantService = tenants(1000, rate);
         AppService apps = new AppService(collections, new TenantAccess(collections), tiers,
                 new AppUsage(fixture.appDatabases(), fixture.router()), audit, grants, rate, Duration.ofDays(7),
-                new AppRequests.IdpRules("https://idp.example", false), fixture.clock());
+                new AppRequests.IdpRules("https://idp.example", false), fixture.clock(), (appId, status) -> Mono.empty());
         Principal owner = user("owner");
         String tenant = await(tenantService.create(owner, new TenantRequests.CreateTenant("shop"))).id();
         await(grants.grant(platformAdmin(), tenant, new TierGrants.Grant("enterprise", null)));
