@@ -193,7 +193,7 @@ public final class Platform implements AutoCloseable {
         this.packs = new PackService(catalog, graph, workflows, new WorkflowLoader(), packCollection, packFiles,
                 new AppAccess(control, access), entitlements, tiers, audit, clock);
         ChatWorkflows chatWorkflows = new TierTurns(new PackWorkflows(catalog, packCollection, packFiles, new WorkflowLoader()),
-                control.apps(), tiers);
+                appStates, tiers);
         MongoCollection<Document> migrationRecords = controlDatabase.getCollection(Migration.COLLECTION);
         this.migrationQueue = new MigrationQueue(storage.queues().getQueueAsyncClient(settings.migrationQueue()));
         this.migrations = new MigrationService(migrationRecords, control.apps(), storageRouter, settings.mongo().connectionNames(),

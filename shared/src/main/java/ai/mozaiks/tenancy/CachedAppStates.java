@@ -8,14 +8,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 /**
- * App states read from the control plane's {@code apps} and kept for {@link #TTL}, so a turn costs no extra read while
- * a suspension or deletion made on another instance takes effect here within that time; on the instance that made
- * the change it takes effect at once ({@link #forget}).
+ * App states (and tiers, read with them) from the control plane's {@code apps}, kept for {@link #TTL}, so a turn costs
+ * no extra read while a suspension, deletion or tier change made on another instance takes effect here within that
+ * time; on the instance that made the change it takes effect at once ({@link #forget}).
  */
 public final class CachedAppStates implements AppStates {
     /** The longest a change of an app's state goes unnoticed by another instance. */
@@ -35,15 +36,27 @@ public final class CachedAppStates implements AppStates {
 
     @Override
     public Mono<String> status(AppId appId) {
+        return cached(appId).map(Cached::status);
+    }
+
+    /** The app's tier name; empty for an app that cannot be found. */
+    public Mono<Optional<String>> tier(AppId appId) {
+        return cached(appId).map(cached -> Optional.ofNullable(cached.tier()));
+    }
+
+    private Mono<Cached> cached(AppId appId) {
         Cached cached = cache.get(appId);
         if (cached != null && cached.expiresAt().isAfter(clock.instant())) {
-            return Mono.just(cached.status());
+            return Mono.just(cached);
         }
-        return Mono.from(apps.find(eq("_id", appId.value())).projection(Projections.include("status")).first())
-                .map(app -> app.getString("status"))
-                .map(status -> AppService.ACTIVE.equals(status) || AppService.SUSPENDED.equals(status) ? status : AppService.DELETED)
-                .defaultIfEmpty(AppService.DELETED)
-                .doOnNext(status -> remember(appId, status));
+        return Mono.from(apps.find(eq("_id", appId.value())).projection(Projections.include("status", "tier")).first())
+                .map(app -> new Cached(known(app.getString("status")), app.getString("tier"), clock.instant().plus(ttl)))
+                .defaultIfEmpty(new Cached(AppService.DELETED, null, clock.instant().plus(ttl)))
+                .doOnNext(fresh -> remember(appId, fresh));
+    }
+
+    private static String known(String status) {
+        return AppService.ACTIVE.equals(status) || AppService.SUSPENDED.equals(status) ? status : AppService.DELETED;
     }
 
     /** Drops what this instance knows of the app, so its next question reads the control plane. */
@@ -51,7 +64,7 @@ public final class CachedAppStates implements AppStates {
         cache.remove(appId);
     }
 
-    private void remember(AppId appId, String status) {
+    private void remember(AppId appId, Cached fresh) {
         Instant now = clock.instant();
         if (cache.size() >= MAX_CACHED) {
             cache.values().removeIf(entry -> !entry.expiresAt().isAfter(now));
@@ -59,9 +72,9 @@ public final class CachedAppStates implements AppStates {
                 cache.clear();
             }
         }
-        cache.put(appId, new Cached(status, now.plus(ttl)));
+        cache.put(appId, fresh);
     }
 
-    private record Cached(String status, Instant expiresAt) {
+    private record Cached(String status, String tier, Instant expiresAt) {
     }
 }

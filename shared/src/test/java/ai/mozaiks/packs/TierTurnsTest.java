@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.WorkflowLoadResult;
@@ -45,7 +46,7 @@ class TierTurnsTest {
 
     private int turnsOf(String appId, Workflow stored) {
         ChatWorkflows capped = new TierTurns((app, name, ref) -> Mono.just(Optional.of(new ChatWorkflows.Pinned(stored, "app:pack:1.0.0"))),
-                apps, Tiers.load());
+                new CachedAppStates(apps, CachedAppStates.TTL, fixture.clock()), Tiers.load());
         ChatWorkflows.Pinned pinned = await(capped.find(AppId.of(appId), "long_run", "app:pack:1.0.0")).orElseThrow();
         assertEquals("app:pack:1.0.0", pinned.ref(), "the pin is kept");
         return pinned.workflow().orchestrator().maxTurns();
@@ -64,7 +65,8 @@ class TierTurnsTest {
 
     @Test
     void leavesAMissingWorkflowMissing() {
-        ChatWorkflows capped = new TierTurns((app, name, ref) -> Mono.just(Optional.empty()), apps, Tiers.load());
+        ChatWorkflows capped = new TierTurns((app, name, ref) -> Mono.just(Optional.empty()),
+                new CachedAppStates(apps, CachedAppStates.TTL, fixture.clock()), Tiers.load());
         assertEquals(Optional.empty(), await(capped.find(AppId.of("free-app"), "nothing", null)));
     }
 }
