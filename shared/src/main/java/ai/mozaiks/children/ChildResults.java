@@ -1,6 +1,7 @@
 package ai.mozaiks.children;
 
 import ai.mozaiks.engine.ConversationState;
+import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.workflows.manifest.FanOut;
@@ -94,13 +95,18 @@ final class ChildResults {
         };
     }
 
+    /**
+     * A reply that is a JSON object, as a document: model output, so it is read within the input limits first (the BSON
+     * parser has none, and a deep reply would overflow its stack or the store's nesting limit). Anything else, over
+     * the limits included, stays plain text.
+     */
     private static Optional<Document> object(String text) {
-        if (!text.startsWith("{")) {
+        if (!text.startsWith("{") || text.length() > InputLimits.MAX_MODEL_JSON_CHARS) {
             return Optional.empty();
         }
         try {
-            return Optional.of(Document.parse(text));
-        } catch (RuntimeException notJson) {
+            return Json.read(text).isObject() ? Optional.of(Document.parse(text)) : Optional.empty();
+        } catch (RuntimeException notJsonOrOverLimits) {
             return Optional.empty();
         }
     }

@@ -219,6 +219,33 @@ class FanOutAcceptanceTest extends EngineAcceptance {
         runsToCompletion(parentId, "Merged.");
     }
 
+    /** A JSON object nested {@code depth} levels: {"a": {"a": ... {} ...}}. */
+    private static String nested(int depth) {
+        return "{\"a\": ".repeat(depth - 1) + "{}" + "}".repeat(depth - 1);
+    }
+
+    @Test
+    void aChildsReplyNestedTooDeepIsKeptAsTextNeverAsAStoredObject() {
+        harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD).parallelChildren(3);
+        String parentId = startParent(List.of("research_part", "research_part", "research_part"));
+        harness.replies("{\"finding\": \"plain\"}");
+        harness.deliverNext();
+        harness.replies(nested(200));
+        harness.deliverNext();
+        harness.replies(nested(10_000));
+        harness.deliverNext();
+
+        List<Document> children = harness.runs().get(0).getList("children", Document.class);
+        assertEquals(List.of("completed", "completed", "completed"), children.stream().map(child -> child.getString("status")).toList(),
+                "a deep reply ends its child like any other");
+        assertEquals(new Document("finding", "plain"), children.get(0).get("output"), "an object within the limits is kept as one");
+        assertEquals(null, children.get(1).get("output"), "200 levels (past the store's 100) stays text");
+        assertEquals(null, children.get(2).get("output"), "10,000 levels (past the BSON parser's stack) stays text");
+        assertTrue(children.get(2).getString("summary").startsWith("{\"a\": {\"a\":"), "the reply is still summarised as text");
+        runsToCompletion(parentId, "Merged.");
+        assertEquals(1, harness.events(parentId, "chat.workflow_resumed").size());
+    }
+
     @Test
     void aCrashBetweenTheLastChildsEndAndTheResumeIsRepairedOnceByTheReconciler() {
         harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD);
