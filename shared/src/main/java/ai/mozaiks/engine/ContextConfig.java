@@ -24,8 +24,8 @@ public interface ContextConfig {
     Mono<Map<String, String>> values(AppId appId, boolean platformWorkflow, Set<String> keys);
 
     /**
-     * The app's own values first; then, for the platform's own workflows only, the deployment's allow-listed
-     * values (an app's pack never sees them, whatever it names).
+     * The app's own values; for the platform's own workflows, the deployment's allow-listed values over them (the
+     * operator decides how the platform's workflows run). An app's pack never sees those, whatever it names.
      */
     static ContextConfig of(BiFunction<AppId, Set<String>, Mono<Map<String, String>>> appValues,
                             Map<String, String> platformWorkflowValues) {
@@ -34,9 +34,8 @@ public interface ContextConfig {
             if (!platformWorkflow) {
                 return own;
             }
-            Map<String, String> values = new HashMap<>();
+            Map<String, String> values = new HashMap<>(own);
             keys.stream().filter(allowed::containsKey).forEach(key -> values.put(key, allowed.get(key)));
-            values.putAll(own);
             return values;
         });
     }

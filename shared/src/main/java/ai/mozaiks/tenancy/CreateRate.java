@@ -28,8 +28,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * How many tenants and apps one user may create per minute: a fixed one-minute window counted in the control
- * database (one document per user and minute), so the limit holds across instances. Refused attempts are not
- * counted. Platform administrators are not limited.
+ * database (one document per user and minute), so the limit holds across instances. Every valid attempt counts, a
+ * create then refused for its quota or a conflict too (it is attempts that are limited); one the limit refuses does
+ * not. Platform administrators are not limited.
  */
 public final class CreateRate {
     public static final String COLLECTION = "create_windows";

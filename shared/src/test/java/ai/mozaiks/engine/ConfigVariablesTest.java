@@ -154,8 +154,8 @@ class ConfigVariablesTest {
                 Map.of("MOZAIKS_RESEARCH_DEPTH", "deep", "SHARED", "platform"));
         Set<String> keys = Set.of("MOZAIKS_RESEARCH_DEPTH", "SHARED");
         assertEquals(Map.of("SHARED", "app"), config.values(APP, false, keys).block());
-        assertEquals(Map.of("SHARED", "app", "MOZAIKS_RESEARCH_DEPTH", "deep"), config.values(APP, true, keys).block(),
-                "the app's own value first, then the allow-list");
+        assertEquals(Map.of("SHARED", "platform", "MOZAIKS_RESEARCH_DEPTH", "deep"), config.values(APP, true, keys).block(),
+                "in the platform's workflows the deployment's allow-listed values win over the app's");
         assertFalse(config.values(APP, true, Set.of("SHARED")).block().containsKey("MOZAIKS_RESEARCH_DEPTH"), "only what is asked");
     }
 }

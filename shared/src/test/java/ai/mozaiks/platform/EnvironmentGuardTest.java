@@ -23,8 +23,14 @@ import org.junit.jupiter.api.Test;
  * only reads allowed are the edges themselves, each named here with what it reads.
  */
 class EnvironmentGuardTest {
-    /** {@code System.getenv}, {@code System::getenv}, {@code System.getProperty}/{@code getProperties}, also fully qualified. */
-    private static final Pattern READ = Pattern.compile("System\\s*(\\.|::)\\s*(getenv|getProperty|getProperties)\\b");
+    /**
+     * {@code System.getenv}, {@code System::getenv}, {@code System.getProperty}/{@code getProperties}, also fully
+     * qualified, and their static imports (after which a bare {@code getenv(...)} would read unseen).
+     */
+    private static final Pattern READ = Pattern.compile(
+            "(?:System\\s*(?:\\.|::)|import\\s+static\\s+java\\.lang\\.System\\.)\\s*(getenv|getProperties|getProperty|\\*)(?!\\w)");
+    /** A child process inherits the environment and can print it: the core library and the triggers start none. */
+    private static final Pattern PROCESS = Pattern.compile("\\bProcessBuilder\\b|Runtime\\s*\\.\\s*getRuntime\\s*\\(\\s*\\)\\s*\\.\\s*exec");
 
     /** Source file (from the repository root) → the reads it may make. */
     private static final Map<String, List<String>> EDGES = Map.of(
@@ -59,9 +65,28 @@ class EnvironmentGuardTest {
     }
 
     @Test
+    void theCoreLibraryAndTheTriggersStartNoProcess() throws IOException {
+        Path root = Fixtures.repositoryWorkflows().getParent();
+        List<String> starting = new ArrayList<>();
+        for (String module : List.of("shared", "functions")) {
+            try (Stream<Path> files = Files.walk(root.resolve(module).resolve("src/main/java"))) {
+                for (Path file : files.filter(path -> path.toString().endsWith(".java")).toList()) {
+                    if (PROCESS.matcher(Files.readString(file)).find()) {
+                        starting.add(root.relativize(file).toString());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), starting);
+        assertTrue(PROCESS.matcher("new ProcessBuilder(\"env\").start()").find() && PROCESS.matcher("Runtime.getRuntime().exec(c)").find());
+    }
+
+    @Test
     void theGuardSeesEverySpellingOfARead() {
         assertEquals(List.of("System.getenv", "System.getenv", "System.getProperty", "System.getProperties"),
                 reads("f(System::getenv); java.lang.System.getenv(\"X\"); System .getProperty(\"y\"); System.getProperties();"));
+        assertEquals(List.of("System.getenv", "System.*"),
+                reads("import static java.lang.System.getenv;\nimport static java.lang.System.*;\nclass A { String k = getenv(\"K\"); }"));
         assertEquals(List.of(), reads("settings.env(); Properties p; p.getProperty(\"version\"); SystemClock.getenvironment();"));
     }
 
@@ -69,7 +94,7 @@ class EnvironmentGuardTest {
         List<String> reads = new ArrayList<>();
         Matcher matcher = READ.matcher(source);
         while (matcher.find()) {
-            reads.add("System." + matcher.group(2));
+            reads.add("System." + matcher.group(1));
         }
         return reads;
     }

@@ -80,9 +80,13 @@ class PlatformSecretsAcceptanceTest {
             - name: PARTNER_TOKEN
               type: string
               source: {type: config}
+            - name: process_path
+              type: string
+              source: {type: config, env_var: PATH}
             agents:
             - agent_name: Assistant
-              variables: [runtime_token_key, model_api_key, mongodb, app_settings_key, webpubsub, research_depth, support_email, PARTNER_TOKEN]
+              variables: [runtime_token_key, model_api_key, mongodb, app_settings_key, webpubsub, research_depth, support_email, PARTNER_TOKEN,
+                          process_path]
             """;
 
     @BeforeAll
@@ -181,6 +185,12 @@ class PlatformSecretsAcceptanceTest {
             assertFalse(value == null || value.isBlank(), name + " has a value in this platform");
             assertFalse(prompt.contains(value), name + "'s value reached the model: " + prompt);
         });
+        // The settings above are handed to this platform as a map; the process's own environment is a separate
+        // source, and no variable may reach it either.
+        String processPath = System.getenv("PATH");
+        assertFalse(processPath == null || processPath.isBlank(), "this process has a PATH");
+        assertFalse(prompt.contains(processPath), "the process environment reached the model: " + prompt);
+        assertTrue(prompt.contains("process_path: None"), "an environment variable's name reads nothing: " + prompt);
         assertTrue(prompt.contains("runtime_token_key: None"), "an unset setting is None: " + prompt);
         assertTrue(prompt.contains("research_depth: standard"), "the manifest default, not the platform's value: " + prompt);
         assertTrue(prompt.contains("support_email: " + APP_PLAIN), "the app's plain setting reaches the prompt: " + prompt);
