@@ -1,6 +1,5 @@
 package ai.mozaiks.config;
 
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,18 +21,7 @@ public record AppConfigSettings(byte[] secretKey, Map<String, String> platformWo
     }
 
     static AppConfigSettings read(SettingsReader reader) {
-        byte[] key = null;
-        String secret = reader.required("APP_SETTINGS_KEY", "a base64 key of at least 32 bytes (a Key Vault reference in Azure)");
-        if (secret != null) {
-            try {
-                key = Base64.getDecoder().decode(secret);
-            } catch (IllegalArgumentException e) {
-                key = new byte[0];
-            }
-            if (key.length < 32) {
-                reader.problem("APP_SETTINGS_KEY: must be base64 of at least 32 bytes");
-            }
-        }
+        byte[] key = reader.key("APP_SETTINGS_KEY");
         Map<String, String> values = new LinkedHashMap<>();
         for (String name : PLATFORM_WORKFLOW_VALUES) {
             String value = reader.string(name, null, text -> text.length() <= MAX_PLATFORM_VALUE,

@@ -3,7 +3,6 @@ package ai.mozaiks.config;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -71,18 +70,7 @@ public record RealtimeSettings(String connectionString, String endpoint, String 
         }
         String hub = reader.string("WEBPUBSUB_HUB", "chat", value -> value.matches("[A-Za-z][A-Za-z0-9_]{0,127}"),
                 "a hub name: a letter, then letters, digits or _");
-        byte[] key = null;
-        String secret = reader.required("RUNTIME_TOKEN_KEY", "a base64 key of at least 32 bytes (a Key Vault reference in Azure)");
-        if (secret != null) {
-            try {
-                key = Base64.getDecoder().decode(secret);
-            } catch (IllegalArgumentException e) {
-                key = new byte[0];
-            }
-            if (key.length < 32) {
-                reader.problem("RUNTIME_TOKEN_KEY: must be base64 of at least 32 bytes");
-            }
-        }
+        byte[] key = reader.key("RUNTIME_TOKEN_KEY");
         Duration lifetime = Duration.ofMinutes(reader.integer("RUNTIME_TOKEN_MINUTES", 15, 1, 120));
         return new RealtimeSettings(connectionString, endpoint, hub, key, lifetime, upstreamKeys);
     }

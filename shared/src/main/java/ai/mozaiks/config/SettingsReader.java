@@ -2,6 +2,7 @@ package ai.mozaiks.config;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -69,6 +70,24 @@ public final class SettingsReader {
     }
 
     /** {@code true} or {@code false}, in any case. */
+    /** A required base64 key of at least 32 bytes; null (and a problem) when missing or too short. */
+    public byte[] key(String name) {
+        String secret = required(name, "a base64 key of at least 32 bytes (a Key Vault reference in Azure)");
+        if (secret == null) {
+            return null;
+        }
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(secret);
+        } catch (IllegalArgumentException e) {
+            key = new byte[0];
+        }
+        if (key.length < 32) {
+            problem(name + ": must be base64 of at least 32 bytes");
+        }
+        return key;
+    }
+
     public boolean flag(String name, boolean fallback) {
         String value = optional(name);
         if (value == null) {
