@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.http.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,14 +45,28 @@ public final class NodeScript {
         return result;
     }
 
-    /** Runs a command in {@code dir}, its output on the test's; fails the test unless it ends with 0 in time. */
+    /**
+     * Runs a command in {@code dir}, its output passed on to the test's {@code System.out}; fails the test unless it
+     * ends with 0 in time. Never inherited: the test JVM's own stdout is its channel to the test runner, and a child
+     * writing there corrupts it (and fails the build).
+     */
     public static void command(Path dir, Duration deadline, String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).inheritIO().start();
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Thread relay = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                lines.lines().forEach(System.out::println);
+            } catch (IOException ended) {
+                // the process was ended; what it printed so far was passed on
+            }
+        }, "relay " + command[0]);
+        relay.setDaemon(true);
+        relay.start();
         String what = String.join(" ", command);
         if (!process.waitFor(deadline.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             throw new AssertionError(what + " did not finish within " + deadline.toSeconds() + " s");
         }
+        relay.join(TimeUnit.SECONDS.toMillis(5));
         assertTrue(process.exitValue() == 0, what + " failed in " + dir + " (exit " + process.exitValue() + ")");
     }
 
@@ -58,7 +75,6 @@ public final class NodeScript {
         if (Files.isDirectory(home.resolve("node_modules/@azure/web-pubsub-client"))) {
             return;
         }
-        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(home.toFile()).inheritIO().start();
-        assertTrue(npm.waitFor(10, TimeUnit.MINUTES) && npm.exitValue() == 0, "npm ci failed in " + home);
+        command(home, Duration.ofMinutes(10), "npm", "ci", "--no-audit", "--no-fund");
     }
 }
