@@ -148,6 +148,33 @@ describe("the chat screen when the chat's app is suspended or deleted", () => {
   });
 });
 
+describe("the chat screen after an outage", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  it("reconnects as soon as the browser is back online, not after the back-off", async () => {
+    vi.useFakeTimers();
+    localStorage.clear();
+    FakeWebPubSubClient.instances.length = 0;
+    new Platform();
+    const root = document.createElement("main");
+    const teardown = chatScreen(root, ME, "app_1", "chat_1");
+    await vi.advanceTimersByTimeAsync(10);
+    FakeWebPubSubClient.accepts = () => false;
+    client().serverClose();
+    // Long enough for the wait between attempts to reach its 30 s cap.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(root.querySelector(".connection")!.textContent).not.toBe("Connected");
+    FakeWebPubSubClient.accepts = () => true;
+    window.dispatchEvent(new Event("online"));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(root.querySelector(".connection")!.textContent).toBe("Connected");
+    teardown();
+  });
+});
+
 describe("opening a chat of a suspended app", () => {
   afterEach(() => {
     vi.useRealTimers();

@@ -37,6 +37,8 @@ export class ChatConnection {
   /** Refused or halted: nothing reconnects until {@link start} is called again. */
   private halted = false;
   private starting: Promise<void> | undefined;
+  /** Ends the wait before the next connection attempt (the browser is back online). */
+  private wake: (() => void) | undefined;
 
   constructor(
     url: () => Promise<string>,
@@ -93,7 +95,11 @@ export class ChatConnection {
           return;
         }
         this.set(navigator.onLine ? "reconnecting" : "offline");
-        await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_START_DELAY_MS, 1000 * 2 ** attempt)));
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, Math.min(MAX_START_DELAY_MS, 1000 * 2 ** attempt));
+        });
+        this.wake = undefined;
       }
     }
   }
@@ -158,13 +164,15 @@ export class ChatConnection {
   private readonly wentOffline = () => this.set("offline");
 
   /**
-   * Back online. The library may recover the old connection without telling (no "connected" event),
-   * so the caller resumes now: if that gets through, the link is up and nothing was missed.
+   * Back online. A new connection waiting for its next attempt tries now. The library may recover
+   * the old connection without telling (no "connected" event), so the caller resumes now: if that
+   * gets through, the link is up and nothing was missed.
    */
   private readonly cameOnline = () => {
     if (this.halted) {
       return;
     }
+    this.wake?.();
     this.set("reconnecting");
     this.on.ready();
   };
