@@ -11,11 +11,11 @@ export interface Link {
 /** An app state in which the platform refuses everything in the app's chats (409 naming it). */
 export type AppState = "suspended" | "deleted";
 
-const APP_STATES: Readonly<Record<string, AppState>> = { app_suspended: "suspended", app_deleted: "deleted" };
+const APP_STATES: ReadonlyMap<string, AppState> = new Map([["app_suspended", "suspended"], ["app_deleted", "deleted"]]);
 
 /** The app state a refusal's code names, if any. */
 export function appStateOf(code: string | undefined): AppState | undefined {
-  return code === undefined ? undefined : APP_STATES[code];
+  return code === undefined ? undefined : APP_STATES.get(code);
 }
 
 interface Refusal {
