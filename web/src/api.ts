@@ -32,6 +32,8 @@ export interface Tenant {
   id: string;
   name: string;
   role?: string;
+  /** The highest tier the tenant's apps may have (granted by a platform administrator; `free` until then). */
+  max_tier: string;
 }
 
 export interface App {

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { ChatStore, type OutgoingMessage } from "../src/chat/chatStore";
 import type { ChatEvent, Envelope } from "../src/chat/envelope";
-import { ChatSession, type Link, type SessionView } from "../src/chat/session";
+import { ChatSession, type AppState, type Link, type SessionView } from "../src/chat/session";
 import { MemoryStorage } from "./memoryStorage";
 
 const CHAT = "chat-1";
@@ -22,6 +22,8 @@ class ChatLink implements Link {
   down = false;
   page = 500;
   refuse: string | undefined;
+  /** Set when the chat's app is suspended or deleted: every client event is then refused with 409 naming it. */
+  appState: "app_suspended" | "app_deleted" | undefined;
   deliver: (reply: Envelope[]) => void = () => {};
 
   append(type: string, data: Record<string, unknown>): ChatEvent {
@@ -45,6 +47,9 @@ class ChatLink implements Link {
     this.requests.push([event, data]);
     if (this.down) {
       throw new Error("Connection is disconnected before receive ack from the service");
+    }
+    if (this.appState) {
+      return [{ type: "chat.input_error", data: { status: 409, code: this.appState, detail: `The app is ${this.appState.slice(4)}.` } }];
     }
     if (event === "client.resume") {
       const after = this.log.filter((e) => e.seq > Number(data.last_seq));
@@ -75,6 +80,7 @@ class RecordingView implements SessionView {
   readonly statuses: string[] = [];
   readonly refusals: string[] = [];
   readonly problems: string[] = [];
+  readonly appStates: AppState[] = [];
   rebuilds = 0;
 
   apply(event: ChatEvent): void {
@@ -94,6 +100,9 @@ class RecordingView implements SessionView {
   }
   problem(message: string): void {
     this.problems.push(message);
+  }
+  unavailable(state: AppState): void {
+    this.appStates.push(state);
   }
 }
 
@@ -215,6 +224,41 @@ describe("ChatSession", () => {
     await until(() => view.refusals.length === 1);
     expect(view.refusals).toEqual(["too late: The chat is completed."]);
     expect(store.get(CHAT)?.outbox).toEqual([]);
+  });
+
+  it("keeps a message refused for a suspended app and sends it once, after the suspension is lifted", async () => {
+    await session.ready();
+    link.appState = "app_suspended";
+    const message = session.send("still there?");
+    await until(() => view.appStates.length === 1);
+    expect(view.appStates).toEqual(["suspended"]);
+    expect(view.refusals).toEqual([]);
+    expect(store.get(CHAT)?.outbox).toEqual([message]);
+
+    // Lifted: the next connect resumes and sends it.
+    link.appState = undefined;
+    await session.ready();
+    expect(link.log.filter((e) => e.data.client_message_id === message.client_message_id)).toHaveLength(1);
+    expect(view.problems).toEqual([]);
+  });
+
+  it("reports a resume refused for a deleted app as the app's state, not as a fault, and sends nothing", async () => {
+    link.appState = "app_deleted";
+    const message = session.send("hello");
+    await until(() => view.appStates.length === 1);
+    await session.ready();
+    expect(view.appStates).toEqual(["deleted", "deleted"]);
+    expect(view.problems).toEqual([]);
+    expect(view.rebuilds).toBe(0);
+    expect(link.requests.map(([event]) => event)).toEqual(["user.input.submit", "client.resume"]);
+    expect(store.get(CHAT)?.outbox).toEqual([message]);
+  });
+
+  it("answers a UI tool refused for a suspended app with the platform's reason", async () => {
+    await session.ready();
+    link.appState = "app_suspended";
+    expect(await session.answer("call-1", { selection: "yes" })).toBe("The app is suspended.");
+    expect(view.appStates).toEqual(["suspended"]);
   });
 });
 

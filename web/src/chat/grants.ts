@@ -1,8 +1,10 @@
 import { request, type SessionGrant } from "../api";
 
 // Session grants carry a chat's Web PubSub client URL, which is short-lived. The screen that starts a
-// chat hands its grant to the chat screen; any later connection (a reload, a reconnect after the URL
-// expired) asks POST /api/sessions with the chat id for a fresh one.
+// chat hands its grant to the chat screen for its first connection; every later one (a reload, a
+// reconnect after the service closed the connection) asks POST /api/sessions with the chat id for a
+// fresh one. That request is where the platform says why a chat cannot be connected to (409
+// `app_suspended` / `app_deleted`); the service would refuse an old URL's connection without a reason.
 
 /** A URL this close to its expiry is renewed first: the connection may take that long to open. */
 const RENEW_MARGIN_MS = 30_000;
@@ -14,7 +16,7 @@ export function handOver(grant: SessionGrant): void {
 }
 
 export class Grants {
-  private current: SessionGrant | undefined;
+  private handedOver: SessionGrant | undefined;
 
   constructor(
     private readonly token: () => string,
@@ -22,18 +24,21 @@ export class Grants {
     private readonly workflowName: string,
     private readonly chatId: string,
   ) {
-    this.current = handedOver.get(chatId);
+    this.handedOver = handedOver.get(chatId);
     handedOver.delete(chatId);
   }
 
-  /** A client URL for the chat that is good for at least a little while. */
+  /** A client URL for a new connection to the chat, good for at least a little while. */
   async url(): Promise<string> {
-    if (!this.current || Date.parse(this.current.expires_at) - RENEW_MARGIN_MS < Date.now()) {
-      this.current = await request<SessionGrant>("POST", "/api/sessions", {
-        token: this.token(),
-        body: { app_id: this.appId, workflow_name: this.workflowName, chat_id: this.chatId },
-      });
+    const grant = this.handedOver;
+    this.handedOver = undefined;
+    if (grant && Date.parse(grant.expires_at) - RENEW_MARGIN_MS >= Date.now()) {
+      return grant.ws_url;
     }
-    return this.current.ws_url;
+    const fresh = await request<SessionGrant>("POST", "/api/sessions", {
+      token: this.token(),
+      body: { app_id: this.appId, workflow_name: this.workflowName, chat_id: this.chatId },
+    });
+    return fresh.ws_url;
   }
 }

@@ -8,6 +8,21 @@ export interface Link {
   request(event: string, data: Record<string, unknown>): Promise<Envelope[]>;
 }
 
+/** An app state in which the platform refuses everything in the app's chats (409 naming it). */
+export type AppState = "suspended" | "deleted";
+
+const APP_STATES: ReadonlyMap<string, AppState> = new Map([["app_suspended", "suspended"], ["app_deleted", "deleted"]]);
+
+/** The app state a refusal's code names, if any. */
+export function appStateOf(code: string | undefined): AppState | undefined {
+  return code === undefined ? undefined : APP_STATES.get(code);
+}
+
+interface Refusal {
+  code: string;
+  detail: string;
+}
+
 /** What a chat session shows. */
 export interface SessionView {
   /** A persisted event: each once, in seq order. */
@@ -21,6 +36,8 @@ export interface SessionView {
   refused(message: OutgoingMessage, detail: string): void;
   /** Something is wrong that the user should know about. */
   problem(message: string): void;
+  /** The chat's app refuses everything for now (suspended) or for good (deleted). */
+  unavailable(state: AppState): void;
 }
 
 /**
@@ -92,7 +109,7 @@ export class ChatSession {
 
   /** Answers a UI tool; resolves with the server's refusal, if any; rejects when the answer may not have arrived. */
   async answer(toolCallId: string, response: unknown): Promise<string | undefined> {
-    return this.input("ui_tool_response", { tool_call_id: toolCallId, response });
+    return (await this.input("ui_tool_response", { tool_call_id: toolCallId, response }))?.detail;
   }
 
   async cancel(): Promise<string | undefined> {
@@ -102,7 +119,7 @@ export class ChatSession {
       this.status(text(result.data, "status"), this.sequence.last, true);
       return undefined;
     }
-    return this.refusal(reply) ?? "The platform did not answer the cancel.";
+    return this.refusal(reply)?.detail ?? "The platform did not answer the cancel.";
   }
 
   /** Resumes from the last contiguous seq until the server has nothing more and no gap is left; one at a time. */
@@ -120,7 +137,11 @@ export class ChatSession {
       const reply = await this.link.request("client.resume", { last_seq: from });
       const boundary = reply.find((envelope) => envelope.type === "chat.resume_boundary");
       if (!boundary) {
-        throw new ProtocolError("The platform answered a resume without chat.resume_boundary.");
+        const refusal = this.refusal(reply);
+        // A refusal for the app's state is shown as such (see refusal); anything else is a fault.
+        throw appStateOf(refusal?.code) !== undefined
+          ? new Error(refusal!.detail)
+          : new ProtocolError("The platform answered a resume without chat.resume_boundary.");
       }
       if (!this.complete) {
         this.complete = true;
@@ -146,9 +167,10 @@ export class ChatSession {
     this.inFlight.add(message.client_message_id);
     try {
       const refusal = await this.input("user.input.submit", { client_message_id: message.client_message_id, text: message.text });
-      if (refusal !== undefined) {
+      // A message refused for its app's state stays in the outbox: it goes once the app is back.
+      if (refusal !== undefined && appStateOf(refusal.code) === undefined) {
         this.store.settle(this.chatId, message.client_message_id);
-        this.view.refused(message, refusal);
+        this.view.refused(message, refusal.detail);
       }
     } catch (error) {
       // Not sent: it stays in the outbox and goes again after the next connect.
@@ -158,8 +180,8 @@ export class ChatSession {
     }
   }
 
-  /** Sends user input; resolves with the refusal's detail, or undefined when it was taken. */
-  private async input(event: string, data: Record<string, unknown>): Promise<string | undefined> {
+  /** Sends user input; resolves with the refusal, or undefined when it was taken. */
+  private async input(event: string, data: Record<string, unknown>): Promise<Refusal | undefined> {
     const reply = await this.link.request(event, data);
     const result = reply.find((envelope) => envelope.type === "chat.input_result");
     if (!result) {
@@ -179,9 +201,18 @@ export class ChatSession {
     return undefined;
   }
 
-  private refusal(reply: Envelope[]): string | undefined {
+  /** The server's refusal in a reply, if any; one for the app's state is reported to the view as well. */
+  private refusal(reply: Envelope[]): Refusal | undefined {
     const error = reply.find((envelope) => envelope.type === "chat.input_error" || envelope.type === "chat.error");
-    return error ? text(error.data, "detail") || text(error.data, "message") || text(error.data, "code") : undefined;
+    if (!error) {
+      return undefined;
+    }
+    const code = text(error.data, "code");
+    const state = appStateOf(code);
+    if (state) {
+      this.view.unavailable(state);
+    }
+    return { code, detail: text(error.data, "detail") || text(error.data, "message") || code };
   }
 
   private apply(event: ChatEvent): void {

@@ -4,7 +4,7 @@ import { ChatStore } from "../chat/chatStore";
 import { ChatConnection, type ConnectionState } from "../chat/connection";
 import { FINISHED } from "../chat/envelope";
 import { Grants } from "../chat/grants";
-import { ChatSession } from "../chat/session";
+import { appStateOf, ChatSession, type AppState } from "../chat/session";
 import { Transcript } from "../chat/transcript";
 import { fill, h, notice } from "../dom";
 import type { Teardown } from "../router";
@@ -15,6 +15,12 @@ const CONNECTION_LABELS: Record<ConnectionState, string> = {
   connected: "Connected",
   reconnecting: "Reconnecting…",
   offline: "Offline",
+  closed: "Not connected",
+};
+
+const APP_STATE_LABELS: Record<AppState, string> = {
+  suspended: "This app is suspended — the conversation will continue once it is lifted.",
+  deleted: "This app was deleted. Its conversations cannot continue.",
 };
 
 const STATUS_LABELS: Record<string, string> = {
@@ -34,6 +40,9 @@ export function chatScreen(root: HTMLElement, me: SignedIn, appId: string, chatI
   const connection = h("p", { class: "connection", role: "status", "data-state": "connecting" }, CONNECTION_LABELS.connecting);
   const cancel = h("button", { type: "button", class: "secondary", disabled: true }, "Cancel run");
   const problems = notice();
+  const tryAgain = h("button", { type: "button", class: "secondary", hidden: true }, "Try again");
+  const appStateText = h("span");
+  const appState = h("div", { class: "app-state", role: "alert", hidden: true }, appStateText, tryAgain);
   const message = h("textarea", { id: "message", name: "message", rows: 2, required: true, maxlength: 16000, disabled: true });
   const send = h("button", { type: "submit", disabled: true }, "Send");
   const composer = h("form", { class: "composer", "aria-label": "Send a message" },
@@ -47,7 +56,7 @@ export function chatScreen(root: HTMLElement, me: SignedIn, appId: string, chatI
         h("p", { class: "chat-status" }, "Status: ", chatStatus),
         connection,
         cancel),
-      body, composer, problems));
+      appState, body, composer, problems));
 
   let stopped = false;
   let stop: Teardown = () => {};
@@ -66,6 +75,14 @@ export function chatScreen(root: HTMLElement, me: SignedIn, appId: string, chatI
     title.textContent = workflowName;
     const record = store.open(chatId, appId, workflowName);
     let status = "";
+    /** Set while the app refuses the chat: nothing can be sent then. */
+    let unavailable: AppState | undefined;
+    const updateControls = () => {
+      const closed = FINISHED.has(status) || unavailable !== undefined;
+      cancel.disabled = closed || status === "";
+      message.disabled = closed;
+      send.disabled = closed;
+    };
     const setStatus = (value: string) => {
       if (!value) {
         return;
@@ -73,10 +90,18 @@ export function chatScreen(root: HTMLElement, me: SignedIn, appId: string, chatI
       status = value;
       chatStatus.textContent = STATUS_LABELS[value] ?? value;
       chatStatus.dataset.status = value;
-      const finished = FINISHED.has(value);
-      cancel.disabled = finished;
-      message.disabled = finished;
-      send.disabled = finished;
+      updateControls();
+    };
+    // The app refuses the chat: stop connecting (the platform would refuse every attempt) and say why.
+    const halt = (state: AppState) => {
+      link.halt();
+      unavailable = state;
+      appStateText.textContent = APP_STATE_LABELS[state];
+      appState.dataset.state = state;
+      appState.hidden = false;
+      tryAgain.hidden = state !== "suspended";
+      tryAgain.disabled = false;
+      updateControls();
     };
 
     let session: ChatSession | undefined;
@@ -91,18 +116,36 @@ export function chatScreen(root: HTMLElement, me: SignedIn, appId: string, chatI
       rebuilt: () => transcript.rebuilt(),
       refused: (outgoing, detail) => transcript.refused(outgoing, detail),
       problem: (text) => (problems.textContent = text),
+      unavailable: halt,
     });
     const grants = new Grants(() => me.token, appId, workflowName, chatId);
     const link = new ChatConnection(() => grants.url(), {
       state: (state) => {
         connection.dataset.state = state;
         connection.textContent = CONNECTION_LABELS[state];
+        if (state === "connected" && unavailable !== undefined) {
+          // Lifted: the resume that follows shows what happened meanwhile, and the outbox goes.
+          unavailable = undefined;
+          appState.hidden = true;
+          updateControls();
+        }
       },
       envelopes: (envelopes, live) => session!.receive(envelopes, live),
       ready: () => void session!.ready(),
-      refused: (error: ApiError) => (problems.textContent = `This chat cannot be opened: ${error.message}`),
+      refused: (error: ApiError) => {
+        const state = appStateOf(error.code);
+        if (state) {
+          halt(state);
+        } else {
+          problems.textContent = `This chat cannot be opened: ${error.message}`;
+        }
+      },
     });
     stop = () => link.stop();
+    tryAgain.addEventListener("click", () => {
+      tryAgain.disabled = true;
+      void link.start();
+    });
 
     composer.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -131,8 +174,7 @@ export function chatScreen(root: HTMLElement, me: SignedIn, appId: string, chatI
       }
       cancel.disabled = FINISHED.has(status);
     });
-    message.disabled = false;
-    send.disabled = false;
+    updateControls();
     message.focus();
     await link.start();
   })();

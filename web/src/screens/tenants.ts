@@ -6,7 +6,17 @@ import { breadcrumbs, describe, pagedList, query } from "./common";
 
 type Go = (path: string) => void;
 
+/** The platform's tiers, lowest first (shared/src/main/resources/ai/mozaiks/tenancy/tiers.json). */
 const TIERS = ["free", "pro", "business", "enterprise"];
+
+/**
+ * The tiers an app of a tenant entitled up to `maxTier` may be created on. A tier this list does not
+ * know cannot be placed in it: all known tiers are offered and the platform has the last word.
+ */
+export function entitledTiers(maxTier: string): string[] {
+  const position = TIERS.indexOf(maxTier);
+  return position < 0 ? [...TIERS] : TIERS.slice(0, position + 1);
+}
 
 /** The caller's tenants, and a form to create one (its creator owns it). */
 export function tenantsScreen(root: HTMLElement, me: SignedIn, go: Go): void {
@@ -30,10 +40,13 @@ export function tenantsScreen(root: HTMLElement, me: SignedIn, go: Go): void {
 export function tenantAppsScreen(root: HTMLElement, me: SignedIn, go: Go, tenantId: string): void {
   const heading = h("h1", {}, "Apps");
   const trail = breadcrumbs(["Tenants", "/"], ["Tenant"]);
+  // Until the tenant's entitlement is known, only the tier every tenant has is offered.
+  const tier = h("select", { id: "app-tier", name: "tier" }, h("option", { value: TIERS[0] }, TIERS[0]));
   request<Tenant>("GET", `/api/tenants/${encodeURIComponent(tenantId)}`, { token: me.token })
     .then((tenant) => {
       heading.textContent = `Apps of ${tenant.name}`;
       trail.querySelector("[aria-current]")!.textContent = tenant.name;
+      fill(tier, ...entitledTiers(tenant.max_tier).map((t) => h("option", { value: t }, t)));
     })
     .catch(() => {
       // The list below reports the failure.
@@ -45,7 +58,6 @@ export function tenantAppsScreen(root: HTMLElement, me: SignedIn, go: Go, tenant
       h("span", { class: "meta" }, `${app.tier} · ${app.status}`)),
     "No app yet: create one below.",
   );
-  const tier = h("select", { id: "app-tier", name: "tier" }, ...TIERS.map((t) => h("option", { value: t }, t)));
   const form = createForm("Create an app", "Create app", "App name", "app-name", [h("label", { for: "app-tier" }, "Tier"), tier], async (name) => {
     const app = await request<App>("POST", `/api/tenants/${encodeURIComponent(tenantId)}/apps`, {
       token: me.token, body: { name, tier: tier.value }, headers: { "Idempotency-Key": newId("app") },
