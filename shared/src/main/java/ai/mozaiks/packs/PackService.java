@@ -48,6 +48,8 @@ import reactor.core.publisher.Mono;
  * app's view of what it offers, with the reason for anything unavailable.
  */
 public final class PackService {
+    /** The control plane's record of every pack version an app published. */
+    public static final String COLLECTION = "packs";
     /** A published version whose files are all stored. */
     public static final String READY = "ready";
 
