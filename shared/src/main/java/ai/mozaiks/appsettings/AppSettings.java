@@ -8,7 +8,7 @@ import ai.mozaiks.api.ApiException;
 import ai.mozaiks.audit.AuditLog;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.tenancy.AppAccess;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.Role;
 import com.mongodb.client.model.IndexModel;
 import com.mongodb.client.model.IndexOptions;

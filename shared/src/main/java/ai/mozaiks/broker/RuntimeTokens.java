@@ -2,7 +2,8 @@ package ai.mozaiks.broker;
 
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.http.Problem;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.identity.RuntimeToken;
+import ai.mozaiks.kernel.AppId;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;

@@ -2,9 +2,9 @@ package ai.mozaiks.children;
 
 import static com.mongodb.client.model.Filters.eq;
 
-import ai.mozaiks.packs.WorkflowDirectory;
-import ai.mozaiks.packs.WorkflowEntry;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.tenancy.WorkflowDirectory;
+import ai.mozaiks.tenancy.WorkflowEntry;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.Entitlement;
 import ai.mozaiks.tenancy.Entitlements;
 import com.mongodb.reactivestreams.client.MongoCollection;

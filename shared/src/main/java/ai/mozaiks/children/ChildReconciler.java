@@ -7,7 +7,7 @@ import static com.mongodb.client.model.Filters.lt;
 import ai.mozaiks.engine.FanOutRequest;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.session.ChatStatus;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.LiveApps;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;

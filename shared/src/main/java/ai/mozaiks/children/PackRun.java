@@ -2,7 +2,7 @@ package ai.mozaiks.children;
 
 import ai.mozaiks.engine.FanOutRequest;
 import ai.mozaiks.session.ChatIds;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;

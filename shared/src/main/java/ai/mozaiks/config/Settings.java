@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 public record Settings(Environment environment, MongoSettings mongo, StorageAccount storage, BlobContainers containers,
                        IdentitySettings identity, RealtimeSettings realtime, ModelSettings model, String stepQueue, int stepConcurrency, Path workflowsDir, Duration appPurgeGrace, String migrationQueue,
                        Duration migrationSourceGrace, Duration dependencyTimeout, ToolSettings tools, AppConfigSettings appConfig,
-                       TenancySettings tenancy) {
+                       TenancySettings tenancy, StepSettings steps) {
 
     public static final String STORAGE = "AzureWebJobsStorage";
     private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,63}");
@@ -54,9 +54,10 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         ToolSettings tools = ToolSettings.read(reader);
         AppConfigSettings appConfig = AppConfigSettings.read(reader);
         TenancySettings tenancy = TenancySettings.read(reader, environment);
+        StepSettings steps = StepSettings.read(reader);
         reader.validate();
         return new Settings(environment, mongo, storage, containers, identity, realtime, model, stepQueue, stepConcurrency, workflowsDir, appPurgeGrace, migrationQueue,
-                migrationSourceGrace, dependencyTimeout, tools, appConfig, tenancy);
+                migrationSourceGrace, dependencyTimeout, tools, appConfig, tenancy, steps);
     }
 
     /** The platform's workflow packs: deployed beside the function app, or WORKFLOWS_DIR. */

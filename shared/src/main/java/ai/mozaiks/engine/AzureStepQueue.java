@@ -1,7 +1,7 @@
 package ai.mozaiks.engine;
 
 import ai.mozaiks.http.Json;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.azure.storage.queue.QueueAsyncClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;

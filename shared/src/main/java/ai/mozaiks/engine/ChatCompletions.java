@@ -1,6 +1,6 @@
 package ai.mozaiks.engine;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import reactor.core.publisher.Mono;
 
 /** What follows a chat's completion (a journey's next step); asked by the step runner, at least once per completion. */

@@ -1,6 +1,6 @@
 package ai.mozaiks.engine;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.workflows.Workflow;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package ai.mozaiks.engine;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import reactor.core.publisher.Mono;
 
 /** What the step runner tells the coordinator of child workflows; each call is safe to repeat (at-least-once). */

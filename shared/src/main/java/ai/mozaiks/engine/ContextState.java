@@ -1,6 +1,6 @@
 package ai.mozaiks.engine;
 
-import ai.mozaiks.http.InputLimits;
+import ai.mozaiks.http.Json;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.manifest.ContextVariableDefinition;
 import ai.mozaiks.workflows.manifest.StateTrigger;
@@ -32,7 +32,7 @@ import java.util.Set;
  * </ul>
  */
 public final class ContextState {
-    private static final ObjectMapper JSON = new ObjectMapper(InputLimits.jsonFactory());
+    private static final ObjectMapper JSON = Json.mapper();
 
     private ContextState() {
     }

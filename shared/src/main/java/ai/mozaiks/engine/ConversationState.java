@@ -1,9 +1,9 @@
 package ai.mozaiks.engine;
 
-import ai.mozaiks.http.InputLimits;
+import ai.mozaiks.http.Json;
 import ai.mozaiks.models.ToolCall;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bson.Document;
 
@@ -30,7 +30,7 @@ public record ConversationState(List<Message> messages, Map<String, Object> vari
                                 String lastAgent, int turns, Map<String, Integer> consecutive, String transferTo) {
     public static final int DEFAULT_WINDOW = 40;
     public static final String USER = "user";
-    private static final ObjectMapper JSON = new ObjectMapper(InputLimits.jsonFactory());
+    private static final ObjectReader JSON = Json.firstValue();
 
     public ConversationState {
         messages = List.copyOf(messages);

@@ -1,6 +1,6 @@
 package ai.mozaiks.engine;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

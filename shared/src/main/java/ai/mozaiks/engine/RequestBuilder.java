@@ -1,6 +1,6 @@
 package ai.mozaiks.engine;
 
-import ai.mozaiks.http.InputLimits;
+import ai.mozaiks.http.Json;
 import ai.mozaiks.models.AssistantMessage;
 import ai.mozaiks.models.ChatMessage;
 import ai.mozaiks.models.ModelRequest;
@@ -37,7 +37,7 @@ import java.util.Map;
 public final class RequestBuilder {
     public static final String TRANSFER_PREFIX = "transfer_to_";
     public static final String SPEAKER_SELECTOR = "speaker_selector";
-    private static final ObjectMapper JSON = new ObjectMapper(InputLimits.jsonFactory());
+    private static final ObjectMapper JSON = Json.mapper();
 
     private final String model;
 

@@ -9,7 +9,7 @@ import static com.mongodb.client.model.Filters.or;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.LiveApps;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.reactivestreams.client.MongoCollection;

@@ -15,7 +15,7 @@ import ai.mozaiks.persistence.AppDatabase;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
-import ai.mozaiks.realtime.ChatFeed;
+import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.session.Appended;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventKind;

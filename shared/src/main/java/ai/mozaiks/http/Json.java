@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
@@ -32,11 +33,22 @@ public final class Json {
         return mapper;
     }
 
+    /**
+     * Reads the first JSON value of a text and ignores what follows, as the readers of model output, stored tool
+     * arguments and pack graphs always have: a stray closing brace after a model's arguments costs no tool call.
+     */
+    private static final ObjectReader FIRST_VALUE = MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private Json() {
     }
 
     public static ObjectMapper mapper() {
         return MAPPER;
+    }
+
+    /** The one mapper's reader for text that may carry something after its value. */
+    public static ObjectReader firstValue() {
+        return FIRST_VALUE;
     }
 
     /** Parses JSON text; malformed input is an {@link IllegalArgumentException}. */

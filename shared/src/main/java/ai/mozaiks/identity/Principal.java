@@ -1,6 +1,6 @@
 package ai.mozaiks.identity;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import java.util.Objects;
 import java.util.Set;
 

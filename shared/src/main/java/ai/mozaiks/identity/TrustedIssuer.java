@@ -1,6 +1,6 @@
 package ai.mozaiks.identity;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import java.net.URI;
 import java.util.Objects;
 

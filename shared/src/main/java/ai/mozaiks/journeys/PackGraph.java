@@ -1,9 +1,10 @@
 package ai.mozaiks.journeys;
 
-import ai.mozaiks.http.InputLimits;
+import ai.mozaiks.http.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import java.util.Set;
  */
 public final class PackGraph {
     public static final String FILE = "_pack/workflow_graph.json";
-    private static final ObjectMapper JSON = new ObjectMapper(InputLimits.jsonFactory());
+    private static final ObjectReader JSON = Json.firstValue();
 
     /** A workflow that must have completed first. */
     public record Prerequisite(String workflow, boolean perApp, String reason) {
@@ -62,8 +63,8 @@ public final class PackGraph {
         if (file == null || !Files.isRegularFile(file)) {
             return empty();
         }
-        try {
-            return parse(JSON.readTree(file.toFile()), known);
+        try (InputStream in = Files.newInputStream(file)) {
+            return parse(JSON.readTree(in), known);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         } catch (IllegalArgumentException e) {

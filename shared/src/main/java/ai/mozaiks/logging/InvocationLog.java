@@ -1,6 +1,6 @@
 package ai.mozaiks.logging;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.logging.Level;

@@ -2,7 +2,7 @@ package ai.mozaiks.migration;
 
 import static com.mongodb.client.model.Filters.eq;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.client.model.Projections;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import org.bson.Document;

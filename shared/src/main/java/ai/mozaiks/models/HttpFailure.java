@@ -1,8 +1,8 @@
 package ai.mozaiks.models;
 
-import ai.mozaiks.http.InputLimits;
+import ai.mozaiks.http.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -15,7 +15,7 @@ import java.util.function.Function;
  * into a {@link ModelException}, so every provider reports failures the same way.
  */
 public final class HttpFailure {
-    private static final ObjectMapper MAPPER = new ObjectMapper(InputLimits.jsonFactory());
+    private static final ObjectReader MAPPER = Json.firstValue();
     private static final int MAX_MESSAGE = 500;
 
     private HttpFailure() {

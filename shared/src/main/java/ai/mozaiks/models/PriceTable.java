@@ -1,9 +1,9 @@
 package ai.mozaiks.models;
 
-import ai.mozaiks.http.InputLimits;
+import ai.mozaiks.http.Json;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -26,8 +26,7 @@ public final class PriceTable {
     public static final String BUNDLED = "/ai/mozaiks/models/prices.json";
 
     // Decimals as written: 0.0025 read as a double would not be 0.0025.
-    private static final ObjectMapper MAPPER = new ObjectMapper(InputLimits.jsonFactory())
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private static final ObjectReader MAPPER = Json.firstValue().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final String version;
     private final Map<String, ModelPrice> prices;

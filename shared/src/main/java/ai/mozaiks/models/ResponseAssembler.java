@@ -1,9 +1,10 @@
 package ai.mozaiks.models;
 
 import ai.mozaiks.http.InputLimits;
+import ai.mozaiks.http.Json;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import java.util.TreeMap;
  * stream; not thread-safe, as a stream's signals are serial.
  */
 public final class ResponseAssembler {
-    private static final ObjectMapper MAPPER = new ObjectMapper(InputLimits.jsonFactory());
+    private static final ObjectReader MAPPER = Json.firstValue();
 
     private final ModelRequest request;
     private final StringBuilder text = new StringBuilder();
@@ -96,7 +97,7 @@ public final class ResponseAssembler {
             }
             String json = arguments.toString().strip();
             if (json.isEmpty()) {
-                return new ToolCall(id, name, MAPPER.createObjectNode());
+                return new ToolCall(id, name, Json.mapper().createObjectNode());
             }
             if (json.length() > InputLimits.MAX_MODEL_JSON_CHARS) {
                 throw overLimit(index, "exceed " + InputLimits.MAX_MODEL_JSON_CHARS + " characters");

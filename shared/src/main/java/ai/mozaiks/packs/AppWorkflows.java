@@ -3,7 +3,9 @@ package ai.mozaiks.packs;
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.tenancy.WorkflowDirectory;
+import ai.mozaiks.tenancy.WorkflowEntry;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.reactivestreams.client.MongoCollection;

@@ -9,12 +9,13 @@ import ai.mozaiks.http.Problem;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.tenancy.AppAccess;
 import ai.mozaiks.journeys.PackGraph;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.Entitlement;
 import ai.mozaiks.tenancy.Entitlements;
 import ai.mozaiks.tenancy.Role;
 import ai.mozaiks.tenancy.Tier;
 import ai.mozaiks.tenancy.Tiers;
+import ai.mozaiks.tenancy.WorkflowDirectory;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import ai.mozaiks.workflows.WorkflowLoadResult;
 import ai.mozaiks.workflows.WorkflowLoader;
@@ -47,6 +48,8 @@ import reactor.core.publisher.Mono;
  * app's view of what it offers, with the reason for anything unavailable.
  */
 public final class PackService {
+    /** The control plane's record of every pack version an app published. */
+    public static final String COLLECTION = "packs";
     /** A published version whose files are all stored. */
     public static final String READY = "ready";
 

@@ -4,7 +4,7 @@ import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 
 import ai.mozaiks.engine.ChatWorkflows;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import ai.mozaiks.workflows.WorkflowLoadResult;

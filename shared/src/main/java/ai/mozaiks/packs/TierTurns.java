@@ -1,7 +1,7 @@
 package ai.mozaiks.packs;
 
 import ai.mozaiks.engine.ChatWorkflows;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.tenancy.Tier;
 import ai.mozaiks.tenancy.Tiers;

@@ -1,6 +1,6 @@
 package ai.mozaiks.persistence;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 
 /** One app's runtime database, wherever routing put it; the only way to reach chat collections. */

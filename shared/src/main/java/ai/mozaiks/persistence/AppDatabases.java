@@ -1,6 +1,6 @@
 package ai.mozaiks.persistence;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

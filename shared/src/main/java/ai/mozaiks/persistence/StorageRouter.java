@@ -2,7 +2,7 @@ package ai.mozaiks.persistence;
 
 import static com.mongodb.client.model.Filters.eq;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.time.Clock;
 import java.time.Duration;

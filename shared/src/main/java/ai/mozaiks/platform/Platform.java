@@ -10,7 +10,6 @@ import ai.mozaiks.engine.AzureStepQueue;
 import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ContextConfig;
-import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.engine.EngineSettings;
 import ai.mozaiks.engine.FairShare;
 import ai.mozaiks.engine.StallReaper;
@@ -23,7 +22,6 @@ import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.engine.StepRunner;
 import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.models.ChatModel;
-import ai.mozaiks.models.ChatModels;
 import ai.mozaiks.models.offline.OfflineScripts;
 import ai.mozaiks.tools.HttpTool;
 import ai.mozaiks.tools.builtin.CurrentTime;
@@ -50,7 +48,7 @@ import ai.mozaiks.packs.AppWorkflows;
 import ai.mozaiks.packs.PackWorkflows;
 import ai.mozaiks.packs.TierTurns;
 import ai.mozaiks.realtime.ChatEvents;
-import ai.mozaiks.realtime.ChatFeed;
+import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.realtime.ClientAccess;
 import ai.mozaiks.realtime.UpstreamAuth;
 import ai.mozaiks.realtime.WebPubSubFeed;
@@ -81,7 +79,6 @@ import com.mongodb.reactivestreams.client.MongoDatabase;
 import org.bson.Document;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -173,7 +170,7 @@ public final class Platform implements AutoCloseable {
                 audit, clock);
         this.tenants = new TenantService(control, access, tierGrants, createRate, settings.tenancy().tenantsPerUser(), audit, clock);
         AppUsage usage = new AppUsage(appDatabases, storageRouter);
-        CachedAppStates appStates = new CachedAppStates(control.apps(), CachedAppStates.TTL, clock);
+        CachedAppStates appStates = new CachedAppStates(control.apps(), settings.steps().appStateTtl(), clock);
         ClientAccess realtime = new ClientAccess(settings.realtime(),
                 settings.realtime().connectionString() != null ? null
                         : StorageClients.managedIdentity(settings.storage().managedIdentityClientId()));
@@ -184,7 +181,7 @@ public final class Platform implements AutoCloseable {
                 });
         WorkflowCatalog catalog = platformWorkflows(settings.workflowsDir());
         catalog.problems().forEach(problem -> LOG.warning("workflow not loaded: " + problem.describe()));
-        MongoCollection<Document> packCollection = controlDatabase.getCollection("packs");
+        MongoCollection<Document> packCollection = controlDatabase.getCollection(PackService.COLLECTION);
         AppWorkflows workflows = new AppWorkflows(catalog, packCollection);
         this.entitlements = new Entitlements(access, tiers, workflows, usage, clock);
         BlobContainerAsyncClient packFiles = storage.blobs().getBlobContainerAsyncClient(settings.containers().packs());
@@ -210,16 +207,16 @@ public final class Platform implements AutoCloseable {
                 () -> OfflineScripts.inFolders(settings.workflowsDir()));
         ToolRegistry tools = ToolRegistry.of(Map.of(CurrentTime.class.getName(), new CurrentTime(clock)),
                 new HttpTool(outbound, settings.tools()));
-        EngineSettings engine = new EngineSettings(settings.model().model(), Duration.ofMinutes(2), Duration.ofSeconds(5),
-                ConversationState.DEFAULT_WINDOW, "engine",
+        EngineSettings engine = new EngineSettings(settings.model().model(), settings.steps().lease(),
+                settings.steps().retryAfter(), settings.steps().window(), settings.steps().instanceId(),
                 ContextConfig.of(appSettings::values, settings.appConfig().platformWorkflowValues()),
-                EngineSettings.DEFAULT_DELTA_INTERVAL);
+                settings.steps().deltaInterval());
         ChatFeed feed = new WebPubSubFeed(realtime.service());
         StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, chatWorkflows, clock, engine,
                 StepHooks.NONE);
         this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine, appStates);
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
-        Admissions admissions = new Admissions(controlDatabase.getCollection("admissions"), clock);
+        Admissions admissions = new Admissions(controlDatabase.getCollection(Admissions.COLLECTION), clock);
         ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, admissions,
                 new ChildPolicy(control.apps(), workflows, entitlements), clock, engine.window());
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children,
@@ -230,7 +227,7 @@ public final class Platform implements AutoCloseable {
         this.chatEvents = new ChatEvents(inputs, sessions, events, appStates);
         this.broker = new SessionBroker(control.apps(), entitlements, admissions,
                 journeys, sessions, runtimeTokens, realtime, stepQueue, settings.realtime().runtimeTokenLifetime());
-        this.purger = new AppPurger(control, controlDatabase.getCollection("purges"), packCollection,
+        this.purger = new AppPurger(control, controlDatabase.getCollection(AppPurger.COLLECTION), packCollection,
                 controlDatabase.getCollection(AppSettings.COLLECTION), appDatabases, storageRouter,
                 storage.blobs(), settings.containers().all(), clock);
     }

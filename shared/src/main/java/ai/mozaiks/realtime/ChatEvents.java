@@ -2,7 +2,7 @@ package ai.mozaiks.realtime;
 
 import static ai.mozaiks.session.EventData.data;
 import ai.mozaiks.api.ApiException;
-import ai.mozaiks.broker.RuntimeToken;
+import ai.mozaiks.identity.RuntimeToken;
 import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.http.Problem;
 import ai.mozaiks.session.ChatEvent;

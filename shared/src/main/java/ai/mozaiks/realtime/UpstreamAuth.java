@@ -1,11 +1,11 @@
 package ai.mozaiks.realtime;
 
 import ai.mozaiks.api.ApiException;
-import ai.mozaiks.broker.RuntimeToken;
+import ai.mozaiks.identity.RuntimeToken;
 import ai.mozaiks.config.RealtimeSettings;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.http.Problem;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;

@@ -2,8 +2,9 @@ package ai.mozaiks.realtime;
 
 import ai.mozaiks.http.Json;
 import ai.mozaiks.session.ChatEvent;
+import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.session.EventKind;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.azure.messaging.webpubsub.WebPubSubServiceAsyncClient;
 import com.azure.messaging.webpubsub.models.WebPubSubContentType;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package ai.mozaiks.session;
 
-import ai.mozaiks.tenancy.AppId;
-import ai.mozaiks.tenancy.Ids;
+import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.kernel.Ids;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

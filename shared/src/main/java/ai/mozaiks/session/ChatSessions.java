@@ -12,7 +12,7 @@ import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.persistence.ScopedField;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;

@@ -6,7 +6,7 @@ import ai.mozaiks.persistence.AppDatabase;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -5,6 +5,7 @@ import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.lt;
 
 import ai.mozaiks.api.ApiException;
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.model.UpdateOptions;
@@ -27,6 +28,7 @@ import reactor.core.publisher.Mono;
  * when its lease ends. Only starts wait on it, never a turn.
  */
 public final class Admissions {
+    public static final String COLLECTION = "admissions";
     /** Far longer than counting and inserting a chat takes; what a dead holder costs the next start at most. */
     static final Duration LEASE = Duration.ofSeconds(10);
     /** How long a start waits in line before it is told to retry. */

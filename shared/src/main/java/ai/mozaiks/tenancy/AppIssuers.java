@@ -8,6 +8,7 @@ import static com.mongodb.client.model.Filters.ne;
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.identity.TrustedIssuer;
 import ai.mozaiks.identity.TrustedIssuers;
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoException;
 import java.net.URI;

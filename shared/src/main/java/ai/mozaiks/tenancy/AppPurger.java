@@ -5,6 +5,7 @@ import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.in;
 import static com.mongodb.client.model.Filters.lte;
 
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.RuntimeCollection;
@@ -29,6 +30,7 @@ import reactor.core.publisher.Mono;
  * batches with its progress recorded in {@code purges}; a purge cut short resumes on the next run.
  */
 public final class AppPurger {
+    public static final String COLLECTION = "purges";
     public static final String PURGING = "purging";
     public static final String PURGED = "purged";
     static final int BATCH = 500;

@@ -14,6 +14,8 @@ import ai.mozaiks.api.PageRequest;
 import ai.mozaiks.audit.AuditLog;
 import ai.mozaiks.http.Problem;
 import ai.mozaiks.identity.Principal;
+import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.kernel.Ids;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;

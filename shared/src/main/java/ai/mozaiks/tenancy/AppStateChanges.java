@@ -1,5 +1,6 @@
 package ai.mozaiks.tenancy;
 
+import ai.mozaiks.kernel.AppId;
 import reactor.core.publisher.Mono;
 
 /**

@@ -1,6 +1,7 @@
 package ai.mozaiks.tenancy;
 
 import ai.mozaiks.api.ApiException;
+import ai.mozaiks.kernel.AppId;
 import reactor.core.publisher.Mono;
 
 /**

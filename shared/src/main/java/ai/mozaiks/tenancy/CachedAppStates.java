@@ -2,6 +2,7 @@ package ai.mozaiks.tenancy;
 
 import static com.mongodb.client.model.Filters.eq;
 
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.client.model.Projections;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.time.Clock;

@@ -1,8 +1,7 @@
 package ai.mozaiks.tenancy;
 
 import ai.mozaiks.identity.Principal;
-import ai.mozaiks.packs.WorkflowDirectory;
-import ai.mozaiks.packs.WorkflowEntry;
+import ai.mozaiks.kernel.AppId;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

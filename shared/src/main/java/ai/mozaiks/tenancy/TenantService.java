@@ -11,6 +11,7 @@ import ai.mozaiks.api.Page;
 import ai.mozaiks.api.PageRequest;
 import ai.mozaiks.audit.AuditLog;
 import ai.mozaiks.identity.Principal;
+import ai.mozaiks.kernel.Ids;
 import ai.mozaiks.tenancy.TenantRequests.ChangeRole;
 import ai.mozaiks.tenancy.TenantRequests.CreateTenant;
 import ai.mozaiks.tenancy.TenantRequests.InviteMember;

@@ -19,8 +19,8 @@ import java.util.stream.Collectors;
 
 /** Reads one manifest file into a {@link ManifestNode}, enforcing the size limit and UTF-8 (BOM allowed). */
 final class YamlDocuments {
-    // The platform's input limits (nesting, a file's size in characters, aliases); duplicate keys would otherwise
-    // silently keep the last value.
+    // YAML, not JSON, so a mapper of its own over the platform's input limits (nesting, a file's size in characters,
+    // aliases); duplicate keys would otherwise silently keep the last value.
     private static final YAMLMapper YAML = YAMLMapper.builder(InputLimits.yamlFactory((int) WorkflowLoader.MAX_FILE_BYTES))
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();

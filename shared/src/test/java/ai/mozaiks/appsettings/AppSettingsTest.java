@@ -12,7 +12,7 @@ import ai.mozaiks.audit.AuditLog;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.tenancy.AppAccess;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.ControlCollections;
 import ai.mozaiks.tenancy.TenantAccess;
 import com.mongodb.client.model.Updates;

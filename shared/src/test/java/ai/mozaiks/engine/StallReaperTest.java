@@ -8,7 +8,7 @@ import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.NewChat;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.client.model.Updates;
 import java.time.Duration;
 import java.util.ArrayList;

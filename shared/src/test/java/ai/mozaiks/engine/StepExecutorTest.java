@@ -17,7 +17,7 @@ import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.workflows.Workflow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -110,7 +110,8 @@ class InputLimitsTest {
                 throw e.getCause();
             }
         }
-        assertTrue(found >= 10, "the scan finds the platform's mappers: " + found);
+        // The platform's mappers: Json's (every JSON reader and writer derives from it) and the two YAML readers.
+        assertTrue(found >= 3, "the scan finds the platform's mappers: " + found);
         assertEquals(List.of(), unlimited, "parsers built without InputLimits");
     }
 }

@@ -3,7 +3,7 @@ package ai.mozaiks.identity;
 import ai.mozaiks.outbound.HostResolver;
 import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.persistence.MutableClock;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

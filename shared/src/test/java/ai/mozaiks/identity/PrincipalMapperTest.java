@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.nimbusds.jwt.JWTClaimsSet;
 import java.net.URI;
 import java.util.List;

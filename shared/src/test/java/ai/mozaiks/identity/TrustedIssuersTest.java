@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.mozaiks.config.IdentitySettings;
 import ai.mozaiks.outbound.HostResolver;
 import ai.mozaiks.outbound.OutboundClient;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;

@@ -10,7 +10,7 @@ import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.persistence.StorageLocation;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.time.Duration;
 import java.time.Instant;

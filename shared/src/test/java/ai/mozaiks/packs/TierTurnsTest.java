@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.workflows.Workflow;

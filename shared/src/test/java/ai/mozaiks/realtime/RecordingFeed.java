@@ -1,7 +1,8 @@
 package ai.mozaiks.realtime;
 
 import ai.mozaiks.session.ChatEvent;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.session.ChatFeed;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import reactor.core.publisher.Mono;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.mozaiks.api.ApiException;
-import ai.mozaiks.broker.RuntimeToken;
+import ai.mozaiks.identity.RuntimeToken;
 import ai.mozaiks.config.RealtimeSettings;
 import ai.mozaiks.http.Json;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;

@@ -13,7 +13,7 @@ import ai.mozaiks.api.ApiException;
 import ai.mozaiks.api.Page;
 import ai.mozaiks.api.PageRequest;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.client.model.Filters;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.time.Duration;

@@ -13,7 +13,7 @@ import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabase;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.persistence.RuntimeCollection;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.reactivestreams.client.MongoCollection;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.time.Duration;

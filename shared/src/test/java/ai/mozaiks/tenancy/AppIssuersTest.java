@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.identity.TrustedIssuer;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoWriteException;

@@ -3,6 +3,7 @@ package ai.mozaiks.tenancy;
 import static ai.mozaiks.persistence.EmbeddedMongoFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import java.time.Duration;
 import java.util.Date;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.mozaiks.api.ApiException;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.persistence.CommandRecorder;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import com.mongodb.client.model.Updates;

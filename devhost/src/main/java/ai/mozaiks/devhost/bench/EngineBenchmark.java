@@ -21,7 +21,7 @@ import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.CachedAppStates;
 import com.mongodb.reactivestreams.client.MongoCollection;

@@ -1,8 +1,8 @@
 package ai.mozaiks.devhost.bench;
 
-import ai.mozaiks.realtime.ChatFeed;
+import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.session.ChatEvent;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Mono;

@@ -2,7 +2,7 @@ package ai.mozaiks.devhost.identity;
 
 import ai.mozaiks.http.Json;
 import ai.mozaiks.http.Problem;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package ai.mozaiks.devhost.identity;
 
 import ai.mozaiks.http.Json;
 import ai.mozaiks.http.Problem.FieldError;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.time.Duration;

@@ -328,7 +328,7 @@ final class ControlPlane {
 
     /** The end-user IdP record that makes an app trust {@link #endUser} tokens minted for it. */
     Map<String, Object> endUserIdp(String appId) {
-        return obj("issuer", idp.appIssuer(ai.mozaiks.tenancy.AppId.of(appId)), "audience", AUDIENCE,
+        return obj("issuer", idp.appIssuer(ai.mozaiks.kernel.AppId.of(appId)), "audience", AUDIENCE,
                 "jwks_url", idp.jwksUri().toString());
     }
 

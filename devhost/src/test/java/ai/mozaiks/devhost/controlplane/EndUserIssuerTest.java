@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.devhost.controlplane.ControlPlane.Response;
 import ai.mozaiks.devhost.controlplane.ControlPlane.User;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.client.model.Filters;
 import java.util.ArrayList;
 import java.util.List;

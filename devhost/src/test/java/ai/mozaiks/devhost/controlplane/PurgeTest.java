@@ -16,7 +16,7 @@ import ai.mozaiks.functions.FunctionFactory;
 import ai.mozaiks.functions.PlatformFunctionInjector;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.platform.Platform;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.azure.core.util.BinaryData;
 import com.mongodb.client.model.Filters;
 import java.net.URI;

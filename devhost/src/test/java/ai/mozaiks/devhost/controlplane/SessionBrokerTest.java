@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.mozaiks.devhost.controlplane.ControlPlane.Response;
 import ai.mozaiks.devhost.controlplane.ControlPlane.User;
 import ai.mozaiks.session.EventKind;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.time.Duration;

@@ -16,7 +16,7 @@ import ai.mozaiks.identity.TrustedIssuer;
 import ai.mozaiks.outbound.HostResolver;
 import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.identity.TrustedIssuers;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.RSAKey;

@@ -7,7 +7,7 @@ import ai.mozaiks.devhost.TestEmulators;
 import ai.mozaiks.engine.AzureStepQueue;
 import ai.mozaiks.engine.Lane;
 import ai.mozaiks.engine.StepMessage;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import com.azure.storage.queue.QueueAsyncClient;
 import com.azure.storage.queue.QueueClientBuilder;
 import com.azure.storage.queue.QueueMessageEncoding;

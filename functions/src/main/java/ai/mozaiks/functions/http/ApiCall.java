@@ -2,7 +2,7 @@ package ai.mozaiks.functions.http;
 
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.api.PageRequest;
-import ai.mozaiks.broker.RuntimeToken;
+import ai.mozaiks.identity.RuntimeToken;
 import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.http.Problem;

@@ -1,7 +1,7 @@
 package ai.mozaiks.functions.tenancy;
 
 import ai.mozaiks.logging.InvocationLog;
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.AppPurger;
 import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.annotation.FunctionName;

@@ -1,6 +1,6 @@
 package ai.mozaiks.models.azure;
 
-import ai.mozaiks.http.InputLimits;
+import ai.mozaiks.http.Json;
 import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.HttpFailure;
 import ai.mozaiks.models.ModelEvent;
@@ -39,7 +39,7 @@ import reactor.core.publisher.Sinks;
 public final class AzureOpenAiModel implements ChatModel {
     /** The Reactor context key that carries the caller's request id to the pipeline. */
     static final String REQUEST_ID = "mozaiks.model.request-id";
-    private static final ObjectMapper MAPPER = new ObjectMapper(InputLimits.jsonFactory());
+    private static final ObjectMapper MAPPER = Json.mapper();
 
     private final AzureOpenAiSettings settings;
     private final OpenAIAsyncClient client;

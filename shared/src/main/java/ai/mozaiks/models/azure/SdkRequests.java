@@ -1,6 +1,6 @@
 package ai.mozaiks.models.azure;
 
-import ai.mozaiks.http.InputLimits;
+import ai.mozaiks.http.Json;
 import ai.mozaiks.models.AssistantMessage;
 import ai.mozaiks.models.ChatMessage;
 import ai.mozaiks.models.ModelRequest;
@@ -38,7 +38,7 @@ import java.util.Map;
 
 /** A {@link ModelRequest} in the SDK's types. */
 final class SdkRequests {
-    private static final ObjectMapper MAPPER = new ObjectMapper(InputLimits.jsonFactory());
+    private static final ObjectMapper MAPPER = Json.mapper();
 
     private SdkRequests() {
     }

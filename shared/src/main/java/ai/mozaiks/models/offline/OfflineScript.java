@@ -32,6 +32,7 @@ import java.util.Set;
  * or {@code json}. The n-th entry of an agent answers that agent's n-th turn.
  */
 public final class OfflineScript {
+    // YAML, not JSON: a mapper of its own over the platform's YAML limits, with a script's size bound.
     private static final ObjectMapper YAML = new ObjectMapper(InputLimits.yamlFactory(3 * 1024 * 1024));
     private static final Set<String> KINDS = Set.of("text", "tool_call", "tool_calls", "json");
 

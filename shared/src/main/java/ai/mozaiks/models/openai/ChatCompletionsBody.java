@@ -1,6 +1,6 @@
 package ai.mozaiks.models.openai;
 
-import ai.mozaiks.http.InputLimits;
+import ai.mozaiks.http.Json;
 import ai.mozaiks.models.AssistantMessage;
 import ai.mozaiks.models.ChatMessage;
 import ai.mozaiks.models.ModelRequest;
@@ -18,7 +18,7 @@ import java.util.Locale;
 
 /** The JSON body of a streaming chat-completions request, as OpenAI documents it. */
 final class ChatCompletionsBody {
-    private static final ObjectMapper MAPPER = new ObjectMapper(InputLimits.jsonFactory());
+    private static final ObjectMapper MAPPER = Json.mapper();
 
     private ChatCompletionsBody() {
     }

@@ -1,13 +1,13 @@
 package ai.mozaiks.models.openai;
 
-import ai.mozaiks.http.InputLimits;
+import ai.mozaiks.http.Json;
 import ai.mozaiks.models.FinishReason;
 import ai.mozaiks.models.ModelEvent;
 import ai.mozaiks.models.ModelException;
 import ai.mozaiks.models.ResponseAssembler;
 import ai.mozaiks.models.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +19,7 @@ import java.util.List;
  */
 final class ChunkReader {
     static final String DONE = "[DONE]";
-    private static final ObjectMapper MAPPER = new ObjectMapper(InputLimits.jsonFactory());
+    private static final ObjectReader MAPPER = Json.firstValue();
 
     private final ResponseAssembler assembler;
     private final String requestId;

@@ -214,7 +214,7 @@ class FanOutAcceptanceTest extends EngineAcceptance {
         assertEquals(List.of(1, 2, 3), harness.events(parentId, "chat.workflow_child_completed").stream()
                 .map(event -> ((Number) event.data().get("completed_count")).intValue()).toList(), "counted on, in the log's order");
         assertEquals(1, harness.events(parentId, "chat.workflow_resumed").size());
-        assertEquals(List.of(new StepMessage(ai.mozaiks.tenancy.AppId.of("app-acceptance"), parentId, 1)), harness.queued(),
+        assertEquals(List.of(new StepMessage(ai.mozaiks.kernel.AppId.of("app-acceptance"), parentId, 1)), harness.queued(),
                 "the parent's step, queued once");
         runsToCompletion(parentId, "Merged.");
     }

@@ -1,6 +1,6 @@
-package ai.mozaiks.broker;
+package ai.mozaiks.identity;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import java.time.Instant;
 
 /** What a runtime token grants: one user, in one app, on one chat, until it expires. */

@@ -1,6 +1,6 @@
-package ai.mozaiks.packs;
+package ai.mozaiks.tenancy;
 
-import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.kernel.AppId;
 import java.util.List;
 import java.util.Optional;
 import reactor.core.publisher.Mono;

@@ -1,6 +1,7 @@
-package ai.mozaiks.models;
+package ai.mozaiks.platform;
 
 import ai.mozaiks.config.ModelSettings;
+import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.azure.AzureOpenAiModel;
 import ai.mozaiks.models.azure.AzureOpenAiSettings;
 import ai.mozaiks.models.offline.OfflineModel;

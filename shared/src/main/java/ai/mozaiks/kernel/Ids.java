@@ -1,4 +1,4 @@
-package ai.mozaiks.tenancy;
+package ai.mozaiks.kernel;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;
