@@ -81,8 +81,11 @@ public final class Azurite implements AutoCloseable {
             return script;
         }
         System.out.println("Installing Azurite (npm ci, first run only)...");
-        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund")
-                .directory(home.toFile()).inheritIO().start();
+        // Its output is shown, but it does not share this process's stdin: node makes an inherited stdin
+        // non-blocking, which breaks whatever reads it here (a test runner's channel, a terminal).
+        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(home.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        npm.getOutputStream().close();
         if (!npm.waitFor(10, TimeUnit.MINUTES) || npm.exitValue() != 0) {
             npm.destroyForcibly();
             throw new IllegalStateException("npm ci failed in " + home + "; Node.js 18+ and npm are required");
