@@ -44,7 +44,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Engine benchmark (ARCHITECTURE.md §8): N chats × M turns of the {@code assistant} workflow with the offline
+ * Engine benchmark (budgets in README.md, Benchmarks): N chats × M turns of the {@code assistant} workflow with the offline
  * model, the real {@link StepExecutor} and {@link ChatInputs} over the real MongoDB driver on an in-memory
  * embedded MongoDB, in one JVM. Each turn submits a user message, then runs the steps it enqueued through
  * {@link StepExecutor#run} from an in-process list of pending {@link StepMessage}s (the benchmark's own driver).
@@ -329,7 +329,7 @@ public final class EngineBenchmark {
                 : guard.violations().size() + " violations, first " + guard.violations().get(0)));
         System.out.printf(Locale.ROOT, "  a whole round (the user's message + the turn it causes + the follow-up): %.2f reads, %.2f writes%n",
                 roundReads, roundWrites);
-        System.out.println("  budgets (ARCHITECTURE.md §8: per agent turn)");
+        System.out.println("  budgets (README.md, Benchmarks: per agent turn)");
         budget("executor overhead median <= 5 ms", ms(pct(overhead, 50)) + " ms", pct(overhead, 50) / 1e6 <= OVERHEAD_BUDGET_MS);
         budget("step reads per turn <= 2", String.format(Locale.ROOT, "%.2f (max %d)", stepReads, maxInt(steps.reads)),
                 stepReads <= READ_BUDGET);

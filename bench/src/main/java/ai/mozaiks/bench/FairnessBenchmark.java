@@ -16,7 +16,7 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
- * Fairness benchmark (issue 6): {@link FairnessRun} with the gate on ({@code STEP_CONCURRENCY} 24, host.json's
+ * Fairness benchmark: {@link FairnessRun} with the gate on ({@code STEP_CONCURRENCY} 24, host.json's
  * concurrency) and off ({@code STEP_CONCURRENCY} 256, far above what the trigger runs at once, so it never defers),
  * on a fresh Azurite (free ports, in memory) and an in-memory embedded MongoDB. Usage:
  * {@code bench/fairness [A's chats] [B's chats] [model latency ms]} (500, 5, 500 ms: an agent's turn is rarely faster).

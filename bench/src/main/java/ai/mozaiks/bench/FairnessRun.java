@@ -56,7 +56,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The fairness scenario of issue 6 on one instance: app A's chats each with step 0 queued, then app B's, before the
+ * The fairness scenario on one instance: app A's chats each with step 0 queued, then app B's, before the
  * instance starts. The step queue is real (storage queues, base64), read by the devhost's {@link QueueListener} with
  * host.json's batch size and threshold, which runs the real {@link StepWorker} → {@link StepRunner} (with
  * {@link FairShare}) → {@link StepExecutor} on MongoDB. Step 0 of {@code interview_research_summary} is one model

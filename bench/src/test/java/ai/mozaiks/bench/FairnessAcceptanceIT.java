@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 6's acceptance on one instance: app A queues 500 steps, app B then 5; B's steps are done before A's backlog is
+ * Fairness on one instance: app A queues 500 steps, app B then 5; B's steps are done before A's backlog is
  * half done. Real queue (Azurite) through the devhost's queue listener with host.json's concurrency, the real step
  * worker, runner and executor on MongoDB, and a model that takes a second a turn (a local chat-completions server).
  * The numbers are printed; {@code bench/fairness} compares them with the gate off.
