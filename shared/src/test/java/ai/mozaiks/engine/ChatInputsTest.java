@@ -14,6 +14,8 @@ import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.tenancy.AppId;
 import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.workflows.Manifests.ReviewLoop;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.manifest.DoubleTexting;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -77,7 +79,7 @@ class ChatInputsTest {
     }
 
     private static Workflow hitl(String doubleTexting) {
-        return EngineWorkflows.of("max_turns: 10\nhuman_in_the_loop: true\ninitial_message: Write.\n"
+        return Manifests.of("max_turns: 10\nhuman_in_the_loop: true\ninitial_message: Write.\n"
                         + (doubleTexting == null ? "" : "double_texting: " + doubleTexting + "\n"))
                 .with("handoffs.yaml", HITL_HANDOFFS).load();
     }
@@ -252,7 +254,7 @@ class ChatInputsTest {
 
     @Test
     void aChatCreatedWaitingTakesItsFirstMessageThroughItsFirstStep() {
-        Workflow flow = EngineWorkflows.of("max_turns: 10\nhuman_in_the_loop: true\nstartup_mode: UserDriven\n")
+        Workflow flow = Manifests.of("max_turns: 10\nhuman_in_the_loop: true\nstartup_mode: UserDriven\n")
                 .with("handoffs.yaml", HITL_HANDOFFS).load();
         StepExecutor executor = executor(scripted(ASK), flow);
         ChatInputs inputs = inputs(flow);
@@ -285,8 +287,8 @@ class ChatInputsTest {
 
     @Test
     void withInterruptTheNextStepBoundaryTakesTheMessageInsteadOfTheNextTurn() {
-        Workflow flow = EngineWorkflows.of("max_turns: 10\ninitial_message: Write about tides.\ndouble_texting: interrupt\n")
-                .with("tools.yaml", StepExecutorTest.TOOLS).load();
+        Workflow flow = Manifests.of("max_turns: 10\ninitial_message: Write about tides.\ndouble_texting: interrupt\n")
+                .with("tools.yaml", ReviewLoop.TOOLS).load();
         StepExecutor executor = executor(scripted("""
                 - agent: Writer
                   tool_call: {name: lookup, arguments: {word: tide}}
@@ -320,7 +322,7 @@ class ChatInputsTest {
 
     @Test
     void aUiToolRoundTripResumesTheRunAndFiresTheResponseTrigger() {
-        Workflow flow = EngineWorkflows.of("max_turns: 10\ninitial_message: Draft, then ask.\n")
+        Workflow flow = Manifests.of("max_turns: 10\ninitial_message: Draft, then ask.\n")
                 .with("tools.yaml", """
                         tools:
                         - agent: Writer

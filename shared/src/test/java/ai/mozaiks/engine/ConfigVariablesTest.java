@@ -18,6 +18,8 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.workflows.Manifests.ReviewLoop;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,16 +62,16 @@ class ConfigVariablesTest {
 
     private static Workflow workflow(boolean withConfig) {
         String context = withConfig
-                ? StepExecutorTest.CONTEXT.replace("definitions:\n", "definitions:\n" + TONE)
+                ? ReviewLoop.CONTEXT.replace("definitions:\n", "definitions:\n" + TONE)
                         .replace("variables: [draft_ready]", "variables: [draft_ready, tone]")
-                : StepExecutorTest.CONTEXT;
-        return EngineWorkflows.of("max_turns: 10\ninitial_message: Write about tides.\n")
-                .with("context_variables.yaml", context).with("handoffs.yaml", StepExecutorTest.HANDOFFS)
-                .with("tools.yaml", StepExecutorTest.TOOLS).load();
+                : ReviewLoop.CONTEXT;
+        return Manifests.of("max_turns: 10\ninitial_message: Write about tides.\n")
+                .with("context_variables.yaml", context).with("handoffs.yaml", ReviewLoop.HANDOFFS)
+                .with("tools.yaml", ReviewLoop.TOOLS).load();
     }
 
     private StepExecutor executor(Workflow workflow, ContextConfig config) {
-        OfflineModel offline = new OfflineModel(OfflineScript.parse(StepExecutorTest.SCRIPT));
+        OfflineModel offline = new OfflineModel(OfflineScript.parse(ReviewLoop.SCRIPT));
         ChatModel recording = request -> {
             modelRequests.add(request);
             return offline.stream(request);

@@ -18,6 +18,7 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,6 +42,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static ai.mozaiks.persistence.EmbeddedMongoFixture.await;
+import static ai.mozaiks.workflows.Manifests.ReviewLoop.CONTEXT;
+import static ai.mozaiks.workflows.Manifests.ReviewLoop.HANDOFFS;
+import static ai.mozaiks.workflows.Manifests.ReviewLoop.SCRIPT;
+import static ai.mozaiks.workflows.Manifests.ReviewLoop.TOOLS;
 import static com.mongodb.client.model.Filters.eq;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -49,54 +54,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StepExecutorTest {
     private static final AppId APP = AppId.of("app-engine");
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    static final String CONTEXT = """
-            definitions:
-            - name: draft_ready
-              type: boolean
-              source:
-                type: state
-                default: false
-                triggers:
-                - {type: agent_text, agent: Writer, match: {equals: NEXT}, ui_hidden: true}
-            - name: approved
-              type: boolean
-              source:
-                type: state
-                default: false
-                triggers:
-                - {type: agent_text, agent: Reviewer, match: {contains: APPROVED}}
-            agents:
-            - {agent_name: Writer, variables: [draft_ready]}
-            """;
-    static final String HANDOFFS = """
-            handoff_rules:
-            - {source_agent: Writer, target_agent: Reviewer, handoff_type: condition, condition_type: expression,
-               condition: '${draft_ready} == True'}
-            - {source_agent: Writer, target_agent: user, handoff_type: after_work}
-            - {source_agent: Reviewer, target_agent: terminate, handoff_type: condition, condition_type: expression,
-               condition: '${approved}'}
-            - {source_agent: Reviewer, target_agent: Writer, handoff_type: after_work}
-            """;
-    static final String TOOLS = """
-            tools:
-            - agent: Writer
-              function: lookup
-              description: Look a word up.
-              implementation: {type: java, class: com.example.Lookup}
-              parameters:
-                type: object
-                properties: {word: {type: string}}
-                required: [word]
-            """;
-    static final String SCRIPT = """
-            - agent: Writer
-              tool_call: {name: lookup, arguments: {word: tide}}
-            - agent: Writer
-              text: NEXT
-            - agent: Reviewer
-              text: APPROVED, nice draft.
-            """;
 
     private EmbeddedMongoFixture fixture;
     private EventLog log;
@@ -108,7 +65,7 @@ class StepExecutorTest {
     void start() {
         fixture = EmbeddedMongoFixture.start();
         log = new EventLog(fixture.appDatabases(), fixture.clock());
-        workflow = EngineWorkflows.of("max_turns: 10\ninitial_message: Write about tides.\n")
+        workflow = Manifests.of("max_turns: 10\ninitial_message: Write about tides.\n")
                 .with("context_variables.yaml", CONTEXT).with("handoffs.yaml", HANDOFFS).with("tools.yaml", TOOLS).load();
     }
 
@@ -343,7 +300,7 @@ class StepExecutorTest {
     @Test
     void handingOffToTheUserWaitsForInputWithAnInputRequest() {
         String chatId = newChat();
-        Workflow hitl = EngineWorkflows.of("max_turns: 10\nhuman_in_the_loop: true\n")
+        Workflow hitl = Manifests.of("max_turns: 10\nhuman_in_the_loop: true\n")
                 .with("context_variables.yaml", CONTEXT).with("handoffs.yaml", HANDOFFS).load();
         StepExecutor executor = executor(scripted("- agent: Writer\n  text: What should I write about?\n"), hitl, StepHooks.NONE);
 
@@ -361,7 +318,7 @@ class StepExecutorTest {
     @Test
     void aBrokenConditionFailsTheChatWithAnErrorEvent() {
         String chatId = newChat();
-        Workflow broken = EngineWorkflows.of("max_turns: 10\n")
+        Workflow broken = Manifests.of("max_turns: 10\n")
                 .with("handoffs.yaml", """
                         handoff_rules:
                         - {source_agent: Writer, target_agent: Reviewer, handoff_type: condition, condition_type: expression,
@@ -470,7 +427,7 @@ class StepExecutorTest {
         try (FakeChatServer server = FakeChatServer.http()) {
             server.reply(new FakeChatServer.SlowSse(List.of(Chunks.role(), Chunks.text("one "), Chunks.text("two"),
                     Chunks.finish("stop")), Duration.ofMillis(300)));
-            Workflow single = EngineWorkflows.of("max_turns: 1\ninitial_message: Hello.\n").load();
+            Workflow single = Manifests.of("max_turns: 1\ninitial_message: Hello.\n").load();
             ChatModel model = new OpenAiCompatibleModel(OpenAiCompatibleSettings.openAi(server.baseUrl(), null));
             String chatId = newChat();
 
@@ -485,7 +442,7 @@ class StepExecutorTest {
 
     @Test
     void autoPatternAsksTheModelWhoSpeaks() {
-        Workflow auto = EngineWorkflows.of("max_turns: 2\norchestration_pattern: AutoPattern\n").load();
+        Workflow auto = Manifests.of("max_turns: 2\norchestration_pattern: AutoPattern\n").load();
         String chatId = newChat();
         StepExecutor executor = executor(scripted("""
                 - {agent: speaker_selector, text: Reviewer}

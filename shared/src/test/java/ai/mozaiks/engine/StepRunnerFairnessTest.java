@@ -16,6 +16,7 @@ import ai.mozaiks.session.NewChat;
 import ai.mozaiks.tenancy.AppId;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.AppStates;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,7 +54,7 @@ class StepRunnerFairnessTest {
     }
 
     private StepRunner runner(FairShare fairShare) {
-        Workflow workflow = EngineWorkflows.of("max_turns: 4\nhuman_in_the_loop: true\ninitial_message: Write about tides.\n")
+        Workflow workflow = Manifests.of("max_turns: 4\nhuman_in_the_loop: true\ninitial_message: Write about tides.\n")
                 .with("handoffs.yaml", "handoff_rules:\n- {source_agent: Writer, target_agent: user, handoff_type: after_work}\n").load();
         ChatWorkflows workflows = ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(workflow) : Optional.empty());
         EngineSettings engine = EngineSettings.defaults("gpt-4o");

@@ -14,6 +14,8 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.tenancy.AppId;
+import ai.mozaiks.workflows.Manifests.ReviewLoop;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.reactivestreams.client.MongoCollection;
@@ -58,9 +60,9 @@ class UsageAndPoisonTest {
     void start() {
         fixture = EmbeddedMongoFixture.start();
         log = new EventLog(fixture.appDatabases(), fixture.clock());
-        workflow = EngineWorkflows.of("max_turns: 10\ninitial_message: Write about tides.\n")
-                .with("context_variables.yaml", StepExecutorTest.CONTEXT).with("handoffs.yaml", StepExecutorTest.HANDOFFS)
-                .with("tools.yaml", StepExecutorTest.TOOLS).load();
+        workflow = Manifests.of("max_turns: 10\ninitial_message: Write about tides.\n")
+                .with("context_variables.yaml", ReviewLoop.CONTEXT).with("handoffs.yaml", ReviewLoop.HANDOFFS)
+                .with("tools.yaml", ReviewLoop.TOOLS).load();
     }
 
     @AfterEach
@@ -80,7 +82,7 @@ class UsageAndPoisonTest {
     }
 
     private StepExecutor executor() {
-        return executor(new OfflineModel(OfflineScript.parse(StepExecutorTest.SCRIPT)), "gpt-4o");
+        return executor(new OfflineModel(OfflineScript.parse(ReviewLoop.SCRIPT)), "gpt-4o");
     }
 
     private String newChat(AppId app) {
@@ -229,7 +231,7 @@ class UsageAndPoisonTest {
             toolCalls.incrementAndGet();
             return Mono.just(JSON.createObjectNode().put("meaning", "the rise and fall of the sea"));
         }));
-        return new StepExecutor(fixture.appDatabases(), log, new RecordingFeed(), new OfflineModel(OfflineScript.parse(StepExecutorTest.SCRIPT)),
+        return new StepExecutor(fixture.appDatabases(), log, new RecordingFeed(), new OfflineModel(OfflineScript.parse(ReviewLoop.SCRIPT)),
                 tools, ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(workflow) : Optional.empty()), fixture.clock(),
                 EngineSettings.defaults("gpt-4o"), hooks, PRICES);
     }
@@ -322,7 +324,7 @@ class UsageAndPoisonTest {
     @Test
     void anUnpricedModelHasNoCostButItsTokensCount() {
         String chatId = newChat(APP);
-        runToEnd(executor(new OfflineModel(OfflineScript.parse(StepExecutorTest.SCRIPT)), "house-model"), APP, chatId);
+        runToEnd(executor(new OfflineModel(OfflineScript.parse(ReviewLoop.SCRIPT)), "house-model"), APP, chatId);
 
         List<ChatEvent> usage = usageEvents(APP, chatId);
         assertEquals(3, usage.size());

@@ -3,7 +3,7 @@ package ai.mozaiks.platform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.mozaiks.workflows.Fixtures;
+import ai.mozaiks.workflows.Manifests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -38,7 +38,7 @@ class EnvironmentGuardTest {
 
     @Test
     void onlyTheEdgesReadTheEnvironmentOrSystemProperties() {
-        Path root = Fixtures.repositoryWorkflows().getParent();
+        Path root = Manifests.repositoryWorkflows().getParent();
         Map<String, List<String>> found = new TreeMap<>();
         int scanned = 0;
         for (String module : List.of("shared", "functions", "devhost")) {

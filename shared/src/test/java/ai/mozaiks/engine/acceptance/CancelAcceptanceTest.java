@@ -5,6 +5,7 @@ import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.StepOutcome;
 import ai.mozaiks.session.ChatEvent;
 import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;

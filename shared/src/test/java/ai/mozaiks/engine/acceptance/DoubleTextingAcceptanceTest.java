@@ -6,6 +6,7 @@ import ai.mozaiks.engine.StepMessage;
 import ai.mozaiks.engine.StepOutcome;
 import ai.mozaiks.session.ChatEvent;
 import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bson.Document;

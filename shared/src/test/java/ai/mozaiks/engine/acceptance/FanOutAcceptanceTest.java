@@ -1,10 +1,10 @@
 package ai.mozaiks.engine.acceptance;
 
-import ai.mozaiks.engine.EngineWorkflows;
 import ai.mozaiks.engine.Lane;
 import ai.mozaiks.engine.StepMessage;
 import ai.mozaiks.engine.StepOutcome;
 import ai.mozaiks.session.ChatEvent;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FanOutAcceptanceTest extends EngineAcceptance {
 
     private static Workflow parent(String policy) {
-        return EngineWorkflows.of("""
+        return Manifests.of("""
                 max_turns: 10
                 startup_mode: AgentDriven
                 initial_agent: Planner
@@ -73,7 +73,7 @@ class FanOutAcceptanceTest extends EngineAcceptance {
                         """.formatted(policy)).load();
     }
 
-    private static final Workflow CHILD = EngineWorkflows.of("""
+    private static final Workflow CHILD = Manifests.of("""
             max_turns: 4
             startup_mode: AgentDriven
             initial_agent: Worker

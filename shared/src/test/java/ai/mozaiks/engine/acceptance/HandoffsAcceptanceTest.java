@@ -3,6 +3,7 @@ package ai.mozaiks.engine.acceptance;
 import ai.mozaiks.engine.StepMessage;
 import ai.mozaiks.engine.StepOutcome;
 import ai.mozaiks.session.ChatEvent;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;

@@ -2,10 +2,10 @@ package ai.mozaiks.engine.acceptance;
 
 import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.StepMessage;
-import ai.mozaiks.engine.EngineWorkflows;
 import ai.mozaiks.engine.StepOutcome;
 import ai.mozaiks.session.ChatEvent;
 import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
@@ -75,7 +75,7 @@ class HumanInTheLoopAcceptanceTest extends EngineAcceptance {
 
     @Test
     void anAgentAtItsConsecutiveReplyLimitHandsTheTurnToTheUserAndTheUsersMessageResetsIt() {
-        Workflow flow = EngineWorkflows.of("max_turns: 10\nhuman_in_the_loop: true\ninitial_message: Brainstorm titles.\n")
+        Workflow flow = Manifests.of("max_turns: 10\nhuman_in_the_loop: true\ninitial_message: Brainstorm titles.\n")
                 .named("reply_limit").with(
                 "agents.yaml", """
                         agents:
