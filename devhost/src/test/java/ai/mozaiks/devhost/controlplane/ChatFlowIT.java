@@ -30,7 +30,7 @@ class ChatFlowIT {
         String chat = grant.path("chat_id").asText();
         String token = grant.path("runtime_token").asText();
 
-        ControlPlane.await("the opening step", STEP, () -> types(chat, token).contains("chat.input_request"));
+        ControlPlane.await("the opening step", STEP, () -> cp.types(chat, token).contains("chat.input_request"));
 
         Response accepted = expect(202, cp.send("POST", "/api/chats/" + chat + "/messages", token,
                 ControlPlane.json(obj("client_message_id", "m-1", "text", "What can you do?"))), "message");
@@ -45,15 +45,15 @@ class ChatFlowIT {
         ControlPlane.await("the chat to wait for the user again", STEP, () ->
                 "awaiting_input".equals(cp.get("/api/apps/" + app + "/chats/" + chat, alice).json().path("status").asText()));
 
-        int before = events(chat, token).size();
+        int before = cp.events(chat, token).size();
         Response retried = expect(202, cp.send("POST", "/api/chats/" + chat + "/messages", token,
                 ControlPlane.json(obj("client_message_id", "m-1", "text", "What can you do?"))), "retried message");
         assertEquals(userSeq, retried.json().path("seq").asLong(), "a retry answers the same event");
-        assertEquals(before, events(chat, token).size(), "and appends nothing");
+        assertEquals(before, cp.events(chat, token).size(), "and appends nothing");
 
         Response cancelled = expect(200, cp.send("POST", "/api/chats/" + chat + "/cancel", token, null), "cancel");
         assertEquals("cancelled", cancelled.json().path("status").asText());
-        List<JsonNode> all = events(chat, token);
+        List<JsonNode> all = cp.events(chat, token);
         JsonNode last = all.get(all.size() - 1);
         assertEquals("chat.run_complete", last.path("type").asText());
         assertEquals(409, cp.send("POST", "/api/chats/" + chat + "/messages", token,
@@ -73,12 +73,12 @@ class ChatFlowIT {
         String chat = grant.path("chat_id").asText();
         String token = grant.path("runtime_token").asText();
 
-        ControlPlane.await("the interviewer's question", STEP, () -> types(chat, token).contains("chat.input_request"));
-        long asked = events(chat, token).stream().mapToLong(event -> event.path("seq").asLong()).max().orElseThrow();
+        ControlPlane.await("the interviewer's question", STEP, () -> cp.types(chat, token).contains("chat.input_request"));
+        long asked = cp.events(chat, token).stream().mapToLong(event -> event.path("seq").asLong()).max().orElseThrow();
         expect(202, cp.send("POST", "/api/chats/" + chat + "/messages", token,
                 ControlPlane.json(obj("client_message_id", "topic-1", "text", "How do tides work? A short overview."))), "message");
 
-        ControlPlane.await("the run to complete", STEP, () -> types(chat, token).contains("chat.run_complete"));
+        ControlPlane.await("the run to complete", STEP, () -> cp.types(chat, token).contains("chat.run_complete"));
         assertEquals("completed", cp.get("/api/apps/" + app + "/chats/" + chat, bea).json().path("status").asText());
 
         // Read the rest as a reconnecting client would: everything after the last seq it had, in pages of 3.
@@ -131,19 +131,19 @@ class ChatFlowIT {
         JsonNode intake = expect(201, cp.post("/api/sessions", dan, obj("app_id", app, "workflow_name", "onboarding_intake")), "step 1").json();
         String first = intake.path("chat_id").asText();
         String firstToken = intake.path("runtime_token").asText();
-        ControlPlane.await("the journey to go on", STEP, () -> types(first, firstToken).contains("chat.context_switched"));
-        List<JsonNode> firstEvents = events(first, firstToken);
+        ControlPlane.await("the journey to go on", STEP, () -> cp.types(first, firstToken).contains("chat.context_switched"));
+        List<JsonNode> firstEvents = cp.events(first, firstToken);
         JsonNode switched = firstEvents.get(firstEvents.size() - 1);
         assertEquals("chat.context_switched", switched.path("type").asText(), "the switch follows the run's end");
         assertEquals("onboarding_plan", switched.path("data").path("workflow_name").asText());
         assertEquals("onboarding", switched.path("data").path("journey_key").asText());
-        assertTrue(types(first, firstToken).contains("chat.run_complete"));
+        assertTrue(cp.types(first, firstToken).contains("chat.run_complete"));
 
         String second = switched.path("data").path("to_chat_id").asText();
         JsonNode resumed = expect(200, cp.post("/api/sessions", dan, obj("app_id", app, "workflow_name", "onboarding_plan", "chat_id", second)),
                 "the next step's chat is the user's").json();
         String secondToken = resumed.path("runtime_token").asText();
-        ControlPlane.await("step 2 to run on its own", STEP, () -> types(second, secondToken).contains("chat.run_complete"));
+        ControlPlane.await("step 2 to run on its own", STEP, () -> cp.types(second, secondToken).contains("chat.run_complete"));
         assertEquals("Planner", answers(second, secondToken).get(0).path("data").path("agent").asText());
         assertEquals("completed", cp.get("/api/apps/" + app + "/chats/" + second, dan).json().path("status").asText());
 
@@ -157,16 +157,16 @@ class ChatFlowIT {
         JsonNode grant = expect(201, cp.post("/api/sessions", eve, obj("app_id", app, "workflow_name", "product_research")), "start").json();
         String chat = grant.path("chat_id").asText();
         String token = grant.path("runtime_token").asText();
-        ControlPlane.await("the first question", STEP, () -> types(chat, token).contains("chat.input_request"));
+        ControlPlane.await("the first question", STEP, () -> cp.types(chat, token).contains("chat.input_request"));
         expect(202, cp.send("POST", "/api/chats/" + chat + "/messages", token,
                 ControlPlane.json(obj("client_message_id", "idea-1", "text", "A smart water bottle."))), "message");
 
-        ControlPlane.await("the merged answer", Duration.ofSeconds(60), () -> types(chat, token).contains("chat.run_complete"));
-        List<String> fanOut = types(chat, token).stream()
+        ControlPlane.await("the merged answer", Duration.ofSeconds(60), () -> cp.types(chat, token).contains("chat.run_complete"));
+        List<String> fanOut = cp.types(chat, token).stream()
                 .filter(type -> type.startsWith("chat.workflow_") || type.equals("chat.run_complete")).toList();
         assertEquals(List.of("chat.workflow_batch_started", "chat.workflow_child_completed", "chat.workflow_child_completed",
                 "chat.workflow_child_completed", "chat.workflow_resumed", "chat.run_complete"), fanOut);
-        JsonNode batch = events(chat, token).stream().filter(event -> event.path("type").asText().equals("chat.workflow_batch_started"))
+        JsonNode batch = cp.events(chat, token).stream().filter(event -> event.path("type").asText().equals("chat.workflow_batch_started"))
                 .findFirst().orElseThrow();
         List<String> children = new ArrayList<>();
         batch.path("data").path("workflows").forEach(child -> children.add(child.path("chat_id").asText()));
@@ -181,19 +181,9 @@ class ChatFlowIT {
         assertEquals("completed", cp.get("/api/apps/" + app + "/chats/" + chat, eve).json().path("status").asText());
     }
 
-    private static List<JsonNode> events(String chat, String token) {
-        JsonNode page = cp.send("GET", "/api/chats/" + chat + "/events?after_seq=0&limit=500", token, null).json();
-        List<JsonNode> events = new ArrayList<>();
-        page.path("items").forEach(events::add);
-        return events;
-    }
-
-    private static List<String> types(String chat, String token) {
-        return events(chat, token).stream().map(event -> event.path("type").asText()).toList();
-    }
 
     private static List<JsonNode> answers(String chat, String token) {
-        return events(chat, token).stream()
+        return cp.events(chat, token).stream()
                 .filter(event -> event.path("type").asText().equals("chat.text") && !"user".equals(event.path("data").path("agent").asText()))
                 .toList();
     }

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MalformedBodyIT {
     private static final ControlPlane cp = ControlPlane.get();
     private static final String MEGABYTE = "x".repeat(1024 * 1024);
-    private static final String VALID_FILES = json(PublishPackIT.workflowFiles("assistant", "malformed_wf"));
+    private static final String VALID_FILES = json(ControlPlane.workflowFiles("assistant", "malformed_wf"));
 
     private static User owner;
     private static String tenant;

@@ -20,8 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,7 +56,7 @@ class NestedInputIT {
         JsonNode grant = expect(201, cp.post("/api/sessions", owner, obj("app_id", app, "workflow_name", "assistant")), "start").json();
         chat = grant.path("chat_id").asText();
         chatToken = grant.path("runtime_token").asText();
-        ControlPlane.await("the opening step", STEP, () -> types(chat, chatToken).contains("chat.input_request"));
+        ControlPlane.await("the opening step", STEP, () -> cp.types(chat, chatToken).contains("chat.input_request"));
         Document session = Flux.from(cp.runtime().getCollection("chat_sessions").find(Filters.eq("chat_id", chat))).blockFirst(ControlPlane.TIMEOUT);
         String state = json(obj("app_id", app, "chat_id", chat, "user_id", session.getString("user_id")));
         chatState = Base64.getEncoder().encodeToString(state.getBytes(StandardCharsets.UTF_8));
@@ -73,10 +71,10 @@ class NestedInputIT {
                 "start a chat on another app").json();
         String otherChat = grant.path("chat_id").asText();
         String token = grant.path("runtime_token").asText();
-        ControlPlane.await("the other chat's opening step", STEP, () -> types(otherChat, token).contains("chat.input_request"));
+        ControlPlane.await("the other chat's opening step", STEP, () -> cp.types(otherChat, token).contains("chat.input_request"));
         expect(202, cp.send("POST", "/api/chats/" + otherChat + "/messages", token,
                 json(obj("client_message_id", "m-1", "text", "Still there?"))), "a message on another app");
-        ControlPlane.await("the other chat's answer", STEP, () -> events(otherChat, token).stream().anyMatch(event ->
+        ControlPlane.await("the other chat's answer", STEP, () -> cp.events(otherChat, token).stream().anyMatch(event ->
                 event.path("type").asText().equals("chat.text") && !"user".equals(event.at("/data/agent").asText())));
         // And the refused chat itself still takes a message of the normal kind.
         expect(202, cp.send("POST", "/api/chats/" + chat + "/messages", chatToken,
@@ -99,7 +97,7 @@ class NestedInputIT {
             if (upstreamEvent != null) {
                 String connection = "conn-" + HexFormat.of().toHexDigits(System.nanoTime());
                 return cp.send("POST", UPSTREAM, null, body, "ce-type", "azure.webpubsub.user." + upstreamEvent,
-                        "ce-connectionId", connection, "ce-signature", "sha256=" + hmac(ControlPlane.ACCESS_KEY, connection),
+                        "ce-connectionId", connection, "ce-signature", "sha256=" + ControlPlane.hmac(ControlPlane.ACCESS_KEY, connection),
                         "ce-connectionState", chatState, "ce-userId", "nested-owner");
             }
             return cp.send(method, resolved, runtime ? chatToken : owner.token(), body);
@@ -206,7 +204,7 @@ class NestedInputIT {
     @ParameterizedTest(name = "pack YAML nested {0} levels")
     @MethodSource("deepYaml")
     void packYamlNestedTooDeepIsAValidationProblemAndNothingIsStored(int depth) {
-        Map<String, String> files = PublishPackIT.workflowFiles("assistant", "deep_wf");
+        Map<String, String> files = ControlPlane.workflowFiles("assistant", "deep_wf");
         files.put("deep_wf/ui_config.yaml", "ui: " + nested(depth - 1) + "\n");
         Map<String, Object> before = snapshot();
 
@@ -234,26 +232,6 @@ class NestedInputIT {
         return state;
     }
 
-    private static List<JsonNode> events(String chatId, String token) {
-        JsonNode page = cp.send("GET", "/api/chats/" + chatId + "/events?after_seq=0&limit=500", token, null).json();
-        List<JsonNode> events = new ArrayList<>();
-        page.path("items").forEach(events::add);
-        return events;
-    }
-
-    private static List<String> types(String chatId, String token) {
-        return events(chatId, token).stream().map(event -> event.path("type").asText()).toList();
-    }
-
-    private static String hmac(String key, String message) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static String abbreviate(String text) {
         return text == null || text.length() < 600 ? text : text.substring(0, 600) + "...";

@@ -119,7 +119,7 @@ class PermissionMatrixIT {
         users.put(Who.PLATFORM_ADMIN, cp.platformAdmin());
         inviter = cp.user("inviter");
         othersInvitation = cp.invite(tenantA, owner, ControlPlane.unique("stranger") + "@example.com", "builder");
-        assistantFiles = PublishPackIT.workflowFiles("assistant", "matrix_wf");
+        assistantFiles = ControlPlane.workflowFiles("assistant", "matrix_wf");
         Response moved = cp.put("/api/admin/apps/" + cp.createApp(owner, tenantA, "enterprise") + "/storage", users.get(Who.PLATFORM_ADMIN),
                 obj("connection", "MONGODB_CONNECTION_STRING", "database", "matrix_moved"));
         assertEquals(202, moved.status(), moved.body());

@@ -148,7 +148,7 @@ class PlatformSecretsAcceptanceIT {
     void aPublishedPackReadsOnlyItsAppsOwnSettingsNeverThePlatforms() {
         User owner = cp.user("secrets-owner");
         String app = cp.createApp(owner, cp.createTenant(owner), "pro");
-        Map<String, String> files = new HashMap<>(PublishPackIT.workflowFiles("assistant", "settings_probe"));
+        Map<String, String> files = new HashMap<>(ControlPlane.workflowFiles("assistant", "settings_probe"));
         files.put("settings_probe/context_variables.yaml", CONTEXT);
         expect(201, send("POST", "/api/apps/" + app + "/packs", owner.token(), obj("id", "probe", "version", "1.0.0", "files", files)),
                 "the pack is published: config variables are allowed, they just read the app's own settings");

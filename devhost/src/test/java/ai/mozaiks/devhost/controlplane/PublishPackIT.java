@@ -9,15 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.mozaiks.devhost.ProjectHome;
 import ai.mozaiks.devhost.controlplane.ControlPlane.Response;
 import ai.mozaiks.devhost.controlplane.ControlPlane.User;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.client.model.Filters;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,20 +38,6 @@ class PublishPackIT {
         tenant = cp.createTenant(owner);
     }
 
-    /** The manifest files of a platform workflow as a bundle for a workflow named {@code as}. */
-    static Map<String, String> workflowFiles(String source, String as) {
-        Path folder = ProjectHome.find().resolve("workflows").resolve(source);
-        Map<String, String> files = new TreeMap<>();
-        try (Stream<Path> listing = Files.list(folder)) {
-            for (Path file : listing.filter(path -> path.toString().endsWith(".yaml")).toList()) {
-                String text = Files.readString(file).replace("workflow_name: " + source, "workflow_name: " + as);
-                files.put(as + "/" + file.getFileName(), text);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return files;
-    }
 
     private static JsonNode workflow(String appId, String name) {
         Response list = expect(200, cp.get("/api/apps/" + appId + "/workflows", owner), "list workflows");
@@ -75,7 +56,7 @@ class PublishPackIT {
     @Test
     void publishedPackIsStoredListedAndSwitchedOnAndOff() {
         String app = cp.createApp(owner, tenant, "pro");
-        Map<String, String> files = workflowFiles("assistant", "helper_bot");
+        Map<String, String> files = ControlPlane.workflowFiles("assistant", "helper_bot");
         assertEquals(4, files.size(), "the assistant workflow's manifests: " + files.keySet());
 
         Response published = cp.post("/api/apps/" + app + "/packs", owner, obj("id", "helpers", "version", "1.0.0", "files", files));
@@ -117,14 +98,14 @@ class PublishPackIT {
     void aChatOfAPublishedPackRunsTheVersionItStartedWith() {
         String app = cp.createApp(owner, cp.createTenant(owner), "pro");
         expect(201, cp.post("/api/apps/" + app + "/packs", owner,
-                obj("id", "concierge", "version", "1.0.0", "files", workflowFiles("assistant", "concierge"))), "publish 1.0.0");
+                obj("id", "concierge", "version", "1.0.0", "files", ControlPlane.workflowFiles("assistant", "concierge"))), "publish 1.0.0");
         expect(200, cp.put("/api/apps/" + app + "/packs/concierge", owner, obj("enabled", true)), "enable");
         ChatHandle first = ChatHandle.start(app, "concierge");
         assertEquals("Assistant", first.answer("m-1", "Where is the harbour?"));
 
         // 2.0.0 renames the agent: chats started before keep 1.0.0, new chats get 2.0.0.
         Map<String, String> renamed = new TreeMap<>();
-        workflowFiles("assistant", "concierge").forEach((path, text) -> renamed.put(path, text.replace("Assistant", "Concierge")));
+        ControlPlane.workflowFiles("assistant", "concierge").forEach((path, text) -> renamed.put(path, text.replace("Assistant", "Concierge")));
         expect(201, cp.post("/api/apps/" + app + "/packs", owner, obj("id", "concierge", "version", "2.0.0", "files", renamed)),
                 "publish 2.0.0");
 
@@ -161,7 +142,7 @@ class PublishPackIT {
     @Test
     void aVersionNeverChanges() {
         String app = cp.createApp(owner, tenant, "pro");
-        Map<String, String> files = workflowFiles("assistant", "steady");
+        Map<String, String> files = ControlPlane.workflowFiles("assistant", "steady");
         expect(201, cp.post("/api/apps/" + app + "/packs", owner, obj("id", "steady", "version", "2.0.0", "files", files)), "publish");
         String prefix = app + "/steady/2.0.0/";
         Map<String, String> before = new TreeMap<>();
@@ -191,7 +172,7 @@ class PublishPackIT {
     @Test
     void concurrentPublishesOfOneVersionWithDifferentContentStoreExactlyOne() throws Exception {
         String app = cp.createApp(owner, tenant, "pro");
-        Map<String, String> first = workflowFiles("assistant", "racer");
+        Map<String, String> first = ControlPlane.workflowFiles("assistant", "racer");
         Map<String, String> second = new TreeMap<>(first);
         second.compute("racer/agents.yaml", (path, text) -> text.replace("concise and friendly", "second"));
         CountDownLatch start = new CountDownLatch(1);
@@ -228,7 +209,7 @@ class PublishPackIT {
     @Test
     void brokenManifestIsRefusedNamingFileAndPathAndStoresNothing() {
         String app = cp.createApp(owner, tenant, "pro");
-        Map<String, String> files = workflowFiles("assistant", "broken_wf");
+        Map<String, String> files = ControlPlane.workflowFiles("assistant", "broken_wf");
         files.compute("broken_wf/handoffs.yaml", (path, text) -> text.replace("source_agent: Assistant", "source_agent: Nobody"));
         Response refused = cp.post("/api/apps/" + app + "/packs", owner, obj("id", "broken", "version", "1.0.0", "files", files));
 
@@ -247,12 +228,12 @@ class PublishPackIT {
     void platformPackIdsAndWorkflowNamesAreReserved() {
         String app = cp.createApp(owner, tenant, "pro");
         Response packId = cp.post("/api/apps/" + app + "/packs", owner,
-                obj("id", "assistant", "version", "1.0.0", "files", workflowFiles("assistant", "my_assistant")));
+                obj("id", "assistant", "version", "1.0.0", "files", ControlPlane.workflowFiles("assistant", "my_assistant")));
         expect(409, packId, "pack id of a platform pack");
         assertEquals("pack_id_reserved", packId.code());
 
         Response workflowName = cp.post("/api/apps/" + app + "/packs", owner,
-                obj("id", "mine", "version", "1.0.0", "files", workflowFiles("assistant", "assistant")));
+                obj("id", "mine", "version", "1.0.0", "files", ControlPlane.workflowFiles("assistant", "assistant")));
         expect(400, workflowName, "workflow name of a platform workflow");
         assertTrue(workflowName.errorFields().contains("files.assistant"), workflowName.body());
 

@@ -36,7 +36,7 @@ class PublishPackLimitsIT {
 
     /** A bundle whose handoff condition is 15,000 levels deep and whose trigger regex backtracks catastrophically. */
     private static Map<String, String> hostile() {
-        Map<String, String> files = new TreeMap<>(PublishPackIT.workflowFiles("assistant", "hostile"));
+        Map<String, String> files = new TreeMap<>(ControlPlane.workflowFiles("assistant", "hostile"));
         files.put("hostile/handoffs.yaml", "handoff_rules:\n- {source_agent: Assistant, target_agent: user, condition: '"
                 + "not ".repeat(15_000) + "${done}'}\n");
         files.put("hostile/context_variables.yaml", "definitions:\n- name: done\n  type: boolean\n  source:\n    type: state\n"
@@ -133,7 +133,7 @@ class PublishPackLimitsIT {
     @Test
     void aPackWithinTheLimitsOfItsTierPublishes() {
         String app = freeApp(owner);
-        Map<String, String> files = new TreeMap<>(PublishPackIT.workflowFiles("assistant", "at_the_cap"));
+        Map<String, String> files = new TreeMap<>(ControlPlane.workflowFiles("assistant", "at_the_cap"));
         files.put("at_the_cap/orchestrator.yaml", files.get("at_the_cap/orchestrator.yaml").replaceAll("max_turns: \\d+", "max_turns: 50"));
         expect(201, cp.post("/api/apps/" + app + "/packs", owner, obj("id", "capped", "version", "1.0.0", "files", files)), "publish");
         assertEquals(1, cp.count("packs", Filters.eq("app_id", app)));

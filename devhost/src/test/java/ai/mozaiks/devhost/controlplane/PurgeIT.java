@@ -115,7 +115,7 @@ class PurgeIT {
         seed(kept);
         for (String app : List.of(doomed, kept)) {
             expect(201, cp.post("/api/apps/" + app + "/packs", owner, ControlPlane.obj("id", "doomed-pack", "version", "1.0.0",
-                    "files", PublishPackIT.workflowFiles("assistant", "doomed_wf"))), "publish a pack to " + app);
+                    "files", ControlPlane.workflowFiles("assistant", "doomed_wf"))), "publish a pack to " + app);
         }
         assertEquals(SESSIONS, runtimeCount(RuntimeCollection.CHAT_SESSIONS, doomed));
         assertEquals(EVENTS, runtimeCount(RuntimeCollection.CHAT_EVENTS, doomed));

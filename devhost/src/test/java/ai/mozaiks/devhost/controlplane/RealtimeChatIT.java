@@ -11,11 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,7 +58,7 @@ class RealtimeChatIT {
                 "{\"app_id\":\"app_x\",\"chat_id\":\"chat_y\",\"user_id\":\"mallory\"}".getBytes(StandardCharsets.UTF_8));
         String body = "{\"client_message_id\":\"m-1\",\"text\":\"let me in\"}";
         Response forged = cp.send("POST", UPSTREAM, null, body, "ce-type", "azure.webpubsub.user.user.input.submit",
-                "ce-connectionId", "conn-1", "ce-signature", "sha256=" + hmac("not-the-key", "conn-1"), "ce-connectionState", state);
+                "ce-connectionId", "conn-1", "ce-signature", "sha256=" + ControlPlane.hmac("not-the-key", "conn-1"), "ce-connectionState", state);
         assertEquals(401, forged.status());
         assertEquals("invalid_signature", forged.json().path("code").asText());
         assertEquals(401, cp.send("POST", UPSTREAM, null, body, "ce-type", "azure.webpubsub.user.user.input.submit",
@@ -69,20 +66,11 @@ class RealtimeChatIT {
 
         // Signed by the service but not for a chat's connection: refused, and nothing was written for it.
         Response noChat = cp.send("POST", UPSTREAM, null, "{}", "ce-type", "azure.webpubsub.sys.connect",
-                "ce-connectionId", "conn-2", "ce-signature", "sha256=" + hmac(ControlPlane.ACCESS_KEY, "conn-2"),
+                "ce-connectionId", "conn-2", "ce-signature", "sha256=" + ControlPlane.hmac(ControlPlane.ACCESS_KEY, "conn-2"),
                 "ce-userId", "mallory");
         assertEquals(403, noChat.status());
     }
 
-    private static String hmac(String key, String message) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static List<Long> longs(JsonNode array) {
         List<Long> values = new ArrayList<>();

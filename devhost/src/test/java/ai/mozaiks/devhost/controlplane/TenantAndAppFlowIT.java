@@ -294,7 +294,7 @@ class TenantAndAppFlowIT {
         changes.put("POST resume", cp.post("/api/apps/" + app + "/resume", owner, null));
         changes.put("PUT packs/tool_demo", cp.put("/api/apps/" + app + "/packs/tool_demo", owner, obj("enabled", true)));
         changes.put("POST packs", cp.post("/api/apps/" + app + "/packs", owner,
-                obj("id", "late", "version", "1.0.0", "files", PublishPackIT.workflowFiles("assistant", "late_wf"))));
+                obj("id", "late", "version", "1.0.0", "files", ControlPlane.workflowFiles("assistant", "late_wf"))));
         Map<String, String> answers = new LinkedHashMap<>();
         changes.forEach((change, response) -> answers.put(change, response.status() + " " + response.code()));
         Map<String, String> expected = new LinkedHashMap<>();
