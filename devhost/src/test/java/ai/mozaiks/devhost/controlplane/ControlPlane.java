@@ -160,7 +160,7 @@ final class ControlPlane {
         map.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
         // A queue of these tests' own, so no other host of this JVM takes their messages.
         map.put("MIGRATION_QUEUE", RUN_QUEUE);
-        // Fixtures here create many tenants and apps per user in seconds; the limits have tests of their own (CreationLimitsTest).
+        // Fixtures here create many tenants and apps per user in seconds; the limits have tests of their own (CreationLimitsIT).
         map.put("TENANTS_PER_USER", "10000");
         map.put("CREATES_PER_USER_PER_MINUTE", "10000");
         return map;
