@@ -2,6 +2,7 @@ package ai.mozaiks.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * kept a step busy for over a minute on a 500-character reply; matched by RE2 the step takes one pass.
  */
 class AgentTextRegexTest {
-    private static final Workflow WORKFLOW = EngineWorkflows.of("max_turns: 9\n").with("context_variables.yaml", """
+    private static final Workflow WORKFLOW = Manifests.of("max_turns: 9\n").with("context_variables.yaml", """
             definitions:
             - name: flagged
               type: boolean

@@ -6,6 +6,8 @@ import ai.mozaiks.models.SystemMessage;
 import ai.mozaiks.models.ToolCall;
 import ai.mozaiks.models.ToolDefinition;
 import ai.mozaiks.models.UserMessage;
+import ai.mozaiks.workflows.Manifests;
+import ai.mozaiks.workflows.Manifests.ReviewLoop;
 import ai.mozaiks.workflows.Workflow;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -57,16 +59,7 @@ class ContextStateAndRequestTest {
             agents:
             - {agent_name: Writer, variables: [draft_ready, plan]}
             """;
-    private static final String TOOLS = """
-            tools:
-            - agent: Writer
-              function: lookup
-              description: Look a word up.
-              implementation: {type: java, class: com.example.Lookup}
-              parameters:
-                type: object
-                properties: {word: {type: string}}
-                required: [word]
+    private static final String TOOLS = ReviewLoop.TOOLS + """
             - agent: Writer
               function: ask_approval
               description: Ask the user.
@@ -94,7 +87,7 @@ class ContextStateAndRequestTest {
             """;
 
     private static Workflow workflow() {
-        return EngineWorkflows.of("max_turns: 9\n").with("context_variables.yaml", CONTEXT).with("tools.yaml", TOOLS)
+        return Manifests.of("max_turns: 9\n").with("context_variables.yaml", CONTEXT).with("tools.yaml", TOOLS)
                 .with("handoffs.yaml", HANDOFFS).with("structured_outputs.yaml", OUTPUTS).load();
     }
 

@@ -1,6 +1,7 @@
 package ai.mozaiks.engine;
 
 import ai.mozaiks.models.ToolCall;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class TurnPlannerTest {
             """;
 
     private static Workflow defaultWorkflow() {
-        return EngineWorkflows.of("max_turns: 6\nhuman_in_the_loop: true\n")
+        return Manifests.of("max_turns: 6\nhuman_in_the_loop: true\n")
                 .with("handoffs.yaml", HANDOFFS).with("context_variables.yaml", CONTEXT).load();
     }
 
@@ -85,7 +86,7 @@ class TurnPlannerTest {
 
     @Test
     void withoutARuleDefaultPatternTerminates() {
-        Workflow workflow = EngineWorkflows.of("max_turns: 5\n").load();
+        Workflow workflow = Manifests.of("max_turns: 5\n").load();
         assertEquals(new Decision.Complete("terminate"), planner.plan(workflow, spoke(state(Map.of()), "Writer"), "c1"));
     }
 
@@ -115,9 +116,9 @@ class TurnPlannerTest {
                 - {name: Writer, system_message: w, max_consecutive_auto_reply: 1}
                 """;
         String loop = "handoff_rules:\n- {source_agent: Writer, target_agent: Writer, handoff_type: after_work}\n";
-        Workflow hitl = EngineWorkflows.of("max_turns: 9\nhuman_in_the_loop: true\n").with("agents.yaml", agents)
+        Workflow hitl = Manifests.of("max_turns: 9\nhuman_in_the_loop: true\n").with("agents.yaml", agents)
                 .with("handoffs.yaml", loop).load();
-        Workflow alone = EngineWorkflows.of("max_turns: 9\n").with("agents.yaml", agents).with("handoffs.yaml", loop).load();
+        Workflow alone = Manifests.of("max_turns: 9\n").with("agents.yaml", agents).with("handoffs.yaml", loop).load();
         ConversationState once = spoke(ConversationState.start(Map.of()), "Writer");
         assertEquals(new Decision.AwaitInput("max_consecutive_auto_reply"), planner.plan(hitl, once, "c1"));
         assertEquals(new Decision.Complete("max_consecutive_auto_reply"), planner.plan(alone, once, "c1"));
@@ -139,7 +140,7 @@ class TurnPlannerTest {
 
     @Test
     void userDrivenChatsWaitForTheFirstMessage() {
-        Workflow workflow = EngineWorkflows.of("max_turns: 5\nstartup_mode: UserDriven\n").load();
+        Workflow workflow = Manifests.of("max_turns: 5\nstartup_mode: UserDriven\n").load();
         assertEquals(new Decision.AwaitInput("user_driven"), planner.plan(workflow, ConversationState.start(Map.of()), "c1"));
         ConversationState asked = ConversationState.start(Map.of()).afterUserInput("hello", false, 40);
         assertEquals(new Decision.Speak("Writer"), planner.plan(workflow,
@@ -148,7 +149,7 @@ class TurnPlannerTest {
 
     @Test
     void roundRobinGoesInOrderInitialFirstUserLast() {
-        Workflow workflow = EngineWorkflows.of("max_turns: 9\norchestration_pattern: RoundRobinPattern\ninitial_agent: Reviewer\nhuman_in_the_loop: true\n")
+        Workflow workflow = Manifests.of("max_turns: 9\norchestration_pattern: RoundRobinPattern\ninitial_agent: Reviewer\nhuman_in_the_loop: true\n")
                 .with("handoffs.yaml", "handoff_rules:\n- {source_agent: Reviewer, target_agent: terminate, handoff_type: after_work}\n")
                 .load();
         ConversationState state = ConversationState.start(Map.of());
@@ -167,7 +168,7 @@ class TurnPlannerTest {
                 - {name: B, system_message: b, max_consecutive_auto_reply: 99}
                 - {name: C, system_message: c, max_consecutive_auto_reply: 99}
                 """;
-        Workflow workflow = EngineWorkflows.of("max_turns: 50\norchestration_pattern: RandomPattern\n").with("agents.yaml", agents).load();
+        Workflow workflow = Manifests.of("max_turns: 50\norchestration_pattern: RandomPattern\n").with("agents.yaml", agents).load();
         Set<String> seen = new HashSet<>();
         ConversationState state = ConversationState.start(Map.of());
         for (int i = 0; i < 20; i++) {
@@ -182,7 +183,7 @@ class TurnPlannerTest {
 
     @Test
     void autoAsksTheModelAndReadsItsAnswer() {
-        Workflow workflow = EngineWorkflows.of("max_turns: 9\norchestration_pattern: AutoPattern\n").load();
+        Workflow workflow = Manifests.of("max_turns: 9\norchestration_pattern: AutoPattern\n").load();
         Decision decision = planner.plan(workflow, spoke(ConversationState.start(Map.of()), "Writer"), "c1");
         Decision.SelectSpeaker select = assertInstanceOf(Decision.SelectSpeaker.class, decision);
         assertEquals(List.of("Writer", "Reviewer"), select.candidates());

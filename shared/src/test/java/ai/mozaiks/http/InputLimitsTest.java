@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.mozaiks.workflows.Fixtures;
+import ai.mozaiks.workflows.Manifests;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -90,7 +90,7 @@ class InputLimitsTest {
     /** Every JSON or YAML parser of the platform's code (all modules) is built with the limits. */
     @Test
     void everyParserInMainCodeIsBuiltWithTheLimits() throws IOException {
-        Path root = Fixtures.repositoryWorkflows().getParent();
+        Path root = Manifests.repositoryWorkflows().getParent();
         List<String> unlimited = new ArrayList<>();
         int found = 0;
         for (String module : List.of("shared", "functions", "devhost")) {

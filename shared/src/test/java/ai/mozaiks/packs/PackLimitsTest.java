@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.mozaiks.http.Problem;
 import ai.mozaiks.tenancy.Tier;
 import ai.mozaiks.tenancy.Tiers;
-import ai.mozaiks.workflows.Fixtures;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import ai.mozaiks.workflows.WorkflowLoadResult;
@@ -44,7 +44,7 @@ class PackLimitsTest {
 
     @Test
     void everyPlatformWorkflowIsWithinTheLimitsOfTheLowestTier() {
-        WorkflowCatalog catalog = WorkflowCatalog.load(Fixtures.repositoryWorkflows());
+        WorkflowCatalog catalog = WorkflowCatalog.load(Manifests.repositoryWorkflows());
         for (Workflow workflow : catalog.workflows()) {
             assertEquals(List.<Problem.FieldError>of(), PackLimits.check(workflow, FREE), workflow.name());
         }

@@ -3,7 +3,7 @@ package ai.mozaiks.platform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.mozaiks.workflows.Fixtures;
+import ai.mozaiks.workflows.Manifests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -44,7 +44,7 @@ class EnvironmentGuardTest {
 
     @Test
     void onlyTheEdgesReadTheEnvironmentOrSystemProperties() {
-        Path root = Fixtures.repositoryWorkflows().getParent();
+        Path root = Manifests.repositoryWorkflows().getParent();
         Map<String, List<String>> found = new TreeMap<>();
         int scanned = 0;
         for (String module : List.of("shared", "functions", "devhost")) {
@@ -66,7 +66,7 @@ class EnvironmentGuardTest {
 
     @Test
     void theCoreLibraryAndTheTriggersStartNoProcess() throws IOException {
-        Path root = Fixtures.repositoryWorkflows().getParent();
+        Path root = Manifests.repositoryWorkflows().getParent();
         List<String> starting = new ArrayList<>();
         for (String module : List.of("shared", "functions")) {
             try (Stream<Path> files = Files.walk(root.resolve(module).resolve("src/main/java"))) {

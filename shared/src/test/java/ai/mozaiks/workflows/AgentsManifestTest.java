@@ -174,6 +174,6 @@ class AgentsManifestTest {
                         - {name: Writer, system_message: x, human_input_mode: ALWAYS, temperature: 0.2}
                         - {name: Reviewer}
                         """).warnings());
-        assertEquals("", agents("agents:\n  Solo:\n").load().workflow().orElseThrow().agents().get(0).prompt());
+        assertEquals("", agents("agents:\n  Solo:\n").result().workflow().orElseThrow().agents().get(0).prompt());
     }
 }

@@ -24,7 +24,7 @@ class ExampleWorkflowsTest {
 
     @BeforeAll
     static void load() {
-        catalog = WorkflowCatalog.load(Fixtures.repositoryWorkflows());
+        catalog = WorkflowCatalog.load(Manifests.repositoryWorkflows());
     }
 
     @Test
@@ -49,7 +49,7 @@ class ExampleWorkflowsTest {
 
     @Test
     void thePackGraphNamesOnlyExampleWorkflowsAndChainsTheOnboardingJourney() {
-        ai.mozaiks.journeys.PackGraph graph = ai.mozaiks.journeys.PackGraph.load(Fixtures.repositoryWorkflows(),
+        ai.mozaiks.journeys.PackGraph graph = ai.mozaiks.journeys.PackGraph.load(Manifests.repositoryWorkflows(),
                 catalog.workflows().stream().map(Workflow::name).collect(java.util.stream.Collectors.toSet()));
         assertEquals(List.of("onboarding_intake"), graph.prerequisites("onboarding_plan").stream()
                 .map(ai.mozaiks.journeys.PackGraph.Prerequisite::workflow).toList());

@@ -89,7 +89,7 @@ class OrchestratorManifestTest {
         Manifests manifests = orchestrator("human_in_the_loop: sometimes\n");
         assertEquals(List.of("orchestrator.yaml: human_in_the_loop: not a recognised boolean; treated as false"),
                 manifests.warnings());
-        assertFalse(manifests.load().workflow().orElseThrow().orchestrator().humanInTheLoop());
+        assertFalse(manifests.result().workflow().orElseThrow().orchestrator().humanInTheLoop());
     }
 
     @Test

@@ -17,7 +17,7 @@ class WorkflowCatalogTest {
 
     @Test
     void brokenWorkflowsAreReportedAndDoNotTakeTheOthersDown() {
-        WorkflowCatalog catalog = WorkflowCatalog.load(Fixtures.resource("catalog"));
+        WorkflowCatalog catalog = WorkflowCatalog.load(Manifests.resource("catalog"));
 
         assertEquals(List.of("drafting", "pack_member"), catalog.workflows().stream().map(Workflow::name).toList());
         assertEquals(List.of("broken_handoff", "broken_yaml", "python_tools"), catalog.rejected());
@@ -64,7 +64,7 @@ class WorkflowCatalogTest {
 
     @Test
     void findsWorkflowsIgnoringCaseAndListsThemByPack() {
-        WorkflowCatalog catalog = WorkflowCatalog.load(Fixtures.resource("catalog"));
+        WorkflowCatalog catalog = WorkflowCatalog.load(Manifests.resource("catalog"));
 
         assertEquals("drafting", catalog.find("Drafting").orElseThrow().name());
         assertEquals(Optional.empty(), catalog.find("broken_handoff"), "a refused workflow cannot be found");

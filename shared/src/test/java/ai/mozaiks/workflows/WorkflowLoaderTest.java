@@ -30,7 +30,7 @@ class WorkflowLoaderTest {
 
     @Test
     void loadsAWorkflowFolderWithEveryManifestFile() {
-        WorkflowLoadResult result = loader.load(Fixtures.resource("complete"));
+        WorkflowLoadResult result = loader.load(Manifests.resource("complete"));
 
         assertEquals(List.of(), result.report().errorMessages());
         assertEquals(List.of(), result.report().warningMessages());
@@ -56,10 +56,10 @@ class WorkflowLoaderTest {
 
     @Test
     void anUploadedBundleOfTheSameFilesGivesTheSameWorkflow() {
-        Path folder = Fixtures.resource("complete");
+        Path folder = Manifests.resource("complete");
         Workflow fromFolder = loader.load(folder).workflow().orElseThrow();
 
-        WorkflowLoadResult fromBundle = loader.load("complete", Fixtures.bundleOf(folder));
+        WorkflowLoadResult fromBundle = loader.load("complete", Manifests.bundleOf(folder));
 
         assertEquals(Optional.of(fromFolder), fromBundle.workflow());
         assertEquals(List.of(), fromBundle.report().warningMessages());
@@ -160,7 +160,7 @@ class WorkflowLoaderTest {
                 .with(HANDOFFS, "handoff_rules:\n- {source_agent: Nobody, target_agent: user}\n")
                 .with(AGENTS, "agents:\n- {name: Writer, system_message: x, max_consecutive_auto_reply: -1}\n")
                 .with(ORCHESTRATOR, "max_turns: 0\nextra: 1\n")
-                .load();
+                .result();
 
         assertEquals(List.of(
                 "orchestrator.yaml: max_turns: must be at least 1",

@@ -50,9 +50,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import reactor.core.publisher.Flux;
@@ -156,7 +160,7 @@ final class ControlPlane {
         map.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
         // A queue of these tests' own, so no other host of this JVM takes their messages.
         map.put("MIGRATION_QUEUE", RUN_QUEUE);
-        // Fixtures here create many tenants and apps per user in seconds; the limits have tests of their own (CreationLimitsTest).
+        // Fixtures here create many tenants and apps per user in seconds; the limits have tests of their own (CreationLimitsIT).
         map.put("TENANTS_PER_USER", "10000");
         map.put("CREATES_PER_USER_PER_MINUTE", "10000");
         return map;
@@ -450,6 +454,44 @@ final class ControlPlane {
 
     String archiveContainer() {
         return platform.settings().containers().archives();
+    }
+
+    /** The chat's events as its runtime token reads them, oldest first. */
+    List<JsonNode> events(String chatId, String token) {
+        JsonNode page = send("GET", "/api/chats/" + chatId + "/events?after_seq=0&limit=500", token, null).json();
+        List<JsonNode> events = new ArrayList<>();
+        page.path("items").forEach(events::add);
+        return events;
+    }
+
+    List<String> types(String chatId, String token) {
+        return events(chatId, token).stream().map(event -> event.path("type").asText()).toList();
+    }
+
+    /** The manifest files of a platform workflow as a bundle for a workflow named {@code as}. */
+    static Map<String, String> workflowFiles(String source, String as) {
+        Path folder = ProjectHome.find().resolve("workflows").resolve(source);
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> listing = Files.list(folder)) {
+            for (Path file : listing.filter(path -> path.toString().endsWith(".yaml")).toList()) {
+                String text = Files.readString(file).replace("workflow_name: " + source, "workflow_name: " + as);
+                files.put(as + "/" + file.getFileName(), text);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return files;
+    }
+
+    /** The signature of an upstream event: HMAC-SHA256 of {@code message} (a connection id) with {@code key}, in hex. */
+    static String hmac(String key, String message) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static void await(String what, Duration within, BooleanSupplier condition) {

@@ -49,7 +49,7 @@ import ai.mozaiks.tenancy.WorkflowDirectory;
 import ai.mozaiks.tenancy.WorkflowEntry;
 import ai.mozaiks.tools.HttpTool;
 import ai.mozaiks.tools.builtin.CurrentTime;
-import ai.mozaiks.workflows.Fixtures;
+import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import com.azure.core.http.HttpClient;
@@ -147,7 +147,7 @@ final class EngineHarness implements AutoCloseable {
     private EngineHarness(Provider provider, Map<String, String> env, List<Workflow> purposeBuilt) throws IOException {
         this.fixture = EmbeddedMongoFixture.start();
         this.server = FakeChatServer.http();
-        WorkflowCatalog catalog = WorkflowCatalog.load(Fixtures.repositoryWorkflows());
+        WorkflowCatalog catalog = WorkflowCatalog.load(Manifests.repositoryWorkflows());
         assertEquals(List.of(), catalog.problems().stream().map(p -> p.describe()).toList(), "the example workflows load cleanly");
         catalog.workflows().forEach(workflow -> workflows.put(workflow.name(), workflow));
         purposeBuilt.forEach(workflow -> workflows.put(workflow.name(), workflow));

@@ -1,0 +1,55 @@
+package ai.mozaiks.devhost.queue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ai.mozaiks.devhost.TestEmulators;
+import ai.mozaiks.engine.AzureStepQueue;
+import ai.mozaiks.engine.Lane;
+import ai.mozaiks.engine.StepMessage;
+import ai.mozaiks.kernel.AppId;
+import com.azure.storage.queue.QueueAsyncClient;
+import com.azure.storage.queue.QueueClientBuilder;
+import com.azure.storage.queue.QueueMessageEncoding;
+import com.azure.storage.queue.models.QueueMessageItem;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Steps go to the queue of their lane, as the triggers read them (base64 JSON), against Azurite. */
+class StepQueuesIT {
+    private static final AppId APP = AppId.of("app_lanes");
+
+    @Test
+    void eachLaneHasItsQueueAndAMessageKeepsItsLane() {
+        String name = "lanes-" + Long.toHexString(System.nanoTime());
+        QueueAsyncClient interactive = client(name);
+        QueueAsyncClient background = client(name + AzureStepQueue.BACKGROUND_SUFFIX);
+        AzureStepQueue queue = new AzureStepQueue(interactive, background);
+
+        queue.enqueue(new StepMessage(APP, "chat_user", 3), Duration.ZERO).block();
+        queue.enqueue(new StepMessage(APP, "chat_child", 0, Lane.BACKGROUND), Duration.ZERO).block();
+
+        List<QueueMessageItem> onInteractive = interactive.receiveMessages(32).collectList().block();
+        List<QueueMessageItem> onBackground = background.receiveMessages(32).collectList().block();
+        assertEquals(1, onInteractive.size());
+        assertEquals(1, onBackground.size());
+        assertEquals(new StepMessage(APP, "chat_user", 3, Lane.INTERACTIVE), AzureStepQueue.parse(onInteractive.get(0).getBody().toString()));
+        StepMessage child = AzureStepQueue.parse(onBackground.get(0).getBody().toString());
+        assertEquals(new StepMessage(APP, "chat_child", 0, Lane.BACKGROUND), child);
+        assertEquals(Lane.BACKGROUND, child.at(1).lane());
+    }
+
+    @Test
+    void aMessageWithAnUnknownLaneIsMalformed() {
+        assertThrows(IllegalArgumentException.class,
+                () -> AzureStepQueue.parse("{\"app_id\":\"a\",\"chat_id\":\"c\",\"step_seq\":0,\"lane\":\"urgent\"}"));
+        assertThrows(IllegalArgumentException.class,
+                () -> AzureStepQueue.parse("{\"app_id\":\"a\",\"chat_id\":\"c\",\"step_seq\":0,\"lane\":7}"));
+    }
+
+    private static QueueAsyncClient client(String name) {
+        return new QueueClientBuilder().connectionString(TestEmulators.azurite().connectionString()).queueName(name)
+                .messageEncoding(QueueMessageEncoding.BASE64).buildAsyncClient();
+    }
+}

@@ -1,0 +1,51 @@
+package ai.mozaiks.tenancy;
+
+import static ai.mozaiks.persistence.EmbeddedMongoFixture.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.persistence.EmbeddedMongoFixture;
+import java.time.Duration;
+import java.util.Date;
+import java.util.List;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+class AppUsageIT {
+    private static final AppId APP = AppId.of("app-usage-month");
+    private static final AppId OTHER = AppId.of("app-usage-other");
+
+    private EmbeddedMongoFixture fixture;
+
+    @BeforeEach
+    void start() {
+        fixture = EmbeddedMongoFixture.start();
+    }
+
+    @AfterEach
+    void stop() {
+        assertEquals(List.of(), fixture.guard().violations(), "every runtime query carried app_id");
+        fixture.close();
+    }
+
+    private static Document bucket(AppId app, java.time.Instant minute, long tokens) {
+        return new Document("_id", app.value() + ":" + minute).append("app_id", app.value()).append("minute", Date.from(minute))
+                .append("total_tokens", tokens);
+    }
+
+    @Test
+    void theTokensSinceADayAreTheSumOfTheAppsOwnBucketsFromThatDayOn() {
+        java.time.Instant start = EmbeddedMongoFixture.START;
+        await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_minutes").insertMany(List.of(
+                bucket(APP, start.minus(Duration.ofMinutes(1)), 1_000),
+                bucket(APP, start, 200), bucket(APP, start.plus(Duration.ofDays(3)), 30),
+                bucket(OTHER, start.plus(Duration.ofMinutes(5)), 7)))));
+        AppUsage usage = new AppUsage(fixture.appDatabases(), null);
+
+        assertEquals(230L, await(usage.tokensSince(APP, start)));
+        assertEquals(0L, await(usage.tokensSince(AppId.of("app-unused"), start)));
+    }
+}
