@@ -418,8 +418,12 @@ final class ControlPlane {
         return counts;
     }
 
+    Document findOne(MongoDatabase database, String collection, Bson filter) {
+        return Mono.from(database.getCollection(collection).find(filter).first()).block(TIMEOUT);
+    }
+
     Document findOne(String controlCollection, Bson filter) {
-        return Mono.from(control().getCollection(controlCollection).find(filter).first()).block(TIMEOUT);
+        return findOne(control(), controlCollection, filter);
     }
 
     List<Document> find(String controlCollection, Bson filter, Bson sort) {

@@ -140,7 +140,17 @@ class SessionBrokerIT {
                 new org.bson.Document("$set", new org.bson.Document("limits.concurrent_runs_per_app", 1))))
                 .block(java.time.Duration.ofSeconds(10));
 
-        expect(201, start(owner, app, "interview_research_summary", null, null), "the one run");
+        String first = expect(201, start(owner, app, "interview_research_summary", null, null), "the one run").json()
+                .path("chat_id").asText();
+        // The slot is what is tested, not how fast the devhost runs the first step: once that step has asked the
+        // user for input the chat holds no slot, so (after it has) the run is put back in flight, as a slow step
+        // would have kept it.
+        org.bson.Document firstChat = new org.bson.Document("app_id", app).append("chat_id", first);
+        ControlPlane.await("the first step to ask for input", ControlPlane.TIMEOUT,
+                () -> "awaiting_input".equals(cp.findOne(cp.runtime(), "chat_sessions", firstChat).getString("status")));
+        reactor.core.publisher.Mono.from(cp.runtime().getCollection("chat_sessions").updateOne(firstChat,
+                new org.bson.Document("$set", new org.bson.Document("status", "running"))))
+                .block(java.time.Duration.ofSeconds(10));
         Response refused = start(owner, app, "assistant", null, null);
         assertEquals(429, refused.status(), refused.body());
         assertEquals("limit_reached", refused.json().path("code").asText());
