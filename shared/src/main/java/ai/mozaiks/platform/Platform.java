@@ -50,7 +50,7 @@ import ai.mozaiks.packs.AppWorkflows;
 import ai.mozaiks.packs.PackWorkflows;
 import ai.mozaiks.packs.TierTurns;
 import ai.mozaiks.realtime.ChatEvents;
-import ai.mozaiks.realtime.ChatFeed;
+import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.realtime.ClientAccess;
 import ai.mozaiks.realtime.UpstreamAuth;
 import ai.mozaiks.realtime.WebPubSubFeed;

@@ -23,7 +23,7 @@ import ai.mozaiks.models.openai.OpenAiCompatibleSettings;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.MongoConnections;
 import ai.mozaiks.persistence.StorageRouter;
-import ai.mozaiks.realtime.ChatFeed;
+import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.session.ChatEvent;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;

@@ -1,6 +1,6 @@
 package ai.mozaiks.devhost.bench;
 
-import ai.mozaiks.realtime.ChatFeed;
+import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.session.ChatEvent;
 import ai.mozaiks.tenancy.AppId;
 import java.util.List;

@@ -28,7 +28,7 @@ import ai.mozaiks.models.openai.OpenAiCompatibleSettings;
 import ai.mozaiks.outbound.HostResolver;
 import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
-import ai.mozaiks.realtime.ChatFeed;
+import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.session.ChatEvent;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;

@@ -1,7 +1,6 @@
-package ai.mozaiks.realtime;
+package ai.mozaiks.session;
 
 import ai.mozaiks.tenancy.AppId;
-import ai.mozaiks.session.ChatEvent;
 import java.util.List;
 import reactor.core.publisher.Mono;
 
