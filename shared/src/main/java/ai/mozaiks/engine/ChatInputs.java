@@ -1,19 +1,19 @@
 package ai.mozaiks.engine;
 
-import ai.mozaiks.session.InputFields;
 import static ai.mozaiks.session.EventData.data;
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.api.Validation;
 import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.models.ToolCall;
 import ai.mozaiks.persistence.AppDatabases;
-import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.session.ChatFeed;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.ChatStore;
-import ai.mozaiks.session.EventRecorder;
 import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventLog;
+import ai.mozaiks.session.EventRecorder;
+import ai.mozaiks.session.InputFields;
 import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.tenancy.AppId;
 import ai.mozaiks.tenancy.AppStates;
