@@ -38,11 +38,10 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Runs one step (one queue message) of one chat: usually one agent turn.
- *
- * The chat document is written by {@link ChatStore} only; the pieces of a turn are {@link AgentReplies} (the model),
- * {@link ToolRound} (tools and their recorded results), {@link FanOutDetector} (structured output and fan-outs) and
- * {@link StepCommits} (the commit and what follows it).
+ * Runs one step (one queue message) of one chat: usually one agent turn. This class holds the step's lifecycle (claim,
+ * redelivery, commit or release); the turn itself is {@link AgentTurn} (with {@link AgentReplies} for the model,
+ * {@link ToolRound} for tools and their recorded results, {@link FanOutDetector} for structured output and fan-outs),
+ * the commit and what follows it {@link StepCommits}, and the chat document is written by {@link ChatStore} only.
  *
  * <ol>
  *   <li><b>Claim.</b> One conditional {@code findOneAndUpdate} on the chat matching {@code step_seq} (the
