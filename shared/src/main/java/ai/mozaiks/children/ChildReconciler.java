@@ -5,7 +5,7 @@ import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.lt;
 
 import ai.mozaiks.engine.FanOutRequest;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.LiveApps;

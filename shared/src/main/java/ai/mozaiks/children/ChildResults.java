@@ -3,7 +3,7 @@ package ai.mozaiks.children;
 import ai.mozaiks.engine.ConversationState;
 import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.http.Json;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.workflows.manifest.FanOut;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -13,12 +13,14 @@ import ai.mozaiks.engine.StepMessage;
 import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabases;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.session.Appended;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.session.ChatStore;
+import ai.mozaiks.session.EventRecorder;
 import ai.mozaiks.session.ChildOf;
 import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.Duplicates;
@@ -75,8 +77,7 @@ public final class ChildRuns implements ChildWorkflows {
 
     private final AppDatabases databases;
     private final ChatSessions sessions;
-    private final EventLog events;
-    private final ChatFeed feed;
+    private final EventRecorder recorder;
     private final StepQueue queue;
     private final ChatInputs inputs;
     private final Admissions admissions;
@@ -88,8 +89,7 @@ public final class ChildRuns implements ChildWorkflows {
                      Admissions admissions, ChildPolicy policy, Clock clock, int window) {
         this.databases = databases;
         this.sessions = sessions;
-        this.events = events;
-        this.feed = feed;
+        this.recorder = new EventRecorder(events, feed);
         this.queue = queue;
         this.inputs = inputs;
         this.admissions = admissions;
@@ -383,13 +383,8 @@ public final class ChildRuns implements ChildWorkflows {
                 "resume_agent", request.resumeAgent(), "trigger_id", request.point().id(), "run_id", request.runId(),
                 "succeeded_count", succeeded, "failed_count", failed, "merge_summary_preview", merged.preview());
         return append(appId, run, key(request.runId(), "resumed"), EventKind.WORKFLOW_RESUMED, data)
-                .then(c.chats.updateOne(waitingFor(parent, request.runId(), step), Updates.combine(
-                        Updates.set(ChatFields.CONVERSATION, resumed.toDocument()),
-                        Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()),
-                        Updates.unset(ChatFields.FAN_OUT),
-                        Updates.set(ChatFields.RESUMED_FROM, request.runId()),
-                        Updates.set(ChatFields.UPDATED_AT, Date.from(now()))), false))
-                .flatMap(updated -> updated.getModifiedCount() == 1
+                .then(c.store.resumeFromChildren(parent.getString(ChatFields.CHAT_ID), step, request.runId(), resumed.toDocument(), now()))
+                .flatMap(resumedNow -> resumedNow
                         ? queue.enqueue(new StepMessage(appId, parent.getString(ChatFields.CHAT_ID), step), Duration.ZERO)
                         : Mono.empty())
                 .then(close(c, request.runId(), PackRun.RESUMED));
@@ -406,18 +401,9 @@ public final class ChildRuns implements ChildWorkflows {
                         "reason", "children_failed")));
         String chatId = parent.getString(ChatFields.CHAT_ID);
         // The events first: a parent never ends silently (a repeat finds them by key).
-        return events.appendAll(appId, chatId, batch)
-                .flatMap(appended -> feed.publish(appId, chatId, appended.stream().map(Appended::event).toList()))
-                .then(c.chats.updateOne(waitingFor(parent, request.runId(), step), Updates.combine(
-                        Updates.set(ChatFields.STATUS, ChatStatus.FAILED.wire()),
-                        Updates.unset(ChatFields.FAN_OUT),
-                        Updates.set(ChatFields.UPDATED_AT, Date.from(now()))), false))
+        return recorder.record(appId, chatId, batch)
+                .then(c.store.failFromChildren(chatId, step, request.runId(), now()))
                 .then(close(c, request.runId(), PackRun.FAILED));
-    }
-
-    private static Bson waitingFor(Document parent, String runId, long step) {
-        return and(eq(ChatFields.CHAT_ID, parent.getString(ChatFields.CHAT_ID)), eq(ChatFields.STEP_SEQ, step),
-                eq(ChatFields.STATUS, ChatStatus.AWAITING_CHILDREN.wire()), eq(ChatFields.FAN_OUT + ".run_id", runId));
     }
 
     private Mono<Void> close(Records c, String runId, String status) {
@@ -430,20 +416,19 @@ public final class ChildRuns implements ChildWorkflows {
     /** Appends one event to the parent chat (idempotent on its key) and sends it live. */
     private Mono<Void> append(AppId appId, Document run, String key, EventKind kind, Map<String, Object> data) {
         String parentChatId = run.getString(PackRun.PARENT_CHAT_ID);
-        return events.append(appId, parentChatId, key, kind, data)
-                .flatMap(appended -> appended.duplicate() ? Mono.empty() : feed.publish(appId, parentChatId, List.of(appended.event())));
+        return recorder.recordOnce(appId, parentChatId, key, kind, data);
     }
 
     private static String key(String runId, String what) {
         return "fan_out:" + runId + ":" + what;
     }
 
-    /** Where one app's chats and fan-out runs are. */
-    record Records(AppCollection chats, AppCollection runs) {
+    /** Where one app's chats (to read, and their {@link ChatStore} to change them) and fan-out runs are. */
+    record Records(AppCollection chats, ChatStore store, AppCollection runs) {
     }
 
     Mono<Records> records(AppId appId) {
-        return databases.forApp(appId).map(database -> new Records(database.collection(RuntimeCollection.CHAT_SESSIONS),
+        return databases.forApp(appId).map(database -> new Records(database.collection(RuntimeCollection.CHAT_SESSIONS), ChatStore.of(database),
                 database.collection(RuntimeCollection.PACK_RUNS)));
     }
 

@@ -5,15 +5,17 @@ import ai.mozaiks.api.ApiException;
 import ai.mozaiks.api.Validation;
 import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.models.ToolCall;
-import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabases;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.session.Appended;
 import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.session.ChatStore;
 import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventLog;
+import ai.mozaiks.session.EventRecorder;
+import ai.mozaiks.session.InputFields;
 import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.AppStates;
@@ -21,17 +23,13 @@ import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.manifest.DoubleTexting;
 import ai.mozaiks.workflows.manifest.StartupMode;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.mongodb.client.model.PushOptions;
-import com.mongodb.client.model.Updates;
 import org.bson.Document;
-import org.bson.conversions.Bson;
 import reactor.core.publisher.Mono;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Date;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,10 +39,6 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
-import static com.mongodb.client.model.Filters.and;
-import static com.mongodb.client.model.Filters.eq;
-import static com.mongodb.client.model.Filters.exists;
-import static com.mongodb.client.model.Filters.ne;
 
 /**
  * What a user sends to a running chat: a message, a UI tool's answer, a cancel. The HTTP endpoints
@@ -82,8 +76,7 @@ public final class ChatInputs {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]*");
 
     private final AppDatabases databases;
-    private final EventLog events;
-    private final ChatFeed feed;
+    private final EventRecorder recorder;
     private final StepQueue queue;
     private final ChatWorkflows workflows;
     private final Clock clock;
@@ -94,8 +87,7 @@ public final class ChatInputs {
     public ChatInputs(AppDatabases databases, EventLog events, ChatFeed feed, StepQueue queue,
                       ChatWorkflows workflows, Clock clock, EngineSettings settings, AppStates apps) {
         this.databases = databases;
-        this.events = events;
-        this.feed = feed;
+        this.recorder = new EventRecorder(events, feed);
         this.queue = queue;
         this.workflows = workflows;
         this.clock = clock;
@@ -113,16 +105,6 @@ public final class ChatInputs {
     public record CancelResult(String chatId, ChatStatus status, boolean cancelRequested) {
     }
 
-    /** Appends the events, then sends them live: the log has them whatever happens to the sending. */
-    private Mono<List<Appended>> record(AppId appId, String chatId, List<NewEvent> batch) {
-        return events.appendAll(appId, chatId, batch).flatMap(appended ->
-                feed.publish(appId, chatId, appended.stream().map(Appended::event).toList()).thenReturn(appended));
-    }
-
-    private Mono<Appended> record(AppId appId, String chatId, String key, EventKind kind, Map<String, ?> data) {
-        return record(appId, chatId, List.of(new NewEvent(key, kind, data))).map(all -> all.get(0));
-    }
-
     // ---- messages ----
 
     public Mono<InputResult> submitMessage(AppId appId, String userId, String chatId, String clientMessageId, String text) {
@@ -136,13 +118,13 @@ public final class ChatInputs {
                     .require(text == null || text.length() <= MAX_TEXT, "text", "must be at most " + MAX_TEXT + " characters")
                     .check();
             return apps.requireActive(appId)
-                    .then(sessions(appId).flatMap(sessions -> submit(appId, sessions, userId, chatId, clientMessageId, text, ATTEMPTS)));
+                    .then(chats(appId).flatMap(chats -> submit(appId, chats, userId, chatId, clientMessageId, text, ATTEMPTS)));
         });
     }
 
-    private Mono<InputResult> submit(AppId appId, AppCollection sessions, String userId, String chatId, String id, String text,
+    private Mono<InputResult> submit(AppId appId, ChatStore chats, String userId, String chatId, String id, String text,
                                      int attempts) {
-        return owned(sessions, userId, chatId).flatMap(chat -> {
+        return owned(chats, userId, chatId).flatMap(chat -> {
             ChatStatus status = status(chat);
             Optional<Long> known = acceptedSeq(chat, InputFields.inputKey(id)).or(() -> pendingSeq(chat, id));
             if (known.isPresent()) {
@@ -156,13 +138,13 @@ public final class ChatInputs {
             }
             ConversationState state = conversation(chat);
             if (status == ChatStatus.AWAITING_INPUT && state != null && pendingUiCalls(state).isEmpty()) {
-                return takeNow(appId, sessions, chat, state, id, text)
-                        .switchIfEmpty(Mono.defer(() -> submit(appId, sessions, userId, chatId, id, text, attempts - 1)));
+                return takeNow(appId, chats, chat, state, id, text)
+                        .switchIfEmpty(Mono.defer(() -> submit(appId, chats, userId, chatId, id, text, attempts - 1)));
             }
             if (status == ChatStatus.AWAITING_INPUT && state == null) {
                 // A chat created waiting, before its first step: the message waits for it, and the first step runs now.
-                return keepPending(appId, sessions, chat, id, text, false, true)
-                        .switchIfEmpty(Mono.defer(() -> submit(appId, sessions, userId, chatId, id, text, attempts - 1)));
+                return keepPending(appId, chats, chat, id, text, false, true)
+                        .switchIfEmpty(Mono.defer(() -> submit(appId, chats, userId, chatId, id, text, attempts - 1)));
             }
             return workflow(appId, chat).flatMap(workflow -> {
                 DoubleTexting policy = workflow.map(w -> w.orchestrator().doubleTexting()).orElse(DoubleTexting.ENQUEUE);
@@ -173,71 +155,49 @@ public final class ChatInputs {
                     return Mono.error(ApiException.conflict("turn_in_progress",
                             "A turn is in progress; this workflow does not take messages until it waits for input."));
                 }
-                if (pending(chat).size() >= InputFields.MAX_PENDING) {
+                if (ChatStore.pendingInputs(chat).size() >= InputFields.MAX_PENDING) {
                     return Mono.error(ApiException.conflict("too_many_pending_inputs",
                             "This chat already holds " + InputFields.MAX_PENDING + " messages waiting for their turn."));
                 }
-                return keepPending(appId, sessions, chat, id, text, policy == DoubleTexting.INTERRUPT, false)
-                        .switchIfEmpty(Mono.defer(() -> submit(appId, sessions, userId, chatId, id, text, attempts - 1)));
+                return keepPending(appId, chats, chat, id, text, policy == DoubleTexting.INTERRUPT, false)
+                        .switchIfEmpty(Mono.defer(() -> submit(appId, chats, userId, chatId, id, text, attempts - 1)));
             });
         });
     }
 
     /** A waiting chat takes the message now; empty when the chat changed under the update. */
-    private Mono<InputResult> takeNow(AppId appId, AppCollection sessions, Document chat, ConversationState state, String id,
+    private Mono<InputResult> takeNow(AppId appId, ChatStore chats, Document chat, ConversationState state, String id,
                                       String text) {
         String chatId = chat.getString(ChatFields.CHAT_ID);
         long step = stepSeq(chat);
         List<NewEvent> batch = List.of(
                 new NewEvent(InputFields.inputKey(id), EventKind.TEXT, userText(id, text)),
                 new NewEvent(InputFields.ackKey(id), EventKind.INPUT_ACK, data(InputFields.CLIENT_MESSAGE_ID, id)));
-        return record(appId, chatId, batch).flatMap(appended -> {
+        return recorder.record(appId, chatId, batch).flatMap(appended -> {
             long seq = appended.get(0).event().seq();
             ConversationState next = state.afterUserInput(text, false, window);
-            Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, step),
-                    eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
-                    ne(InputFields.ACCEPTED_INPUTS + "." + InputFields.KEY, InputFields.inputKey(id)));
-            Bson update = Updates.combine(
-                    Updates.set(ChatFields.CONVERSATION, next.toDocument()),
-                    Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()),
-                    Updates.set(ChatFields.UPDATED_AT, now()),
-                    accepted(InputFields.inputKey(id), seq));
-            return sessions.updateOne(filter, update, false)
-                    .filter(result -> result.getMatchedCount() == 1)
-                    .flatMap(result -> queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO)
+            return chats.acceptInput(chatId, step, InputFields.inputKey(id), seq, next.toDocument(), ChatStatus.RUNNING, now())
+                    .filter(taken -> taken)
+                    .flatMap(taken -> queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO)
                             .thenReturn(new InputResult(chatId, true, seq, ChatStatus.RUNNING)));
         });
     }
 
     /** A running chat keeps the message for later; empty when the chat changed under the update. */
-    private Mono<InputResult> keepPending(AppId appId, AppCollection sessions, Document chat, String id, String text,
+    private Mono<InputResult> keepPending(AppId appId, ChatStore chats, Document chat, String id, String text,
                                           boolean interrupt, boolean start) {
         String chatId = chat.getString(ChatFields.CHAT_ID);
         ChatStatus status = status(chat);
-        return record(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text)).flatMap(appended -> {
+        return recorder.record(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text)).flatMap(appended -> {
             long seq = appended.event().seq();
-            Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STATUS, status.wire()),
-                    ne(InputFields.PENDING_INPUTS + "." + InputFields.CLIENT_MESSAGE_ID, id),
-                    exists(InputFields.PENDING_INPUTS + "." + (InputFields.MAX_PENDING - 1), false));
-            List<Bson> updates = new ArrayList<>(List.of(
-                    Updates.push(InputFields.PENDING_INPUTS, new Document(InputFields.CLIENT_MESSAGE_ID, id)
-                            .append(InputFields.TEXT, text).append(InputFields.SEQ, seq)),
-                    Updates.set(ChatFields.UPDATED_AT, now())));
-            if (interrupt) {
-                updates.add(Updates.set(InputFields.INTERRUPT_REQUESTED, true));
-            }
-            if (start) {
-                filter = and(filter, exists(ChatFields.CONVERSATION, false), eq(ChatFields.STEP_SEQ, stepSeq(chat)));
-                updates.add(Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()));
-            }
             Mono<Boolean> then = Mono.defer(() -> start
                     ? queue.enqueue(new StepMessage(appId, chatId, stepSeq(chat)), Duration.ZERO).thenReturn(true)
                     : drainPending(appId, chatId).thenReturn(true));
-            return sessions.updateOne(filter, Updates.combine(updates), false)
-                    .filter(result -> result.getMatchedCount() == 1)
+            return chats.keepPending(chatId, status, id, text, seq, interrupt, start ? stepSeq(chat) : null, now())
+                    .filter(kept -> kept)
                     // The executor may have gone to wait for input between our read and the push: take it now.
-                    .flatMap(result -> then)
-                    .flatMap(ignored -> sessions.findOne(eq(ChatFields.CHAT_ID, chatId)))
+                    .flatMap(kept -> then)
+                    .flatMap(ignored -> chats.find(chatId))
                     .map(after -> new InputResult(chatId, true, seq, status(after)));
         });
     }
@@ -248,9 +208,9 @@ public final class ChatInputs {
      * this covers a message kept pending just as the executor committed the wait. Safe to call at any time.
      */
     public Mono<Boolean> drainPending(AppId appId, String chatId) {
-        return sessions(appId).flatMap(sessions -> sessions.findOne(eq(ChatFields.CHAT_ID, chatId))
+        return chats(appId).flatMap(chats -> chats.find(chatId)
                 .flatMap(chat -> {
-                    List<Document> pending = pending(chat);
+                    List<Document> pending = ChatStore.pendingInputs(chat);
                     ConversationState state = conversation(chat);
                     if (pending.isEmpty() || status(chat) != ChatStatus.AWAITING_INPUT || state == null
                             || !pendingUiCalls(state).isEmpty()) {
@@ -260,20 +220,11 @@ public final class ChatInputs {
                     String id = first.getString(InputFields.CLIENT_MESSAGE_ID);
                     long seq = ((Number) first.get(InputFields.SEQ)).longValue();
                     long step = stepSeq(chat);
-                    return record(appId, chatId, InputFields.ackKey(id), EventKind.INPUT_ACK,
+                    return recorder.record(appId, chatId, InputFields.ackKey(id), EventKind.INPUT_ACK,
                                     data(InputFields.CLIENT_MESSAGE_ID, id, "seq", seq, "pending", true))
-                            .then(sessions.updateOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, step),
-                                            eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
-                                            eq(InputFields.PENDING_INPUTS + ".0." + InputFields.CLIENT_MESSAGE_ID, id)),
-                                    Updates.combine(
-                                            Updates.popFirst(InputFields.PENDING_INPUTS),
-                                            Updates.unset(InputFields.INTERRUPT_REQUESTED),
-                                            Updates.set(ChatFields.CONVERSATION,
-                                                    state.afterUserInput(first.getString(InputFields.TEXT), false, window).toDocument()),
-                                            Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()),
-                                            Updates.set(ChatFields.UPDATED_AT, now()),
-                                            accepted(InputFields.inputKey(id), seq)), false))
-                            .flatMap(result -> result.getMatchedCount() == 1
+                            .then(chats.takePending(chatId, step, id, InputFields.inputKey(id), seq,
+                                    state.afterUserInput(first.getString(InputFields.TEXT), false, window).toDocument(), now()))
+                            .flatMap(taken -> taken
                                     ? queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO).thenReturn(true)
                                     : Mono.just(false));
                 })
@@ -297,14 +248,14 @@ public final class ChatInputs {
                         "A UI tool's response is at most " + InputLimits.MAX_UI_RESPONSE_CHARS + " characters of JSON.")));
             }
             return apps.requireActive(appId)
-                    .then(sessions(appId).flatMap(sessions -> respond(appId, sessions, userId, chatId, toolCallId, response, ATTEMPTS)));
+                    .then(chats(appId).flatMap(chats -> respond(appId, chats, userId, chatId, toolCallId, response, ATTEMPTS)));
         });
     }
 
-    private Mono<InputResult> respond(AppId appId, AppCollection sessions, String userId, String chatId, String callId,
+    private Mono<InputResult> respond(AppId appId, ChatStore chats, String userId, String chatId, String callId,
                                       JsonNode response, int attempts) {
         String key = "ui:" + callId;
-        return owned(sessions, userId, chatId).flatMap(chat -> {
+        return owned(chats, userId, chatId).flatMap(chat -> {
             ChatStatus status = status(chat);
             Optional<Long> known = acceptedSeq(chat, key);
             if (known.isPresent()) {
@@ -332,23 +283,15 @@ public final class ChatInputs {
                 Map<String, Object> data = data("agent", call.agent(), StepExecutor.TOOL_CALL_ID, callId,
                         "tool_name", call.call().name(), "content", content, "ui_response", ContextState.plain(response));
                 ConversationState stored = next;
-                return record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
+                return recorder.record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
                     long seq = appended.event().seq();
-                    Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, step),
-                            eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
-                            ne(InputFields.ACCEPTED_INPUTS + "." + InputFields.KEY, key));
-                    Bson update = Updates.combine(
-                            Updates.set(ChatFields.CONVERSATION, stored.toDocument()),
-                            Updates.set(ChatFields.STATUS, after.wire()),
-                            Updates.set(ChatFields.UPDATED_AT, now()),
-                            accepted(key, seq));
-                    return sessions.updateOne(filter, update, false)
-                            .filter(result -> result.getMatchedCount() == 1)
-                            .flatMap(result -> after == ChatStatus.RUNNING
+                    return chats.acceptInput(chatId, step, key, seq, stored.toDocument(), after, now())
+                            .filter(taken -> taken)
+                            .flatMap(taken -> after == ChatStatus.RUNNING
                                     ? queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO).thenReturn(true)
                                     : Mono.just(true))
                             .map(ignored -> new InputResult(chatId, true, seq, after));
-                }).switchIfEmpty(Mono.defer(() -> respond(appId, sessions, userId, chatId, callId, response, attempts - 1)));
+                }).switchIfEmpty(Mono.defer(() -> respond(appId, chats, userId, chatId, callId, response, attempts - 1)));
             });
         });
     }
@@ -386,11 +329,11 @@ public final class ChatInputs {
     // ---- cancel ----
 
     public Mono<CancelResult> cancel(AppId appId, String userId, String chatId) {
-        return sessions(appId).flatMap(sessions -> cancel(appId, sessions, userId, chatId, ATTEMPTS));
+        return chats(appId).flatMap(chats -> cancel(appId, chats, userId, chatId, ATTEMPTS));
     }
 
-    private Mono<CancelResult> cancel(AppId appId, AppCollection sessions, String userId, String chatId, int attempts) {
-        return owned(sessions, userId, chatId).flatMap(chat -> {
+    private Mono<CancelResult> cancel(AppId appId, ChatStore chats, String userId, String chatId, int attempts) {
+        return owned(chats, userId, chatId).flatMap(chat -> {
             ChatStatus status = status(chat);
             if (status.terminal()) {
                 return Mono.just(new CancelResult(chatId, status, false));
@@ -401,39 +344,33 @@ public final class ChatInputs {
             Mono<CancelResult> done;
             if (status == ChatStatus.AWAITING_INPUT || status == ChatStatus.AWAITING_CHILDREN) {
                 // Nothing runs: the chat is cancelled now, and says so (a fan-out's children are stopped by the reconciler).
-                done = sessions.updateOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq(chat)),
-                                        eq(ChatFields.STATUS, status.wire())),
-                                Updates.combine(Updates.set(ChatFields.STATUS, ChatStatus.CANCELLED.wire()),
-                                        Updates.set(ChatFields.UPDATED_AT, now()),
-                                        Updates.unset(InputFields.INTERRUPT_REQUESTED)), false)
-                        .filter(result -> result.getMatchedCount() == 1)
-                        .flatMap(result -> record(appId, chatId, "cancel", EventKind.RUN_COMPLETE,
+                done = chats.cancelWaiting(chatId, stepSeq(chat), status, now())
+                        .filter(cancelled -> cancelled)
+                        .flatMap(cancelled -> recorder.record(appId, chatId, "cancel", EventKind.RUN_COMPLETE,
                                 data("status", ChatStatus.CANCELLED.wire(), "reason", "user_cancelled")))
                         .map(appended -> new CancelResult(chatId, ChatStatus.CANCELLED, false));
             } else {
                 // A turn runs or is queued: the executor ends it at its next step boundary.
-                done = sessions.updateOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STATUS, ChatStatus.RUNNING.wire())),
-                                Updates.combine(Updates.set(InputFields.CANCEL_REQUESTED, true),
-                                        Updates.set(ChatFields.UPDATED_AT, now())), false)
-                        .filter(result -> result.getMatchedCount() == 1)
-                        .map(result -> new CancelResult(chatId, ChatStatus.RUNNING, true));
+                done = chats.requestCancel(chatId, now())
+                        .filter(requested -> requested)
+                        .map(requested -> new CancelResult(chatId, ChatStatus.RUNNING, true));
             }
-            return done.switchIfEmpty(Mono.defer(() -> cancel(appId, sessions, userId, chatId, attempts - 1)));
+            return done.switchIfEmpty(Mono.defer(() -> cancel(appId, chats, userId, chatId, attempts - 1)));
         });
     }
 
     // ---- helpers ----
 
-    private Mono<Document> owned(AppCollection sessions, String userId, String chatId) {
+    private Mono<Document> owned(ChatStore chats, String userId, String chatId) {
         if (userId == null || chatId == null) {
             return Mono.error(() -> ApiException.notFound("The chat"));
         }
-        return sessions.findOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.USER_ID, userId)))
+        return chats.findForUser(chatId, userId)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("The chat")));
     }
 
-    private Mono<AppCollection> sessions(AppId appId) {
-        return databases.forApp(appId).map(database -> database.collection(RuntimeCollection.CHAT_SESSIONS));
+    private Mono<ChatStore> chats(AppId appId) {
+        return databases.forApp(appId).map(ChatStore::of);
     }
 
     private Mono<Optional<Workflow>> workflow(AppId appId, Document chat) {
@@ -457,12 +394,6 @@ public final class ChatInputs {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Document> pending(Document chat) {
-        List<Document> pending = (List<Document>) chat.get(InputFields.PENDING_INPUTS, List.class);
-        return pending == null ? List.of() : pending;
-    }
-
-    @SuppressWarnings("unchecked")
     private static Optional<Long> acceptedSeq(Document chat, String key) {
         List<Document> accepted = (List<Document>) chat.get(InputFields.ACCEPTED_INPUTS, List.class);
         if (accepted == null) {
@@ -473,13 +404,8 @@ public final class ChatInputs {
     }
 
     private static Optional<Long> pendingSeq(Document chat, String id) {
-        return pending(chat).stream().filter(entry -> id.equals(entry.getString(InputFields.CLIENT_MESSAGE_ID)))
+        return ChatStore.pendingInputs(chat).stream().filter(entry -> id.equals(entry.getString(InputFields.CLIENT_MESSAGE_ID)))
                 .map(entry -> ((Number) entry.get(InputFields.SEQ)).longValue()).findFirst();
-    }
-
-    private static Bson accepted(String key, long seq) {
-        return Updates.pushEach(InputFields.ACCEPTED_INPUTS, List.of(new Document(InputFields.KEY, key).append(InputFields.SEQ, seq)),
-                new PushOptions().slice(-InputFields.MAX_ACCEPTED));
     }
 
     private static Map<String, Object> userText(String id, String text) {
@@ -494,8 +420,8 @@ public final class ChatInputs {
         return ApiException.unavailable("chat_busy", "The chat changed while this request was applied; retry.", 1);
     }
 
-    private Date now() {
-        return Date.from(clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
 }

@@ -7,7 +7,7 @@ import static com.mongodb.client.model.Filters.lt;
 import static com.mongodb.client.model.Filters.or;
 
 import ai.mozaiks.persistence.AppDatabases;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.LiveApps;

@@ -6,9 +6,9 @@ import ai.mozaiks.models.Usage;
 import ai.mozaiks.models.UsageCost;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.UsageFields;
+import ai.mozaiks.session.Duplicates;
 import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.session.EventKind;
-import com.mongodb.MongoWriteException;
 import com.mongodb.client.model.PushOptions;
 import com.mongodb.client.model.Updates;
 import org.bson.conversions.Bson;
@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,14 +43,6 @@ import static com.mongodb.client.model.Filters.ne;
  * in {@code unpriced_calls}).
  */
 final class UsageLedger {
-    /** Fields of {@code chat_sessions}: the chat's running usage totals. */
-    static final String CHAT_PROMPT_TOKENS = "usage_prompt_tokens";
-    static final String CHAT_COMPLETION_TOKENS = "usage_completion_tokens";
-    static final String CHAT_TOTAL_TOKENS = "usage_total_tokens";
-    static final String CHAT_CACHED_TOKENS = "usage_cached_tokens";
-    static final String CHAT_COST_USD = "usage_cost_usd";
-    static final String CHAT_CALLS = "usage_calls";
-
     /** Fields of {@code usage_minutes}. */
     static final String MINUTE = UsageFields.MINUTE;
     static final String PROMPT_TOKENS = "prompt_tokens";
@@ -138,21 +129,6 @@ final class UsageLedger {
         return value instanceof Number number ? Math.max(0, number.intValue()) : 0;
     }
 
-    /** The chat's running totals, as {@code $inc} updates of the step's commit. */
-    static List<Bson> chatIncrements(Totals totals) {
-        List<Bson> updates = new ArrayList<>();
-        if (totals.isEmpty()) {
-            return updates;
-        }
-        updates.add(Updates.inc(CHAT_PROMPT_TOKENS, totals.prompt()));
-        updates.add(Updates.inc(CHAT_COMPLETION_TOKENS, totals.completion()));
-        updates.add(Updates.inc(CHAT_TOTAL_TOKENS, totals.total()));
-        updates.add(Updates.inc(CHAT_CACHED_TOKENS, totals.cached()));
-        updates.add(Updates.inc(CHAT_COST_USD, new Decimal128(totals.cost())));
-        updates.add(Updates.inc(CHAT_CALLS, totals.calls()));
-        return updates;
-    }
-
     /** The bucket's id: {@code <app_id>:<yyyy-MM-ddTHH:mm>} (UTC). */
     static String bucketId(String appId, Instant at) {
         return appId + ":" + MINUTE_ID.format(at);
@@ -181,11 +157,7 @@ final class UsageLedger {
                 Updates.inc(UNPRICED_CALLS, totals.unpriced()),
                 Updates.pushEach(STEPS, List.of(marker), new PushOptions().slice(-MAX_MARKERS)));
         return minutes.updateOne(filter, update, true)
-                .onErrorResume(UsageLedger::duplicate, collided -> minutes.updateOne(filter, update, false))
+                .onErrorResume(Duplicates::isDuplicate, collided -> minutes.updateOne(filter, update, false))
                 .then();
-    }
-
-    private static boolean duplicate(Throwable error) {
-        return error instanceof MongoWriteException write && write.getError().getCode() == 11000;
     }
 }

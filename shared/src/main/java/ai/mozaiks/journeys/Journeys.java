@@ -8,13 +8,14 @@ import ai.mozaiks.engine.StepMessage;
 import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabases;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.session.ChatSession;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventKind;
+import ai.mozaiks.session.EventRecorder;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.JourneyTag;
 import ai.mozaiks.session.NewChat;
@@ -42,16 +43,14 @@ public final class Journeys implements ChatCompletions {
     private final PackGraph graph;
     private final AppDatabases databases;
     private final ChatSessions sessions;
-    private final EventLog events;
-    private final ChatFeed feed;
+    private final EventRecorder recorder;
     private final StepQueue queue;
 
     public Journeys(PackGraph graph, AppDatabases databases, ChatSessions sessions, EventLog events, ChatFeed feed, StepQueue queue) {
         this.graph = graph;
         this.databases = databases;
         this.sessions = sessions;
-        this.events = events;
-        this.feed = feed;
+        this.recorder = new EventRecorder(events, feed);
         this.queue = queue;
     }
 
@@ -103,9 +102,9 @@ public final class Journeys implements ChatCompletions {
                         .flatMap(started -> queue.enqueue(new StepMessage(appId, started.chat().chatId(), 0), Duration.ZERO)
                                 .thenReturn(started.chat())))
                 .last()
-                .flatMap(to -> events.append(appId, fromChatId, "journey:" + to.chatId(), EventKind.CONTEXT_SWITCHED,
-                                switched(appId, fromChatId, to, nextTag))
-                        .flatMap(appended -> feed.publish(appId, fromChatId, List.of(appended.event()))));
+                .flatMap(to -> recorder.record(appId, fromChatId, "journey:" + to.chatId(), EventKind.CONTEXT_SWITCHED,
+                                switched(appId, fromChatId, to, nextTag)))
+                .then();
     }
 
     private static Map<String, Object> switched(AppId appId, String fromChatId, ChatSession to, JourneyTag tag) {

@@ -8,7 +8,7 @@ import static com.mongodb.client.model.Filters.in;
 import ai.mozaiks.migration.Migration.Phase;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabases;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.persistence.StorageLocation;
 import ai.mozaiks.persistence.StorageRouter;

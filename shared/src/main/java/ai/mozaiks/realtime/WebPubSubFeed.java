@@ -1,5 +1,6 @@
 package ai.mozaiks.realtime;
 
+import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.session.ChatEvent;
 import ai.mozaiks.session.ChatFeed;

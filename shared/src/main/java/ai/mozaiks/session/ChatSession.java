@@ -1,6 +1,6 @@
 package ai.mozaiks.session;
 
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.persistence.ScopedField;
 import java.time.Instant;
 import org.bson.Document;

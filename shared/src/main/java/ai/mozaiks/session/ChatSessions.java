@@ -9,7 +9,7 @@ import ai.mozaiks.api.PageRequest;
 import ai.mozaiks.http.Problem;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabases;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.persistence.ScopedField;
 import ai.mozaiks.kernel.AppId;
@@ -97,9 +97,8 @@ public final class ChatSessions {
                 .append(ChatFields.WORKFLOW_NAME, chat.workflowName())
                 .append(ChatFields.STATUS, chat.initialStatus().wire())
                 .append(ChatFields.CREATED_AT, now)
-                .append(ChatFields.UPDATED_AT, now)
-                .append(ChatFields.STEP_SEQ, 0L)
-                .append(ChatFields.EVENT_SEQ, 0L);
+                .append(ChatFields.UPDATED_AT, now);
+        ChatStore.atStart(document);
         if (chat.clientRequestId() != null) {
             document.append(ChatFields.CLIENT_REQUEST_ID, chat.clientRequestId());
         }

@@ -1,6 +1,6 @@
 package ai.mozaiks.session;
 
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 
 /** Where a chat stands. Stored as its wire value in {@code chat_sessions.status}. */
 public enum ChatStatus {

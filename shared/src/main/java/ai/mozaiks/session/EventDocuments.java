@@ -1,6 +1,6 @@
 package ai.mozaiks.session;
 
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import java.time.Instant;
 import java.util.Date;
 import java.util.Map;

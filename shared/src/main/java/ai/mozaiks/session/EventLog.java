@@ -4,7 +4,7 @@ import ai.mozaiks.api.Validation;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabase;
 import ai.mozaiks.persistence.AppDatabases;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.kernel.AppId;
 import java.time.Clock;
@@ -47,7 +47,6 @@ public final class EventLog {
 
     private final AppDatabases databases;
     private final Clock clock;
-    private final EventSequencer sequencer = new EventSequencer();
     private final EventWriter writer = new EventWriter();
     private final EventReader reader;
 
@@ -120,7 +119,7 @@ public final class EventLog {
     }
 
     private Mono<List<Appended>> append(AppDatabase database, String chatId, List<NewEvent> batch, int attempt) {
-        return sequencer.reserve(database.collection(RuntimeCollection.CHAT_SESSIONS), chatId, batch.size(), now())
+        return ChatStore.of(database).reserveSeqs(chatId, batch.size(), now())
                 // Stamped after the reservation: readers date a gap by the events after it.
                 .flatMap(seqs -> writer.write(events(database), chatId, seqs, batch, now()))
                 .flatMap(placed -> again(database, chatId, batch, placed, attempt));

@@ -5,7 +5,7 @@ import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.gt;
 
 import ai.mozaiks.persistence.AppCollection;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import com.mongodb.client.model.Sorts;
 import java.time.Clock;
 import java.time.Duration;

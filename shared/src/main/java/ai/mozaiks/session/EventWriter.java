@@ -8,7 +8,7 @@ import static com.mongodb.client.model.Filters.lte;
 import static com.mongodb.client.model.Filters.or;
 
 import ai.mozaiks.persistence.AppCollection;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -6,7 +6,7 @@ import static com.mongodb.client.model.Filters.lt;
 
 import ai.mozaiks.api.Page;
 import ai.mozaiks.persistence.AppCollection;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import com.mongodb.client.model.Sorts;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -8,7 +8,7 @@ import static com.mongodb.client.model.Filters.gte;
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.persistence.AppDatabases;
-import ai.mozaiks.persistence.ChatFields;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.persistence.UsageFields;

@@ -258,7 +258,7 @@ class EventLogIT {
         // The crashed appender: it reserved seqs 2-3, then died before its insert.
         List<NewEvent> crashed = List.of(new NewEvent("step:2:0", EventKind.SELECT_SPEAKER, Map.of()),
                 new NewEvent("step:2:1", EventKind.TEXT, Map.of("content", "lost?")));
-        SeqReservation abandoned = await(new EventSequencer().reserve(sessions(APP), chatId, crashed.size(), fixture.clock().instant()));
+        SeqReservation abandoned = await(ChatStore.of(database(APP)).reserveSeqs(chatId, crashed.size(), fixture.clock().instant()));
         assertEquals(new SeqReservation(2, 3), abandoned);
         await(log.append(APP, chatId, "msg:9", EventKind.TEXT, Map.of("content", "later")));
 
@@ -285,7 +285,7 @@ class EventLogIT {
     @Test
     void anAppendThatArrivesAfterItsSeqsWereGivenUpIsAppendedAgain() {
         List<NewEvent> slow = turn(3);
-        SeqReservation reserved = await(new EventSequencer().reserve(sessions(APP), chatId, slow.size(), fixture.clock().instant()));
+        SeqReservation reserved = await(ChatStore.of(database(APP)).reserveSeqs(chatId, slow.size(), fixture.clock().instant()));
         await(log.append(APP, chatId, "msg:1", EventKind.TEXT, Map.of()));
         fixture.clock().advance(GRACE.plusSeconds(1));
         assertEquals(List.of(4L), eventSeqs(await(log.read(APP, chatId, 0, 100)).events()));
@@ -301,7 +301,7 @@ class EventLogIT {
     @Test
     void aBatchCutByATombstoneKeepsItsOrder() {
         List<NewEvent> step = turn(6);
-        SeqReservation reserved = await(new EventSequencer().reserve(sessions(APP), chatId, step.size(), fixture.clock().instant()));
+        SeqReservation reserved = await(ChatStore.of(database(APP)).reserveSeqs(chatId, step.size(), fixture.clock().instant()));
         // A reader gave up only the middle seq (as if the batch had been two appends).
         await(events(APP).insertOne(EventDocuments.tombstone("app-a", chatId, 2, EventDocuments.ABANDONED, fixture.clock().instant())));
 
@@ -439,10 +439,6 @@ class EventLogIT {
 
     private MongoCollection<Document> events() {
         return fixture.rawDatabase(SHARED_RUNTIME_DB).getCollection("chat_events");
-    }
-
-    private AppCollection sessions(AppId app) {
-        return database(app).collection(RuntimeCollection.CHAT_SESSIONS);
     }
 
     private AppCollection events(AppId app) {

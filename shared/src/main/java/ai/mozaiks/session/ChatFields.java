@@ -1,4 +1,4 @@
-package ai.mozaiks.persistence;
+package ai.mozaiks.session;
 
 /** Fields of {@code chat_sessions} that code outside the engine reads: run counts, draining. */
 public final class ChatFields {

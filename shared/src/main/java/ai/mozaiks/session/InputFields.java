@@ -1,8 +1,8 @@
-package ai.mozaiks.engine;
+package ai.mozaiks.session;
 
 /**
- * Fields of {@code chat_sessions} that user input and cancellation use, shared by {@link ChatInputs}
- * (which writes them) and {@link StepExecutor} (which honours them at its step boundaries).
+ * Fields of {@code chat_sessions} that user input and cancellation use, shared by the engine's {@code ChatInputs}
+ * (which writes them) and {@code StepExecutor} (which honours them at its step boundaries).
  */
 public final class InputFields {
     /** Messages that arrived while a turn ran: {@code [{client_message_id, text, seq}]}, oldest first, at most {@link #MAX_PENDING}. */
@@ -26,12 +26,12 @@ public final class InputFields {
     }
 
     /** The event key of a user's message. */
-    static String inputKey(String clientMessageId) {
+    public static String inputKey(String clientMessageId) {
         return "input:" + clientMessageId;
     }
 
     /** The event key of the {@code input_ack} of a user's message. */
-    static String ackKey(String clientMessageId) {
+    public static String ackKey(String clientMessageId) {
         return "input:" + clientMessageId + ":ack";
     }
 }

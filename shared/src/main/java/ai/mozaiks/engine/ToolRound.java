@@ -1,0 +1,173 @@
+package ai.mozaiks.engine;
+
+import static ai.mozaiks.session.EventData.data;
+import static com.mongodb.client.model.Filters.and;
+import static com.mongodb.client.model.Filters.eq;
+
+import ai.mozaiks.http.Json;
+import ai.mozaiks.models.AssistantMessage;
+import ai.mozaiks.models.ToolCall;
+import ai.mozaiks.persistence.AppCollection;
+import ai.mozaiks.session.Duplicates;
+import ai.mozaiks.session.EventKind;
+import ai.mozaiks.session.NewEvent;
+import ai.mozaiks.workflows.manifest.ToolSpec;
+import ai.mozaiks.workflows.manifest.ToolType;
+import ai.mozaiks.workflows.manifest.UiBinding;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.bson.Document;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * An agent's tool calls: each answered by its tool through the {@link ToolRegistry} (or by a handoff, or left to the
+ * user for a UI tool), and each result recorded in {@code tool_results} with the agent's message before the step
+ * commits, so a redelivered step answers the same calls from the record instead of calling a tool twice.
+ */
+final class ToolRound {
+    private static final String CALL_ID = StepExecutor.TOOL_CALL_ID;
+    private static final String STEP_SEQ = "step_seq";
+    private static final String CHAT_ID = "chat_id";
+    private static final ObjectMapper JSON = Json.mapper();
+
+    private final ToolRegistry tools;
+    private final StepHooks hooks;
+    private final Clock clock;
+
+    ToolRound(ToolRegistry tools, StepHooks hooks, Clock clock) {
+        this.tools = tools;
+        this.hooks = hooks;
+        this.clock = clock;
+    }
+
+    /** What an agent's tool calls came to: the tool messages, the agent a handoff goes to, and whether a UI tool waits. */
+    record Outcome(List<ConversationState.Message> messages, String transfer, boolean uiWait) {
+    }
+
+    /** The results an earlier attempt of this step recorded, by call id. */
+    static Mono<Map<String, Document>> recorded(AppCollection results, StepMessage message) {
+        return results.find(and(eq(CHAT_ID, message.chatId()), eq(STEP_SEQ, message.stepSeq())), null, 0)
+                .collectMap(doc -> doc.getString(CALL_ID), doc -> doc);
+    }
+
+    /** The agent's reply as an earlier attempt recorded it with its tool results, when there is one. */
+    @SuppressWarnings("unchecked")
+    static Optional<Reply> replay(Map<String, Document> recorded, String agent) {
+        return recorded.values().stream().findFirst().map(record -> {
+            Document stored = record.get("assistant", Document.class);
+            List<ToolCall> calls = new ArrayList<>();
+            for (Document call : (List<Document>) stored.get("tc", List.class)) {
+                calls.add(new ToolCall(call.getString("id"), call.getString("name"), ConversationState.parseObject(call.getString("args"))));
+            }
+            return new Reply(new AssistantMessage(stored.getString("c"), calls, agent), record.get("usage", Document.class));
+        });
+    }
+
+    /** Answers the reply's tool calls in order, each with its {@code tool_call} and {@code tool_response} events. */
+    Mono<Outcome> run(AppCollection results, Turn turn, String agent, Reply reply, Map<String, Document> recorded) {
+        List<ToolCall> calls = reply.message().toolCalls();
+        Map<String, RequestBuilder.Transfer> transfers = RequestBuilder.transfers(turn.workflow, agent);
+        // The last handoff among the calls decides where the conversation goes; any UI tool makes the chat wait.
+        String transfer = calls.stream().map(call -> transfers.get(call.name())).filter(Objects::nonNull)
+                .reduce((first, second) -> second).map(RequestBuilder.Transfer::target).orElse(null);
+        boolean uiWait = calls.stream().anyMatch(call -> !transfers.containsKey(call.name()) && uiTool(turn, agent, call).isPresent());
+        return Flux.fromIterable(calls)
+                .concatMap(call -> answer(results, turn, agent, reply, call, transfers, recorded))
+                .map(answer -> {
+                    turn.event(EventKind.TOOL_RESPONSE, data("agent", agent, CALL_ID, answer.call().id(),
+                            "tool_name", answer.call().name(), "content", answer.content()));
+                    return ConversationState.Message.tool(answer.call().id(), answer.content());
+                })
+                .collectList()
+                .map(messages -> new Outcome(messages, transfer, uiWait));
+    }
+
+    private record Answer(ToolCall call, String content) {
+    }
+
+    private Mono<Answer> answer(AppCollection results, Turn turn, String agent, Reply reply, ToolCall call,
+                                Map<String, RequestBuilder.Transfer> transfers, Map<String, Document> recorded) {
+        turn.event(EventKind.TOOL_CALL, data("agent", agent, CALL_ID, call.id(), "tool_name", call.name(),
+                "arguments", Document.parse(call.argumentsJson())));
+        RequestBuilder.Transfer handoff = transfers.get(call.name());
+        if (handoff != null) {
+            return Mono.just(new Answer(call, "Transferring to " + handoff.target()));
+        }
+        Optional<ToolSpec> ui = uiTool(turn, agent, call);
+        if (ui.isPresent()) {
+            // The user answers it: the call is shown as waiting for a response, and the step ends waiting for it.
+            turn.out.set(turn.out.size() - 1, new NewEvent(turn.out.get(turn.out.size() - 1).key(), EventKind.TOOL_CALL,
+                    data("agent", agent, CALL_ID, call.id(), "tool_name", call.name(),
+                            "arguments", Document.parse(call.argumentsJson()), "awaiting_response", true,
+                            "component_type", ui.get().ui().map(binding -> binding.component()).orElse(call.name()),
+                            "display", ui.get().ui().flatMap(binding -> binding.mode()).orElse(UiBinding.Mode.INLINE)
+                                    .name().toLowerCase(Locale.ROOT))));
+            return Mono.empty();
+        }
+        Document previous = recorded.get(call.id());
+        if (previous != null) {
+            return Mono.just(new Answer(call, previous.getString("result")));
+        }
+        return execute(results, turn, agent, reply, call, spec(turn, agent, call));
+    }
+
+    private static Optional<ToolSpec> spec(Turn turn, String agent, ToolCall call) {
+        return turn.workflow.tools().forAgent(agent).stream().filter(tool -> tool.name().equals(call.name())).findFirst();
+    }
+
+    private static Optional<ToolSpec> uiTool(Turn turn, String agent, ToolCall call) {
+        return spec(turn, agent, call).filter(tool -> tool.type() == ToolType.UI_TOOL);
+    }
+
+    private Mono<Answer> execute(AppCollection results, Turn turn, String agent, Reply reply, ToolCall call,
+                                 Optional<ToolSpec> spec) {
+        Mono<JsonNode> result = spec.isEmpty()
+                ? Mono.just(error("the agent has no tool named " + call.name()))
+                : tools.call(new ToolInvocation(turn.message.appId().value(), turn.message.chatId(), turn.message.stepSeq(),
+                                agent, spec.get(), call, turn.state.variables()))
+                        .defaultIfEmpty(JSON.nullNode())
+                        .onErrorResume(failure -> Mono.just(error(String.valueOf(failure.getMessage()))));
+        return result.flatMap(value -> {
+            String content = value.isTextual() ? value.asText() : value.toString();
+            Document record = new Document(CHAT_ID, turn.message.chatId())
+                    .append(STEP_SEQ, turn.message.stepSeq())
+                    .append(CALL_ID, call.id())
+                    .append("tool_name", call.name())
+                    .append("result", content)
+                    .append("assistant", assistantDocument(reply.message()))
+                    .append("usage", reply.usage() == null ? null : new Document(reply.usage()))
+                    .append("recorded_at", Date.from(clock.instant().truncatedTo(ChronoUnit.MILLIS)));
+            return results.insertOne(record)
+                    .onErrorResume(Duplicates::isDuplicate, duplicate -> Mono.empty())
+                    .then(Mono.fromRunnable(() -> hooks.afterToolRecorded(turn.message.chatId(), turn.message.stepSeq(), call.id())))
+                    .thenReturn(new Answer(call, content));
+        });
+    }
+
+    private static ObjectNode error(String message) {
+        return JSON.createObjectNode().put("error", message);
+    }
+
+    private static Document assistantDocument(AssistantMessage message) {
+        List<Document> calls = new ArrayList<>();
+        for (ToolCall call : message.toolCalls()) {
+            calls.add(new Document("id", call.id()).append("name", call.name()).append("args", call.argumentsJson()));
+        }
+        Document document = new Document("tc", calls);
+        if (message.content() != null) {
+            document.append("c", message.content());
+        }
+        return document;
+    }
+}

@@ -1,0 +1,273 @@
+package ai.mozaiks.session;
+
+import static com.mongodb.client.model.Filters.and;
+import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.exists;
+import static com.mongodb.client.model.Filters.lte;
+import static com.mongodb.client.model.Filters.ne;
+import static com.mongodb.client.model.Filters.or;
+
+import ai.mozaiks.api.ApiException;
+import ai.mozaiks.persistence.AppCollection;
+import ai.mozaiks.persistence.AppDatabase;
+import ai.mozaiks.persistence.RuntimeCollection;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.PushOptions;
+import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.Updates;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import reactor.core.publisher.Mono;
+
+/**
+ * One app's {@code chat_sessions}: the only writer of the chat document. Every change of a chat's status, step, lease,
+ * conversation, pending input, counters and event counter ({@code event_seq}) is one conditional update here; the
+ * callers decide what changes, this class says how it is written. Reads answer the document (fields in
+ * {@link ChatFields} and {@link InputFields}).
+ */
+public final class ChatStore {
+    /** A claim answers the chat as it was: its lease fields tell a redelivery. */
+    private static final FindOneAndUpdateOptions BEFORE = new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE);
+    /** A commit answers the chat as it was: the messages that were waiting for a turn. */
+    private static final FindOneAndUpdateOptions COMMITTED = new FindOneAndUpdateOptions()
+            .returnDocument(ReturnDocument.BEFORE)
+            .projection(Projections.include(InputFields.PENDING_INPUTS));
+    private static final FindOneAndUpdateOptions NEW_SEQ = new FindOneAndUpdateOptions()
+            .returnDocument(ReturnDocument.AFTER)
+            .projection(Projections.include(ChatFields.EVENT_SEQ));
+
+    private final AppCollection chats;
+
+    private ChatStore(AppCollection chats) {
+        this.chats = chats;
+    }
+
+    /** The chats of the app the database belongs to. */
+    public static ChatStore of(AppDatabase database) {
+        return new ChatStore(database.collection(RuntimeCollection.CHAT_SESSIONS));
+    }
+
+    // ---- reads ----
+
+    public Mono<Document> find(String chatId) {
+        return chats.findOne(eq(ChatFields.CHAT_ID, chatId));
+    }
+
+    /** The chat when it belongs to this user; empty otherwise. */
+    public Mono<Document> findForUser(String chatId, String userId) {
+        return chats.findOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.USER_ID, userId)));
+    }
+
+    /** The chat while it runs at this step. */
+    public Mono<Document> findRunningAt(String chatId, long stepSeq) {
+        return chats.findOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq),
+                eq(ChatFields.STATUS, ChatStatus.RUNNING.wire())));
+    }
+
+    /** The chat while this lease holds it. */
+    public Mono<Document> findLeased(StepLease lease) {
+        return chats.findOne(held(lease));
+    }
+
+    /** The chat's event counter as the document shows it (0 before any event). */
+    public static long eventSeq(Document chat) {
+        Object seq = chat.get(ChatFields.EVENT_SEQ);
+        return seq instanceof Number number ? number.longValue() : 0;
+    }
+
+    /** The messages the chat holds for a later turn ({@link InputFields#PENDING_INPUTS}), oldest first. */
+    @SuppressWarnings("unchecked")
+    public static List<Document> pendingInputs(Document chat) {
+        List<Document> pending = (List<Document>) chat.get(InputFields.PENDING_INPUTS, List.class);
+        return pending == null ? List.of() : List.copyOf(pending);
+    }
+
+    // ---- the counters ----
+
+    /** A new chat's counters: step 0, before any event. */
+    static Document atStart(Document chat) {
+        return chat.append(ChatFields.STEP_SEQ, 0L).append(ChatFields.EVENT_SEQ, 0L);
+    }
+
+
+    /** Reserves {@code count} seqs with one {@code $inc}, marking the chat active at {@code now}; 404 for an unknown chat. */
+    Mono<SeqReservation> reserveSeqs(String chatId, int count, Instant now) {
+        return chats.findOneAndUpdate(eq(ChatFields.CHAT_ID, chatId),
+                        Updates.combine(Updates.inc(ChatFields.EVENT_SEQ, (long) count), Updates.set(ChatFields.UPDATED_AT, Date.from(now))),
+                        NEW_SEQ)
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("The chat")))
+                .map(chat -> {
+                    long last = ((Number) chat.get(ChatFields.EVENT_SEQ)).longValue();
+                    return new SeqReservation(last - count + 1, last);
+                });
+    }
+
+    // ---- a step's lease and commit ----
+
+    /**
+     * Takes the chat for a step: same {@code step_seq}, still running, lease absent or expired. Answers the chat as it
+     * was before the claim, or nothing.
+     */
+    public Mono<Document> claim(StepLease lease, Instant now, Instant until) {
+        Bson filter = and(eq(ChatFields.CHAT_ID, lease.chatId()), eq(ChatFields.STEP_SEQ, lease.stepSeq()),
+                eq(ChatFields.STATUS, ChatStatus.RUNNING.wire()),
+                or(exists(ChatFields.LEASE_UNTIL, false), lte(ChatFields.LEASE_UNTIL, Date.from(now))));
+        return chats.findOneAndUpdate(filter, Updates.combine(Updates.set(ChatFields.LEASE_UNTIL, Date.from(until)),
+                Updates.set(ChatFields.LEASE_OWNER, lease.owner())), BEFORE);
+    }
+
+    /** Moves a held lease on; matches nothing once the step committed or another attempt took over. */
+    public Mono<Void> renew(StepLease lease, Instant until) {
+        return chats.updateOne(and(held(lease), exists(ChatFields.LEASE_UNTIL)),
+                Updates.set(ChatFields.LEASE_UNTIL, Date.from(until)), false).then();
+    }
+
+    /** Expires a held lease at once, keeping its fields as the mark of an attempt. */
+    public Mono<Void> release(StepLease lease, Instant now) {
+        return chats.updateOne(held(lease), Updates.set(ChatFields.LEASE_UNTIL, Date.from(now)), false).then();
+    }
+
+    /**
+     * Commits a step in one conditional update: the next step, status, conversation and the step's changes, lease
+     * cleared, and the step's events — their seqs taken after {@code eventBase} and the events kept in the chat's
+     * {@code outbox} (committed means recorded). It misses (empty) when the lease was lost, when input moved the event
+     * counter past {@code eventBase}, or, unless {@code cancelling}, when a cancel was requested meanwhile. Answers the
+     * chat's pending inputs as they were.
+     */
+    public Mono<Document> commit(StepLease lease, long eventBase, ChatStatus status, Instant stamp, Document conversation,
+                                 List<NewEvent> events, StepCommit changes, boolean cancelling) {
+        long lastSeq = eventBase + events.size();
+        List<Bson> outbox = events.isEmpty()
+                ? List.of(Updates.unset(ChatFields.OUTBOX))
+                : List.of(Updates.set(ChatFields.EVENT_SEQ, lastSeq),
+                        Updates.set(ChatFields.OUTBOX, new PendingEvents(lease.stepSeq(), stamp, lastSeq, events).toDocument()));
+        List<Bson> updates = changes.updates(lease.stepSeq() + 1, status, stamp, conversation, outbox, cancelling);
+        Bson filter = and(held(lease), eq(ChatFields.EVENT_SEQ, eventBase));
+        if (!cancelling) {
+            filter = and(filter, ne(InputFields.CANCEL_REQUESTED, true));
+        }
+        return chats.findOneAndUpdate(filter, Updates.combine(updates), COMMITTED);
+    }
+
+    private static Bson held(StepLease lease) {
+        return and(eq(ChatFields.CHAT_ID, lease.chatId()), eq(ChatFields.STEP_SEQ, lease.stepSeq()),
+                eq(ChatFields.LEASE_OWNER, lease.owner()));
+    }
+
+    // ---- user input ----
+
+    /**
+     * A chat waiting for input at this step takes an input (under its event key, with its seq) into the conversation
+     * and goes to {@code status}; answers whether it did (not when the chat moved or already has the input).
+     */
+    public Mono<Boolean> acceptInput(String chatId, long stepSeq, String key, long seq, Document conversation, ChatStatus status,
+                                     Instant now) {
+        Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq),
+                eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
+                ne(InputFields.ACCEPTED_INPUTS + "." + InputFields.KEY, key));
+        return matched(filter, Updates.combine(
+                Updates.set(ChatFields.CONVERSATION, conversation),
+                Updates.set(ChatFields.STATUS, status.wire()),
+                Updates.set(ChatFields.UPDATED_AT, Date.from(now)),
+                accepted(key, seq)));
+    }
+
+    /**
+     * Keeps a message for a later turn in a chat still in {@code status} (at most {@link InputFields#MAX_PENDING}, once per
+     * client message id), asking for an interrupt when {@code interrupt}. With {@code startStep}, the chat was created
+     * waiting and has not run: it must still be at that step, and goes running. Answers whether it was kept.
+     */
+    public Mono<Boolean> keepPending(String chatId, ChatStatus status, String clientMessageId, String text, long seq,
+                                     boolean interrupt, Long startStep, Instant now) {
+        Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STATUS, status.wire()),
+                ne(InputFields.PENDING_INPUTS + "." + InputFields.CLIENT_MESSAGE_ID, clientMessageId),
+                exists(InputFields.PENDING_INPUTS + "." + (InputFields.MAX_PENDING - 1), false));
+        List<Bson> updates = new ArrayList<>(List.of(
+                Updates.push(InputFields.PENDING_INPUTS, new Document(InputFields.CLIENT_MESSAGE_ID, clientMessageId)
+                        .append(InputFields.TEXT, text).append(InputFields.SEQ, seq)),
+                Updates.set(ChatFields.UPDATED_AT, Date.from(now))));
+        if (interrupt) {
+            updates.add(Updates.set(InputFields.INTERRUPT_REQUESTED, true));
+        }
+        if (startStep != null) {
+            filter = and(filter, exists(ChatFields.CONVERSATION, false), eq(ChatFields.STEP_SEQ, startStep));
+            updates.add(Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()));
+        }
+        return matched(filter, Updates.combine(updates));
+    }
+
+    /**
+     * A chat waiting for input at this step takes its oldest pending message (still this client message id) into the
+     * conversation and goes running; answers whether it did.
+     */
+    public Mono<Boolean> takePending(String chatId, long stepSeq, String clientMessageId, String key, long seq,
+                                     Document conversation, Instant now) {
+        return matched(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq),
+                        eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
+                        eq(InputFields.PENDING_INPUTS + ".0." + InputFields.CLIENT_MESSAGE_ID, clientMessageId)),
+                Updates.combine(
+                        Updates.popFirst(InputFields.PENDING_INPUTS),
+                        Updates.unset(InputFields.INTERRUPT_REQUESTED),
+                        Updates.set(ChatFields.CONVERSATION, conversation),
+                        Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()),
+                        Updates.set(ChatFields.UPDATED_AT, Date.from(now)),
+                        accepted(key, seq)));
+    }
+
+    /** Cancels a chat that waits (for input or children) at this step; answers whether it did. */
+    public Mono<Boolean> cancelWaiting(String chatId, long stepSeq, ChatStatus status, Instant now) {
+        return matched(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq), eq(ChatFields.STATUS, status.wire())),
+                Updates.combine(Updates.set(ChatFields.STATUS, ChatStatus.CANCELLED.wire()),
+                        Updates.set(ChatFields.UPDATED_AT, Date.from(now)),
+                        Updates.unset(InputFields.INTERRUPT_REQUESTED)));
+    }
+
+    /** Asks a running chat's executor to cancel at its next step boundary; answers whether the chat was running. */
+    public Mono<Boolean> requestCancel(String chatId, Instant now) {
+        return matched(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STATUS, ChatStatus.RUNNING.wire())),
+                Updates.combine(Updates.set(InputFields.CANCEL_REQUESTED, true), Updates.set(ChatFields.UPDATED_AT, Date.from(now))));
+    }
+
+    private static Bson accepted(String key, long seq) {
+        return Updates.pushEach(InputFields.ACCEPTED_INPUTS, List.of(new Document(InputFields.KEY, key).append(InputFields.SEQ, seq)),
+                new PushOptions().slice(-InputFields.MAX_ACCEPTED));
+    }
+
+    // ---- fan-outs ----
+
+    /**
+     * A parent waiting at this step for this fan-out run goes on with the children's results in its conversation;
+     * answers whether it changed.
+     */
+    public Mono<Boolean> resumeFromChildren(String chatId, long stepSeq, String runId, Document conversation, Instant now) {
+        return chats.updateOne(waitingFor(chatId, stepSeq, runId), Updates.combine(
+                        Updates.set(ChatFields.CONVERSATION, conversation),
+                        Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()),
+                        Updates.unset(ChatFields.FAN_OUT),
+                        Updates.set(ChatFields.RESUMED_FROM, runId),
+                        Updates.set(ChatFields.UPDATED_AT, Date.from(now))), false)
+                .map(updated -> updated.getModifiedCount() == 1);
+    }
+
+    /** A parent waiting at this step for this fan-out run fails. */
+    public Mono<Void> failFromChildren(String chatId, long stepSeq, String runId, Instant now) {
+        return chats.updateOne(waitingFor(chatId, stepSeq, runId), Updates.combine(
+                Updates.set(ChatFields.STATUS, ChatStatus.FAILED.wire()),
+                Updates.unset(ChatFields.FAN_OUT),
+                Updates.set(ChatFields.UPDATED_AT, Date.from(now))), false).then();
+    }
+
+    private static Bson waitingFor(String chatId, long stepSeq, String runId) {
+        return and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq),
+                eq(ChatFields.STATUS, ChatStatus.AWAITING_CHILDREN.wire()), eq(ChatFields.FAN_OUT + ".run_id", runId));
+    }
+
+    private Mono<Boolean> matched(Bson filter, Bson update) {
+        return chats.updateOne(filter, update, false).map(result -> result.getMatchedCount() == 1);
+    }
+}
