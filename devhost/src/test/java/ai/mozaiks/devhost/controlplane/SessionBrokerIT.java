@@ -37,12 +37,15 @@ class SessionBrokerIT {
 
     @Test
     void startHandsOutTheChatItsGroupUrlAndARuntimeToken() {
-        Response started = expect(201, start(owner, proApp, "assistant", null, null), "start");
+        // An app of its own: the shared app's other chats may still be taking their first steps, and the list is
+        // newest first.
+        String app = cp.createApp(owner, tenant, "pro");
+        Response started = expect(201, start(owner, app, "assistant", null, null), "start");
         JsonNode grant = started.json();
         String chatId = grant.path("chat_id").asText();
         assertEquals("created", grant.path("status").asText());
         assertEquals("assistant", grant.path("workflow_name").asText());
-        assertEquals("/api/apps/" + proApp + "/chats/" + chatId, started.header("Location"));
+        assertEquals("/api/apps/" + app + "/chats/" + chatId, started.header("Location"));
         URI ws = URI.create(grant.path("ws_url").asText());
         assertEquals("/client/hubs/chat", ws.getPath());
         assertTrue(ws.getQuery().startsWith("access_token="), ws.toString());
@@ -50,8 +53,8 @@ class SessionBrokerIT {
 
         // The first step runs from the queue: a user-driven workflow opens and waits for the user's message.
         ControlPlane.await("the chat to open and wait for input", Duration.ofSeconds(15), () ->
-                "awaiting_input".equals(cp.get("/api/apps/" + proApp + "/chats/" + chatId, owner).json().path("status").asText()));
-        assertEquals(chatId, cp.get("/api/apps/" + proApp + "/chats", owner).json().path("items").get(0).path("chat_id").asText());
+                "awaiting_input".equals(cp.get("/api/apps/" + app + "/chats/" + chatId, owner).json().path("status").asText()));
+        assertEquals(chatId, cp.get("/api/apps/" + app + "/chats", owner).json().path("items").get(0).path("chat_id").asText());
     }
 
     @Test
