@@ -99,7 +99,7 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
                 continue;
             }
             try {
-                new ConnectionString(value);
+                parseWithoutLookups(value);
                 connections.put(name, value);
             } catch (IllegalArgumentException e) {
                 // Never echo the value: it carries credentials.
@@ -107,6 +107,24 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
             }
         }
         return connections;
+    }
+
+    /**
+     * Checks a connection string's syntax without touching the network: the driver looks up a {@code mongodb+srv://}
+     * string's DNS TXT record while parsing it, which at start-up would make a DNS hiccup a crash (and a test a DNS
+     * query). Such a string is checked as the {@code mongodb://} one it stands for (one host, no port); the driver
+     * resolves it when it connects.
+     */
+    private static void parseWithoutLookups(String value) {
+        String srv = "mongodb+srv://";
+        if (!value.startsWith(srv)) {
+            new ConnectionString(value);
+            return;
+        }
+        ConnectionString plain = new ConnectionString("mongodb://" + value.substring(srv.length()));
+        if (plain.getHosts().size() != 1 || plain.getHosts().get(0).contains(":")) {
+            throw new IllegalArgumentException("a mongodb+srv:// connection string names one host and no port");
+        }
     }
 
     private static StorageAccount storageAccount(SettingsReader reader) {

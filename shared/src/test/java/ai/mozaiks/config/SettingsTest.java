@@ -164,6 +164,21 @@ class SettingsTest {
     }
 
     @Test
+    void anSrvConnectionStringIsCheckedWithoutAnyLookup() {
+        // example.com hosts no such records: a lookup would fail (or, without DNS, throw); the check makes none.
+        assertEquals("mongodb+srv://app:S3cret@cluster0.example.com/?retryWrites=true",
+                Settings.from(with(minimal(), "MONGODB_CONNECTION_STRING", "mongodb+srv://app:S3cret@cluster0.example.com/?retryWrites=true"))
+                        .mongo().connectionString("MONGODB_CONNECTION_STRING"));
+        SettingsException error = invalid(with(minimal(),
+                "MONGODB_CONNECTION_STRING", "mongodb+srv://app:S3cret@cluster0.example.com:27017",
+                "MONGODB_CONNECTION_STRING_ACME", "mongodb+srv://a.example.com,b.example.com"));
+        assertEquals(List.of(
+                "MONGODB_CONNECTION_STRING: not a valid MongoDB connection string; expected mongodb://host[:port][/?options] or mongodb+srv://...",
+                "MONGODB_CONNECTION_STRING_ACME: not a valid MongoDB connection string; expected mongodb://host[:port][/?options] or mongodb+srv://..."),
+                error.problems());
+    }
+
+    @Test
     void aMalformedConnectionStringIsReportedWithoutItsPassword() {
         SettingsException error = invalid(with(minimal(),
                 "MONGODB_CONNECTION_STRING", "mongodb://admin:s3cr3tPass@db.example.com:notaport/?authSource=admin",
