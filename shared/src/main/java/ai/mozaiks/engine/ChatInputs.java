@@ -59,7 +59,8 @@ import java.util.regex.Pattern;
  *   <li><b>Idempotency.</b> A message is known by its {@code client_message_id}: a retry finds it in
  *       {@code accepted_inputs} or {@code pending_inputs} and answers as the first time, appending and enqueueing
  *       nothing. The event keys make the appends idempotent too, so a retry after a crash between the append
- *       and the update reuses the stored events.</li>
+ *       and the update reuses the stored events. The same id with another text is refused (422
+ *       {@code client_message_id_reused}), as a reused {@code Idempotency-Key} is.</li>
  *   <li><b>The app's state.</b> A suspended or deleted app's chats take no message and no UI tool answer (409
  *       {@code app_suspended} / {@code app_deleted}, from {@link AppStates}, before anything is read or written);
  *       a cancel is still taken.</li>
@@ -128,7 +129,9 @@ public final class ChatInputs {
             ChatStatus status = status(chat);
             Optional<Long> known = acceptedSeq(chat, InputFields.inputKey(id)).or(() -> pendingSeq(chat, id));
             if (known.isPresent()) {
-                return Mono.just(new InputResult(chatId, true, known.get(), status));
+                // A retry answers as the first time; the same id with other text is a client bug, refused like a
+                // reused Idempotency-Key rather than silently answered with the first message's result.
+                return sameText(appId, chat, id, text).thenReturn(new InputResult(chatId, true, known.get(), status));
             }
             if (status.terminal()) {
                 return Mono.error(terminal(status));
@@ -173,7 +176,7 @@ public final class ChatInputs {
         List<NewEvent> batch = List.of(
                 new NewEvent(InputFields.inputKey(id), EventKind.TEXT, userText(id, text)),
                 new NewEvent(InputFields.ackKey(id), EventKind.INPUT_ACK, data(InputFields.CLIENT_MESSAGE_ID, id)));
-        return recorder.record(appId, chatId, batch).flatMap(appended -> {
+        return recorder.record(appId, chatId, batch).flatMap(appended -> reusedFor(appended.get(0), text).thenReturn(appended)).flatMap(appended -> {
             long seq = appended.get(0).event().seq();
             ConversationState next = state.afterUserInput(text, false, window);
             return chats.acceptInput(chatId, step, InputFields.inputKey(id), seq, next.toDocument(), ChatStatus.RUNNING, now())
@@ -188,7 +191,8 @@ public final class ChatInputs {
                                           boolean interrupt, boolean start) {
         String chatId = chat.getString(ChatFields.CHAT_ID);
         ChatStatus status = status(chat);
-        return recorder.record(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text)).flatMap(appended -> {
+        return recorder.record(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text))
+                .flatMap(appended -> reusedFor(appended, text).thenReturn(appended)).flatMap(appended -> {
             long seq = appended.event().seq();
             Mono<Boolean> then = Mono.defer(() -> start
                     ? queue.enqueue(new StepMessage(appId, chatId, stepSeq(chat)), Duration.ZERO).thenReturn(true)
@@ -259,7 +263,13 @@ public final class ChatInputs {
             ChatStatus status = status(chat);
             Optional<Long> known = acceptedSeq(chat, key);
             if (known.isPresent()) {
-                return Mono.just(new InputResult(chatId, true, known.get(), status));
+                // A retry answers as the first time; another answer to a call already answered is refused.
+                String content = response.isTextual() ? response.asText() : response.toString();
+                return recorder.stored(appId, chatId, key)
+                        .filter(first -> !content.equals(first.data().get("content")))
+                        .flatMap(first -> Mono.<InputResult>error(ApiException.conflict("ui_tool_already_answered",
+                                "UI tool call " + callId + " was already answered with another response.")))
+                        .switchIfEmpty(Mono.fromSupplier(() -> new InputResult(chatId, true, known.get(), status)));
             }
             ConversationState state = conversation(chat);
             Map<String, PendingCall> waiting = status == ChatStatus.AWAITING_INPUT && state != null ? pendingUiCalls(state) : Map.of();
@@ -406,6 +416,32 @@ public final class ChatInputs {
     private static Optional<Long> pendingSeq(Document chat, String id) {
         return ChatStore.pendingInputs(chat).stream().filter(entry -> id.equals(entry.getString(InputFields.CLIENT_MESSAGE_ID)))
                 .map(entry -> ((Number) entry.get(InputFields.SEQ)).longValue()).findFirst();
+    }
+
+    /**
+     * Refuses a known client message id sent with other text (422 {@code client_message_id_reused}). The pending entry
+     * holds the text; an accepted one is compared with its stored {@code chat.text} (one point read, on retries only).
+     */
+    private Mono<Void> sameText(AppId appId, Document chat, String id, String text) {
+        Optional<String> pending = ChatStore.pendingInputs(chat).stream()
+                .filter(entry -> id.equals(entry.getString(InputFields.CLIENT_MESSAGE_ID)))
+                .map(entry -> entry.getString(InputFields.TEXT)).findFirst();
+        Mono<String> first = pending.map(Mono::just).orElseGet(() -> recorder.stored(appId, chat.getString(ChatFields.CHAT_ID),
+                InputFields.inputKey(id)).map(event -> String.valueOf(event.data().get("content"))));
+        return first.flatMap(original -> original.equals(text) ? Mono.<Void>empty() : Mono.error(reused())).then();
+    }
+
+    /**
+     * An append that found the message's event already stored (a retry after a crash between the append and the chat's
+     * update) goes on only when the stored text is this text.
+     */
+    private static Mono<Void> reusedFor(Appended message, String text) {
+        return message.duplicate() && !text.equals(message.event().data().get("content")) ? Mono.error(reused()) : Mono.empty();
+    }
+
+    private static ApiException reused() {
+        return new ApiException(ai.mozaiks.http.Problem.of(422, "client_message_id_reused", "Client message id reused",
+                "This client_message_id was sent with a different message; use a new id for a new message."));
     }
 
     private static Map<String, Object> userText(String id, String text) {

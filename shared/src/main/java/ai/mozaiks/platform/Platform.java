@@ -144,7 +144,8 @@ public final class Platform implements AutoCloseable {
         MongoDatabase controlDatabase = mongo.controlDatabase();
         this.control = new ControlCollections(controlDatabase);
         this.audit = new AuditLog(controlDatabase, clock);
-        this.idempotency = new IdempotencyStore(controlDatabase, clock);
+        // Longer than a request may block on its services (the triggers' deadline is twice the dependency timeout).
+        this.idempotency = new IdempotencyStore(controlDatabase, clock, settings.dependencyTimeout().multipliedBy(4));
         TenantAccess access = new TenantAccess(control);
         this.appSettings = new AppSettings(controlDatabase, new AppAccess(control, access),
                 settings.appConfig().secretKey(), audit, clock);

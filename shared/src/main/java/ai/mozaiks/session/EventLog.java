@@ -73,6 +73,13 @@ public final class EventLog {
         });
     }
 
+    /** The stored event with this key, if the chat has one: a point read of its {@code _id}. */
+    public Mono<ChatEvent> find(AppId appId, String chatId, String key) {
+        return databases.forApp(appId).flatMap(database -> events(database)
+                .findOne(new Document("_id", EventDocuments.id(appId.value(), chatId, key)))
+                .map(EventDocuments::toEvent));
+    }
+
     /**
      * Up to {@code limit} stored seqs after {@code afterSeq} (tombstones are counted but not
      * returned), for {@code GET /api/chats/{chat_id}/events?after_seq=N} and for catching up after

@@ -49,6 +49,11 @@ public final class EventRecorder {
         return log.storeMissing(appId, chatId, pending);
     }
 
+    /** The stored event with this key, if any (nothing is written or sent). */
+    public Mono<ChatEvent> stored(AppId appId, String chatId, String key) {
+        return log.find(appId, chatId, key);
+    }
+
     /** A {@code chat.text_delta} of a streaming reply: live only, never stored. */
     public Mono<Void> delta(AppId appId, String chatId, String agent, String text) {
         return feed.delta(appId, chatId, agent, text);

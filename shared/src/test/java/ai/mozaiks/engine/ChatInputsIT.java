@@ -10,6 +10,7 @@ import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.session.ChatEvent;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
@@ -185,6 +186,41 @@ class ChatInputsIT {
         assertEquals(first.seq(), await(inputs.submitMessage(APP, USER, chatId, "m-1", "Tides, please.")).seq());
         assertEquals(1, queue.messages.size());
         assertEquals(1, history(chatId).stream().filter(m -> "Tides, please.".equals(m.content())).count());
+    }
+
+    @Test
+    void aClientMessageIdReusedWithOtherTextIsRefusedAndChangesNothing() {
+        Workflow flow = hitl(null);
+        StepExecutor executor = executor(scripted(ASK), flow);
+        ChatInputs inputs = inputs(flow);
+        // Taken at once by a waiting chat: the id is in accepted_inputs.
+        String waiting = newChat();
+        step(executor, waiting, 0);
+        await(inputs.submitMessage(APP, USER, waiting, "m-1", "Tides, please."));
+        int count = events(waiting).size();
+        ApiException accepted = refused(() -> await(inputs.submitMessage(APP, USER, waiting, "m-1", "Rivers, please.")));
+        assertEquals(422, accepted.problem().status());
+        assertEquals("client_message_id_reused", accepted.problem().code());
+        assertEquals(count, events(waiting).size());
+        assertEquals(1, queue.messages.size());
+
+        // Kept pending by a running chat: the id is in pending_inputs.
+        String running = newChat();
+        await(inputs.submitMessage(APP, USER, running, "m-2", "Tides, please."));
+        ApiException pending = refused(() -> await(inputs.submitMessage(APP, USER, running, "m-2", "Rivers, please.")));
+        assertEquals("client_message_id_reused", pending.problem().code());
+        assertEquals(List.of("Tides, please."), chat(running).getList("pending_inputs", Document.class).stream()
+                .map(entry -> entry.getString("text")).toList());
+
+        // A crash after the message's event was stored but before the chat took it: the retry must repeat the text.
+        String crashed = newChat();
+        step(executor, crashed, 0);
+        await(log.append(APP, crashed, "input:m-3", EventKind.TEXT, Map.of("agent", "user", "content", "Tides, please.",
+                "client_message_id", "m-3")));
+        ApiException afterCrash = refused(() -> await(inputs.submitMessage(APP, USER, crashed, "m-3", "Rivers, please.")));
+        assertEquals("client_message_id_reused", afterCrash.problem().code());
+        assertEquals("awaiting_input", chat(crashed).getString("status"));
+        assertEquals(ChatStatus.RUNNING, await(inputs.submitMessage(APP, USER, crashed, "m-3", "Tides, please.")).status());
     }
 
     @Test
@@ -368,6 +404,9 @@ class ChatInputsIT {
         ChatInputs.InputResult result = await(inputs.respondToUiTool(APP, USER, chatId, callId, answer));
         assertEquals(ChatStatus.RUNNING, result.status());
         assertEquals(result, await(inputs.respondToUiTool(APP, USER, chatId, callId, answer)), "idempotent");
+        ApiException other = refused(() -> await(inputs.respondToUiTool(APP, USER, chatId, callId,
+                JSON.createObjectNode().put("approved", false))));
+        assertEquals("ui_tool_already_answered", other.problem().code());
         assertEquals(List.of(new StepMessage(APP, chatId, 1)), queue.messages);
         ConversationState state = ConversationState.fromDocument(chat(chatId).get("conversation", Document.class));
         assertEquals(true, state.variables().get("approved"));
