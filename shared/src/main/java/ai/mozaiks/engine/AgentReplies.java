@@ -62,10 +62,16 @@ final class AgentReplies {
 
     /**
      * Sends the reply's text as it streams, gathered per {@link EngineSettings#deltaInterval()}; completes (with
-     * {@code true}, for the zip) once the last piece is out, so live deltas always come before the stored text.
+     * {@code true}, for the zip) once the last piece is out, so live deltas always come before the stored text. For an
+     * agent whose message a {@code ui_hidden} trigger may hide, text that could still be such a message is held back
+     * ({@link HiddenTextHold}): a hidden message never streams.
      */
     private Mono<Boolean> streamDeltas(Turn turn, String agent, Flux<ModelEvent.TextDelta> deltas) {
-        return deltas.map(ModelEvent.TextDelta::text)
+        Flux<String> text = deltas.map(ModelEvent.TextDelta::text);
+        Flux<String> visible = HiddenTextHold.forAgent(turn.workflow, agent)
+                .map(hold -> text.map(hold::accept).concatWith(Mono.fromSupplier(hold::finish)).filter(piece -> !piece.isEmpty()))
+                .orElse(text);
+        return visible
                 .bufferTimeout(MAX_DELTA_PARTS, settings.deltaInterval(), true)
                 .concatMap(parts -> recorder.delta(turn.message.appId(), turn.message.chatId(), agent, String.join("", parts)))
                 .then(Mono.just(true));

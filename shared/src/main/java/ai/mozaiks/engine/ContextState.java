@@ -4,6 +4,7 @@ import ai.mozaiks.http.Json;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.manifest.ContextVariableDefinition;
 import ai.mozaiks.workflows.manifest.StateTrigger;
+import ai.mozaiks.workflows.manifest.TextMatch;
 import ai.mozaiks.workflows.manifest.VariableSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -124,6 +125,21 @@ public final class ContextState {
             }
         }
         return new TextOutcome(values, hidden, changed);
+    }
+
+    /** The matches of {@code agent}'s {@code agent_text} triggers that hide its message ({@code ui_hidden}). */
+    static List<TextMatch> hidingMatches(Workflow workflow, String agent) {
+        List<TextMatch> matches = new java.util.ArrayList<>();
+        for (ContextVariableDefinition definition : workflow.contextVariables().definitions()) {
+            if (definition.source() instanceof VariableSource.State state) {
+                for (StateTrigger trigger : state.triggers()) {
+                    if (trigger instanceof StateTrigger.AgentText onText && onText.agent().equals(agent) && onText.uiHidden()) {
+                        matches.add(onText.match());
+                    }
+                }
+            }
+        }
+        return matches;
     }
 
     /** Applies the {@code ui_response} triggers of a UI tool's answer. */
