@@ -62,20 +62,30 @@ public final class RunSlots {
                 .then();
     }
 
+    /** What a take found: a slot held by the chat now, or the limit that is full (the user's is asked first). */
+    public enum Taken {
+        TAKEN, USER_FULL, APP_FULL
+    }
+
     /**
      * Takes a run slot of the app for the chat: answers {@code true} when the chat holds one now (taken, or already
      * held), {@code false} when the user's or the app's limit is reached (nothing is then held).
      */
     public Mono<Boolean> take(AppId appId, String userId, String chatId, AppLimits limits) {
+        return claim(appId, userId, chatId, limits).map(taken -> taken == Taken.TAKEN);
+    }
+
+    /** {@link #take}, answering which limit refused it, for a refusal that names it. */
+    public Mono<Taken> claim(AppId appId, String userId, String chatId, AppLimits limits) {
         Instant now = clock.instant();
         Document holder = new Document(CHAT, chatId).append(USER, userId).append(TAKEN_AT, Date.from(now));
         return takeOne(userDocument(appId, userId), new Document("app_id", appId.value()).append("user_id", userId), holder,
                 limits.concurrentRunsPerUser(), CREATE_RACES)
-                .flatMap(user -> !user ? Mono.just(false)
+                .flatMap(user -> !user ? Mono.just(Taken.USER_FULL)
                         : takeOne(appDocument(appId), new Document("app_id", appId.value()), holder, limits.concurrentRunsPerApp(),
                                 CREATE_RACES)
-                                .flatMap(app -> app ? Mono.just(true)
-                                        : releaseOne(userDocument(appId, userId), chatId).thenReturn(false)));
+                                .flatMap(app -> app ? Mono.just(Taken.TAKEN)
+                                        : releaseOne(userDocument(appId, userId), chatId).thenReturn(Taken.APP_FULL)));
     }
 
     /** Gives the chat's slot back (its user's and its app's); does nothing when it holds none. */

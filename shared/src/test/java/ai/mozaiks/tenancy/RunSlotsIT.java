@@ -103,4 +103,15 @@ class RunSlotsIT {
                 .getCollection(RunSlots.COLLECTION).find(com.mongodb.client.model.Filters.eq("_id", "user:app-other:ann")).first()));
         assertEquals("app-other", raw.getString("app_id"));
     }
+
+    @Test
+    void aRefusedClaimNamesTheLimitThatIsFull() {
+        assertEquals(RunSlots.Taken.TAKEN, await(slots.claim(APP, "ann", "chat-1", limits(2, 1))));
+        assertEquals(RunSlots.Taken.USER_FULL, await(slots.claim(APP, "ann", "chat-2", limits(2, 1))));
+        assertEquals(RunSlots.Taken.TAKEN, await(slots.claim(APP, "bob", "chat-3", limits(2, 1))));
+        assertEquals(RunSlots.Taken.APP_FULL, await(slots.claim(APP, "carol", "chat-4", limits(2, 1))));
+        // Refused by the app, carol holds nothing of her own either.
+        assertEquals(0L, await(slots.held(APP, "carol")));
+        assertEquals(RunSlots.Taken.TAKEN, await(slots.claim(APP, "ann", "chat-1", limits(2, 1))), "a repeat holds what it held");
+    }
 }
