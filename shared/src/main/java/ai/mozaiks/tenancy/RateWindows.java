@@ -2,10 +2,9 @@ package ai.mozaiks.tenancy;
 
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
-import static com.mongodb.client.model.Filters.exists;
 import static com.mongodb.client.model.Filters.lt;
-import static com.mongodb.client.model.Filters.or;
 
+import ai.mozaiks.session.Duplicates;
 import com.mongodb.client.model.IndexModel;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
@@ -26,7 +25,7 @@ import reactor.core.publisher.Mono;
 /**
  * Per-minute rate limits as data: a fixed one-minute window counted in the control database's {@code rate_windows}
  * (one document per limited key and minute), so a limit holds across instances. The window's document is made if
- * missing, then counted up only below the limit — a conditional increment, so concurrent attempts cannot pass it and
+ * missing and counted up only below the limit in one conditional upsert, so concurrent attempts cannot pass it and
  * none waits for another. Who is limited, and for what, is the key's business ({@link CreateRate}, starts).
  */
 public final class RateWindows {
@@ -60,12 +59,19 @@ public final class RateWindows {
             return Mono.just(Optional.of(retryAfter));
         }
         String id = key + ":" + window;
-        return Mono.from(windows.updateOne(eq("_id", id), Updates.setOnInsert("expires_at", Date.from(windowEnd.plus(WINDOW))),
-                        new UpdateOptions().upsert(true)))
-                // Two first attempts of a window can race on the upsert; the loser's retry finds the winner's document.
-                .retry(1)
-                .then(Mono.from(windows.updateOne(and(eq("_id", id), or(exists("count", false), lt("count", perMinute))),
-                        Updates.inc("count", 1))))
-                .map(counted -> counted.getModifiedCount() == 1 ? Optional.<Duration>empty() : Optional.of(retryAfter));
+        return count(id, perMinute, Date.from(windowEnd.plus(WINDOW)), true)
+                .map(counted -> counted ? Optional.<Duration>empty() : Optional.of(retryAfter));
+    }
+
+    /**
+     * One conditional upsert: counts up a window below the limit, or makes a missing one with a count of 1. A full
+     * window does not match, so the upsert collides on {@code _id}; so does the loser of two first attempts of a
+     * window, which is why a collision is tried once more before it counts as full.
+     */
+    private Mono<Boolean> count(String id, int perMinute, Date expiresAt, boolean again) {
+        return Mono.from(windows.updateOne(and(eq("_id", id), lt("count", perMinute)),
+                        Updates.combine(Updates.inc("count", 1), Updates.setOnInsert("expires_at", expiresAt)), new UpdateOptions().upsert(true)))
+                .thenReturn(true)
+                .onErrorResume(Duplicates::isDuplicate, collided -> again ? count(id, perMinute, expiresAt, false) : Mono.just(false));
     }
 }
