@@ -55,7 +55,6 @@ import ai.mozaiks.realtime.WebPubSubFeed;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.packs.PackService;
-import ai.mozaiks.tenancy.Admissions;
 import ai.mozaiks.tenancy.AppAccess;
 import ai.mozaiks.tenancy.AppIssuers;
 import ai.mozaiks.tenancy.AppPurger;
@@ -221,8 +220,7 @@ public final class Platform implements AutoCloseable {
                 StepHooks.NONE);
         this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine, appStates);
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
-        Admissions admissions = new Admissions(controlDatabase.getCollection(Admissions.COLLECTION), clock);
-        ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, admissions,
+        ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, runSlots,
                 new ChildPolicy(control.apps(), workflows, entitlements), clock, engine.window());
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children,
                 new FairShare(settings.stepConcurrency(), clock), appStates);

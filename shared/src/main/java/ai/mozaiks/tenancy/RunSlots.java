@@ -30,6 +30,8 @@ import reactor.core.publisher.Mono;
  * removes the chat, so taking and releasing are idempotent and need no lock: a burst within the limit is all admitted,
  * one beyond it is refused at once.
  *
+ * <p>The app's places for child workflows are kept the same way, in a third document ({@link #takeChildPlace}).
+ *
  * <p>A chat takes its user's slot, then its app's; when the app's is full the user's is given back. A crash between
  * the two, or between a run's end and its release, leaves a holder whose chat no longer runs: {@link #holders} lists
  * them with when they were taken, for the reaper to give back.
@@ -111,6 +113,30 @@ public final class RunSlots {
                 .map(entry -> new Holder(entry.getString(CHAT), entry.getString(USER), entry.getDate(TAKEN_AT).toInstant()));
     }
 
+    /**
+     * Takes one of the app's places for child workflows ({@code parallel_child_workflows}) for {@code child} (a key of the
+     * fan-out run and the child's place in it), in the app's {@code children:<app>} document, the same way as a run slot:
+     * {@code true} when the child holds one now (taken, or already held), {@code false} when all are held.
+     */
+    public Mono<Boolean> takeChildPlace(AppId appId, String child, int limit) {
+        Document holder = new Document(CHAT, child).append(TAKEN_AT, Date.from(clock.instant()));
+        return takeOne(childDocument(appId), new Document("app_id", appId.value()), holder, limit, CREATE_RACES);
+    }
+
+    /** Gives a child's place back; does nothing when it holds none. */
+    public Mono<Void> releaseChildPlace(AppId appId, String child) {
+        return releaseOne(childDocument(appId), child);
+    }
+
+    /** The children holding the app's places (for giving back those a crash left held by ended children). */
+    @SuppressWarnings("unchecked")
+    public Mono<java.util.Set<String>> childPlaceHolders(AppId appId) {
+        return Mono.from(slots.find(eq("_id", childDocument(appId))).first())
+                .map(document -> ((List<Document>) document.get(HOLDERS, List.class)).stream().map(entry -> entry.getString(CHAT))
+                        .collect(java.util.stream.Collectors.toSet()))
+                .defaultIfEmpty(java.util.Set.of());
+    }
+
     /** Forgets an app's slots (the app's data is purged). */
     public Mono<Void> forget(AppId appId) {
         return Mono.from(slots.deleteMany(eq("app_id", appId.value()))).then();
@@ -161,6 +187,10 @@ public final class RunSlots {
 
     private static String appDocument(AppId appId) {
         return "app:" + appId.value();
+    }
+
+    private static String childDocument(AppId appId) {
+        return "children:" + appId.value();
     }
 
     private static String userDocument(AppId appId, String userId) {
