@@ -125,6 +125,11 @@ public final class AdmissionBenchmark {
                                 .countDocuments(new Document("app_id", limited))).block(TIMEOUT);
                         report(starts, limit, latency, alone, within, beyond, created, model.calls(), load);
                     } finally {
+                        // The admitted runs' steps are still waiting on the model; their interruption is not the report.
+                        Logger.getLogger("").setLevel(Level.OFF);
+                        System.out.flush();
+                        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                        System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
                         host.close();
                     }
                 }
