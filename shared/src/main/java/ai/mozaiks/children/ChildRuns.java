@@ -33,8 +33,6 @@ import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.tenancy.RunSlots;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.workflows.manifest.FanOut;
-import com.mongodb.client.model.Aggregates;
-import com.mongodb.client.model.Accumulators;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
@@ -432,6 +430,7 @@ public final class ChildRuns implements ChildWorkflows {
                 "resume_agent", request.resumeAgent(), "trigger_id", request.point().id(), "run_id", request.runId(),
                 "succeeded_count", succeeded, "failed_count", failed, "merge_summary_preview", merged.preview());
         return append(appId, run, key(request.runId(), "resumed"), EventKind.WORKFLOW_RESUMED, data)
+                // The parent's resume is a step start of a top-level chat: where its run slot is taken (or it queues).
                 .then(c.store.resumeFromChildren(parent.getString(ChatFields.CHAT_ID), step, request.runId(), resumed.toDocument(), now()))
                 .flatMap(resumedNow -> resumedNow
                         ? queue.enqueue(new StepMessage(appId, parent.getString(ChatFields.CHAT_ID), step), Duration.ZERO)
