@@ -430,7 +430,6 @@ public final class ChildRuns implements ChildWorkflows {
                 "resume_agent", request.resumeAgent(), "trigger_id", request.point().id(), "run_id", request.runId(),
                 "succeeded_count", succeeded, "failed_count", failed, "merge_summary_preview", merged.preview());
         return append(appId, run, key(request.runId(), "resumed"), EventKind.WORKFLOW_RESUMED, data)
-                // The parent's resume is a step start of a top-level chat: where its run slot is taken (or it queues).
                 .then(c.store.resumeFromChildren(parent.getString(ChatFields.CHAT_ID), step, request.runId(), resumed.toDocument(), now()))
                 .flatMap(resumedNow -> resumedNow
                         ? queue.enqueue(new StepMessage(appId, parent.getString(ChatFields.CHAT_ID), step), Duration.ZERO)
