@@ -113,6 +113,11 @@ public final class RunSlots {
                 .map(entry -> new Holder(entry.getString(CHAT), entry.getString(USER), entry.getDate(TAKEN_AT).toInstant()));
     }
 
+    /** Forgets an app's slots (the app's data is purged). */
+    public Mono<Void> forget(AppId appId) {
+        return Mono.from(slots.deleteMany(eq("app_id", appId.value()))).then();
+    }
+
     /**
      * Takes one of the app's places for child workflows ({@code parallel_child_workflows}) for {@code child} (a key of the
      * fan-out run and the child's place in it), in the app's {@code children:<app>} document, the same way as a run slot:
@@ -135,11 +140,6 @@ public final class RunSlots {
                 .map(document -> ((List<Document>) document.get(HOLDERS, List.class)).stream().map(entry -> entry.getString(CHAT))
                         .collect(java.util.stream.Collectors.toSet()))
                 .defaultIfEmpty(java.util.Set.of());
-    }
-
-    /** Forgets an app's slots (the app's data is purged). */
-    public Mono<Void> forget(AppId appId) {
-        return Mono.from(slots.deleteMany(eq("app_id", appId.value()))).then();
     }
 
     /**
