@@ -114,4 +114,18 @@ class RunSlotsIT {
         assertEquals(0L, await(slots.held(APP, "carol")));
         assertEquals(RunSlots.Taken.TAKEN, await(slots.claim(APP, "ann", "chat-1", limits(2, 1))), "a repeat holds what it held");
     }
+
+    @Test
+    void childPlacesAreCountedApartFromRunSlotsAndTakenOncePerChild() {
+        List<CompletableFuture<Boolean>> takes = IntStream.range(0, 20)
+                .mapToObj(i -> slots.takeChildPlace(APP, "run-1:" + (i % 5), 3).toFuture()).toList();
+        Set<Boolean> answers = takes.stream().map(CompletableFuture::join).collect(Collectors.toSet());
+
+        assertTrue(answers.contains(true) && answers.contains(false));
+        assertEquals(3, await(slots.childPlaceHolders(APP)).size(), "three places, each held once however often it was taken");
+        assertEquals(0L, await(slots.held(APP)), "no run slot taken");
+        await(slots.releaseChildPlace(APP, await(slots.childPlaceHolders(APP)).iterator().next()));
+        assertTrue(await(slots.takeChildPlace(APP, "run-2:0", 3)), "a freed place is taken again");
+        assertFalse(await(slots.takeChildPlace(APP, "run-2:1", 3)));
+    }
 }
