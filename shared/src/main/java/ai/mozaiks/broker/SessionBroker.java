@@ -17,10 +17,11 @@ import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.session.StartedChat;
-import ai.mozaiks.tenancy.Admissions;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.Entitlement;
+import ai.mozaiks.tenancy.AppLimits;
 import ai.mozaiks.tenancy.Entitlements;
+import ai.mozaiks.tenancy.StartLimits;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.time.Duration;
 import java.util.List;
@@ -29,14 +30,14 @@ import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 /**
- * The session broker: with the user's own token, starts a chat (after the entitlement check) or
- * resumes one of theirs, and answers with the chat's Web PubSub URL and a short-lived runtime token
+ * The session broker: with the user's own token, starts a chat (after the entitlement check, within the start limits,
+ * holding a run slot) or resumes one of theirs, and answers with the chat's Web PubSub URL and a short-lived runtime token
  * scoped to that chat. Someone the app's access policy does not include learns nothing about it.
  */
 public final class SessionBroker {
     private final MongoCollection<Document> apps;
     private final Entitlements entitlements;
-    private final Admissions admissions;
+    private final StartLimits limits;
     private final Journeys journeys;
     private final ChatSessions sessions;
     private final RuntimeTokens tokens;
@@ -44,11 +45,11 @@ public final class SessionBroker {
     private final StepQueue steps;
     private final Duration tokenLifetime;
 
-    public SessionBroker(MongoCollection<Document> apps, Entitlements entitlements, Admissions admissions, Journeys journeys,
+    public SessionBroker(MongoCollection<Document> apps, Entitlements entitlements, StartLimits limits, Journeys journeys,
                          ChatSessions sessions, RuntimeTokens tokens, ClientAccess realtime, StepQueue steps, Duration tokenLifetime) {
         this.apps = apps;
         this.entitlements = entitlements;
-        this.admissions = admissions;
+        this.limits = limits;
         this.journeys = journeys;
         this.sessions = sessions;
         this.tokens = tokens;
@@ -65,20 +66,40 @@ public final class SessionBroker {
             Mono<StartedChat> chat = request.chatId() != null
                     ? entitlements.canReturn(app, user).flatMap(decision -> admit(decision))
                             .then(sessions.resume(appId, owner, request.chatId()))
-                    // Counted and taken in one go per app, so concurrent starts never overshoot a run limit.
-                    : admissions.oneAtATime(appId, () -> entitlements.canStart(app, user, request.workflowName())
-                                    .flatMap(decision -> admit(decision))
-                                    .then(journeys.missing(appId, owner, request.workflowName()))
-                                    .flatMap(missing -> missing.isEmpty() ? Mono.<Void>empty() : Mono.error(unmet(request.workflowName(), missing)))
-                                    .then(Mono.defer(() -> sessions.start(appId, new NewChat(owner, request.workflowName(),
-                                            request.clientRequestId(), ChatStatus.RUNNING,
-                                            journeys.opening(request.workflowName()).orElse(null))))))
+                    : entitlements.canStart(app, user, request.workflowName()).flatMap(decision -> admit(decision))
+                            .then(Mono.defer(() -> newRun(app, user, owner, request)))
                             // The first step opens the run (an agent-driven workflow's first turn, or the wait for the
                             // user's first message); a retried start re-sends it, which the executor answers as stale.
                             .flatMap(started -> steps.enqueue(new StepMessage(appId, started.chat().chatId(), 0), Duration.ZERO)
                                     .thenReturn(started));
             return chat.flatMap(started -> grant(appId, owner, started));
         });
+    }
+
+    /**
+     * A new chat, created {@code running} holding a run slot, or the chat a retry of this start made (which takes
+     * nothing again). No lock: the limits are conditional updates and counts ({@link StartLimits}), so a burst within
+     * them is all admitted and one beyond them is refused at once, with nothing created. The slot is taken for the
+     * chat's id before the chat exists; a crash between the two leaves a holder without a running chat, taken at a known
+     * time, which the reaper gives back.
+     */
+    private Mono<StartedChat> newRun(Document app, Principal user, String owner, SessionRequests.StartSession request) {
+        AppId appId = AppId.of(request.appId());
+        AppLimits appLimits = entitlements.limits(app);
+        NewChat chat = new NewChat(owner, request.workflowName(), request.clientRequestId(), ChatStatus.RUNNING,
+                journeys.opening(request.workflowName()).orElse(null));
+        return sessions.plan(appId, chat).flatMap(planned -> planned.existing() != null ? Mono.just(planned.existing())
+                : limits.countStart(appId, user, appLimits)
+                        .then(journeys.missing(appId, owner, request.workflowName()))
+                        .flatMap(missing -> missing.isEmpty() ? Mono.<Void>empty() : Mono.error(unmet(request.workflowName(), missing)))
+                        .then(limits.checkOpenChats(appId, owner, appLimits))
+                        .then(limits.takeRunSlot(appId, owner, planned.chatId(), appLimits))
+                        // A random id is this start's alone, so a refused insert gives its slot back at once. Any other
+                        // failure may have created the chat after all (or a retry of this start may hold the same slot):
+                        // the holder stays, for the reaper to give back once it sees no running chat.
+                        .then(sessions.create(appId, chat, planned.chatId())
+                                .onErrorResume(ApiException.class, refused -> chat.clientRequestId() != null ? Mono.error(refused)
+                                        : limits.giveBack(appId, owner, planned.chatId()).then(Mono.error(refused)))));
     }
 
     /** The caller's recent chats in the app. */

@@ -3,6 +3,9 @@ package ai.mozaiks.children;
 import static ai.mozaiks.session.EventData.data;
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.exists;
+import static com.mongodb.client.model.Filters.lt;
+import static com.mongodb.client.model.Filters.or;
 
 import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ChildWorkflows;
@@ -27,11 +30,9 @@ import ai.mozaiks.session.Duplicates;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.session.NewEvent;
-import ai.mozaiks.tenancy.Admissions;
+import ai.mozaiks.tenancy.RunSlots;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.workflows.manifest.FanOut;
-import com.mongodb.client.model.Aggregates;
-import com.mongodb.client.model.Accumulators;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
@@ -57,9 +58,13 @@ import reactor.core.publisher.Mono;
  *   <li><b>Spawn.</b> A step commits its chat {@code awaiting_children} with the {@link FanOutRequest}; then the run record
  *       is inserted (its id is the parent's step, so a repeat finds it), {@code chat.workflow_batch_started} is appended
  *       to the parent, and children start within the app's limit ({@link ChildLimit}).</li>
- *   <li><b>Start.</b> Starts of one app are serialised ({@link Admissions}) and counted from the records: a child goes
- *       {@code waiting → running} only while fewer than the limit run. Its chat is started with a request id derived from
- *       the run and its place, and its first step queued on the background lane; the rest wait in the record.</li>
+ *   <li><b>Start.</b> A child first takes one of the app's places ({@link RunSlots#takeChildPlace}, a conditional
+ *       counter guarded by {@code parallel_child_workflows}, keyed by run and place, so a repeat takes nothing more), then
+ *       goes {@code waiting → running} with one conditional update; a child another caller started meanwhile keeps the
+ *       place, one skipped meanwhile gives it back. Its chat is started with a request id derived from the run and its
+ *       place, and its first step queued on the background lane; the rest wait in the record, oldest run first. An ended
+ *       child gives its place back when its end is written; one a crash left held is given back by the run's next
+ *       progress.</li>
  *   <li><b>End.</b> A child's end is written into its entry (conditional on it running), {@code
  *       chat.workflow_child_completed} is appended to the parent, waiting children take the freed place, and once every
  *       child has ended the parent resumes: one update, conditional on it still waiting for this run, sets the merged
@@ -69,30 +74,35 @@ import reactor.core.publisher.Mono;
  *       {@code fail_all}: the first failure skips the children not started and cancels the running ones; the parent
  *       then fails with a {@code chat.error}.</li>
  * </ul>
+ * One run's progress is made by one caller at a time without anyone waiting: a caller marks the run dirty and takes
+ * its progress lease if free; one that finds it held returns at once, and the holder goes round again until it finds
+ * the run clean when it lets go. A holder that died lets go when its lease ends (the {@link ChildReconciler} calls again).
  * Every event has a key derived from the run, so repeats append nothing twice. What a crash leaves half done the
  * {@link ChildReconciler} finishes with these same calls.
  */
 public final class ChildRuns implements ChildWorkflows {
     static final String ERROR_CODE = "CHILDREN_FAILED";
+    /** Far longer than a round of progress takes; how long a dead holder delays its run's progress at most. */
+    static final Duration PROGRESS_LEASE = Duration.ofSeconds(30);
 
     private final AppDatabases databases;
     private final ChatSessions sessions;
     private final EventRecorder recorder;
     private final StepQueue queue;
     private final ChatInputs inputs;
-    private final Admissions admissions;
+    private final RunSlots places;
     private final ChildPolicy policy;
     private final Clock clock;
     private final int window;
 
     public ChildRuns(AppDatabases databases, ChatSessions sessions, EventLog events, ChatFeed feed, StepQueue queue, ChatInputs inputs,
-                     Admissions admissions, ChildPolicy policy, Clock clock, int window) {
+                     RunSlots places, ChildPolicy policy, Clock clock, int window) {
         this.databases = databases;
         this.sessions = sessions;
         this.recorder = new EventRecorder(events, feed);
         this.queue = queue;
         this.inputs = inputs;
-        this.admissions = admissions;
+        this.places = places;
         this.policy = policy;
         this.clock = clock;
         this.window = window;
@@ -155,22 +165,18 @@ public final class ChildRuns implements ChildWorkflows {
     // ---- starting children within the app's limit ----
 
     /**
-     * Starts waiting children of the app's running runs, oldest run first, while fewer than its limit run. Only under
-     * the app's admission lease (from {@link #progress}), so two of these never count the same free place.
+     * Starts waiting children of the app's running runs, oldest run first, each taking one of the app's places, until
+     * one is refused (all are held). Safe with any number of callers at once: the places are counted as data.
      */
     private Mono<Void> startWaiting(AppId appId, Records c) {
-        return policy.parallel(appId).flatMap(parallel -> running(c).flatMap(count -> {
-            long free = parallel - count;
-            if (free <= 0) {
-                return Mono.<Void>empty();
-            }
-            return c.runs.find(and(eq(PackRun.STATUS, PackRun.RUNNING), eq(PackRun.CHILDREN + "." + PackRun.CHILD_STATUS, PackRun.WAITING)),
-                            Sorts.ascending(PackRun.CREATED_AT), (int) Math.min(free, 100))
-                    .concatMapIterable(run -> waitingOf(run))
-                    .take(free)
-                    .concatMap(place -> start(appId, c, place.run(), place.index()))
-                    .then();
-        }));
+        return policy.parallel(appId).flatMap(parallel -> c.runs.find(and(eq(PackRun.STATUS, PackRun.RUNNING),
+                                eq(PackRun.CHILDREN + "." + PackRun.CHILD_STATUS, PackRun.WAITING), exists(PackRun.STOPPING, false)),
+                        Sorts.ascending(PackRun.CREATED_AT), 100)
+                .concatMapIterable(run -> waitingOf(run))
+                .concatMap(place -> places.takeChildPlace(appId, PackRun.placeKey(place.run().getString("_id"), place.index()), parallel)
+                        .flatMap(taken -> taken ? start(appId, c, place.run(), place.index()).thenReturn(true) : Mono.just(false)))
+                .takeUntil(taken -> !taken)
+                .then());
     }
 
     private record Place(Document run, int index) {
@@ -187,31 +193,24 @@ public final class ChildRuns implements ChildWorkflows {
         return places;
     }
 
-    /** Children running now in the app: the sum over its running runs. */
-    private static Mono<Long> running(Records c) {
-        return c.runs.aggregate(List.of(
-                        Aggregates.match(eq(PackRun.STATUS, PackRun.RUNNING)),
-                        Aggregates.unwind("$" + PackRun.CHILDREN),
-                        Aggregates.match(eq(PackRun.CHILDREN + "." + PackRun.CHILD_STATUS, PackRun.RUNNING)),
-                        Aggregates.group(null, Accumulators.sum("running", 1))))
-                .next()
-                .map(total -> ((Number) total.get("running")).longValue())
-                .defaultIfEmpty(0L);
-    }
-
-    /** Marks one child running (if it still waits), then starts its chat and queues its first step. */
+    /**
+     * Marks one child running (if it still waits and its run is not stopping), then starts its chat and queues its first
+     * step. The caller holds the child's place: kept when the child runs (started here or by another caller), given
+     * back when it was skipped or ended meanwhile.
+     */
     private Mono<Void> start(AppId appId, Records c, Document run, int index) {
         Instant now = now();
         FanOutRequest request = PackRun.request(run);
-        Bson waiting = and(eq("_id", run.getString("_id")), eq(PackRun.STATUS, PackRun.RUNNING),
+        Bson waiting = and(eq("_id", run.getString("_id")), eq(PackRun.STATUS, PackRun.RUNNING), exists(PackRun.STOPPING, false),
                 eq(PackRun.field(index, PackRun.CHILD_STATUS), PackRun.WAITING));
         Bson running = Updates.combine(Updates.set(PackRun.field(index, PackRun.CHILD_STATUS), PackRun.RUNNING),
                 Updates.set(PackRun.field(index, PackRun.STARTED_AT), Date.from(now)),
                 Updates.set(PackRun.field(index, PackRun.DEADLINE), Date.from(now.plus(request.point().timeout()))),
                 Updates.set(PackRun.UPDATED_AT, Date.from(now)));
-        return c.runs.updateOne(waiting, running, false)
-                .filter(result -> result.getModifiedCount() == 1)
-                .flatMap(marked -> startChat(appId, c, run, index));
+        return c.runs.updateOne(waiting, running, false).flatMap(result -> result.getModifiedCount() == 1 ? startChat(appId, c, run, index)
+                : c.runs.findOne(eq("_id", run.getString("_id")))
+                        .filter(latest -> !PackRun.RUNNING.equals(PackRun.children(latest).get(index).getString(PackRun.CHILD_STATUS)))
+                        .flatMap(notRunning -> places.releaseChildPlace(appId, PackRun.placeKey(run.getString("_id"), index))));
     }
 
     /** The child's chat, created once (its request id is derived from the run and its place), and its first step queued. */
@@ -246,7 +245,7 @@ public final class ChildRuns implements ChildWorkflows {
                 }));
     }
 
-    /** Writes a child's end into its entry, if the entry still has it running. */
+    /** Writes a child's end into its entry, if the entry still has it running, and gives its place back. */
     Mono<Boolean> settle(Records c, String runId, int index, String chatId, String status, Document result) {
         Instant now = now();
         List<Bson> updates = new ArrayList<>(List.of(Updates.set(PackRun.field(index, PackRun.CHILD_STATUS), status),
@@ -255,25 +254,64 @@ public final class ChildRuns implements ChildWorkflows {
         result.forEach((name, value) -> updates.add(Updates.set(PackRun.field(index, name), value)));
         return c.runs.updateOne(and(eq("_id", runId), eq(PackRun.field(index, PackRun.CHAT_ID), chatId),
                         eq(PackRun.field(index, PackRun.CHILD_STATUS), PackRun.RUNNING)), Updates.combine(updates), false)
-                .map(updated -> updated.getModifiedCount() == 1);
+                .flatMap(updated -> updated.getModifiedCount() == 1
+                        // The freed place, given back once the end is written (a crash between the two: see giveBackEnded).
+                        ? places.releaseChildPlace(c.chats.appId(), PackRun.placeKey(runId, index)).thenReturn(true)
+                        : Mono.just(false));
     }
 
     /**
      * Everything that follows from the run's state, safe to repeat: the parent hears of each ended child (in the order
      * they ended), {@code fail_all} stops the rest at the first failure, freed places go to waiting children, and once all
-     * have ended the parent resumes (or fails). One app's progress runs one at a time (its admission lease, which starts
-     * also take), so two children ending together are told in one order, and a freed place is counted once.
+     * have ended the parent resumes (or fails). Made by one caller at a time under the run's progress lease, without
+     * waiting: a caller that finds the lease held has marked the run dirty, and the holder goes round again for it. So
+     * two children ending together are told in one order.
      */
     Mono<Void> progress(AppId appId, String runId) {
-        return admissions.oneAtATime(appId, () -> records(appId).flatMap(c -> c.runs.findOne(eq("_id", runId))
+        String holder = java.util.UUID.randomUUID().toString();
+        return records(appId).flatMap(c -> c.runs.updateOne(eq("_id", runId), Updates.set(PackRun.DIRTY, true), false)
+                .then(c.runs.updateOne(and(eq("_id", runId), or(exists(PackRun.LEASE_UNTIL, false), lt(PackRun.LEASE_UNTIL, Date.from(now())))),
+                        Updates.combine(Updates.set(PackRun.LEASE_HOLDER, holder), Updates.set(PackRun.LEASE_UNTIL, leaseEnd())), false))
+                .flatMap(leased -> leased.getModifiedCount() == 1 ? advance(appId, c, runId, holder) : Mono.<Void>empty()));
+    }
+
+    /** One round under the lease, then lets go if nobody marked the run dirty meanwhile; else another round. */
+    private Mono<Void> advance(AppId appId, Records c, String runId, String holder) {
+        Bson mine = and(eq("_id", runId), eq(PackRun.LEASE_HOLDER, holder));
+        return c.runs.updateOne(mine, Updates.combine(Updates.set(PackRun.DIRTY, false), Updates.set(PackRun.LEASE_UNTIL, leaseEnd())), false)
+                .flatMap(renewed -> renewed.getModifiedCount() == 0 ? Mono.<Void>empty() // taken over after our lease ended
+                        : round(appId, c, runId)
+                                .onErrorResume(failed -> c.runs.updateOne(mine, Updates.unset(PackRun.LEASE_UNTIL), false).then(Mono.error(failed)))
+                                .then(c.runs.updateOne(and(mine, eq(PackRun.DIRTY, false)), Updates.combine(Updates.unset(PackRun.LEASE_UNTIL),
+                                        Updates.unset(PackRun.LEASE_HOLDER)), false))
+                                .flatMap(released -> released.getModifiedCount() == 1 ? Mono.<Void>empty() : advance(appId, c, runId, holder)));
+    }
+
+    private Mono<Void> round(AppId appId, Records c, String runId) {
+        return c.runs.findOne(eq("_id", runId))
                 .filter(run -> PackRun.RUNNING.equals(run.getString(PackRun.STATUS)))
                 .flatMap(run -> reportEnded(appId, c, run)
                         .then(Mono.defer(() -> stopOnFailure(appId, c, run)))
+                        .then(Mono.defer(() -> giveBackEnded(appId, run)))
                         .then(Mono.defer(() -> startWaiting(appId, c)))
                         .then(c.runs.findOne(eq("_id", runId)))
                         .filter(latest -> PackRun.RUNNING.equals(latest.getString(PackRun.STATUS))
                                 && PackRun.children(latest).stream().allMatch(PackRun::ended))
-                        .flatMap(done -> reportEnded(appId, c, done).then(Mono.defer(() -> finish(appId, c, done)))))));
+                        .flatMap(done -> reportEnded(appId, c, done).then(Mono.defer(() -> finish(appId, c, done)))));
+    }
+
+    /** Places still held by the run's ended children (a crash after their end was written, before the place was given back). */
+    private Mono<Void> giveBackEnded(AppId appId, Document run) {
+        String runId = run.getString("_id");
+        List<Document> children = PackRun.children(run);
+        return places.childPlaceHolders(appId).flatMapMany(held -> Flux.range(0, children.size())
+                        .filter(index -> PackRun.ended(children.get(index)) && held.contains(PackRun.placeKey(runId, index))))
+                .concatMap(index -> places.releaseChildPlace(appId, PackRun.placeKey(runId, index)))
+                .then();
+    }
+
+    private Date leaseEnd() {
+        return Date.from(now().plus(PROGRESS_LEASE));
     }
 
     /**
@@ -318,6 +356,15 @@ public final class ChildRuns implements ChildWorkflows {
         if (request.point().onPartialFailure() != FanOut.PartialFailure.FAIL_ALL || !failed) {
             return Mono.empty();
         }
+        // Stopping first: no child starts after it, so the record read next shows every child that may still run.
+        return c.runs.updateOne(eq("_id", request.runId()), Updates.set(PackRun.STOPPING, true), false)
+                .then(c.runs.findOne(eq("_id", request.runId())))
+                .flatMap(latest -> stopAll(appId, c, latest));
+    }
+
+    private Mono<Void> stopAll(AppId appId, Records c, Document run) {
+        FanOutRequest request = PackRun.request(run);
+        List<Document> children = PackRun.children(run);
         return Flux.range(0, children.size()).concatMap(index -> {
             String status = children.get(index).getString(PackRun.CHILD_STATUS);
             if (PackRun.WAITING.equals(status)) {

@@ -26,6 +26,12 @@ final class PackRun {
     static final String CHILDREN = "children";
     static final String CREATED_AT = "created_at";
     static final String UPDATED_AT = "updated_at";
+    /** {@code fail_all} is stopping the run: no child starts any more. */
+    static final String STOPPING = "stopping";
+    /** The run's progress lease ({@link ChildRuns#progress}): who holds it, until when, and whether there is more to do. */
+    static final String LEASE_HOLDER = "progress_holder";
+    static final String LEASE_UNTIL = "progress_until";
+    static final String DIRTY = "progress_dirty";
 
     // The run's states.
     static final String RUNNING = "running";
@@ -82,6 +88,11 @@ final class PackRun {
     }
 
     /** The client request id a child's chat is started with: a retried start finds the same chat. */
+    /** The key a child holds one of the app's places under (tenancy.RunSlots): its run and its place in it. */
+    static String placeKey(String runId, int index) {
+        return runId + ":" + index;
+    }
+
     static String requestId(String runId, int index) {
         return "child:" + runId + ":" + index;
     }

@@ -32,8 +32,8 @@ public enum RuntimeCollection {
     USAGE_MINUTES("usage_minutes", List.of(
             index("app_minute", false, ascending("app_id", "minute")))),
     /**
-     * Fan-outs of child workflows ({@code _id} the run id): the parent, the merge policy and each child's state. Admissions
-     * count the running children of running runs; the reconciler walks running runs, oldest first.
+     * Fan-outs of child workflows ({@code _id} the run id): the parent, the merge policy and each child's state. Waiting
+     * children of running runs are started oldest run first; the reconciler walks running runs, oldest first.
      */
     PACK_RUNS("pack_runs", List.of(
             index("app_status_created", false, ascending("app_id", "status", "created_at"))));

@@ -55,13 +55,15 @@ import ai.mozaiks.realtime.WebPubSubFeed;
 import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.packs.PackService;
-import ai.mozaiks.tenancy.Admissions;
 import ai.mozaiks.tenancy.AppAccess;
 import ai.mozaiks.tenancy.AppIssuers;
 import ai.mozaiks.tenancy.AppPurger;
 import ai.mozaiks.tenancy.AppRequests;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.CreateRate;
+import ai.mozaiks.tenancy.RateWindows;
+import ai.mozaiks.tenancy.RunSlots;
+import ai.mozaiks.tenancy.StartLimits;
 import ai.mozaiks.tenancy.AppUsage;
 import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.tenancy.Entitlements;
@@ -149,11 +151,13 @@ public final class Platform implements AutoCloseable {
         TenantAccess access = new TenantAccess(control);
         this.appSettings = new AppSettings(controlDatabase, new AppAccess(control, access),
                 settings.appConfig().secretKey(), audit, clock);
-        CreateRate createRate = new CreateRate(controlDatabase.getCollection(CreateRate.COLLECTION),
-                settings.tenancy().createsPerUserPerMinute(), clock);
+        RateWindows rateWindows = new RateWindows(controlDatabase.getCollection(RateWindows.COLLECTION), clock);
+        CreateRate createRate = new CreateRate(rateWindows, settings.tenancy().createsPerUserPerMinute());
+        RunSlots runSlots = new RunSlots(controlDatabase.getCollection(RunSlots.COLLECTION), clock);
         // Declared while the rest is built (the round trips overlap the storage clients' set-up); start() waits for them.
         this.indexes = Mono.when(appDatabases.ensureIndexes(mongo.sharedRuntimeLocation()), control.ensureIndexes(),
-                audit.ensureIndexes(), idempotency.ensureIndexes(), appSettings.ensureIndexes(), createRate.ensureIndexes()).toFuture();
+                audit.ensureIndexes(), idempotency.ensureIndexes(), appSettings.ensureIndexes(), rateWindows.ensureIndexes(),
+                runSlots.ensureIndexes()).toFuture();
         this.storage = new StorageClients(settings.storage());
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new MongoHealthCheck(mongo.controlDatabase()));
@@ -170,7 +174,7 @@ public final class Platform implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("DEFAULT_TENANT_MAX_TIER: no tier named " + defaultTier + " in tiers.json")),
                 audit, clock);
         this.tenants = new TenantService(control, access, tierGrants, createRate, settings.tenancy().tenantsPerUser(), audit, clock);
-        AppUsage usage = new AppUsage(appDatabases, storageRouter);
+        AppUsage usage = new AppUsage(appDatabases, storageRouter, runSlots);
         CachedAppStates appStates = new CachedAppStates(control.apps(), settings.steps().appStateTtl(), clock);
         ClientAccess realtime = new ClientAccess(settings.realtime(),
                 settings.realtime().connectionString() != null ? null
@@ -217,8 +221,7 @@ public final class Platform implements AutoCloseable {
                 StepHooks.NONE);
         this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine, appStates);
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
-        Admissions admissions = new Admissions(controlDatabase.getCollection(Admissions.COLLECTION), clock);
-        ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, admissions,
+        ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, runSlots,
                 new ChildPolicy(control.apps(), workflows, entitlements), clock, engine.window());
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children,
                 new FairShare(settings.stepConcurrency(), clock), appStates);
@@ -226,11 +229,11 @@ public final class Platform implements AutoCloseable {
         this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock);
         this.childReconciler = new ChildReconciler(control.apps(), children, engine.stalledAfter(), clock);
         this.chatEvents = new ChatEvents(inputs, sessions, events, appStates);
-        this.broker = new SessionBroker(control.apps(), entitlements, admissions,
+        this.broker = new SessionBroker(control.apps(), entitlements, new StartLimits(rateWindows, runSlots, usage),
                 journeys, sessions, runtimeTokens, realtime, stepQueue, settings.realtime().runtimeTokenLifetime());
         this.purger = new AppPurger(control, controlDatabase.getCollection(AppPurger.COLLECTION), packCollection,
                 controlDatabase.getCollection(AppSettings.COLLECTION), appDatabases, storageRouter,
-                storage.blobs(), settings.containers().all(), clock);
+                storage.blobs(), settings.containers().all(), runSlots, clock);
     }
 
     /** The platform's own workflows; a deployment without the folder runs with app packs only, and says so. */

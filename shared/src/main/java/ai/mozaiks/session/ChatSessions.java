@@ -49,6 +49,49 @@ public final class ChatSessions {
                         : createForRequest(sessions, appId, chat));
     }
 
+    /**
+     * A start whose chat id is chosen before the chat exists (so a run slot can be taken for it first): either the chat
+     * this user already started with the request id ({@code existing}, a retry), or the id a new chat is to get.
+     */
+    public record Planned(StartedChat existing, String chatId) {
+    }
+
+    /**
+     * Plans a start: the chat a retried start (same user and client request id) made, as {@link StartOutcome#RESUMED}
+     * (422 for another workflow, as in {@link #start}), or the id to {@link #create} the chat with — derived from the
+     * request id, or random.
+     */
+    public Mono<Planned> plan(AppId appId, NewChat chat) {
+        return Mono.fromRunnable(chat::validate).then(Mono.defer(() -> {
+            if (chat.clientRequestId() == null) {
+                return Mono.just(new Planned(null, ChatIds.random()));
+            }
+            String derived = ChatIds.forRequest(appId, chat.userId(), chat.clientRequestId());
+            return sessions(appId).flatMap(sessions -> sessions.findOne(eq(ChatFields.CHAT_ID, derived)))
+                    .map(found -> chat.userId().equals(found.getString(ChatFields.USER_ID))
+                            && chat.clientRequestId().equals(found.getString(ChatFields.CLIENT_REQUEST_ID))
+                            ? new Planned(resumed(found, chat), derived)
+                            // Another chat owns the derived id (a hash collision): this start is new after all.
+                            : new Planned(null, ChatIds.random()))
+                    .defaultIfEmpty(new Planned(null, derived));
+        }));
+    }
+
+    /**
+     * Creates the chat with the id {@link #plan} chose. A concurrent retry that created it first makes this one
+     * {@link StartOutcome#RESUMED}; an id taken by another chat meanwhile is a 409 to retry.
+     */
+    public Mono<StartedChat> create(AppId appId, NewChat chat, String chatId) {
+        return sessions(appId).flatMap(sessions -> insert(sessions, chat, chatId)
+                .onErrorResume(Duplicates::isDuplicate, duplicate -> chat.clientRequestId() == null
+                        ? Mono.error(ApiException.conflict("start_conflict", "The chat could not be created; retry the start."))
+                        : sessions.findOne(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.USER_ID, chat.userId()),
+                                        eq(ChatFields.CLIENT_REQUEST_ID, chat.clientRequestId())))
+                                .map(existing -> resumed(existing, chat))
+                                .switchIfEmpty(Mono.error(() -> ApiException.conflict("start_conflict",
+                                        "The chat could not be created; retry the start.")))));
+    }
+
     /** The chat, for its owner, as {@link StartOutcome#RESUMED}; 404 for anyone else. */
     public Mono<StartedChat> resume(AppId appId, String userId, String chatId) {
         return get(appId, userId, chatId).map(found -> new StartedChat(found, StartOutcome.RESUMED));

@@ -4,8 +4,13 @@ import ai.mozaiks.session.ChatFields;
 
 /** Where a chat stands. Stored as its wire value in {@code chat_sessions.status}. */
 public enum ChatStatus {
-    /** A step is queued or running; the chat holds a concurrency slot. */
+    /** A step is queued or running; a top-level chat holds a run slot (tenancy.RunSlots). */
     RUNNING(ChatFields.RUNNING),
+    /**
+     * Work is waiting for a run slot (the app's or its user's run limit is reached): the user's message or answer is
+     * taken, and the chat goes {@code running} in turn, oldest first, when a slot frees. Holds no slot, no compute.
+     */
+    QUEUED("queued"),
     /** Waiting for the user (human in the loop, a UI tool) with no compute held. */
     AWAITING_INPUT("awaiting_input"),
     /** Waiting for the child workflows it started (a fan-out) with no compute held; their end resumes it. */

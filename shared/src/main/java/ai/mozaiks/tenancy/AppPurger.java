@@ -43,11 +43,12 @@ public final class AppPurger {
     private final StorageRouter router;
     private final BlobServiceAsyncClient blobs;
     private final List<String> containers;
+    private final RunSlots runSlots;
     private final Clock clock;
 
     /** @param settings the apps' own settings ({@code app_settings}), secrets included: removed with the app */
     public AppPurger(ControlCollections collections, MongoCollection<Document> purges, MongoCollection<Document> packs,
-                     MongoCollection<Document> settings, AppDatabases databases, StorageRouter router, BlobServiceAsyncClient blobs, List<String> containers, Clock clock) {
+                     MongoCollection<Document> settings, AppDatabases databases, StorageRouter router, BlobServiceAsyncClient blobs, List<String> containers, RunSlots runSlots, Clock clock) {
         this.collections = collections;
         this.purges = purges;
         this.packs = packs;
@@ -56,6 +57,7 @@ public final class AppPurger {
         this.router = router;
         this.blobs = blobs;
         this.containers = List.copyOf(containers);
+        this.runSlots = runSlots;
         this.clock = clock;
     }
 
@@ -94,6 +96,8 @@ public final class AppPurger {
                 .then(Flux.fromIterable(containers).concatMap(container -> emptyPrefix(appId, blobs.getBlobContainerAsyncClient(container),
                         progress)).then())
                 .then(Mono.from(settings.deleteMany(eq("app_id", appId))))
+                // Its run slots: the chats that held them are gone.
+                .then(runSlots.forget(id))
                 .then(Mono.from(collections.apps().updateOne(eq("_id", appId), Updates.combine(Updates.set("status", PURGED),
                         Updates.set("purged_at", Date.from(clock.instant())), Updates.unset("packs"), Updates.unset("end_user_idp")))))
                 .then(Mono.from(packs.deleteMany(eq("app_id", appId)))

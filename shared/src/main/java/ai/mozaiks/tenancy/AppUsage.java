@@ -4,11 +4,13 @@ import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.exists;
 import static com.mongodb.client.model.Filters.gte;
+import static com.mongodb.client.model.Filters.in;
 
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.session.ChatFields;
+import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.persistence.UsageFields;
@@ -16,6 +18,7 @@ import com.mongodb.client.model.Accumulators;
 import com.mongodb.client.model.Aggregates;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -27,16 +30,18 @@ import reactor.core.publisher.Mono;
  * when the app would not fit the lower tier.
  */
 public final class AppUsage {
+    /** A chat still open: not completed, failed or cancelled. */
+    private static final List<String> OPEN = Arrays.stream(ChatStatus.values()).filter(status -> !status.terminal())
+            .map(ChatStatus::wire).toList();
+
     private final AppDatabases databases;
     private final StorageRouter router;
+    private final RunSlots runSlots;
 
-    public AppUsage(AppDatabases databases, StorageRouter router) {
+    public AppUsage(AppDatabases databases, StorageRouter router, RunSlots runSlots) {
         this.databases = databases;
         this.router = router;
-    }
-
-    public Mono<Long> activeRuns(AppId appId) {
-        return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.CHAT_SESSIONS).count(and(eq(ChatFields.STATUS, ChatFields.RUNNING), exists(ChatFields.PARENT_CHAT_ID, false))));
+        this.runSlots = runSlots;
     }
 
     /** Tokens the app's model calls used since {@code start}, from its per-minute usage buckets. */
@@ -49,10 +54,13 @@ public final class AppUsage {
                 .defaultIfEmpty(0L));
     }
 
-    public Mono<Long> activeRuns(AppId appId, String userId) {
+    /**
+     * The user's open chats in the app: top-level chats not yet completed, failed or cancelled (children are the
+     * platform's, bounded by {@code parallel_child_workflows}). Counted on the app's (app, user) index.
+     */
+    public Mono<Long> openChats(AppId appId, String userId) {
         return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.CHAT_SESSIONS)
-                .count(and(eq(ChatFields.STATUS, ChatFields.RUNNING), eq(ChatFields.USER_ID, userId),
-                        exists(ChatFields.PARENT_CHAT_ID, false))));
+                .count(and(eq(ChatFields.USER_ID, userId), in(ChatFields.STATUS, OPEN), exists(ChatFields.PARENT_CHAT_ID, false))));
     }
 
     /** Fails with a 409 listing every way the app exceeds {@code target}. */
@@ -67,10 +75,10 @@ public final class AppUsage {
                 }
             }
         }
-        return Mono.zip(activeRuns(appId), router.resolve(appId))
+        return Mono.zip(runSlots.held(appId), router.resolve(appId))
                 .flatMap(found -> {
                     if (found.getT1() > target.concurrentRunsPerApp()) {
-                        reasons.add(found.getT1() + " runs are active; the " + target.name() + " tier allows "
+                        reasons.add(found.getT1() + " runs hold a slot; the " + target.name() + " tier allows "
                                 + target.concurrentRunsPerApp());
                     }
                     if (!target.dedicatedDatabase() && !found.getT2().equals(router.sharedLocation())) {

@@ -14,8 +14,9 @@ import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code canStart(app, user, workflow)}: the session broker's one question, answered from the app's
- * access policy, its state, its tier, its packs and its live run counts, in that order.
+ * {@code canStart(app, user, workflow)}: the session broker's first question, answered from the app's access policy, its
+ * state, its tier, its packs and its monthly token budget, in that order. The limits counted per start (rates, open
+ * chats, run slots) are taken after it, as data ({@link StartLimits}).
  */
 public final class Entitlements {
     private final TenantAccess access;
@@ -41,7 +42,7 @@ public final class Entitlements {
         Tier tier = tiers.get(app.getString("tier"));
         return canReturn(app, user).flatMap(admitted -> !admitted.allowed() ? Mono.just(admitted)
                 : workflows.find(appId, workflowName).flatMap(entry -> entry
-                        .map(found -> packAllowed(app, tier, found).map(Mono::just).orElseGet(() -> withinLimits(appId, AppLimits.of(app, tier), user)))
+                        .map(found -> packAllowed(app, tier, found).map(Mono::just).orElseGet(() -> withinMonthlyBudget(appId, AppLimits.of(app, tier))))
                         .orElseGet(() -> Mono.just(Entitlement.deny(Entitlement.Reason.UNKNOWN_WORKFLOW,
                                 "The app has no workflow named " + workflowName + ".")))));
     }
@@ -130,23 +131,5 @@ public final class Entitlements {
                         + (limits.overridden() ? "its monthly token budget of " + limits.monthlyTokenBudget() + " (set for this app)."
                                 : "its tier's monthly token budget of " + limits.monthlyTokenBudget() + "."),
                         Duration.between(now, nextMonth)));
-    }
-
-    private Mono<Entitlement> withinLimits(AppId appId, AppLimits limits, Principal user) {
-        String allows = limits.overridden() ? "this app is allowed" : "its tier allows";
-        return Mono.zip(usage.activeRuns(appId), usage.activeRuns(appId, user.userId()), withinMonthlyBudget(appId, limits)).map(found -> {
-            if (!found.getT3().allowed()) {
-                return found.getT3();
-            }
-            if (found.getT1() >= limits.concurrentRunsPerApp()) {
-                return Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app runs " + found.getT1()
-                        + " workflows, the most " + allows + " at once.");
-            }
-            if (found.getT2() >= limits.concurrentRunsPerUser()) {
-                return Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "You run " + found.getT2()
-                        + " workflows in this app, the most " + allows + " one user at once.");
-            }
-            return Entitlement.allow();
-        });
     }
 }

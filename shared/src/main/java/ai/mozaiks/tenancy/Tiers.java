@@ -63,7 +63,11 @@ public final class Tiers {
                     Set.copyOf(packs),
                     node.path("monthly_token_budget").asLong(-1),
                     node.path("dedicated_database").asBoolean(false),
-                    positive(node, "max_turns", where));
+                    positive(node, "max_turns", where),
+                    positive(node, "open_chats_per_user", where),
+                    positive(node, "starts_per_user_per_minute", where),
+                    positive(node, "starts_per_app_per_minute", where),
+                    positive(node, "idle_close_hours", where));
             if (tier.monthlyTokenBudget() < 0) {
                 throw new IllegalStateException(where + ".monthly_token_budget: must be zero or more");
             }

@@ -43,9 +43,50 @@ class AppUsageIT {
                 bucket(APP, start.minus(Duration.ofMinutes(1)), 1_000),
                 bucket(APP, start, 200), bucket(APP, start.plus(Duration.ofDays(3)), 30),
                 bucket(OTHER, start.plus(Duration.ofMinutes(5)), 7)))));
-        AppUsage usage = new AppUsage(fixture.appDatabases(), null);
+        AppUsage usage = new AppUsage(fixture.appDatabases(), null, null);
 
         assertEquals(230L, await(usage.tokensSince(APP, start)));
         assertEquals(0L, await(usage.tokensSince(AppId.of("app-unused"), start)));
+    }
+
+    private static Document chat(AppId app, String id, String user, String status) {
+        return new Document("_id", id).append("app_id", app.value()).append("chat_id", id).append("user_id", user).append("status", status);
+    }
+
+    @Test
+    void aUsersOpenChatsAreTheirTopLevelChatsNotYetFinished() {
+        await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("chat_sessions").insertMany(List.of(
+                chat(APP, "c1", "ann", "running"), chat(APP, "c2", "ann", "queued"), chat(APP, "c3", "ann", "awaiting_input"),
+                chat(APP, "c4", "ann", "awaiting_children"), chat(APP, "c5", "ann", "completed"), chat(APP, "c6", "ann", "failed"),
+                chat(APP, "c7", "ann", "cancelled"), chat(APP, "c8", "ann", "running").append("parent_chat_id", "c4"),
+                chat(APP, "c9", "bob", "running"), chat(OTHER, "c10", "ann", "running")))));
+        AppUsage usage = new AppUsage(fixture.appDatabases(), null, null);
+
+        assertEquals(4L, await(usage.openChats(APP, "ann")));
+        assertEquals(1L, await(usage.openChats(APP, "bob")));
+        assertEquals(0L, await(usage.openChats(APP, "carol")));
+    }
+
+    @Test
+    void aTierDowngradeCountsTheRunsHoldingASlot() {
+        RunSlots slots = new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock());
+        AppLimits roomy = new AppLimits(100, 100, 0, 1_000, 10, 10, 10, Duration.ofHours(1), true);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(true, await(slots.take(APP, "ann", "chat-" + i, roomy)));
+        }
+        // Chats counted as running without a slot (children, say) do not count: it is slots that runs hold.
+        await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("chat_sessions")
+                .insertOne(chat(APP, "c1", "ann", "running"))));
+        AppUsage usage = new AppUsage(fixture.appDatabases(), fixture.router(), slots);
+        Tier two = Tiers.load().get("free");
+        Document app = new Document("_id", APP.value());
+
+        ai.mozaiks.api.ApiException refused = org.junit.jupiter.api.Assertions.assertThrows(ai.mozaiks.api.ApiException.class,
+                () -> await(usage.checkFits(app, two)));
+        assertEquals("tier_usage_exceeded", refused.problem().code());
+        org.junit.jupiter.api.Assertions.assertTrue(refused.problem().detail().contains("3 runs hold a slot; the free tier allows 2"),
+                refused.problem().detail());
+        await(slots.release(APP, "ann", "chat-0"));
+        await(usage.checkFits(app, two));
     }
 }

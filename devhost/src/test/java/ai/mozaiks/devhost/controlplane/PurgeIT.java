@@ -84,6 +84,12 @@ class PurgeIT {
             events.add(new Document("chat_id", "chat-" + (i % SESSIONS)).append("seq", i).append("kind", "message").append("text", "hello " + i));
         }
         db.collection(RuntimeCollection.CHAT_EVENTS).insertMany(events).block(ControlPlane.TIMEOUT);
+        // A run slot of the app and of its user, as a start takes them.
+        Document holder = new Document("c", "chat-0").append("u", "u-0").append("at", new Date());
+        reactor.core.publisher.Mono.from(cp.control().getCollection("run_slots").insertMany(List.of(
+                new Document("_id", "app:" + appId).append("app_id", appId).append("count", 1).append("holders", List.of(holder)),
+                new Document("_id", "user:" + appId + ":u-0").append("app_id", appId).append("user_id", "u-0").append("count", 1)
+                        .append("holders", List.of(holder))))).block(ControlPlane.TIMEOUT);
         for (String container : List.of(cp.archiveContainer(), cp.packsContainer())) {
             var client = cp.container(container);
             client.createIfNotExists();
@@ -154,6 +160,7 @@ class PurgeIT {
         assertEquals(0, cp.count("packs", Filters.eq("app_id", doomed)),
                 "the purged app's pack versions (their files are gone from Blob storage) are still recorded in packs");
         assertEquals(0, cp.count("app_settings", Filters.eq("app_id", doomed)), "the purged app's settings, secrets included");
+        assertEquals(0, cp.count("run_slots", Filters.eq("app_id", doomed)), "the purged app's run slots");
     }
 
     @Test
@@ -170,6 +177,7 @@ class PurgeIT {
         assertEquals(BLOBS, blobCount(kept), "blobs of the other app");
         assertEquals(1, cp.count("packs", Filters.eq("app_id", kept)), "pack versions of the other app");
         assertEquals(1, cp.count("app_settings", Filters.eq("app_id", kept)), "settings of the other app");
+        assertEquals(2, cp.count("run_slots", Filters.eq("app_id", kept)), "run slots of the other app");
         assertNull(cp.findOne("purges", Filters.eq("_id", kept)), "the other app has no purge record");
         assertEquals(List.of(), platform.scopeGuard().violations(), "every runtime command of the purge was scoped to its app");
     }

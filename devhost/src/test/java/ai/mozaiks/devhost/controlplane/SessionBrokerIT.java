@@ -33,6 +33,11 @@ class SessionBrokerIT {
         owner = cp.user("broker-owner");
         tenant = cp.createTenant(owner);
         proApp = cp.createApp(owner, tenant, "pro");
+        // The tests here start several chats of one user in this app, each running until its first step waits; the run
+        // limits have tests of their own (the overrides' below, SessionBrokerStartsIT).
+        reactor.core.publisher.Mono.from(cp.control().getCollection("apps").updateOne(new org.bson.Document("_id", proApp),
+                new org.bson.Document("$set", new org.bson.Document("limits.concurrent_runs_per_user", 100))))
+                .block(java.time.Duration.ofSeconds(10));
     }
 
     @Test
@@ -138,26 +143,41 @@ class SessionBrokerIT {
     @Test
     void operationsOverridesReplaceTheTiersLimitsForOneApp() {
         String app = cp.createApp(owner, cp.createTenant(owner), "pro");
-        // Throttled by operations: one run at a time, where the pro tier allows ten.
+        // Stopped by operations: no run at all, where the pro tier allows ten.
         reactor.core.publisher.Mono.from(cp.control().getCollection("apps").updateOne(new org.bson.Document("_id", app),
-                new org.bson.Document("$set", new org.bson.Document("limits.concurrent_runs_per_app", 1))))
+                new org.bson.Document("$set", new org.bson.Document("limits.concurrent_runs_per_app", 0))))
                 .block(java.time.Duration.ofSeconds(10));
 
-        String first = expect(201, start(owner, app, "interview_research_summary", null, null), "the one run").json()
-                .path("chat_id").asText();
-        // The slot is what is tested, not how fast the devhost runs the first step: once that step has asked the
-        // user for input the chat holds no slot, so (after it has) the run is put back in flight, as a slow step
-        // would have kept it.
-        org.bson.Document firstChat = new org.bson.Document("app_id", app).append("chat_id", first);
-        ControlPlane.await("the first step to ask for input", ControlPlane.TIMEOUT,
-                () -> "awaiting_input".equals(cp.findOne(cp.runtime(), "chat_sessions", firstChat).getString("status")));
-        reactor.core.publisher.Mono.from(cp.runtime().getCollection("chat_sessions").updateOne(firstChat,
-                new org.bson.Document("$set", new org.bson.Document("status", "running"))))
-                .block(java.time.Duration.ofSeconds(10));
         Response refused = start(owner, app, "assistant", null, null);
         assertEquals(429, refused.status(), refused.body());
-        assertEquals("limit_reached", refused.json().path("code").asText());
-        assertTrue(refused.json().path("detail").asText().contains("the most this app is allowed at once"), refused.body());
+        assertEquals("run_limit_reached", refused.json().path("code").asText());
+        assertTrue(refused.json().path("detail").asText().contains("the most this app allows at once (concurrent_runs_per_app)"),
+                refused.body());
+        assertEquals("10", refused.header("Retry-After"));
+        assertEquals(0, cp.get("/api/apps/" + app + "/chats", owner).json().path("items").size(), "a refused start creates no chat");
+    }
+
+    @Test
+    void aBurstOfStartsWithinTheLimitsIsAllAdmitted() {
+        // A hundred of the app's own users at once (the enterprise tier allows the app 500 runs, 6000 starts a minute).
+        String app = cp.createApp(owner, tenant, "enterprise");
+        cp.trustEndUsers(owner, app);
+        expect(200, cp.patch("/api/apps/" + app, owner, obj("access_policy", obj("mode", "app_users"))), "open to app users");
+        List<User> users = java.util.stream.IntStream.range(0, 100).mapToObj(i -> cp.endUser(app, "burst")).toList();
+
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(users.size());
+        try {
+            List<java.util.concurrent.CompletableFuture<Integer>> answers = users.stream()
+                    .map(user -> java.util.concurrent.CompletableFuture.supplyAsync(() -> start(user, app, "assistant", null, null).status(),
+                            clients))
+                    .toList();
+            Map<Integer, Long> statuses = answers.stream().map(java.util.concurrent.CompletableFuture::join)
+                    .collect(java.util.stream.Collectors.groupingBy(status -> status, java.util.TreeMap::new,
+                            java.util.stream.Collectors.counting()));
+            assertEquals(Map.of(201, 100L), statuses);
+        } finally {
+            clients.shutdown();
+        }
     }
 
     @Test

@@ -34,7 +34,7 @@ import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
-import ai.mozaiks.tenancy.Admissions;
+import ai.mozaiks.tenancy.RunSlots;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.identity.RuntimeToken;
@@ -190,7 +190,7 @@ final class EngineHarness implements AutoCloseable {
         this.chatEvents = new ChatEvents(inputs, sessions, log, appStates);
         this.reaper = new StallReaper(apps, fixture.appDatabases(), queue, engine.stalledAfter(), clock);
         this.children = new ChildRuns(fixture.appDatabases(), sessions, log, feed, queue, inputs,
-                new Admissions(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection("admissions"), clock),
+                new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), clock),
                 childPolicy(clock), clock, ConversationState.DEFAULT_WINDOW);
         this.reconciler = new ChildReconciler(apps, children, Duration.ofSeconds(30), clock);
         this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), children, new FairShare(24, clock),
@@ -203,7 +203,7 @@ final class EngineHarness implements AutoCloseable {
         WorkflowDirectory directory = appId -> Mono.just(workflows.values().stream()
                 .map(workflow -> new WorkflowEntry(workflow.name(), workflow.pack(), WorkflowEntry.Source.PLATFORM, null)).toList());
         Entitlements entitlements = new Entitlements(new TenantAccess(new ControlCollections(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB))),
-                tiers, directory, new AppUsage(fixture.appDatabases(), fixture.router()), clock);
+                tiers, directory, new AppUsage(fixture.appDatabases(), fixture.router(), null), clock);
         return new ChildPolicy(apps, directory, entitlements);
     }
 

@@ -1,6 +1,7 @@
 package ai.mozaiks.engine.acceptance;
 
 import ai.mozaiks.engine.Lane;
+import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.engine.StepMessage;
 import ai.mozaiks.engine.StepOutcome;
 import ai.mozaiks.session.ChatEvent;
@@ -216,6 +217,28 @@ class FanOutAcceptanceIT extends EngineAcceptance {
         assertEquals(1, harness.events(parentId, "chat.workflow_resumed").size());
         assertEquals(List.of(new StepMessage(ai.mozaiks.kernel.AppId.of("app-acceptance"), parentId, 1)), harness.queued(),
                 "the parent's step, queued once");
+        runsToCompletion(parentId, "Merged.");
+    }
+
+    @Test
+    void aPlaceLeftHeldByACrashAfterAChildsEndIsGivenBackByTheNextProgress() {
+        harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD).parallelChildren(1);
+        String parentId = startParent(List.of("research_part", "research_part"));
+        harness.dropNext();
+        assertTrue(harness.queued().isEmpty(), "the second child waits for the app's one place");
+
+        // The process died after the first child's end was written into the record, before its place was given back.
+        Document run = harness.runs().get(0);
+        EmbeddedMongoFixture.await(reactor.core.publisher.Mono.from(harness.fixture().rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB)
+                .getCollection("pack_runs").updateOne(eq("_id", run.getString("_id")), new Document("$set",
+                        new Document("children.0.status", "failed").append("children.0.ended_at", new java.util.Date())))));
+        harness.reconcile();
+
+        List<Document> children = harness.runs().get(0).getList("children", Document.class);
+        assertEquals("running", children.get(1).getString("status"), "the place went to the waiting child");
+        assertEquals(List.of(children.get(1).getString("chat_id")), harness.queued().stream().map(StepMessage::chatId).toList());
+        harness.replies("Finding 1");
+        harness.deliverNext();
         runsToCompletion(parentId, "Merged.");
     }
 

@@ -1,0 +1,340 @@
+package ai.mozaiks.bench;
+
+import ai.mozaiks.config.Settings;
+import ai.mozaiks.devhost.ProjectHome;
+import ai.mozaiks.devhost.emulators.Azurite;
+import ai.mozaiks.devhost.emulators.EmbeddedMongo;
+import ai.mozaiks.devhost.emulators.Ports;
+import ai.mozaiks.devhost.functions.FunctionHost;
+import ai.mozaiks.devhost.functions.HostJson;
+import ai.mozaiks.devhost.http.HttpHost;
+import ai.mozaiks.devhost.identity.DevIdentityProvider;
+import ai.mozaiks.devhost.webpubsub.EmulatorOptions;
+import ai.mozaiks.devhost.webpubsub.EventHandler;
+import ai.mozaiks.devhost.webpubsub.WebPubSubEmulator;
+import ai.mozaiks.functions.FunctionFactory;
+import ai.mozaiks.functions.PlatformFunctionInjector;
+import ai.mozaiks.http.Json;
+import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.platform.Platform;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.reactivestreams.client.MongoClient;
+import com.mongodb.reactivestreams.client.MongoClients;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.bson.Document;
+import reactor.core.publisher.Mono;
+
+/**
+ * Admission benchmark: bursts of concurrent {@code POST /api/sessions} in one app through the devhost's stack — its
+ * function host serving the real HTTP API, the real {@link Platform}, the development IdP's tokens, Azurite (free
+ * ports), an in-memory embedded MongoDB and the Web PubSub emulator — in one JVM with the clients. The workflow is
+ * agent-driven against a local chat-completions server that answers after {@code model ms}, so every admitted run stays
+ * running (holding its slot) for the whole burst. Each burst's starts come from distinct end-users of the app (the
+ * app's own IdP), all released at once.
+ * <ol>
+ *   <li>within the limits: an enterprise app (500 runs at once) — expected all 201;</li>
+ *   <li>beyond a limit: the same, with operations' override {@code limits.concurrent_runs_per_app} — expected exactly
+ *       that many 201, the rest 429 {@code run_limit_reached}.</li>
+ * </ol>
+ * Usage: {@code bench/admission [starts] [limit] [model ms]} (100, 10, 20000).
+ */
+public final class AdmissionBenchmark {
+    private static final String AUDIENCE = "mozaiks-bench";
+    private static final String WORKFLOW = "interview_research_summary";
+    private static final String KEY = "YmVuY2gtb25seS1ub3QtYS1yZWFsLWtleS0zMi1ieXRlcyE=";
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final long BUDGET_MS = 500;
+
+    private final URI base;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final DevIdentityProvider idp;
+    private final MongoClient mongo;
+    private final String owner;
+    private final String tenant;
+    private int apps;
+
+    private AdmissionBenchmark(URI base, DevIdentityProvider idp, MongoClient mongo) {
+        this.base = base;
+        this.idp = idp;
+        this.mongo = mongo;
+        this.owner = mint(Map.of("sub", "bench-owner", "email", "bench-owner@example.com"));
+        this.tenant = send("POST", "/api/tenants", owner, Map.of("name", "bench")).json().path("id").asText();
+        String admin = mint(Map.of("sub", "bench-operator", "email", "operator@example.com", "roles", List.of("platform_admin")));
+        send("PUT", "/api/admin/tenants/" + tenant + "/entitlement", admin, Map.of("max_tier", "enterprise"));
+    }
+
+    public static void main(String[] args) throws Exception {
+        int starts = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+        int limit = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        Duration latency = Duration.ofMillis(args.length > 2 ? Long.parseLong(args[2]) : 20_000);
+        Logger.getLogger("").setLevel(Level.WARNING); // a log line per request is not the report
+        Logger.getLogger("de.bwaldvogel").setLevel(Level.OFF); // the embedded server reports the index drops the platform tries
+        Set<Integer> ports = new HashSet<>();
+        while (ports.size() < 3) {
+            ports.add(Ports.free());
+        }
+        Integer[] chosen = ports.toArray(Integer[]::new);
+        try (Azurite azurite = Azurite.startOrReuse(ProjectHome.find(), chosen[0], chosen[1], chosen[2], null);
+             EmbeddedMongo embedded = EmbeddedMongo.inMemory();
+             LatencyChatServer model = LatencyChatServer.start("What would you like researched, and how deep should I go?", latency);
+             MongoClient mongo = MongoClients.create(embedded.connectionString())) {
+            HttpServer server = HttpHost.bind("127.0.0.1", 0);
+            String upstream = "http://127.0.0.1:" + server.getAddress().getPort() + "/api/realtime/upstream";
+            DevIdentityProvider idp = DevIdentityProvider.start(Files.createTempDirectory("mozaiks-bench-admission-"),
+                    server.getAddress().getPort(), AUDIENCE, Map.of("MOZAIKS_ENVIRONMENT", "development"), Clock.systemUTC());
+            try (WebPubSubEmulator webPubSub = WebPubSubEmulator.start(EmulatorOptions.withKey(KEY)
+                    .withEventHandler("chat", new EventHandler(upstream, Set.of("connect", "connected", "disconnected"), "*")))) {
+                Map<String, String> settings = settings(azurite, embedded, model, idp, webPubSub);
+                try (Platform platform = Platform.start(Settings.from(settings))) {
+                    FunctionHost host = FunctionHost.start(server, FunctionFactory.functionClasses(), new PlatformFunctionInjector(platform),
+                            settings, HostJson.load(), idp.routes());
+                    try {
+                        AdmissionBenchmark bench = new AdmissionBenchmark(URI.create("http://127.0.0.1:" + host.port()), idp, mongo);
+                        // A burst first that is not measured, so neither measured one pays for class loading and connections.
+                        bench.burst(bench.app(null), Math.min(starts, 20));
+                        Burst alone = bench.oneAtATime(bench.app(null), 20);
+                        double load = loadAverage();
+                        Burst within = bench.burst(bench.app(null), starts);
+                        String limited = bench.app(limit);
+                        Burst beyond = bench.burst(limited, starts);
+                        long created = Mono.from(mongo.getDatabase("bench_runtime").getCollection("chat_sessions")
+                                .countDocuments(new Document("app_id", limited))).block(TIMEOUT);
+                        report(starts, limit, latency, alone, within, beyond, created, model.calls(), load);
+                    } finally {
+                        // The admitted runs' steps are still waiting on the model; their interruption is not the report.
+                        Logger.getLogger("").setLevel(Level.OFF);
+                        System.out.flush();
+                        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                        System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                        host.close();
+                    }
+                }
+            }
+        }
+        System.exit(0);
+    }
+
+    private static Map<String, String> settings(Azurite azurite, EmbeddedMongo mongo, LatencyChatServer model, DevIdentityProvider idp,
+                                                WebPubSubEmulator webPubSub) {
+        Map<String, String> map = new HashMap<>();
+        map.put("MONGODB_CONNECTION_STRING", mongo.connectionString());
+        map.put("MONGODB_CONTROL_DATABASE", "bench_control");
+        map.put("MONGODB_RUNTIME_DATABASE", "bench_runtime");
+        map.put(Settings.STORAGE, azurite.connectionString());
+        map.put("MOZAIKS_ENVIRONMENT", "development");
+        map.put("AUTH_PLATFORM_ISSUER", idp.issuer());
+        map.put("AUTH_PLATFORM_JWKS_URL", idp.jwksUri().toString());
+        map.put("AUTH_PLATFORM_AUDIENCE", AUDIENCE);
+        map.put("WEBPUBSUB_CONNECTION_STRING", webPubSub.connectionString());
+        map.put("RUNTIME_TOKEN_KEY", KEY);
+        map.put("APP_SETTINGS_KEY", "YmVuY2gtb25seS1hcHAtc2V0dGluZ3Mta2V5LTMyYnk=");
+        map.put("MODEL_PROVIDER", "openai");
+        map.put("MODEL_NAME", "bench");
+        map.put("MODEL_ENDPOINT", model.baseUrl().toString());
+        map.put("MODEL_API_KEY", "bench");
+        String run = Long.toHexString(System.nanoTime());
+        map.put("STEP_QUEUE", "admission-steps-" + run);
+        map.put("MIGRATION_QUEUE", "admission-migrations-" + run);
+        map.put("WORKFLOWS_DIR", ProjectHome.find().resolve("workflows").toString());
+        map.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
+        map.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
+        return map;
+    }
+
+    /**
+     * A new enterprise app open to its own users; with operations' {@code limits.concurrent_runs_per_app} when
+     * {@code runLimit} is given (written to its control-plane document, as operators set it).
+     */
+    private String app(Integer runLimit) {
+        String app = send("POST", "/api/tenants/" + tenant + "/apps", owner, Map.of("name", "bench-" + ++apps, "tier", "enterprise"))
+                .json().path("id").asText();
+        send("PATCH", "/api/apps/" + app, owner, Map.of("access_policy", Map.of("mode", "app_users"),
+                "end_user_idp", Map.of("issuer", idp.appIssuer(AppId.of(app)), "audience", AUDIENCE, "jwks_url", idp.jwksUri().toString())));
+        if (runLimit != null) {
+            Mono.from(mongo.getDatabase("bench_control").getCollection("apps").updateOne(new Document("_id", app),
+                    new Document("$set", new Document("limits.concurrent_runs_per_app", runLimit)))).block(TIMEOUT);
+        }
+        return app;
+    }
+
+    /** What one burst answered: the status of each start and how long each took. */
+    record Burst(Map<Integer, Integer> statuses, Map<String, Integer> codes, List<Long> millis) {
+        long percentile(int p) {
+            List<Long> sorted = millis.stream().sorted().toList();
+            return sorted.get(Math.max(0, (sorted.size() * p + 99) / 100 - 1));
+        }
+
+        long max() {
+            return millis.stream().mapToLong(Long::longValue).max().orElse(0);
+        }
+    }
+
+    /** {@code count} starts by as many end-users, sent at the same moment, each on its own connection. */
+    private Burst burst(String app, int count) throws InterruptedException {
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String sub = "customer-" + apps + "-" + i;
+            tokens.add(mint(Map.of("sub", sub, "email", sub + "@example.com", "app_id", app)));
+        }
+        String body = Json.write(Map.of("app_id", app, "workflow_name", WORKFLOW));
+        ExecutorService clients = Executors.newFixedThreadPool(count);
+        CountDownLatch go = new CountDownLatch(1);
+        try {
+            List<CompletableFuture<long[]>> answers = new ArrayList<>();
+            List<CompletableFuture<String>> codes = new ArrayList<>();
+            for (String token : tokens) {
+                CompletableFuture<Answer> answer = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                    long started = System.nanoTime();
+                    Answer result = sendRaw("POST", "/api/sessions", token, body);
+                    return new Answer(result.status, result.body, (System.nanoTime() - started) / 1_000_000);
+                }, clients);
+                answers.add(answer.thenApply(done -> new long[] {done.status, done.millis}));
+                codes.add(answer.thenApply(done -> done.status == 201 ? "" : code(done.body)));
+            }
+            go.countDown();
+            Map<Integer, Integer> statuses = new TreeMap<>();
+            List<Long> millis = new ArrayList<>();
+            for (CompletableFuture<long[]> answer : answers) {
+                long[] done = answer.join();
+                statuses.merge((int) done[0], 1, Integer::sum);
+                millis.add(done[1]);
+            }
+            Map<String, Integer> problems = new TreeMap<>();
+            codes.stream().map(CompletableFuture::join).filter(code -> !code.isEmpty()).forEach(code -> problems.merge(code, 1, Integer::sum));
+            return new Burst(statuses, problems, millis);
+        } finally {
+            clients.shutdown();
+        }
+    }
+
+    /** {@code count} starts one after another, by as many end-users: what a start costs without a burst. */
+    private Burst oneAtATime(String app, int count) {
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        List<Long> millis = new ArrayList<>();
+        String body = Json.write(Map.of("app_id", app, "workflow_name", WORKFLOW));
+        for (int i = 0; i < count; i++) {
+            String sub = "visitor-" + apps + "-" + i;
+            String token = mint(Map.of("sub", sub, "email", sub + "@example.com", "app_id", app));
+            long started = System.nanoTime();
+            Answer answer = sendRaw("POST", "/api/sessions", token, body);
+            millis.add((System.nanoTime() - started) / 1_000_000);
+            statuses.merge(answer.status, 1, Integer::sum);
+        }
+        return new Burst(statuses, Map.of(), millis);
+    }
+
+    /** The machine's one-minute load average, for reading the latencies (-1 where the system does not say). */
+    private static double loadAverage() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    private static String code(String body) {
+        try {
+            return Json.mapper().readTree(body).path("code").asText("?");
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private record Answer(int status, String body, long millis) {
+        JsonNode json() {
+            try {
+                return Json.mapper().readTree(body);
+            } catch (IOException e) {
+                throw new IllegalStateException("not JSON (" + status + "): " + body, e);
+            }
+        }
+    }
+
+    private String mint(Map<String, Object> request) {
+        return send("POST", "/dev/token", null, request).json().path("access_token").asText();
+    }
+
+    /** A set-up request, which must succeed. */
+    private Answer send(String method, String path, String token, Map<String, ?> body) {
+        Answer answer = sendRaw(method, path, token, body == null ? null : Json.write(body));
+        if (answer.status >= 300) {
+            throw new IllegalStateException(method + " " + path + " answered " + answer.status + ": " + answer.body);
+        }
+        return answer;
+    }
+
+    private Answer sendRaw(String method, String path, String token, String body) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT);
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        builder.header("Content-Type", "application/json");
+        builder.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        try {
+            HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Answer(response.statusCode(), response.body(), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + path, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void report(int starts, int limit, Duration latency, Burst alone, Burst within, Burst beyond, long created,
+                               long modelCalls, double load) {
+        System.out.println("Mozaiks admission report");
+        System.out.printf(Locale.ROOT, "  setup      %d concurrent POST /api/sessions per burst, each by its own end-user of one enterprise app, "
+                + "released at once on %d connections; workflow %s (agent-driven: step 0 asks a local model that answers after %d ms, "
+                + "so admitted runs stay running); the devhost's function host, platform, dev IdP, Azurite, embedded MongoDB (memory) "
+                + "and Web PubSub emulator in one JVM with the clients (%s, %d cores)%n",
+                starts, starts, WORKFLOW, latency.toMillis(), Runtime.version(), Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "  machine load average when the bursts began: %.1f%n", load);
+        row("one start at a time (" + alone.millis().size() + " starts)", alone);
+        row("within the limits (tier: 500 runs at once)", within);
+        row("beyond a limit (limits.concurrent_runs_per_app: " + limit + ")", beyond);
+        System.out.printf(Locale.ROOT, "    chats created in the limited app        %d%n", created);
+        System.out.printf(Locale.ROOT, "  model calls so far                        %d%n", modelCalls);
+        boolean withinOk = within.statuses().equals(Map.of(201, starts)) && within.percentile(95) <= BUDGET_MS;
+        boolean beyondOk = beyond.statuses().equals(Map.of(201, limit, 429, starts - limit)) && created == limit
+                && beyond.max() <= BUDGET_MS;
+        System.out.printf(Locale.ROOT, "  acceptance: within -> all 201, p95 <= %d ms: %s; beyond -> exactly %d admitted, %d x 429, none slower "
+                + "than %d ms: %s%n", BUDGET_MS, withinOk ? "PASS" : "FAIL", limit, starts - limit, BUDGET_MS, beyondOk ? "PASS" : "FAIL");
+        System.out.println("  before (issue 13, per-app admission lock): 100 starts -> 79 x 503 admission_busy after 5.2-5.9 s; "
+                + "with client retries p50 8.7 s, p95 17.9 s");
+    }
+
+    private static void row(String label, Burst burst) {
+        System.out.println("  " + label);
+        System.out.println("    statuses                                " + burst.statuses()
+                + (burst.codes().isEmpty() ? "" : "  problems " + burst.codes()));
+        System.out.printf(Locale.ROOT, "    latency (ms)                            p50 %d, p95 %d, max %d%n", burst.percentile(50),
+                burst.percentile(95), burst.max());
+    }
+}
