@@ -24,6 +24,9 @@ import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.CachedAppStates;
+import ai.mozaiks.tenancy.RunSlots;
+import ai.mozaiks.tenancy.Tiers;
+import ai.mozaiks.engine.RunQueue;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import org.bson.Document;
 import ai.mozaiks.workflows.WorkflowCatalog;
@@ -173,9 +176,15 @@ public final class EngineBenchmark {
                         StepHooks.NONE);
                 // The app as the control plane knows it: a message asks its state (cached for CachedAppStates.TTL).
                 MongoCollection<Document> apps = connections.controlDatabase().getCollection("apps");
-                block(Mono.from(apps.insertOne(new Document("_id", APP.value()).append("status", AppService.ACTIVE))));
+                block(Mono.from(apps.insertOne(new Document("_id", APP.value()).append("status", AppService.ACTIVE)
+                        .append("tier", "enterprise"))));
+                CachedAppStates appStates = new CachedAppStates(apps, CachedAppStates.TTL, clock);
+                Tiers tiers = Tiers.load();
+                // Every message takes a run slot in the control database, as in production.
+                RunQueue runs = new RunQueue(databases, new RunSlots(connections.controlDatabase().getCollection(RunSlots.COLLECTION), clock),
+                        appId -> appStates.limits(appId, tiers), queue, clock);
                 chatInputs = new ChatInputs(databases, events, feed, queue, ChatWorkflows.platform(catalog::find), clock, engine,
-                        new CachedAppStates(apps, CachedAppStates.TTL, clock));
+                        appStates, runs);
                 sessions = new ChatSessions(databases, clock);
 
                 long started = System.nanoTime();

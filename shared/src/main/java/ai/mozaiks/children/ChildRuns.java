@@ -378,15 +378,12 @@ public final class ChildRuns implements ChildWorkflows {
         String note = "The " + children.size() + " child workflows have finished (" + succeeded + " completed, " + failed
                 + " did not). Their results (" + request.point().injectAs() + "):\n\n" + merged.text();
         ConversationState resumed = state.afterChildren(note, variables, request.resumeAgent(), window);
-        long step = ((Number) parent.get(ChatFields.STEP_SEQ)).longValue();
         Map<String, Object> data = data("chat_id", parent.getString(ChatFields.CHAT_ID), "workflow_name", parent.getString(ChatFields.WORKFLOW_NAME),
                 "resume_agent", request.resumeAgent(), "trigger_id", request.point().id(), "run_id", request.runId(),
                 "succeeded_count", succeeded, "failed_count", failed, "merge_summary_preview", merged.preview());
         return append(appId, run, key(request.runId(), "resumed"), EventKind.WORKFLOW_RESUMED, data)
-                .then(c.store.resumeFromChildren(parent.getString(ChatFields.CHAT_ID), step, request.runId(), resumed.toDocument(), now()))
-                .flatMap(resumedNow -> resumedNow
-                        ? queue.enqueue(new StepMessage(appId, parent.getString(ChatFields.CHAT_ID), step), Duration.ZERO)
-                        : Mono.empty())
+                // The parent's step takes a run slot, or the parent is queued for one.
+                .then(inputs.resumeFromChildren(appId, parent, request.runId(), resumed.toDocument()))
                 .then(close(c, request.runId(), PackRun.RESUMED));
     }
 

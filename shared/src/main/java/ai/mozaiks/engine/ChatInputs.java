@@ -70,6 +70,8 @@ import java.util.regex.Pattern;
  */
 public final class ChatInputs {
     public static final int MAX_TEXT = 16_000;
+    /** Marks an acknowledged input whose chat waits for a run slot ({@code chat.input_ack}, {@code chat.tool_response}). */
+    static final String QUEUED = "queued";
     static final int MAX_ID = 120;
     /** Rounds of read-then-conditional-update when a concurrent change made the update miss. */
     private static final int ATTEMPTS = 4;
@@ -82,11 +84,16 @@ public final class ChatInputs {
     private final Clock clock;
     private final int window;
     private final AppStates apps;
+    private final RunQueue runs;
 
-    /** {@code apps}: a suspended or deleted app takes no message and no UI tool answer (409); a cancel is still taken. */
+    /**
+     * {@code apps}: a suspended or deleted app takes no message and no UI tool answer (409); a cancel is still taken.
+     * {@code runs}: what makes a chat run takes a run slot first, or queues it.
+     */
     public ChatInputs(AppDatabases databases, EventLog events, ChatFeed feed, StepQueue queue,
-                      ChatWorkflows workflows, Clock clock, EngineSettings settings, AppStates apps) {
+                      ChatWorkflows workflows, Clock clock, EngineSettings settings, AppStates apps, RunQueue runs) {
         this.databases = databases;
+        this.runs = runs;
         this.recorder = new EventRecorder(events, feed);
         this.queue = queue;
         this.workflows = workflows;
@@ -170,16 +177,18 @@ public final class ChatInputs {
                                       String text) {
         String chatId = chat.getString(ChatFields.CHAT_ID);
         long step = stepSeq(chat);
-        List<NewEvent> batch = List.of(
-                new NewEvent(InputFields.inputKey(id), EventKind.TEXT, userText(id, text)),
-                new NewEvent(InputFields.ackKey(id), EventKind.INPUT_ACK, data(InputFields.CLIENT_MESSAGE_ID, id)));
-        return recorder.record(appId, chatId, batch).flatMap(appended -> {
-            long seq = appended.get(0).event().seq();
-            ConversationState next = state.afterUserInput(text, false, window);
-            return chats.acceptInput(chatId, step, InputFields.inputKey(id), seq, next.toDocument(), ChatStatus.RUNNING, now())
-                    .filter(taken -> taken)
-                    .flatMap(taken -> queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO)
-                            .thenReturn(new InputResult(chatId, true, seq, ChatStatus.RUNNING)));
+        return runs.admit(appId, chat).flatMap(status -> {
+            List<NewEvent> batch = List.of(
+                    new NewEvent(InputFields.inputKey(id), EventKind.TEXT, userText(id, text)),
+                    new NewEvent(InputFields.ackKey(id), EventKind.INPUT_ACK, ack(id, status)));
+            return recorder.record(appId, chatId, batch).flatMap(appended -> {
+                long seq = appended.get(0).event().seq();
+                ConversationState next = state.afterUserInput(text, false, window);
+                return chats.acceptInput(chatId, step, InputFields.inputKey(id), seq, next.toDocument(), status, now())
+                        .filter(taken -> taken)
+                        .flatMap(taken -> runs.started(appId, chatId, step, status)
+                                .then(Mono.fromSupplier(() -> new InputResult(chatId, true, seq, status))));
+            });
         });
     }
 
@@ -188,18 +197,20 @@ public final class ChatInputs {
                                           boolean interrupt, boolean start) {
         String chatId = chat.getString(ChatFields.CHAT_ID);
         ChatStatus status = status(chat);
-        return recorder.record(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text)).flatMap(appended -> {
+        // A first message starts the chat's first step: that takes a run slot, or the chat waits for one.
+        Mono<ChatStatus> startAs = start ? runs.admit(appId, chat) : Mono.just(status);
+        return startAs.flatMap(to -> recorder.record(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text)).flatMap(appended -> {
             long seq = appended.event().seq();
             Mono<Boolean> then = Mono.defer(() -> start
-                    ? queue.enqueue(new StepMessage(appId, chatId, stepSeq(chat)), Duration.ZERO).thenReturn(true)
+                    ? queuedAck(appId, chatId, id, seq, to).then(runs.started(appId, chatId, stepSeq(chat), to)).thenReturn(true)
                     : drainPending(appId, chatId).thenReturn(true));
-            return chats.keepPending(chatId, status, id, text, seq, interrupt, start ? stepSeq(chat) : null, now())
+            return chats.keepPending(chatId, status, id, text, seq, interrupt, start ? stepSeq(chat) : null, to, now())
                     .filter(kept -> kept)
                     // The executor may have gone to wait for input between our read and the push: take it now.
                     .flatMap(kept -> then)
                     .flatMap(ignored -> chats.find(chatId))
                     .map(after -> new InputResult(chatId, true, seq, status(after)));
-        });
+        }));
     }
 
     /**
@@ -220,13 +231,16 @@ public final class ChatInputs {
                     String id = first.getString(InputFields.CLIENT_MESSAGE_ID);
                     long seq = ((Number) first.get(InputFields.SEQ)).longValue();
                     long step = stepSeq(chat);
-                    return recorder.record(appId, chatId, InputFields.ackKey(id), EventKind.INPUT_ACK,
-                                    data(InputFields.CLIENT_MESSAGE_ID, id, "seq", seq, "pending", true))
-                            .then(chats.takePending(chatId, step, id, InputFields.inputKey(id), seq,
-                                    state.afterUserInput(first.getString(InputFields.TEXT), false, window).toDocument(), now()))
-                            .flatMap(taken -> taken
-                                    ? queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO).thenReturn(true)
-                                    : Mono.just(false));
+                    return runs.admit(appId, chat).flatMap(status -> {
+                        Map<String, Object> ack = data(InputFields.CLIENT_MESSAGE_ID, id, "seq", seq, "pending", true);
+                        if (status == ChatStatus.QUEUED) {
+                            ack.put(QUEUED, true);
+                        }
+                        return recorder.record(appId, chatId, InputFields.ackKey(id), EventKind.INPUT_ACK, ack)
+                                .then(chats.takePending(chatId, step, id, InputFields.inputKey(id), seq,
+                                        state.afterUserInput(first.getString(InputFields.TEXT), false, window).toDocument(), status, now()))
+                                .flatMap(taken -> taken ? runs.started(appId, chatId, step, status).thenReturn(true) : Mono.just(false));
+                    });
                 })
                 .defaultIfEmpty(false));
     }
@@ -278,19 +292,23 @@ public final class ChatInputs {
                 String content = response.isTextual() ? response.asText() : response.toString();
                 ConversationState next = state.withMessages(List.of(ConversationState.Message.tool(callId, content)), window);
                 next = next.withVariables(ContextState.applyUiResponse(workflow, call.call().name(), response, next.variables()));
-                ChatStatus after = waiting.size() > 1 ? ChatStatus.AWAITING_INPUT : ChatStatus.RUNNING;
                 long step = stepSeq(chat);
-                Map<String, Object> data = data("agent", call.agent(), StepExecutor.TOOL_CALL_ID, callId,
-                        "tool_name", call.call().name(), "content", content, "ui_response", ContextState.plain(response));
                 ConversationState stored = next;
-                return recorder.record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
-                    long seq = appended.event().seq();
-                    return chats.acceptInput(chatId, step, key, seq, stored.toDocument(), after, now())
-                            .filter(taken -> taken)
-                            .flatMap(taken -> after == ChatStatus.RUNNING
-                                    ? queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO).thenReturn(true)
-                                    : Mono.just(true))
-                            .map(ignored -> new InputResult(chatId, true, seq, after));
+                // The last answer the chat waits for makes it run: that takes a run slot, or the chat waits for one.
+                Mono<ChatStatus> going = waiting.size() > 1 ? Mono.just(ChatStatus.AWAITING_INPUT) : runs.admit(appId, chat);
+                return going.flatMap(after -> {
+                    Map<String, Object> data = data("agent", call.agent(), StepExecutor.TOOL_CALL_ID, callId,
+                            "tool_name", call.call().name(), "content", content, "ui_response", ContextState.plain(response));
+                    if (after == ChatStatus.QUEUED) {
+                        data.put(QUEUED, true);
+                    }
+                    return recorder.record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
+                        long seq = appended.event().seq();
+                        return chats.acceptInput(chatId, step, key, seq, stored.toDocument(), after, now())
+                                .filter(taken -> taken)
+                                .flatMap(taken -> runs.started(appId, chatId, step, after).thenReturn(true))
+                                .map(ignored -> new InputResult(chatId, true, seq, after));
+                    });
                 }).switchIfEmpty(Mono.defer(() -> respond(appId, chats, userId, chatId, callId, response, attempts - 1)));
             });
         });
@@ -342,12 +360,14 @@ public final class ChatInputs {
                 return Mono.error(busy());
             }
             Mono<CancelResult> done;
-            if (status == ChatStatus.AWAITING_INPUT || status == ChatStatus.AWAITING_CHILDREN) {
+            if (status == ChatStatus.AWAITING_INPUT || status == ChatStatus.AWAITING_CHILDREN || status == ChatStatus.QUEUED) {
                 // Nothing runs: the chat is cancelled now, and says so (a fan-out's children are stopped by the reconciler).
+                // It holds no run slot; giving back one a crash may have left is harmless, and queued chats get the chance.
                 done = chats.cancelWaiting(chatId, stepSeq(chat), status, now())
                         .filter(cancelled -> cancelled)
                         .flatMap(cancelled -> recorder.record(appId, chatId, "cancel", EventKind.RUN_COMPLETE,
                                 data("status", ChatStatus.CANCELLED.wire(), "reason", "user_cancelled")))
+                        .flatMap(appended -> runs.ended(appId, chatId).thenReturn(appended))
                         .map(appended -> new CancelResult(chatId, ChatStatus.CANCELLED, false));
             } else {
                 // A turn runs or is queued: the executor ends it at its next step boundary.
@@ -359,7 +379,38 @@ public final class ChatInputs {
         });
     }
 
+    // ---- fan-in ----
+
+    /**
+     * A parent that waits at its step for this fan-out run goes on with the children's results in {@code conversation}:
+     * it takes a run slot (a top-level parent) and its step is queued, or it is queued for a slot. Does nothing when it no
+     * longer waits for this run (a repeat).
+     */
+    public Mono<Void> resumeFromChildren(AppId appId, Document parent, String runId, Document conversation) {
+        String chatId = parent.getString(ChatFields.CHAT_ID);
+        long step = stepSeq(parent);
+        return chats(appId).flatMap(chats -> runs.admit(appId, parent)
+                .flatMap(status -> chats.resumeFromChildren(chatId, step, runId, conversation, status, now())
+                        .flatMap(resumed -> resumed ? runs.started(appId, chatId, step, status) : Mono.<Void>empty())));
+    }
+
     // ---- helpers ----
+
+    /** The {@code chat.input_ack} of a message taken now: {@code queued} when the chat waits for a run slot. */
+    private static Map<String, Object> ack(String id, ChatStatus status) {
+        Map<String, Object> ack = data(InputFields.CLIENT_MESSAGE_ID, id);
+        if (status == ChatStatus.QUEUED) {
+            ack.put(QUEUED, true);
+        }
+        return ack;
+    }
+
+    /** A chat's first message that waits for a run slot says so (the step's own ack follows once it runs). */
+    private Mono<Void> queuedAck(AppId appId, String chatId, String id, long seq, ChatStatus status) {
+        return status != ChatStatus.QUEUED ? Mono.empty()
+                : recorder.record(appId, chatId, "queued:" + id, EventKind.INPUT_ACK,
+                        data(InputFields.CLIENT_MESSAGE_ID, id, "seq", seq, QUEUED, true)).then();
+    }
 
     private Mono<Document> owned(ChatStore chats, String userId, String chatId) {
         if (userId == null || chatId == null) {

@@ -20,9 +20,12 @@ public final class StepRunner {
     private final ChildWorkflows children;
     private final FairShare fairShare;
     private final AppStates apps;
+    private final RunQueue runs;
 
+    /** {@code runs}: a step that ends its chat's run, or makes it wait, gives the run slot back ({@link RunQueue#ended}). */
     public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions, ChildWorkflows children,
-                      FairShare fairShare, AppStates apps) {
+                      FairShare fairShare, AppStates apps, RunQueue runs) {
+        this.runs = runs;
         this.executor = executor;
         this.queue = queue;
         this.inputs = inputs;
@@ -50,7 +53,8 @@ public final class StepRunner {
     private Mono<StepOutcome> failPoisoned(StepMessage message, long deadline) {
         return executor.failPoisoned(message).flatMap(outcome -> {
             if (outcome instanceof StepOutcome.Failed) {
-                return children.ended(message.appId(), message.chatId()).thenReturn(outcome);
+                return release(message)
+                        .then(children.ended(message.appId(), message.chatId())).thenReturn(outcome);
             }
             if (!(outcome instanceof StepOutcome.RetryLater later)) {
                 return Mono.just(outcome);
@@ -77,7 +81,8 @@ public final class StepRunner {
     private Mono<StepOutcome> stopForApp(StepMessage message, String status) {
         return executor.stopForApp(message, status).flatMap(outcome -> {
             if (outcome instanceof StepOutcome.Cancelled) {
-                return children.ended(message.appId(), message.chatId()).thenReturn(outcome);
+                return release(message)
+                        .then(children.ended(message.appId(), message.chatId())).thenReturn(outcome);
             }
             if (outcome instanceof StepOutcome.RetryLater later) {
                 return queue.enqueue(message, later.after()).thenReturn(outcome);
@@ -99,7 +104,28 @@ public final class StepRunner {
     }
 
     private Mono<StepOutcome> runAdmitted(StepMessage message) {
-        return executor.run(message).flatMap(outcome -> {
+        return executor.run(message).flatMap(outcome -> stopping(outcome)
+                ? release(message).then(Mono.defer(() -> after(message, outcome)))
+                : after(message, outcome));
+    }
+
+    /**
+     * Gives the chat's run slot back and lets queued chats take it. A failure here must not undo what follows the
+     * commit: the reaper gives back a slot left held, and promotes ({@link StallReaper}).
+     */
+    private Mono<Void> release(StepMessage message) {
+        return runs.ended(message.appId(), message.chatId()).onErrorResume(error -> Mono.empty());
+    }
+
+    /** The chat is out of {@code running} after this outcome: its run slot is given back before what follows. */
+    private static boolean stopping(StepOutcome outcome) {
+        return outcome instanceof StepOutcome.AwaitingInput || outcome instanceof StepOutcome.AwaitingChildren
+                || outcome instanceof StepOutcome.Completed || outcome instanceof StepOutcome.Failed
+                || outcome instanceof StepOutcome.Cancelled;
+    }
+
+    private Mono<StepOutcome> after(StepMessage message, StepOutcome outcome) {
+        return Mono.defer(() -> {
             if (outcome instanceof StepOutcome.Next next) {
                 return queue.enqueue(message.at(next.stepSeq()), java.time.Duration.ZERO)
                         .thenReturn(outcome);

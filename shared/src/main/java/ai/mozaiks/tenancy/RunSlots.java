@@ -2,6 +2,7 @@ package ai.mozaiks.tenancy;
 
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.exists;
 import static com.mongodb.client.model.Filters.lt;
 import static com.mongodb.client.model.Filters.ne;
 
@@ -97,6 +98,17 @@ public final class RunSlots {
     @SuppressWarnings("unchecked")
     public Flux<Holder> holders(AppId appId) {
         return Mono.from(slots.find(eq("_id", appDocument(appId))).first())
+                .flatMapIterable(document -> (List<Document>) document.get(HOLDERS, List.class))
+                .map(entry -> new Holder(entry.getString(CHAT), entry.getString(USER), entry.getDate(TAKEN_AT).toInstant()));
+    }
+
+    /**
+     * The chats holding the slots of the app's users. A crash between a user's take and the app's leaves a holder only
+     * here, so reconciliation reads both.
+     */
+    @SuppressWarnings("unchecked")
+    public Flux<Holder> userHolders(AppId appId) {
+        return Flux.from(slots.find(and(eq("app_id", appId.value()), exists("user_id"))))
                 .flatMapIterable(document -> (List<Document>) document.get(HOLDERS, List.class))
                 .map(entry -> new Holder(entry.getString(CHAT), entry.getString(USER), entry.getDate(TAKEN_AT).toInstant()));
     }

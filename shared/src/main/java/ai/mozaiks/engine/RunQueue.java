@@ -1,0 +1,178 @@
+package ai.mozaiks.engine;
+
+import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.persistence.AppDatabases;
+import ai.mozaiks.session.ChatFields;
+import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.session.ChatStore;
+import ai.mozaiks.tenancy.AppLimits;
+import ai.mozaiks.tenancy.RunSlots;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.bson.Document;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Run slots at every step start after a session's: a top-level chat ({@code parent_chat_id} absent) runs only while it
+ * holds one of its app's and its user's slots ({@link RunSlots}); a child takes none (its fan-out bounds it).
+ *
+ * <ul>
+ *   <li><b>Admit.</b> A chat about to run (a message, a UI answer, a fan-in, a journey's next chat) takes a slot first
+ *       ({@link #admit}); with none free it goes {@code queued} with a {@code queued_at} instead, holding nothing.</li>
+ *   <li><b>End.</b> When a run ends or waits (its step committed it out of {@code running}, a cancel, a poisoned or stopped
+ *       step, an idle close), {@link #ended} gives its slot back and promotes.</li>
+ *   <li><b>Promote.</b> {@link #promote} tries the app's queued chats oldest first: a slot is taken for the chat (its
+ *       user's limit may still refuse it: the next user's chat is tried), then one update conditional on the chat still
+ *       queued at its step makes it {@code running}, and its step is queued. Safe to repeat and to run concurrently: the
+ *       slot is per chat and the flip conditional; a chat that lost the flip and does not run gives its slot back.</li>
+ *   <li><b>Reconcile.</b> A crash can leave a slot held by a chat that does not run; {@link #reconcile} gives back those
+ *       taken longer ago than a grace (so a start in progress keeps its slot).</li>
+ * </ul>
+ */
+public final class RunQueue {
+    /** Queued chats tried per promotion at most; the rest wait for the next release or the reaper. */
+    static final int PROMOTE_BATCH = 50;
+
+    private final AppDatabases databases;
+    private final RunSlots slots;
+    private final Function<AppId, Mono<AppLimits>> limits;
+    private final StepQueue queue;
+    private final Clock clock;
+
+    /** {@code limits}: an app's limits (cached per instance); empty for an app that cannot be found, whose chats wait. */
+    public RunQueue(AppDatabases databases, RunSlots slots, Function<AppId, Mono<AppLimits>> limits, StepQueue queue, Clock clock) {
+        this.databases = databases;
+        this.slots = slots;
+        this.limits = limits;
+        this.queue = queue;
+        this.clock = clock;
+    }
+
+    /** The app's limits, as the queue applies them. */
+    public Mono<AppLimits> limits(AppId appId) {
+        return limits.apply(appId);
+    }
+
+    /**
+     * Where a chat about to run goes: {@code running} when it holds a run slot now (taken, or held already) or is a child;
+     * {@code queued} when its user's or its app's limit is reached.
+     */
+    public Mono<ChatStatus> admit(AppId appId, Document chat) {
+        if (!topLevel(chat)) {
+            return Mono.just(ChatStatus.RUNNING);
+        }
+        return limits.apply(appId)
+                .flatMap(found -> slots.take(appId, chat.getString(ChatFields.USER_ID), chat.getString(ChatFields.CHAT_ID), found))
+                .defaultIfEmpty(false)
+                .map(taken -> taken ? ChatStatus.RUNNING : ChatStatus.QUEUED);
+    }
+
+    /**
+     * What follows a chat's move to {@code status} at {@code stepSeq}: a running chat's step is queued; for a queued one
+     * promotion is tried, since a slot may have been given back between the refusal and the move.
+     */
+    public Mono<Void> started(AppId appId, String chatId, long stepSeq, ChatStatus status) {
+        if (status == ChatStatus.RUNNING) {
+            return queue.enqueue(new StepMessage(appId, chatId, stepSeq), Duration.ZERO);
+        }
+        return status == ChatStatus.QUEUED ? promote(appId).then() : Mono.empty();
+    }
+
+    /**
+     * The chat's run ended or waits: its slot is given back unless it runs (again), and the app's queued chats take what
+     * is free. Idempotent; does nothing for a child or a chat that is gone.
+     */
+    public Mono<Void> ended(AppId appId, String chatId) {
+        return databases.forApp(appId).map(ChatStore::of)
+                .flatMap(chats -> chats.find(chatId).flatMap(chat -> releaseUnlessRunning(appId, chats, chat)))
+                .then(Mono.defer(() -> promote(appId)))
+                .then();
+    }
+
+    /**
+     * Gives back the slot of a top-level chat that does not run. A message may have made the chat run between the read
+     * and the release (its take found the slot still held): read again, and take it back for a chat that runs.
+     */
+    private Mono<Void> releaseUnlessRunning(AppId appId, ChatStore chats, Document chat) {
+        if (!topLevel(chat) || running(chat)) {
+            return Mono.empty();
+        }
+        String chatId = chat.getString(ChatFields.CHAT_ID);
+        String userId = chat.getString(ChatFields.USER_ID);
+        return slots.release(appId, userId, chatId)
+                .then(chats.find(chatId))
+                .filter(RunQueue::running)
+                .flatMap(again -> limits.apply(appId).flatMap(found -> slots.take(appId, userId, chatId, found)))
+                .then();
+    }
+
+    /**
+     * Runs the app's queued chats, oldest first, while slots are free; answers how many went running. A chat its user's
+     * limit refuses is passed over (with the user's later ones); the app's limit reached ends the pass.
+     */
+    public Mono<Integer> promote(AppId appId) {
+        return databases.forApp(appId).map(ChatStore::of).flatMap(chats -> {
+            Set<String> refused = new HashSet<>();
+            AtomicBoolean full = new AtomicBoolean();
+            return chats.oldestQueued(PROMOTE_BATCH)
+                    .concatMap(chat -> {
+                        String userId = chat.getString(ChatFields.USER_ID);
+                        if (full.get() || refused.contains(userId)) {
+                            return Mono.just(0);
+                        }
+                        return limits.apply(appId).flatMap(found -> slots.take(appId, userId, chat.getString(ChatFields.CHAT_ID), found)
+                                .flatMap(taken -> taken ? run(appId, chats, chat)
+                                        : slots.held(appId).map(held -> {
+                                            refused.add(userId);
+                                            full.set(held >= found.concurrentRunsPerApp());
+                                            return 0;
+                                        })));
+                    })
+                    .reduce(0, Integer::sum);
+        }).defaultIfEmpty(0);
+    }
+
+    /** A queued chat holding its slot goes running and its step is queued; one that moved meanwhile keeps no slot idle. */
+    private Mono<Integer> run(AppId appId, ChatStore chats, Document chat) {
+        String chatId = chat.getString(ChatFields.CHAT_ID);
+        long step = ((Number) chat.get(ChatFields.STEP_SEQ)).longValue();
+        return chats.startQueued(chatId, step, now()).flatMap(flipped -> flipped
+                ? queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO).thenReturn(1)
+                : chats.find(chatId).flatMap(now -> releaseUnlessRunning(appId, chats, now)).thenReturn(0));
+    }
+
+    /**
+     * Gives back the slots of the app held by chats that do not run (a crash between a take and the chat's move, or
+     * between a run's end and its release), taken before {@code takenBefore}; answers the chats released.
+     */
+    public Mono<Set<String>> reconcile(AppId appId, Instant takenBefore) {
+        return databases.forApp(appId).map(ChatStore::of).flatMap(chats -> Flux.concat(slots.holders(appId), slots.userHolders(appId))
+                .filter(holder -> holder.takenAt().isBefore(takenBefore))
+                .distinct(RunSlots.Holder::chatId)
+                .concatMap(holder -> chats.find(holder.chatId())
+                        .map(chat -> !running(chat) || !topLevel(chat))
+                        .defaultIfEmpty(true)
+                        .filter(leaked -> leaked)
+                        .flatMap(leaked -> slots.release(appId, holder.userId(), holder.chatId()).thenReturn(holder.chatId())))
+                .collect(java.util.stream.Collectors.toSet()));
+    }
+
+    static boolean topLevel(Document chat) {
+        return chat.get(ChatFields.PARENT_CHAT_ID) == null;
+    }
+
+    private static boolean running(Document chat) {
+        return ChatStatus.RUNNING.wire().equals(chat.getString(ChatFields.STATUS));
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+}
