@@ -63,7 +63,8 @@ import reactor.core.publisher.Mono;
  *   <li><b>End.</b> A child's end is written into its entry (conditional on it running), {@code
  *       chat.workflow_child_completed} is appended to the parent, waiting children take the freed place, and once every
  *       child has ended the parent resumes: one update, conditional on it still waiting for this run, sets the merged
- *       results in its conversation ({@code inject_as}, and a hidden message for the resume agent) and queues its step.
+ *       results in its conversation ({@code inject_as}, and a hidden message for the resume agent) and queues its step
+ *       (or, with no run slot free, the parent itself: {@link ChatInputs#resumeFromChildren}).
  *       So a parent resumes once, however many children end at the same moment or are reported twice.</li>
  *   <li><b>Partial failure.</b> {@code resume_with_available}: the parent resumes with what there is, failures named.
  *       {@code fail_all}: the first failure skips the children not started and cancels the running ones; the parent

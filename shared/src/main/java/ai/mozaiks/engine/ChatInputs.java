@@ -60,10 +60,15 @@ import java.util.regex.Pattern;
  *       {@code accepted_inputs} or {@code pending_inputs} and answers as the first time, appending and enqueueing
  *       nothing. The event keys make the appends idempotent too, so a retry after a crash between the append
  *       and the update reuses the stored events.</li>
+ *   <li><b>Run slots.</b> What makes a top-level chat run (a message to a waiting chat, its first message, a message
+ *       drained from {@code pending_inputs}, the last UI tool answer it waits for, a fan-in) takes a run slot first
+ *       ({@link RunQueue}). With none free the input is taken all the same, but the chat goes {@code queued} and no step
+ *       is enqueued: the answer's status is {@code queued} and the {@code chat.input_ack} (or {@code chat.tool_response})
+ *       says {@code queued: true}. It runs in turn when a slot frees. A queued chat keeps further messages pending.</li>
  *   <li><b>The app's state.</b> A suspended or deleted app's chats take no message and no UI tool answer (409
  *       {@code app_suspended} / {@code app_deleted}, from {@link AppStates}, before anything is read or written);
  *       a cancel is still taken.</li>
- *   <li><b>Cancel</b> is cooperative and visible: a waiting chat is {@code cancelled} at once with a
+ *   <li><b>Cancel</b> is cooperative and visible: a waiting or queued chat is {@code cancelled} at once with a
  *       {@code chat.run_complete}; a running one gets {@code cancel_requested}, which the executor commits as
  *       {@code cancelled} at its next step boundary (before claiming work, or when the turn commits).</li>
  * </ul>
@@ -187,7 +192,8 @@ public final class ChatInputs {
                 return chats.acceptInput(chatId, step, InputFields.inputKey(id), seq, next.toDocument(), status, now())
                         .filter(taken -> taken)
                         .flatMap(taken -> runs.started(appId, chatId, step, status)
-                                .then(Mono.fromSupplier(() -> new InputResult(chatId, true, seq, status))));
+                                .then(Mono.fromSupplier(() -> new InputResult(chatId, true, seq, status))))
+                        .switchIfEmpty(missed(appId, chatId));
             });
         });
     }
@@ -206,6 +212,7 @@ public final class ChatInputs {
                     : drainPending(appId, chatId).thenReturn(true));
             return chats.keepPending(chatId, status, id, text, seq, interrupt, start ? stepSeq(chat) : null, to, now())
                     .filter(kept -> kept)
+                    .switchIfEmpty(start ? missed(appId, chatId) : Mono.empty())
                     // The executor may have gone to wait for input between our read and the push: take it now.
                     .flatMap(kept -> then)
                     .flatMap(ignored -> chats.find(chatId))
@@ -307,6 +314,7 @@ public final class ChatInputs {
                         return chats.acceptInput(chatId, step, key, seq, stored.toDocument(), after, now())
                                 .filter(taken -> taken)
                                 .flatMap(taken -> runs.started(appId, chatId, step, after).thenReturn(true))
+                                .switchIfEmpty(after == ChatStatus.RUNNING ? missed(appId, chatId) : Mono.empty())
                                 .map(ignored -> new InputResult(chatId, true, seq, after));
                     });
                 }).switchIfEmpty(Mono.defer(() -> respond(appId, chats, userId, chatId, callId, response, attempts - 1)));
@@ -391,10 +399,18 @@ public final class ChatInputs {
         long step = stepSeq(parent);
         return chats(appId).flatMap(chats -> runs.admit(appId, parent)
                 .flatMap(status -> chats.resumeFromChildren(chatId, step, runId, conversation, status, now())
-                        .flatMap(resumed -> resumed ? runs.started(appId, chatId, step, status) : Mono.<Void>empty())));
+                        .flatMap(resumed -> resumed ? runs.started(appId, chatId, step, status) : runs.ended(appId, chatId))));
     }
 
     // ---- helpers ----
+
+    /**
+     * The chat changed under an update that would have made it run (the caller tries again, or answers why not): a slot
+     * taken for it is given back unless it runs by now. Completes empty.
+     */
+    private <T> Mono<T> missed(AppId appId, String chatId) {
+        return Mono.defer(() -> runs.ended(appId, chatId).then(Mono.empty()));
+    }
 
     /** The {@code chat.input_ack} of a message taken now: {@code queued} when the chat waits for a run slot. */
     private static Map<String, Object> ack(String id, ChatStatus status) {

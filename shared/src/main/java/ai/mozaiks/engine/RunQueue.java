@@ -86,13 +86,13 @@ public final class RunQueue {
     }
 
     /**
-     * The chat's run ended or waits: its slot is given back unless it runs (again), and the app's queued chats take what
-     * is free. Idempotent; does nothing for a child or a chat that is gone.
+     * The chat's run ended or waits (or an input that took a slot for it missed): its slot is given back unless it runs
+     * (again), and the app's queued chats take what is free. Idempotent; does nothing for a child or a chat that is gone.
      */
     public Mono<Void> ended(AppId appId, String chatId) {
         return databases.forApp(appId).map(ChatStore::of)
-                .flatMap(chats -> chats.find(chatId).flatMap(chat -> releaseUnlessRunning(appId, chats, chat)))
-                .then(Mono.defer(() -> promote(appId)))
+                .flatMap(chats -> chats.find(chatId).filter(RunQueue::topLevel)
+                        .flatMap(chat -> releaseUnlessRunning(appId, chats, chat).then(Mono.defer(() -> promote(appId)))))
                 .then();
     }
 
@@ -118,7 +118,7 @@ public final class RunQueue {
      * limit refuses is passed over (with the user's later ones); the app's limit reached ends the pass.
      */
     public Mono<Integer> promote(AppId appId) {
-        return databases.forApp(appId).map(ChatStore::of).flatMap(chats -> {
+        return limits.apply(appId).flatMap(found -> databases.forApp(appId).map(ChatStore::of).flatMap(chats -> {
             Set<String> refused = new HashSet<>();
             AtomicBoolean full = new AtomicBoolean();
             return chats.oldestQueued(PROMOTE_BATCH)
@@ -127,16 +127,16 @@ public final class RunQueue {
                         if (full.get() || refused.contains(userId)) {
                             return Mono.just(0);
                         }
-                        return limits.apply(appId).flatMap(found -> slots.take(appId, userId, chat.getString(ChatFields.CHAT_ID), found)
+                        return slots.take(appId, userId, chat.getString(ChatFields.CHAT_ID), found)
                                 .flatMap(taken -> taken ? run(appId, chats, chat)
                                         : slots.held(appId).map(held -> {
                                             refused.add(userId);
                                             full.set(held >= found.concurrentRunsPerApp());
                                             return 0;
-                                        })));
+                                        }));
                     })
                     .reduce(0, Integer::sum);
-        }).defaultIfEmpty(0);
+        })).defaultIfEmpty(0);
     }
 
     /** A queued chat holding its slot goes running and its step is queued; one that moved meanwhile keeps no slot idle. */

@@ -9,7 +9,8 @@ import reactor.core.publisher.Mono;
  * enqueue the next step, or put this one back for later when the chat is busy. Stopping states
  * (awaiting input or children, completed, failed, cancelled) enqueue nothing: a waiting chat costs no compute; a chat
  * waiting for children has them started ({@link ChildWorkflows}); an ended chat may be a child its parent waits for, and a
- * completed one may start what follows it ({@link ChatCompletions}: a journey's next step). Before a step runs,
+ * completed one may start what follows it ({@link ChatCompletions}: a journey's next step). A step that takes its chat out
+ * of {@code running} gives the chat's run slot back first, so queued chats take it ({@link RunQueue#ended}). Before a step runs,
  * {@link FairShare} may defer it so one app's backlog does not starve the others.
  */
 public final class StepRunner {
