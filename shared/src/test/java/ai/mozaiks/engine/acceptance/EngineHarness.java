@@ -402,6 +402,11 @@ final class EngineHarness implements AutoCloseable {
         return next;
     }
 
+    /** Delivers this message to the poison trigger: the queue host gave the step up. */
+    StepOutcome poison(StepMessage message) {
+        return await(runner.failPoisoned(message));
+    }
+
     /** Delivers this message to the step trigger, queued or not (a duplicate, a redelivery). */
     StepOutcome deliver(StepMessage message) {
         return await(runner.run(message));

@@ -150,6 +150,36 @@ class RunLimitsAcceptanceIT extends EngineAcceptance {
     }
 
     @Test
+    void aRunningChatCancelledAtItsStepBoundaryOrPoisonedGivesItsSlotToTheNextQueuedChat() {
+        harness = EngineHarness.start(OPENAI_COMPATIBLE);
+        List<String> chats = idleChats(3);
+        harness.limit("concurrent_runs_per_user", 1);
+        harness.say(chats.get(0), "m-0", "First?");
+        harness.fixture().clock().advance(Duration.ofSeconds(1));
+        assertEquals(ChatStatus.QUEUED, harness.say(chats.get(1), "m-1", "Second?").status());
+        harness.fixture().clock().advance(Duration.ofSeconds(1));
+        assertEquals(ChatStatus.QUEUED, harness.say(chats.get(2), "m-2", "Third?").status());
+
+        assertEquals(ChatStatus.RUNNING, harness.cancel(chats.get(0)).status(), "a running chat is asked to stop");
+        assertEquals(new StepOutcome.Cancelled("cancel_requested"), harness.deliverNext());
+        assertEquals("cancelled", harness.status(chats.get(0)));
+        assertEquals("running", harness.status(chats.get(1)), "its slot went to the oldest queued chat");
+        assertEquals("queued", harness.status(chats.get(2)));
+
+        // The queue host gives the second chat's step up: the chat fails, and its slot goes on too.
+        StepMessage given = harness.dropNext();
+        assertEquals(chats.get(1), given.chatId());
+        assertTrue(harness.poison(given) instanceof StepOutcome.Failed);
+        assertEquals("failed", harness.status(chats.get(1)));
+        assertEquals("running", harness.status(chats.get(2)));
+        assertEquals(1, held());
+
+        harness.replies("Third answer.");
+        assertEquals(List.of(new StepOutcome.AwaitingInput("handoff")), harness.deliverAll());
+        assertEquals(0, held());
+    }
+
+    @Test
     void aSlotLeakedByACrashIsGivenBackByTheReaperAfterItsGraceAndTheQueuedChatThenRuns() {
         harness = EngineHarness.start(OPENAI_COMPATIBLE);
         List<String> chats = idleChats(2);
