@@ -139,6 +139,7 @@ public final class EngineBenchmark {
     private ChatSessions sessions;
     private EventLog events;
     private boolean measuring;
+    private RunQueue runs;
     private int chatsEndedEarly;
 
     public static void main(String[] args) {
@@ -181,7 +182,7 @@ public final class EngineBenchmark {
                 CachedAppStates appStates = new CachedAppStates(apps, CachedAppStates.TTL, clock);
                 Tiers tiers = Tiers.load();
                 // Every message takes a run slot in the control database, as in production.
-                RunQueue runs = new RunQueue(databases, new RunSlots(connections.controlDatabase().getCollection(RunSlots.COLLECTION), clock),
+                runs = new RunQueue(databases, new RunSlots(connections.controlDatabase().getCollection(RunSlots.COLLECTION), clock),
                         appId -> appStates.limits(appId, tiers), queue, clock);
                 chatInputs = new ChatInputs(databases, events, feed, queue, ChatWorkflows.platform(catalog::find), clock, engine,
                         appStates, runs);
@@ -256,17 +257,21 @@ public final class EngineBenchmark {
             } else if (outcome instanceof StepOutcome.AwaitingInput) {
                 followUp(message);
             } else if (!(outcome instanceof StepOutcome.Stale)) {
+                block(runs.ended(message.appId(), message.chatId()));
                 open = false;
             }
         }
         return open;
     }
 
-    /** What {@code StepRunner} does after a step that waits for input: take a message that came in meanwhile. */
+    /**
+     * What {@code StepRunner} does after a step that waits for input: give the chat's run slot back (queued chats take it),
+     * then take a message that came in meanwhile.
+     */
     private void followUp(StepMessage message) {
         reset();
         long start = System.nanoTime();
-        block(chatInputs.drainPending(message.appId(), message.chatId()));
+        block(runs.waiting(message.appId(), message.chatId()).flatMap(chat -> chatInputs.drainPending(message.appId(), chat)));
         long wall = System.nanoTime() - start;
         CommandCounter.Counts counts = counter.take();
         LiveMessageCounter.Counts sent = feed.take();
@@ -328,7 +333,7 @@ public final class EngineBenchmark {
         System.out.println("  database commands per turn            reads mean / max    writes mean / max");
         row("step (StepExecutor.run)", steps);
         row("input (ChatInputs.submitMessage)", inputs);
-        row("runner follow-up (drainPending)", followUps);
+        row("runner follow-up (slot, drainPending)", followUps);
         row("opening step (once per chat)", opens);
         System.out.println("  step commands per turn, by command and collection:");
         commands(steps);

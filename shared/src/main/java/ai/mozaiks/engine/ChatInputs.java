@@ -227,29 +227,37 @@ public final class ChatInputs {
      */
     public Mono<Boolean> drainPending(AppId appId, String chatId) {
         return chats(appId).flatMap(chats -> chats.find(chatId)
-                .flatMap(chat -> {
-                    List<Document> pending = ChatStore.pendingInputs(chat);
-                    ConversationState state = conversation(chat);
-                    if (pending.isEmpty() || status(chat) != ChatStatus.AWAITING_INPUT || state == null
-                            || !pendingUiCalls(state).isEmpty()) {
-                        return Mono.just(false);
-                    }
-                    Document first = pending.get(0);
-                    String id = first.getString(InputFields.CLIENT_MESSAGE_ID);
-                    long seq = ((Number) first.get(InputFields.SEQ)).longValue();
-                    long step = stepSeq(chat);
-                    return runs.admit(appId, chat).flatMap(status -> {
-                        Map<String, Object> ack = data(InputFields.CLIENT_MESSAGE_ID, id, "seq", seq, "pending", true);
-                        if (status == ChatStatus.QUEUED) {
-                            ack.put(QUEUED, true);
-                        }
-                        return recorder.record(appId, chatId, InputFields.ackKey(id), EventKind.INPUT_ACK, ack)
-                                .then(chats.takePending(chatId, step, id, InputFields.inputKey(id), seq,
-                                        state.afterUserInput(first.getString(InputFields.TEXT), false, window).toDocument(), status, now()))
-                                .flatMap(taken -> taken ? runs.started(appId, chatId, step, status).thenReturn(true) : Mono.just(false));
-                    });
-                })
+                .flatMap(chat -> drainPending(appId, chats, chat))
                 .defaultIfEmpty(false));
+    }
+
+    /** {@link #drainPending(AppId, String)} for a chat as just read (the runner reads it once, as it gives its slot back). */
+    public Mono<Boolean> drainPending(AppId appId, Document chat) {
+        return chats(appId).flatMap(chats -> drainPending(appId, chats, chat));
+    }
+
+    private Mono<Boolean> drainPending(AppId appId, ChatStore chats, Document chat) {
+        String chatId = chat.getString(ChatFields.CHAT_ID);
+        List<Document> pending = ChatStore.pendingInputs(chat);
+        ConversationState state = conversation(chat);
+        if (pending.isEmpty() || status(chat) != ChatStatus.AWAITING_INPUT || state == null || !pendingUiCalls(state).isEmpty()) {
+            return Mono.just(false);
+        }
+        Document first = pending.get(0);
+        String id = first.getString(InputFields.CLIENT_MESSAGE_ID);
+        long seq = ((Number) first.get(InputFields.SEQ)).longValue();
+        long step = stepSeq(chat);
+        return runs.admit(appId, chat).flatMap(status -> {
+            Map<String, Object> ack = data(InputFields.CLIENT_MESSAGE_ID, id, "seq", seq, "pending", true);
+            if (status == ChatStatus.QUEUED) {
+                ack.put(QUEUED, true);
+            }
+            return recorder.record(appId, chatId, InputFields.ackKey(id), EventKind.INPUT_ACK, ack)
+                    .then(chats.takePending(chatId, step, id, InputFields.inputKey(id), seq,
+                            state.afterUserInput(first.getString(InputFields.TEXT), false, window).toDocument(), status, now()))
+                    .flatMap(taken -> taken ? runs.started(appId, chatId, step, status).thenReturn(true)
+                            : missed(appId, chatId).thenReturn(false));
+        });
     }
 
     // ---- UI tools ----
@@ -375,7 +383,7 @@ public final class ChatInputs {
                         .filter(cancelled -> cancelled)
                         .flatMap(cancelled -> recorder.record(appId, chatId, "cancel", EventKind.RUN_COMPLETE,
                                 data("status", ChatStatus.CANCELLED.wire(), "reason", "user_cancelled")))
-                        .flatMap(appended -> runs.ended(appId, chatId).thenReturn(appended))
+                        .flatMap(appended -> runs.settle(appId, chatId).thenReturn(appended))
                         .map(appended -> new CancelResult(chatId, ChatStatus.CANCELLED, false));
             } else {
                 // A turn runs or is queued: the executor ends it at its next step boundary.
@@ -399,7 +407,7 @@ public final class ChatInputs {
         long step = stepSeq(parent);
         return chats(appId).flatMap(chats -> runs.admit(appId, parent)
                 .flatMap(status -> chats.resumeFromChildren(chatId, step, runId, conversation, status, now())
-                        .flatMap(resumed -> resumed ? runs.started(appId, chatId, step, status) : runs.ended(appId, chatId))));
+                        .flatMap(resumed -> resumed ? runs.started(appId, chatId, step, status) : runs.settle(appId, chatId))));
     }
 
     // ---- helpers ----
@@ -409,7 +417,7 @@ public final class ChatInputs {
      * taken for it is given back unless it runs by now. Completes empty.
      */
     private <T> Mono<T> missed(AppId appId, String chatId) {
-        return Mono.defer(() -> runs.ended(appId, chatId).then(Mono.empty()));
+        return Mono.defer(() -> runs.settle(appId, chatId).then(Mono.empty()));
     }
 
     /** The {@code chat.input_ack} of a message taken now: {@code queued} when the chat waits for a run slot. */

@@ -26,8 +26,10 @@ import reactor.core.publisher.Mono;
  * <ul>
  *   <li><b>Admit.</b> A chat about to run (a message, a UI answer, a fan-in, a journey's next chat) takes a slot first
  *       ({@link #admit}); with none free it goes {@code queued} with a {@code queued_at} instead, holding nothing.</li>
- *   <li><b>End.</b> When a run ends or waits (its step committed it out of {@code running}, a cancel, a poisoned or stopped
- *       step, an idle close), {@link #ended} gives its slot back and promotes.</li>
+ *   <li><b>End.</b> When a run ends or waits (its step committed it out of {@code running}, a poisoned or stopped step),
+ *       {@link #ended} or {@link #waiting} gives its slot back, its user found in the slot's holder, and promotes when
+ *       chats of the app may be queued (the app's slot document is marked while they may be). A cancel or an input that
+ *       missed its update {@link #settle settles} the chat's slot after reading it.</li>
  *   <li><b>Promote.</b> {@link #promote} tries the app's queued chats oldest first: a slot is taken for the chat (its
  *       user's limit may still refuse it: the next user's chat is tried), then one update conditional on the chat still
  *       queued at its step makes it {@code running}, and its step is queued. Safe to repeat and to run concurrently: the
@@ -82,14 +84,49 @@ public final class RunQueue {
         if (status == ChatStatus.RUNNING) {
             return queue.enqueue(new StepMessage(appId, chatId, stepSeq), Duration.ZERO);
         }
-        return status == ChatStatus.QUEUED ? promote(appId).then() : Mono.empty();
+        return status == ChatStatus.QUEUED ? queued(appId) : Mono.empty();
     }
 
     /**
-     * The chat's run ended or waits (or an input that took a slot for it missed): its slot is given back unless it runs
-     * (again), and the app's queued chats take what is free. Idempotent; does nothing for a child or a chat that is gone.
+     * Chats of the app went {@code queued}: the app's slots are marked so a release promotes, and promotion is tried now
+     * (a slot may have been given back between the refusal and the move).
+     */
+    public Mono<Void> queued(AppId appId) {
+        return slots.markQueued(appId).then(Mono.defer(() -> promote(appId))).then();
+    }
+
+    /**
+     * A step ended the chat's run for good, or made it wait for its children (nothing can make it run before the runner
+     * starts them): its slot is given back without reading the chat, and queued chats take it.
      */
     public Mono<Void> ended(AppId appId, String chatId) {
+        return slots.giveBack(appId, chatId).flatMap(given -> given.queued() ? promote(appId).then() : Mono.<Void>empty());
+    }
+
+    /**
+     * A step made the chat wait for its user: its slot is given back, then the chat is read once and answered (for the
+     * runner to take a message that arrived meanwhile). A message that made it run between the commit and the release
+     * found the slot still held: it is taken back for it. Queued chats take what is free.
+     */
+    public Mono<Document> waiting(AppId appId, String chatId) {
+        return databases.forApp(appId).map(ChatStore::of).flatMap(chats -> slots.giveBack(appId, chatId)
+                .flatMap(given -> chats.find(chatId).flatMap(chat -> (given.released() && running(chat) ? retake(appId, chat) : Mono.<Void>empty())
+                        .then(given.queued() ? promote(appId).then() : Mono.<Void>empty())
+                        .thenReturn(chat))));
+    }
+
+    private Mono<Void> retake(AppId appId, Document chat) {
+        return limits.apply(appId)
+                .flatMap(found -> slots.take(appId, chat.getString(ChatFields.USER_ID), chat.getString(ChatFields.CHAT_ID), found))
+                .then();
+    }
+
+    /**
+     * The chat may hold a slot it does not use (a cancel, an input that took a slot and then missed its update): the chat
+     * is read, its slot given back unless it runs, and the app's queued chats take what is free. Idempotent; does nothing
+     * for a child or a chat that is gone.
+     */
+    public Mono<Void> settle(AppId appId, String chatId) {
         return databases.forApp(appId).map(ChatStore::of)
                 .flatMap(chats -> chats.find(chatId).filter(RunQueue::topLevel)
                         .flatMap(chat -> releaseUnlessRunning(appId, chats, chat).then(Mono.defer(() -> promote(appId)))))
@@ -109,8 +146,7 @@ public final class RunQueue {
         return slots.release(appId, userId, chatId)
                 .then(chats.find(chatId))
                 .filter(RunQueue::running)
-                .flatMap(again -> limits.apply(appId).flatMap(found -> slots.take(appId, userId, chatId, found)))
-                .then();
+                .flatMap(again -> retake(appId, again));
     }
 
     /**
@@ -121,7 +157,10 @@ public final class RunQueue {
         return limits.apply(appId).flatMap(found -> databases.forApp(appId).map(ChatStore::of).flatMap(chats -> {
             Set<String> refused = new HashSet<>();
             AtomicBoolean full = new AtomicBoolean();
+            AtomicBoolean none = new AtomicBoolean(true);
+            Instant asOf = clock.instant();
             return chats.oldestQueued(PROMOTE_BATCH)
+                    .doOnNext(chat -> none.set(false))
                     .concatMap(chat -> {
                         String userId = chat.getString(ChatFields.USER_ID);
                         if (full.get() || refused.contains(userId)) {
@@ -135,7 +174,9 @@ public final class RunQueue {
                                             return 0;
                                         }));
                     })
-                    .reduce(0, Integer::sum);
+                    .reduce(0, Integer::sum)
+                    // No chat queued: releases need not promote until one is queued again.
+                    .flatMap(promoted -> none.get() ? slots.clearQueued(appId, asOf).thenReturn(promoted) : Mono.just(promoted));
         })).defaultIfEmpty(0);
     }
 

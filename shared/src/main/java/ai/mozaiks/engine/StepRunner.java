@@ -118,11 +118,10 @@ public final class StepRunner {
         return runs.ended(message.appId(), message.chatId()).onErrorResume(error -> Mono.empty());
     }
 
-    /** The chat is out of {@code running} after this outcome: its run slot is given back before what follows. */
+    /** The chat is out of {@code running} for good, or waits for its children: its run slot is given back first. */
     private static boolean stopping(StepOutcome outcome) {
-        return outcome instanceof StepOutcome.AwaitingInput || outcome instanceof StepOutcome.AwaitingChildren
-                || outcome instanceof StepOutcome.Completed || outcome instanceof StepOutcome.Failed
-                || outcome instanceof StepOutcome.Cancelled;
+        return outcome instanceof StepOutcome.AwaitingChildren || outcome instanceof StepOutcome.Completed
+                || outcome instanceof StepOutcome.Failed || outcome instanceof StepOutcome.Cancelled;
     }
 
     private Mono<StepOutcome> after(StepMessage message, StepOutcome outcome) {
@@ -135,8 +134,14 @@ public final class StepRunner {
                 return queue.enqueue(message, later.after()).thenReturn(outcome);
             }
             if (outcome instanceof StepOutcome.AwaitingInput) {
-                // A message that arrived while the turn was being committed is taken now, not left waiting.
-                return inputs.drainPending(message.appId(), message.chatId()).thenReturn(outcome);
+                // The run waits for its user: its slot is given back (the chat read once); a message that arrived while
+                // the turn was being committed is taken now, not left waiting. A failure to give the slot back must not
+                // leave the message waiting: the reaper gives back a slot left held.
+                return runs.waiting(message.appId(), message.chatId())
+                        .onErrorResume(error -> Mono.empty())
+                        .flatMap(chat -> inputs.drainPending(message.appId(), chat))
+                        .switchIfEmpty(Mono.defer(() -> inputs.drainPending(message.appId(), message.chatId())))
+                        .thenReturn(outcome);
             }
             if (outcome instanceof StepOutcome.AwaitingChildren) {
                 return children.spawn(message.appId(), message.chatId()).thenReturn(outcome);

@@ -103,7 +103,7 @@ public final class Journeys implements ChatCompletions {
                                 "journey-" + tag.id() + "-" + nextTag.step() + "-" + workflow, ChatStatus.QUEUED, nextTag))
                         .map(started -> started.chat()))
                 .last()
-                .flatMap(to -> runs.promote(appId)
+                .flatMap(to -> runs.queued(appId)
                         .then(recorder.record(appId, fromChatId, "journey:" + to.chatId(), EventKind.CONTEXT_SWITCHED,
                                 switched(appId, fromChatId, to, nextTag))))
                 .then();

@@ -81,7 +81,8 @@ class RunQueueIT {
         String bob1 = queued("bob");
         String cy1 = queued("cy");
 
-        assertEquals(2, await(runs.promote(APP)));
+        // As the platform queues chats (a journey's next ones): the app is marked, and promotion tried at once.
+        await(runs.queued(APP));
 
         assertEquals(List.of("running", "queued", "running", "queued"), List.of(status(ana1), status(ana2), status(bob1), status(cy1)),
                 "ana's second chat waits for ana's slot; bob's takes the app's second; cy's waits for the app");
@@ -90,12 +91,20 @@ class RunQueueIT {
         assertEquals(2, queue.messages.size());
 
         waits(ana1);
-        await(runs.ended(APP, ana1));
+        await(runs.waiting(APP, ana1));
 
         assertEquals("running", status(ana2), "the oldest queued chat whose user has room runs next");
         assertEquals("queued", status(cy1));
         assertEquals(2L, await(slots.held(APP)));
         assertEquals(0L, await(slots.held(APP, "cy")));
+
+        // Once no chat is queued, a release promotes nothing (and reads no queued chats): the mark is gone.
+        waits(bob1);
+        await(runs.ended(APP, bob1));
+        assertEquals("running", status(cy1));
+        fixture.clock().advance(Duration.ofSeconds(1));
+        await(runs.promote(APP));
+        assertEquals(new RunSlots.GiveBack(true, false), await(slots.giveBack(APP, ana2)));
     }
 
     @Test
