@@ -184,7 +184,7 @@ public final class EngineBenchmark {
                 // Every message takes a run slot in the control database, as in production.
                 runs = new RunQueue(databases, new RunSlots(connections.controlDatabase().getCollection(RunSlots.COLLECTION), clock),
                         appId -> appStates.limits(appId, tiers), queue, clock);
-                chatInputs = new ChatInputs(databases, events, feed, queue, ChatWorkflows.platform(catalog::find), clock, engine,
+                chatInputs = new ChatInputs(databases, events, feed, ChatWorkflows.platform(catalog::find), clock, engine,
                         appStates, runs);
                 sessions = new ChatSessions(databases, clock);
 

@@ -135,7 +135,7 @@ public final class FairnessRun {
             // Run slots under the largest tier: the run measures fairness between apps, not run limits.
             RunQueue runs = new RunQueue(databases, new RunSlots(connections.controlDatabase().getCollection(RunSlots.COLLECTION), clock),
                     appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, clock);
-            ChatInputs inputs = new ChatInputs(databases, events, done, queue, workflows, clock, engine, active, runs);
+            ChatInputs inputs = new ChatInputs(databases, events, done, workflows, clock, engine, active, runs);
             FairShare fairShare = new FairShare(settings.stepConcurrency(), clock);
             StepWorker worker = new StepWorker(new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(),
                     ai.mozaiks.engine.ChildWorkflows.none(), fairShare, active, runs));

@@ -27,7 +27,6 @@ import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
@@ -84,7 +83,6 @@ public final class ChatInputs {
 
     private final AppDatabases databases;
     private final EventRecorder recorder;
-    private final StepQueue queue;
     private final ChatWorkflows workflows;
     private final Clock clock;
     private final int window;
@@ -95,12 +93,10 @@ public final class ChatInputs {
      * {@code apps}: a suspended or deleted app takes no message and no UI tool answer (409); a cancel is still taken.
      * {@code runs}: what makes a chat run takes a run slot first, or queues it.
      */
-    public ChatInputs(AppDatabases databases, EventLog events, ChatFeed feed, StepQueue queue,
-                      ChatWorkflows workflows, Clock clock, EngineSettings settings, AppStates apps, RunQueue runs) {
+    public ChatInputs(AppDatabases databases, EventLog events, ChatFeed feed, ChatWorkflows workflows, Clock clock, EngineSettings settings, AppStates apps, RunQueue runs) {
         this.databases = databases;
         this.runs = runs;
         this.recorder = new EventRecorder(events, feed);
-        this.queue = queue;
         this.workflows = workflows;
         this.clock = clock;
         this.window = settings.window();
@@ -386,7 +382,7 @@ public final class ChatInputs {
                         .flatMap(appended -> runs.settle(appId, chatId).thenReturn(appended))
                         .map(appended -> new CancelResult(chatId, ChatStatus.CANCELLED, false));
             } else {
-                // A turn runs or is queued: the executor ends it at its next step boundary.
+                // A turn runs (or its step waits in the step queue): the executor ends it at its next step boundary.
                 done = chats.requestCancel(chatId, now())
                         .filter(requested -> requested)
                         .map(requested -> new CancelResult(chatId, ChatStatus.RUNNING, true));

@@ -219,7 +219,7 @@ public final class Platform implements AutoCloseable {
                 StepHooks.NONE);
         RunSlots runSlots = new RunSlots(controlDatabase.getCollection(RunSlots.COLLECTION), clock);
         RunQueue runQueue = new RunQueue(appDatabases, runSlots, appId -> appStates.limits(appId, tiers), stepQueue, clock);
-        this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine, appStates, runQueue);
+        this.inputs = new ChatInputs(appDatabases, events, feed, chatWorkflows, clock, engine, appStates, runQueue);
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, runQueue);
         Admissions admissions = new Admissions(controlDatabase.getCollection(Admissions.COLLECTION), clock);
         ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, admissions,

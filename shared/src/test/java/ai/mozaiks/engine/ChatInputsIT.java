@@ -96,7 +96,7 @@ class ChatInputsIT {
     }
 
     private ChatInputs inputs(Workflow flow) {
-        return new ChatInputs(fixture.appDatabases(), log, feed, queue,
+        return new ChatInputs(fixture.appDatabases(), log, feed,
                 ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty()), fixture.clock(),
                 EngineSettings.defaults("gpt-4o"), appId -> Mono.just(AppService.ACTIVE), runQueue());
     }

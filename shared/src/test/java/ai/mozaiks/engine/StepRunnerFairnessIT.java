@@ -70,7 +70,7 @@ class StepRunnerFairnessIT {
         RunQueue runs = new RunQueue(fixture.appDatabases(),
                 new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock()),
                 appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, fixture.clock());
-        ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, workflows, fixture.clock(), engine, active, runs);
+        ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, workflows, fixture.clock(), engine, active, runs);
         return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare, active, runs);
     }
 

@@ -193,7 +193,7 @@ final class EngineHarness implements AutoCloseable {
         this.runSlots = new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), clock);
         Tiers tiers = Tiers.load();
         RunQueue runQueue = new RunQueue(fixture.appDatabases(), runSlots, appId -> appStates.limits(appId, tiers), queue, clock);
-        this.inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, ChatWorkflows.platform(this::workflow), clock, engine,
+        this.inputs = new ChatInputs(fixture.appDatabases(), log, feed, ChatWorkflows.platform(this::workflow), clock, engine,
                 appStates, runQueue);
         this.chatEvents = new ChatEvents(inputs, sessions, log, appStates);
         this.reaper = new StallReaper(apps, fixture.appDatabases(), queue, engine.stalledAfter(), clock, runQueue,
