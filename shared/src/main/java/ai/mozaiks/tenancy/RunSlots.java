@@ -114,9 +114,12 @@ public final class RunSlots {
 
     /** Notes that a chat of the app went queued for a slot: the next {@link #giveBack} answers {@code queued}. */
     public Mono<Void> markQueued(AppId appId) {
-        return Mono.from(slots.updateOne(eq("_id", appDocument(appId)), Updates.combine(
-                Updates.set(QUEUED, Date.from(clock.instant())), Updates.setOnInsert("app_id", appId.value()),
-                Updates.setOnInsert(COUNT, 0), Updates.setOnInsert(HOLDERS, List.of())), new UpdateOptions().upsert(true))).then();
+        Bson mark = Updates.set(QUEUED, Date.from(clock.instant()));
+        return Mono.from(slots.updateOne(eq("_id", appDocument(appId)), Updates.combine(mark, Updates.setOnInsert("app_id", appId.value()),
+                        Updates.setOnInsert(COUNT, 0), Updates.setOnInsert(HOLDERS, List.of())), new UpdateOptions().upsert(true)))
+                // A first take created the document meanwhile: mark it as it is.
+                .onErrorResume(Duplicates::isDuplicate, collided -> Mono.from(slots.updateOne(eq("_id", appDocument(appId)), mark)))
+                .then();
     }
 
     /**
