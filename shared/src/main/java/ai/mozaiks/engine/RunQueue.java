@@ -35,7 +35,8 @@ import reactor.core.publisher.Mono;
  *       queued at its step makes it {@code running}, and its step is queued. Safe to repeat and to run concurrently: the
  *       slot is per chat and the flip conditional; a chat that lost the flip and does not run gives its slot back.</li>
  *   <li><b>Reconcile.</b> A crash can leave a slot held by a chat that does not run; {@link #reconcile} gives back those
- *       taken longer ago than a grace (so a start in progress keeps its slot).</li>
+ *       taken longer ago than a grace (so a start in progress keeps its slot). A run holding no slot gets one
+ *       ({@link #adopt}).</li>
  * </ul>
  */
 public final class RunQueue {
@@ -203,6 +204,21 @@ public final class RunQueue {
                         .filter(leaked -> leaked)
                         .flatMap(leaked -> slots.release(appId, holder.userId(), holder.chatId()).thenReturn(holder.chatId())))
                 .collect(java.util.stream.Collectors.toSet()));
+    }
+
+    /**
+     * Gives a slot to the app's running top-level chats that hold none, as far as the limits allow (a message that made a
+     * chat run just as its last step gave the slot back, missed by the re-read; a chat started before run slots existed),
+     * so every run is counted; answers how many. At most {@code limit} chats are looked at.
+     */
+    public Mono<Integer> adopt(AppId appId, int limit) {
+        return limits.apply(appId).flatMap(found -> databases.forApp(appId).map(ChatStore::of).flatMap(chats -> slots.holders(appId)
+                .map(RunSlots.Holder::chatId).collect(java.util.stream.Collectors.toSet())
+                .flatMap(held -> chats.runningTopLevel(limit)
+                        .filter(chat -> !held.contains(chat.getString(ChatFields.CHAT_ID)))
+                        .concatMap(chat -> slots.take(appId, chat.getString(ChatFields.USER_ID), chat.getString(ChatFields.CHAT_ID), found)
+                                .map(taken -> taken ? 1 : 0))
+                        .reduce(0, Integer::sum)))).defaultIfEmpty(0);
     }
 
     static boolean topLevel(Document chat) {

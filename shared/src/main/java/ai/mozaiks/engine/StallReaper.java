@@ -31,7 +31,8 @@ import reactor.core.publisher.Mono;
  *   <li><b>Idle chats.</b> Chats waiting for their user longer than the app's {@code idle_close_hours} are closed
  *       ({@link IdleChats}).</li>
  *   <li><b>Leaked run slots.</b> A slot held by a chat that does not run, taken longer than {@code stalledAfter} ago (so a
- *       start in progress keeps its slot), is given back ({@link RunQueue#reconcile}).</li>
+ *       start in progress keeps its slot), is given back ({@link RunQueue#reconcile}); a running chat holding none gets one
+ *       ({@link RunQueue#adopt}).</li>
  *   <li><b>Queued chats.</b> The app's queued chats take the free slots, oldest first ({@link RunQueue#promote}): a
  *       promotion a crash missed happens here.</li>
  * </ol>
@@ -46,6 +47,10 @@ public final class StallReaper {
 
         /** A run slot held by a chat that does not run was given back. */
         default void released(AppId appId, String chatId) {
+        }
+
+        /** Running chats that held no run slot got one. */
+        default void adopted(AppId appId, int count) {
         }
 
         /** Queued chats went running. */
@@ -104,6 +109,12 @@ public final class StallReaper {
                         .doOnNext(chatId -> progress.closed(appId, chatId))
                         .then(runs.reconcile(appId, takenBefore))
                         .doOnNext(released -> released.forEach(chatId -> progress.released(appId, chatId)))
+                        .then(runs.adopt(appId, PER_APP))
+                        .doOnNext(adopted -> {
+                            if (adopted > 0) {
+                                progress.adopted(appId, adopted);
+                            }
+                        })
                         .then(runs.promote(appId))
                         .doOnNext(promoted -> {
                             if (promoted > 0) {

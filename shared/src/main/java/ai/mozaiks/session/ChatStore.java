@@ -245,6 +245,12 @@ public final class ChatStore {
                 Sorts.ascending(ChatFields.QUEUED_AT), limit);
     }
 
+    /** The app's running top-level chats (runs), least recently changed first. */
+    public Flux<Document> runningTopLevel(int limit) {
+        return chats.find(and(eq(ChatFields.STATUS, ChatStatus.RUNNING.wire()), exists(ChatFields.PARENT_CHAT_ID, false)),
+                Sorts.ascending(ChatFields.UPDATED_AT), limit);
+    }
+
     /** A chat queued at this step goes running (its run slot is taken); answers whether it did. */
     public Mono<Boolean> startQueued(String chatId, long stepSeq, Instant now) {
         return matched(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq), eq(ChatFields.STATUS, ChatStatus.QUEUED.wire())),

@@ -148,4 +148,18 @@ class RunQueueIT {
         assertEquals(0L, await(slots.held(APP)));
         assertEquals(0L, await(slots.held(APP, "ana")));
     }
+
+    @Test
+    void aRunningChatHoldingNoSlotIsGivenOneAsFarAsTheLimitsAllow() {
+        String first = queued("ana");
+        String second = queued("ana");
+        String third = queued("bob");
+        List.of(first, second, third).forEach(chatId -> await(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB)
+                .getCollection("chat_sessions").updateOne(eq("chat_id", chatId), Updates.set("status", "running"))));
+
+        assertEquals(2, await(runs.adopt(APP, 100)), "ana's first and bob's; ana's second is past her limit");
+        assertEquals(1L, await(slots.held(APP, "ana")));
+        assertEquals(2L, await(slots.held(APP)));
+        assertEquals(0, await(runs.adopt(APP, 100)), "a repeat takes nothing more");
+    }
 }

@@ -41,6 +41,11 @@ public final class StallReaperFunction {
             }
 
             @Override
+            public void adopted(AppId appId, int count) {
+                log.withApp(appId).info("running chats given their run slot", "count", count);
+            }
+
+            @Override
             public void promoted(AppId appId, int count) {
                 log.withApp(appId).info("queued chats promoted", "count", count);
             }
