@@ -20,7 +20,7 @@ import reactor.core.publisher.Mono;
  * The reproduction of a free-tier user (1 run at a time) running many workflows at once by messaging idle chats, on the
  * local host with the offline model and the real queue: every message is taken (202), none runs beside another of the
  * user's — a message that finds the user's slot in use answers {@code queued} and says so in its acknowledgement — and
- * every chat gets its answer in turn. Observed through the user's run slot document and the chats' statuses.
+ * every chat gets its answer in turn. Observed through the user's run slot document.
  */
 class RunLimitsIT {
     private static final ControlPlane cp = ControlPlane.get();
@@ -56,10 +56,10 @@ class RunLimitsIT {
         }
         assertTrue(statuses.stream().allMatch(status -> status.equals("running") || status.equals("queued")), statuses.toString());
 
+        // The user's slot document is read whole, so it shows the runs of one instant (statuses read one chat after the
+        // other would not: a run ending and the next starting between two reads look like two at once).
         ControlPlane.await("every chat's answer, one run at a time", Duration.ofSeconds(60), () -> {
-            long running = chats.stream().filter(chat -> "running".equals(status(app, ann, chat))).count();
-            assertTrue(running <= 1, "never two of the user's runs at once");
-            assertTrue(held(app, userId) <= 1, "the user never holds more than its one slot");
+            assertTrue(held(app, userId) <= 1, "never two of the user's runs at once");
             return chats.stream().allMatch(chat -> answered(chat));
         });
         for (int i = 0; i < CHATS; i++) {
