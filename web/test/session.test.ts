@@ -192,6 +192,19 @@ describe("ChatSession", () => {
     expect(link.requests.filter(([event]) => event === "user.input.submit")).toHaveLength(2);
   });
 
+  it("shows a chat queued for a run slot as queued, and as running once it runs", async () => {
+    link.append("chat.input_request", { agent: "user", reason: "user_turn" });
+    await session.ready();
+    const taken = [link.append("chat.text", { agent: "user", content: "hi", client_message_id: "m-1" }),
+      link.append("chat.input_ack", { client_message_id: "m-1", queued: true })];
+    session.receive(taken, true);
+    expect(view.statuses.at(-1)).toBe("queued");
+    session.receive([{ type: "chat.text_delta", data: { agent: "Assistant", content: "Hel" } }], true);
+    expect(view.statuses.at(-1)).toBe("running");
+    session.receive([link.append("chat.select_speaker", { agent: "Assistant" })], true);
+    expect(view.statuses.at(-1)).toBe("running");
+  });
+
   it("keeps the status of the newest event over a report read before it", async () => {
     link.append("chat.run_start", {});
     link.append("chat.input_request", { agent: "user", reason: "user_turn" });

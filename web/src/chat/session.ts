@@ -60,6 +60,8 @@ export class ChatSession {
   private readonly inFlight = new Set<string>();
   /** The seq the shown status is as of: a report read before an event applied here must not undo it. */
   private statusSeq = -1;
+  /** The status shown now. */
+  private shown = "";
 
   constructor(
     private readonly chatId: string,
@@ -231,6 +233,17 @@ export class ChatSession {
       case "chat.run_start":
         this.status("running", event.seq, true);
         break;
+      case "chat.input_ack":
+      case "chat.tool_response":
+        // The input is taken, but the chat waits for a free run slot (the user's or the app's runs are all busy).
+        if (data.queued === true) {
+          this.status("queued", event.seq, true);
+        }
+        break;
+      case "chat.select_speaker":
+        // An agent took a turn: a queued chat got its slot.
+        this.status("running", event.seq, true);
+        break;
       case "chat.input_request":
         this.status("awaiting_input", event.seq, true);
         break;
@@ -258,6 +271,7 @@ export class ChatSession {
   private status(status: string, asOf: number, fromEvent: boolean): void {
     if (status && (asOf > this.statusSeq || (fromEvent && asOf === this.statusSeq))) {
       this.statusSeq = asOf;
+      this.shown = status;
       this.view.status(status);
     }
   }
@@ -269,6 +283,10 @@ export class ChatSession {
         // Before the first resume the transcript is not there yet to stream into.
         if (this.complete) {
           this.view.delta(text(envelope.data, "agent"), text(envelope.data, "content"));
+          // A reply streams: a queued chat runs now (its step's events follow when the turn is stored).
+          if (this.shown === "queued") {
+            this.status("running", this.statusSeq, true);
+          }
         }
         break;
       case "chat_meta":

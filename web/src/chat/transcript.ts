@@ -17,6 +17,8 @@ export class Transcript {
   private readonly streaming = new Map<string, HTMLElement>();
   private readonly outgoing = new Map<string, HTMLElement>();
   private readonly prompts = new Map<string, UiPrompt>();
+  /** "Waiting for a free run slot…" notes shown until the chat runs. */
+  private readonly queued: HTMLElement[] = [];
   private readonly live: HTMLElement;
   private readonly outbox: HTMLElement;
   private dividerShown = false;
@@ -62,6 +64,7 @@ export class Transcript {
       this.live.append(bubble);
     }
     bubble.querySelector(".content")!.append(content);
+    this.ranAgain();
     this.scroll(follow);
   }
 
@@ -84,15 +87,25 @@ export class Transcript {
 
   private render(event: ChatEvent): HTMLElement {
     const data = event.data;
+    if (RUNS.has(event.type) && !(event.type === "chat.text" && data.agent === USER)) {
+      this.ranAgain();
+    }
     switch (event.type) {
       case "chat.text":
         return this.message(data);
       case "chat.tool_call":
         return this.toolCall(data);
-      case "chat.tool_response":
+      case "chat.tool_response": {
         this.prompts.get(text(data, "call_id"))?.answered(data.ui_response);
-        return h("li", { class: "tool" }, h("details", {},
+        const item = h("li", { class: "tool" }, h("details", {},
           h("summary", {}, `${text(data, "tool_name")} answered`), h("pre", { class: "json" }, show(data.content))));
+        if (data.queued === true) {
+          item.append(this.queuedNote("p"));
+        }
+        return item;
+      }
+      case "chat.input_ack":
+        return data.queued === true ? this.queuedNote("li") : h("li", { hidden: true });
       case "chat.input_request":
         return h("li", { class: "note" }, data.agent && data.agent !== USER ? `${text(data, "agent")} is waiting for your reply` : "Your turn");
       case "chat.run_start":
@@ -112,8 +125,27 @@ export class Transcript {
       case "chat.error":
         return h("li", { class: "error" }, `Error: ${text(data, "message")}` + (data.error_code ? ` [${text(data, "error_code")}]` : ""));
       default:
-        // select_speaker, usage_delta, input_ack and kinds this version does not know: in the log, not shown.
+        // select_speaker, usage_delta, an input_ack not queued and kinds this version does not know: in the log, not shown.
         return h("li", { hidden: true });
+    }
+  }
+
+  /** Says the input is taken and the chat waits for a free run slot; {@link ranAgain} takes it away. */
+  private queuedNote(tag: "li" | "p"): HTMLElement {
+    const note = h(tag, { class: "note queued", role: "status" }, "Waiting for a free run slot…");
+    this.queued.push(note);
+    return note;
+  }
+
+  /** The chat runs: the queued notes go (a log item stays in place, hidden, so the list is still the log). */
+  private ranAgain(): void {
+    for (const note of this.queued.splice(0)) {
+      if (note.tagName === "LI") {
+        note.hidden = true;
+        note.textContent = "";
+      } else {
+        note.remove();
+      }
     }
   }
 
@@ -165,6 +197,10 @@ export class Transcript {
     }
   }
 }
+
+/** Events that show the chat is running (or has ended): a queued chat's wait is over. */
+const RUNS = new Set(["chat.select_speaker", "chat.text", "chat.tool_call", "chat.run_start", "chat.run_complete", "chat.error",
+  "chat.input_request"]);
 
 function show(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value, null, 2);

@@ -25,6 +25,7 @@ const APP_STATE_LABELS: Record<AppState, string> = {
 
 const STATUS_LABELS: Record<string, string> = {
   running: "Running",
+  queued: "Waiting for a free run slot…",
   awaiting_input: "Waiting for you",
   awaiting_children: "Waiting for its sub-workflows",
   completed: "Completed",

@@ -24,6 +24,9 @@ import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.CachedAppStates;
+import ai.mozaiks.tenancy.RunSlots;
+import ai.mozaiks.tenancy.Tiers;
+import ai.mozaiks.engine.RunQueue;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import org.bson.Document;
 import ai.mozaiks.workflows.WorkflowCatalog;
@@ -136,6 +139,7 @@ public final class EngineBenchmark {
     private ChatSessions sessions;
     private EventLog events;
     private boolean measuring;
+    private RunQueue runs;
     private int chatsEndedEarly;
 
     public static void main(String[] args) {
@@ -173,9 +177,15 @@ public final class EngineBenchmark {
                         StepHooks.NONE);
                 // The app as the control plane knows it: a message asks its state (cached for CachedAppStates.TTL).
                 MongoCollection<Document> apps = connections.controlDatabase().getCollection("apps");
-                block(Mono.from(apps.insertOne(new Document("_id", APP.value()).append("status", AppService.ACTIVE))));
-                chatInputs = new ChatInputs(databases, events, feed, queue, ChatWorkflows.platform(catalog::find), clock, engine,
-                        new CachedAppStates(apps, CachedAppStates.TTL, clock));
+                block(Mono.from(apps.insertOne(new Document("_id", APP.value()).append("status", AppService.ACTIVE)
+                        .append("tier", "enterprise"))));
+                CachedAppStates appStates = new CachedAppStates(apps, CachedAppStates.TTL, clock);
+                Tiers tiers = Tiers.load();
+                // Every message takes a run slot in the control database, as in production.
+                runs = new RunQueue(databases, new RunSlots(connections.controlDatabase().getCollection(RunSlots.COLLECTION), clock),
+                        appId -> appStates.limits(appId, tiers), queue, clock);
+                chatInputs = new ChatInputs(databases, events, feed, ChatWorkflows.platform(catalog::find), clock, engine,
+                        appStates, runs);
                 sessions = new ChatSessions(databases, clock);
 
                 long started = System.nanoTime();
@@ -247,17 +257,21 @@ public final class EngineBenchmark {
             } else if (outcome instanceof StepOutcome.AwaitingInput) {
                 followUp(message);
             } else if (!(outcome instanceof StepOutcome.Stale)) {
+                block(runs.ended(message.appId(), message.chatId()));
                 open = false;
             }
         }
         return open;
     }
 
-    /** What {@code StepRunner} does after a step that waits for input: take a message that came in meanwhile. */
+    /**
+     * What {@code StepRunner} does after a step that waits for input: give the chat's run slot back (queued chats take it),
+     * then take a message that came in meanwhile.
+     */
     private void followUp(StepMessage message) {
         reset();
         long start = System.nanoTime();
-        block(chatInputs.drainPending(message.appId(), message.chatId()));
+        block(runs.waiting(message.appId(), message.chatId()).flatMap(chat -> chatInputs.drainPending(message.appId(), chat)));
         long wall = System.nanoTime() - start;
         CommandCounter.Counts counts = counter.take();
         LiveMessageCounter.Counts sent = feed.take();
@@ -319,7 +333,7 @@ public final class EngineBenchmark {
         System.out.println("  database commands per turn            reads mean / max    writes mean / max");
         row("step (StepExecutor.run)", steps);
         row("input (ChatInputs.submitMessage)", inputs);
-        row("runner follow-up (drainPending)", followUps);
+        row("runner follow-up (slot, drainPending)", followUps);
         row("opening step (once per chat)", opens);
         System.out.println("  step commands per turn, by command and collection:");
         commands(steps);

@@ -32,6 +32,11 @@ import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.AppStates;
+import ai.mozaiks.tenancy.AppLimits;
+import org.bson.Document;
+import ai.mozaiks.tenancy.RunSlots;
+import ai.mozaiks.tenancy.Tiers;
+import ai.mozaiks.engine.RunQueue;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import com.azure.storage.queue.QueueAsyncClient;
 import com.azure.storage.queue.QueueClientBuilder;
@@ -127,10 +132,13 @@ public final class FairnessRun {
                     workflows, clock, engine, StepHooks.NONE);
             // Both apps are active throughout; the run measures fairness, not app states.
             AppStates active = appId -> Mono.just(AppService.ACTIVE);
-            ChatInputs inputs = new ChatInputs(databases, events, done, queue, workflows, clock, engine, active);
+            // Run slots under the largest tier: the run measures fairness between apps, not run limits.
+            RunQueue runs = new RunQueue(databases, new RunSlots(connections.controlDatabase().getCollection(RunSlots.COLLECTION), clock),
+                    appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, clock);
+            ChatInputs inputs = new ChatInputs(databases, events, done, workflows, clock, engine, active, runs);
             FairShare fairShare = new FairShare(settings.stepConcurrency(), clock);
             StepWorker worker = new StepWorker(new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(),
-                    ai.mozaiks.engine.ChildWorkflows.none(), fairShare, active));
+                    ai.mozaiks.engine.ChildWorkflows.none(), fairShare, active, runs));
 
             ChatSessions sessions = new ChatSessions(databases, clock);
             List<StepMessage> aSteps = openChats(sessions, A, scenario.aChats(), scenario.timeout());

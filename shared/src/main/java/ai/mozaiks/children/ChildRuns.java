@@ -68,7 +68,8 @@ import reactor.core.publisher.Mono;
  *   <li><b>End.</b> A child's end is written into its entry (conditional on it running), {@code
  *       chat.workflow_child_completed} is appended to the parent, waiting children take the freed place, and once every
  *       child has ended the parent resumes: one update, conditional on it still waiting for this run, sets the merged
- *       results in its conversation ({@code inject_as}, and a hidden message for the resume agent) and queues its step.
+ *       results in its conversation ({@code inject_as}, and a hidden message for the resume agent) and queues its step
+ *       (or, with no run slot free, the parent itself: {@link ChatInputs#resumeFromChildren}).
  *       So a parent resumes once, however many children end at the same moment or are reported twice.</li>
  *   <li><b>Partial failure.</b> {@code resume_with_available}: the parent resumes with what there is, failures named.
  *       {@code fail_all}: the first failure skips the children not started and cancels the running ones; the parent
@@ -425,15 +426,12 @@ public final class ChildRuns implements ChildWorkflows {
         String note = "The " + children.size() + " child workflows have finished (" + succeeded + " completed, " + failed
                 + " did not). Their results (" + request.point().injectAs() + "):\n\n" + merged.text();
         ConversationState resumed = state.afterChildren(note, variables, request.resumeAgent(), window);
-        long step = ((Number) parent.get(ChatFields.STEP_SEQ)).longValue();
         Map<String, Object> data = data("chat_id", parent.getString(ChatFields.CHAT_ID), "workflow_name", parent.getString(ChatFields.WORKFLOW_NAME),
                 "resume_agent", request.resumeAgent(), "trigger_id", request.point().id(), "run_id", request.runId(),
                 "succeeded_count", succeeded, "failed_count", failed, "merge_summary_preview", merged.preview());
         return append(appId, run, key(request.runId(), "resumed"), EventKind.WORKFLOW_RESUMED, data)
-                .then(c.store.resumeFromChildren(parent.getString(ChatFields.CHAT_ID), step, request.runId(), resumed.toDocument(), now()))
-                .flatMap(resumedNow -> resumedNow
-                        ? queue.enqueue(new StepMessage(appId, parent.getString(ChatFields.CHAT_ID), step), Duration.ZERO)
-                        : Mono.empty())
+                // The parent's step takes a run slot, or the parent is queued for one.
+                .then(inputs.resumeFromChildren(appId, parent, request.runId(), resumed.toDocument()))
                 .then(close(c, request.runId(), PackRun.RESUMED));
     }
 

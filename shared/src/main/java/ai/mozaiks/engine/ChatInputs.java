@@ -27,7 +27,6 @@ import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
@@ -61,16 +60,23 @@ import java.util.regex.Pattern;
  *       nothing. The event keys make the appends idempotent too, so a retry after a crash between the append
  *       and the update reuses the stored events. The same id with another text is refused (422
  *       {@code client_message_id_reused}), as a reused {@code Idempotency-Key} is.</li>
+ *   <li><b>Run slots.</b> What makes a top-level chat run (a message to a waiting chat, its first message, a message
+ *       drained from {@code pending_inputs}, the last UI tool answer it waits for, a fan-in) takes a run slot first
+ *       ({@link RunQueue}). With none free the input is taken all the same, but the chat goes {@code queued} and no step
+ *       is enqueued: the answer's status is {@code queued} and the {@code chat.input_ack} (or {@code chat.tool_response})
+ *       says {@code queued: true}. It runs in turn when a slot frees. A queued chat keeps further messages pending.</li>
  *   <li><b>The app's state.</b> A suspended or deleted app's chats take no message and no UI tool answer (409
  *       {@code app_suspended} / {@code app_deleted}, from {@link AppStates}, before anything is read or written);
  *       a cancel is still taken.</li>
- *   <li><b>Cancel</b> is cooperative and visible: a waiting chat is {@code cancelled} at once with a
+ *   <li><b>Cancel</b> is cooperative and visible: a waiting or queued chat is {@code cancelled} at once with a
  *       {@code chat.run_complete}; a running one gets {@code cancel_requested}, which the executor commits as
  *       {@code cancelled} at its next step boundary (before claiming work, or when the turn commits).</li>
  * </ul>
  */
 public final class ChatInputs {
     public static final int MAX_TEXT = 16_000;
+    /** Marks an acknowledged input whose chat waits for a run slot ({@code chat.input_ack}, {@code chat.tool_response}). */
+    static final String QUEUED = "queued";
     static final int MAX_ID = 120;
     /** Rounds of read-then-conditional-update when a concurrent change made the update miss. */
     private static final int ATTEMPTS = 4;
@@ -78,18 +84,20 @@ public final class ChatInputs {
 
     private final AppDatabases databases;
     private final EventRecorder recorder;
-    private final StepQueue queue;
     private final ChatWorkflows workflows;
     private final Clock clock;
     private final int window;
     private final AppStates apps;
+    private final RunQueue runs;
 
-    /** {@code apps}: a suspended or deleted app takes no message and no UI tool answer (409); a cancel is still taken. */
-    public ChatInputs(AppDatabases databases, EventLog events, ChatFeed feed, StepQueue queue,
-                      ChatWorkflows workflows, Clock clock, EngineSettings settings, AppStates apps) {
+    /**
+     * {@code apps}: a suspended or deleted app takes no message and no UI tool answer (409); a cancel is still taken.
+     * {@code runs}: what makes a chat run takes a run slot first, or queues it.
+     */
+    public ChatInputs(AppDatabases databases, EventLog events, ChatFeed feed, ChatWorkflows workflows, Clock clock, EngineSettings settings, AppStates apps, RunQueue runs) {
         this.databases = databases;
+        this.runs = runs;
         this.recorder = new EventRecorder(events, feed);
-        this.queue = queue;
         this.workflows = workflows;
         this.clock = clock;
         this.window = settings.window();
@@ -173,16 +181,20 @@ public final class ChatInputs {
                                       String text) {
         String chatId = chat.getString(ChatFields.CHAT_ID);
         long step = stepSeq(chat);
-        List<NewEvent> batch = List.of(
-                new NewEvent(InputFields.inputKey(id), EventKind.TEXT, userText(id, text)),
-                new NewEvent(InputFields.ackKey(id), EventKind.INPUT_ACK, data(InputFields.CLIENT_MESSAGE_ID, id)));
-        return recorder.record(appId, chatId, batch).flatMap(appended -> reusedFor(appended.get(0), text).thenReturn(appended)).flatMap(appended -> {
-            long seq = appended.get(0).event().seq();
-            ConversationState next = state.afterUserInput(text, false, window);
-            return chats.acceptInput(chatId, step, InputFields.inputKey(id), seq, next.toDocument(), ChatStatus.RUNNING, now())
-                    .filter(taken -> taken)
-                    .flatMap(taken -> queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO)
-                            .thenReturn(new InputResult(chatId, true, seq, ChatStatus.RUNNING)));
+        return runs.admit(appId, chat).flatMap(status -> {
+            List<NewEvent> batch = List.of(
+                    new NewEvent(InputFields.inputKey(id), EventKind.TEXT, userText(id, text)),
+                    new NewEvent(InputFields.ackKey(id), EventKind.INPUT_ACK, ack(id, status)));
+            return recorder.record(appId, chatId, batch).flatMap(appended -> reusedFor(appended.get(0), text)
+                    .onErrorResume(reused -> runs.settle(appId, chatId).then(Mono.error(reused))).thenReturn(appended)).flatMap(appended -> {
+                long seq = appended.get(0).event().seq();
+                ConversationState next = state.afterUserInput(text, false, window);
+                return chats.acceptInput(chatId, step, InputFields.inputKey(id), seq, next.toDocument(), status, now())
+                        .filter(taken -> taken)
+                        .flatMap(taken -> runs.started(appId, chatId, step, status)
+                                .then(Mono.fromSupplier(() -> new InputResult(chatId, true, seq, status))))
+                        .switchIfEmpty(missed(appId, chatId));
+            });
         });
     }
 
@@ -191,19 +203,25 @@ public final class ChatInputs {
                                           boolean interrupt, boolean start) {
         String chatId = chat.getString(ChatFields.CHAT_ID);
         ChatStatus status = status(chat);
-        return recorder.record(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text))
-                .flatMap(appended -> reusedFor(appended, text).thenReturn(appended)).flatMap(appended -> {
+        // A first message starts the chat's first step: that takes a run slot, or the chat waits for one.
+        Mono<ChatStatus> startAs = start ? runs.admit(appId, chat) : Mono.just(status);
+        return startAs.flatMap(to -> recorder.record(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text))
+                .flatMap(appended -> reusedFor(appended, text)
+                        .onErrorResume(reused -> (start ? runs.settle(appId, chatId) : Mono.<Void>empty()).then(Mono.error(reused)))
+                        .thenReturn(appended))
+                .flatMap(appended -> {
             long seq = appended.event().seq();
             Mono<Boolean> then = Mono.defer(() -> start
-                    ? queue.enqueue(new StepMessage(appId, chatId, stepSeq(chat)), Duration.ZERO).thenReturn(true)
+                    ? queuedAck(appId, chatId, id, seq, to).then(runs.started(appId, chatId, stepSeq(chat), to)).thenReturn(true)
                     : drainPending(appId, chatId).thenReturn(true));
-            return chats.keepPending(chatId, status, id, text, seq, interrupt, start ? stepSeq(chat) : null, now())
+            return chats.keepPending(chatId, status, id, text, seq, interrupt, start ? stepSeq(chat) : null, to, now())
                     .filter(kept -> kept)
+                    .switchIfEmpty(start ? missed(appId, chatId) : Mono.empty())
                     // The executor may have gone to wait for input between our read and the push: take it now.
                     .flatMap(kept -> then)
                     .flatMap(ignored -> chats.find(chatId))
                     .map(after -> new InputResult(chatId, true, seq, status(after)));
-        });
+        }));
     }
 
     /**
@@ -213,26 +231,37 @@ public final class ChatInputs {
      */
     public Mono<Boolean> drainPending(AppId appId, String chatId) {
         return chats(appId).flatMap(chats -> chats.find(chatId)
-                .flatMap(chat -> {
-                    List<Document> pending = ChatStore.pendingInputs(chat);
-                    ConversationState state = conversation(chat);
-                    if (pending.isEmpty() || status(chat) != ChatStatus.AWAITING_INPUT || state == null
-                            || !pendingUiCalls(state).isEmpty()) {
-                        return Mono.just(false);
-                    }
-                    Document first = pending.get(0);
-                    String id = first.getString(InputFields.CLIENT_MESSAGE_ID);
-                    long seq = ((Number) first.get(InputFields.SEQ)).longValue();
-                    long step = stepSeq(chat);
-                    return recorder.record(appId, chatId, InputFields.ackKey(id), EventKind.INPUT_ACK,
-                                    data(InputFields.CLIENT_MESSAGE_ID, id, "seq", seq, "pending", true))
-                            .then(chats.takePending(chatId, step, id, InputFields.inputKey(id), seq,
-                                    state.afterUserInput(first.getString(InputFields.TEXT), false, window).toDocument(), now()))
-                            .flatMap(taken -> taken
-                                    ? queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO).thenReturn(true)
-                                    : Mono.just(false));
-                })
+                .flatMap(chat -> drainPending(appId, chats, chat))
                 .defaultIfEmpty(false));
+    }
+
+    /** {@link #drainPending(AppId, String)} for a chat as just read (the runner reads it once, as it gives its slot back). */
+    public Mono<Boolean> drainPending(AppId appId, Document chat) {
+        return chats(appId).flatMap(chats -> drainPending(appId, chats, chat));
+    }
+
+    private Mono<Boolean> drainPending(AppId appId, ChatStore chats, Document chat) {
+        String chatId = chat.getString(ChatFields.CHAT_ID);
+        List<Document> pending = ChatStore.pendingInputs(chat);
+        ConversationState state = conversation(chat);
+        if (pending.isEmpty() || status(chat) != ChatStatus.AWAITING_INPUT || state == null || !pendingUiCalls(state).isEmpty()) {
+            return Mono.just(false);
+        }
+        Document first = pending.get(0);
+        String id = first.getString(InputFields.CLIENT_MESSAGE_ID);
+        long seq = ((Number) first.get(InputFields.SEQ)).longValue();
+        long step = stepSeq(chat);
+        return runs.admit(appId, chat).flatMap(status -> {
+            Map<String, Object> ack = data(InputFields.CLIENT_MESSAGE_ID, id, "seq", seq, "pending", true);
+            if (status == ChatStatus.QUEUED) {
+                ack.put(QUEUED, true);
+            }
+            return recorder.record(appId, chatId, InputFields.ackKey(id), EventKind.INPUT_ACK, ack)
+                    .then(chats.takePending(chatId, step, id, InputFields.inputKey(id), seq,
+                            state.afterUserInput(first.getString(InputFields.TEXT), false, window).toDocument(), status, now()))
+                    .flatMap(taken -> taken ? runs.started(appId, chatId, step, status).thenReturn(true)
+                            : missed(appId, chatId).thenReturn(false));
+        });
     }
 
     // ---- UI tools ----
@@ -288,19 +317,24 @@ public final class ChatInputs {
                 String content = response.isTextual() ? response.asText() : response.toString();
                 ConversationState next = state.withMessages(List.of(ConversationState.Message.tool(callId, content)), window);
                 next = next.withVariables(ContextState.applyUiResponse(workflow, call.call().name(), response, next.variables()));
-                ChatStatus after = waiting.size() > 1 ? ChatStatus.AWAITING_INPUT : ChatStatus.RUNNING;
                 long step = stepSeq(chat);
-                Map<String, Object> data = data("agent", call.agent(), StepExecutor.TOOL_CALL_ID, callId,
-                        "tool_name", call.call().name(), "content", content, "ui_response", ContextState.plain(response));
                 ConversationState stored = next;
-                return recorder.record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
-                    long seq = appended.event().seq();
-                    return chats.acceptInput(chatId, step, key, seq, stored.toDocument(), after, now())
-                            .filter(taken -> taken)
-                            .flatMap(taken -> after == ChatStatus.RUNNING
-                                    ? queue.enqueue(new StepMessage(appId, chatId, step), Duration.ZERO).thenReturn(true)
-                                    : Mono.just(true))
-                            .map(ignored -> new InputResult(chatId, true, seq, after));
+                // The last answer the chat waits for makes it run: that takes a run slot, or the chat waits for one.
+                Mono<ChatStatus> going = waiting.size() > 1 ? Mono.just(ChatStatus.AWAITING_INPUT) : runs.admit(appId, chat);
+                return going.flatMap(after -> {
+                    Map<String, Object> data = data("agent", call.agent(), StepExecutor.TOOL_CALL_ID, callId,
+                            "tool_name", call.call().name(), "content", content, "ui_response", ContextState.plain(response));
+                    if (after == ChatStatus.QUEUED) {
+                        data.put(QUEUED, true);
+                    }
+                    return recorder.record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
+                        long seq = appended.event().seq();
+                        return chats.acceptInput(chatId, step, key, seq, stored.toDocument(), after, now())
+                                .filter(taken -> taken)
+                                .flatMap(taken -> runs.started(appId, chatId, step, after).thenReturn(true))
+                                .switchIfEmpty(after == ChatStatus.RUNNING ? missed(appId, chatId) : Mono.empty())
+                                .map(ignored -> new InputResult(chatId, true, seq, after));
+                    });
                 }).switchIfEmpty(Mono.defer(() -> respond(appId, chats, userId, chatId, callId, response, attempts - 1)));
             });
         });
@@ -352,15 +386,17 @@ public final class ChatInputs {
                 return Mono.error(busy());
             }
             Mono<CancelResult> done;
-            if (status == ChatStatus.AWAITING_INPUT || status == ChatStatus.AWAITING_CHILDREN) {
+            if (status == ChatStatus.AWAITING_INPUT || status == ChatStatus.AWAITING_CHILDREN || status == ChatStatus.QUEUED) {
                 // Nothing runs: the chat is cancelled now, and says so (a fan-out's children are stopped by the reconciler).
+                // It holds no run slot; giving back one a crash may have left is harmless, and queued chats get the chance.
                 done = chats.cancelWaiting(chatId, stepSeq(chat), status, now())
                         .filter(cancelled -> cancelled)
                         .flatMap(cancelled -> recorder.record(appId, chatId, "cancel", EventKind.RUN_COMPLETE,
                                 data("status", ChatStatus.CANCELLED.wire(), "reason", "user_cancelled")))
+                        .flatMap(appended -> runs.settle(appId, chatId).thenReturn(appended))
                         .map(appended -> new CancelResult(chatId, ChatStatus.CANCELLED, false));
             } else {
-                // A turn runs or is queued: the executor ends it at its next step boundary.
+                // A turn runs (or its step waits in the step queue): the executor ends it at its next step boundary.
                 done = chats.requestCancel(chatId, now())
                         .filter(requested -> requested)
                         .map(requested -> new CancelResult(chatId, ChatStatus.RUNNING, true));
@@ -369,7 +405,46 @@ public final class ChatInputs {
         });
     }
 
+    // ---- fan-in ----
+
+    /**
+     * A parent that waits at its step for this fan-out run goes on with the children's results in {@code conversation}:
+     * it takes a run slot (a top-level parent) and its step is queued, or it is queued for a slot. Does nothing when it no
+     * longer waits for this run (a repeat).
+     */
+    public Mono<Void> resumeFromChildren(AppId appId, Document parent, String runId, Document conversation) {
+        String chatId = parent.getString(ChatFields.CHAT_ID);
+        long step = stepSeq(parent);
+        return chats(appId).flatMap(chats -> runs.admit(appId, parent)
+                .flatMap(status -> chats.resumeFromChildren(chatId, step, runId, conversation, status, now())
+                        .flatMap(resumed -> resumed ? runs.started(appId, chatId, step, status) : runs.settle(appId, chatId))));
+    }
+
     // ---- helpers ----
+
+    /**
+     * The chat changed under an update that would have made it run (the caller tries again, or answers why not): a slot
+     * taken for it is given back unless it runs by now. Completes empty.
+     */
+    private <T> Mono<T> missed(AppId appId, String chatId) {
+        return Mono.defer(() -> runs.settle(appId, chatId).then(Mono.empty()));
+    }
+
+    /** The {@code chat.input_ack} of a message taken now: {@code queued} when the chat waits for a run slot. */
+    private static Map<String, Object> ack(String id, ChatStatus status) {
+        Map<String, Object> ack = data(InputFields.CLIENT_MESSAGE_ID, id);
+        if (status == ChatStatus.QUEUED) {
+            ack.put(QUEUED, true);
+        }
+        return ack;
+    }
+
+    /** A chat's first message that waits for a run slot says so (the step's own ack follows once it runs). */
+    private Mono<Void> queuedAck(AppId appId, String chatId, String id, long seq, ChatStatus status) {
+        return status != ChatStatus.QUEUED ? Mono.empty()
+                : recorder.record(appId, chatId, "queued:" + id, EventKind.INPUT_ACK,
+                        data(InputFields.CLIENT_MESSAGE_ID, id, "seq", seq, QUEUED, true)).then();
+    }
 
     private Mono<Document> owned(ChatStore chats, String userId, String chatId) {
         if (userId == null || chatId == null) {

@@ -21,19 +21,45 @@ import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 /**
- * Finds chats that should be moving and are not: running, no live lease, and unchanged for longer than
- * {@code stalledAfter} ({@link EngineSettings#stalledAfter()}: a step in progress renews its lease, a queued step runs long before).
- * Each gets its current step queued again. That is always safe: a duplicate step message is stale or busy, so at
- * worst the queue carries one message too many; a lost one (a crash between a commit and the next enqueue that no
- * redelivery repaired) is replaced.
+ * The engine's periodic sweep over every live app, each part bounded per app ({@link #PER_APP}):
+ * <ol>
+ *   <li><b>Stalled chats.</b> Chats that should be moving and are not: running, no live lease, and unchanged for longer
+ *       than {@code stalledAfter} ({@link EngineSettings#stalledAfter()}: a step in progress renews its lease, a queued
+ *       step runs long before). Each gets its current step queued again. That is always safe: a duplicate step message is
+ *       stale or busy, so at worst the queue carries one message too many; a lost one (a crash between a commit and the
+ *       next enqueue that no redelivery repaired) is replaced.</li>
+ *   <li><b>Idle chats.</b> Chats waiting for their user longer than the app's {@code idle_close_hours} are closed
+ *       ({@link IdleChats}).</li>
+ *   <li><b>Leaked run slots.</b> A slot held by a chat that does not run, taken longer than {@code stalledAfter} ago (so a
+ *       start in progress keeps its slot), is given back ({@link RunQueue#reconcile}); a running chat holding none gets one
+ *       ({@link RunQueue#adopt}).</li>
+ *   <li><b>Queued chats.</b> The app's queued chats take the free slots, oldest first ({@link RunQueue#promote}): a
+ *       promotion a crash missed happens here.</li>
+ * </ol>
  */
 public final class StallReaper {
-    /** Chats requeued per app and sweep at most; the rest wait for the next sweep. */
+    /** Chats requeued, and chats closed, per app and sweep at most; the rest wait for the next sweep. */
     static final int PER_APP = 200;
 
     /** What one sweep did for one app (for the log). */
     public interface Progress {
         void requeued(AppId appId, String chatId, long stepSeq);
+
+        /** A run slot held by a chat that does not run was given back. */
+        default void released(AppId appId, String chatId) {
+        }
+
+        /** Running chats that held no run slot got one. */
+        default void adopted(AppId appId, int count) {
+        }
+
+        /** Queued chats went running. */
+        default void promoted(AppId appId, int count) {
+        }
+
+        /** A chat idle for longer than its app allows was closed. */
+        default void closed(AppId appId, String chatId) {
+        }
     }
 
     private final MongoCollection<Document> apps;
@@ -41,13 +67,18 @@ public final class StallReaper {
     private final StepQueue queue;
     private final Duration stalledAfter;
     private final Clock clock;
+    private final RunQueue runs;
+    private final IdleChats idle;
 
-    public StallReaper(MongoCollection<Document> apps, AppDatabases databases, StepQueue queue, Duration stalledAfter, Clock clock) {
+    public StallReaper(MongoCollection<Document> apps, AppDatabases databases, StepQueue queue, Duration stalledAfter, Clock clock,
+                       RunQueue runs, IdleChats idle) {
         this.apps = apps;
         this.databases = databases;
         this.queue = queue;
         this.stalledAfter = stalledAfter;
         this.clock = clock;
+        this.runs = runs;
+        this.idle = idle;
     }
 
     /** One sweep over every live app; answers how many chats got their step again. */
@@ -66,7 +97,30 @@ public final class StallReaper {
                             return queue.enqueue(new StepMessage(appId, chatId, stepSeq, lane), Duration.ZERO)
                                     .then(Mono.fromRunnable(() -> progress.requeued(appId, chatId, stepSeq)))
                                     .thenReturn(1);
-                        }))
+                        })
+                        .reduce(0, Integer::sum)
+                        .flatMap(requeued -> slots(appId, now.minus(stalledAfter), progress).thenReturn(requeued)))
                 .reduce(0, Integer::sum);
+    }
+
+    /** Idle chats closed, leaked slots given back, queued chats promoted; nothing for an app whose limits are unknown. */
+    private Mono<Void> slots(AppId appId, Instant takenBefore, Progress progress) {
+        return runs.limits(appId).flatMap(limits -> idle.close(appId, limits.idleClose(), PER_APP)
+                        .doOnNext(chatId -> progress.closed(appId, chatId))
+                        .then(runs.reconcile(appId, takenBefore))
+                        .doOnNext(released -> released.forEach(chatId -> progress.released(appId, chatId)))
+                        .then(runs.adopt(appId, PER_APP))
+                        .doOnNext(adopted -> {
+                            if (adopted > 0) {
+                                progress.adopted(appId, adopted);
+                            }
+                        })
+                        .then(runs.promote(appId))
+                        .doOnNext(promoted -> {
+                            if (promoted > 0) {
+                                progress.promoted(appId, promoted);
+                            }
+                        }))
+                .then();
     }
 }

@@ -9,7 +9,8 @@ import reactor.core.publisher.Mono;
  * enqueue the next step, or put this one back for later when the chat is busy. Stopping states
  * (awaiting input or children, completed, failed, cancelled) enqueue nothing: a waiting chat costs no compute; a chat
  * waiting for children has them started ({@link ChildWorkflows}); an ended chat may be a child its parent waits for, and a
- * completed one may start what follows it ({@link ChatCompletions}: a journey's next step). Before a step runs,
+ * completed one may start what follows it ({@link ChatCompletions}: a journey's next step). A step that takes its chat out
+ * of {@code running} gives the chat's run slot back first, so queued chats take it ({@link RunQueue#ended}). Before a step runs,
  * {@link FairShare} may defer it so one app's backlog does not starve the others.
  */
 public final class StepRunner {
@@ -20,9 +21,12 @@ public final class StepRunner {
     private final ChildWorkflows children;
     private final FairShare fairShare;
     private final AppStates apps;
+    private final RunQueue runs;
 
+    /** {@code runs}: a step that ends its chat's run, or makes it wait, gives the run slot back ({@link RunQueue#ended}). */
     public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions, ChildWorkflows children,
-                      FairShare fairShare, AppStates apps) {
+                      FairShare fairShare, AppStates apps, RunQueue runs) {
+        this.runs = runs;
         this.executor = executor;
         this.queue = queue;
         this.inputs = inputs;
@@ -50,7 +54,8 @@ public final class StepRunner {
     private Mono<StepOutcome> failPoisoned(StepMessage message, long deadline) {
         return executor.failPoisoned(message).flatMap(outcome -> {
             if (outcome instanceof StepOutcome.Failed) {
-                return children.ended(message.appId(), message.chatId()).thenReturn(outcome);
+                return release(message)
+                        .then(children.ended(message.appId(), message.chatId())).thenReturn(outcome);
             }
             if (!(outcome instanceof StepOutcome.RetryLater later)) {
                 return Mono.just(outcome);
@@ -77,7 +82,8 @@ public final class StepRunner {
     private Mono<StepOutcome> stopForApp(StepMessage message, String status) {
         return executor.stopForApp(message, status).flatMap(outcome -> {
             if (outcome instanceof StepOutcome.Cancelled) {
-                return children.ended(message.appId(), message.chatId()).thenReturn(outcome);
+                return release(message)
+                        .then(children.ended(message.appId(), message.chatId())).thenReturn(outcome);
             }
             if (outcome instanceof StepOutcome.RetryLater later) {
                 return queue.enqueue(message, later.after()).thenReturn(outcome);
@@ -99,7 +105,27 @@ public final class StepRunner {
     }
 
     private Mono<StepOutcome> runAdmitted(StepMessage message) {
-        return executor.run(message).flatMap(outcome -> {
+        return executor.run(message).flatMap(outcome -> stopping(outcome)
+                ? release(message).then(Mono.defer(() -> after(message, outcome)))
+                : after(message, outcome));
+    }
+
+    /**
+     * Gives the chat's run slot back and lets queued chats take it. A failure here must not undo what follows the
+     * commit: the reaper gives back a slot left held, and promotes ({@link StallReaper}).
+     */
+    private Mono<Void> release(StepMessage message) {
+        return runs.ended(message.appId(), message.chatId()).onErrorResume(error -> Mono.empty());
+    }
+
+    /** The chat is out of {@code running} for good, or waits for its children: its run slot is given back first. */
+    private static boolean stopping(StepOutcome outcome) {
+        return outcome instanceof StepOutcome.AwaitingChildren || outcome instanceof StepOutcome.Completed
+                || outcome instanceof StepOutcome.Failed || outcome instanceof StepOutcome.Cancelled;
+    }
+
+    private Mono<StepOutcome> after(StepMessage message, StepOutcome outcome) {
+        return Mono.defer(() -> {
             if (outcome instanceof StepOutcome.Next next) {
                 return queue.enqueue(message.at(next.stepSeq()), java.time.Duration.ZERO)
                         .thenReturn(outcome);
@@ -108,8 +134,14 @@ public final class StepRunner {
                 return queue.enqueue(message, later.after()).thenReturn(outcome);
             }
             if (outcome instanceof StepOutcome.AwaitingInput) {
-                // A message that arrived while the turn was being committed is taken now, not left waiting.
-                return inputs.drainPending(message.appId(), message.chatId()).thenReturn(outcome);
+                // The run waits for its user: its slot is given back (the chat read once); a message that arrived while
+                // the turn was being committed is taken now, not left waiting. A failure to give the slot back must not
+                // leave the message waiting: the reaper gives back a slot left held.
+                return runs.waiting(message.appId(), message.chatId())
+                        .onErrorResume(error -> Mono.empty())
+                        .flatMap(chat -> inputs.drainPending(message.appId(), chat))
+                        .switchIfEmpty(Mono.defer(() -> inputs.drainPending(message.appId(), message.chatId())))
+                        .thenReturn(outcome);
             }
             if (outcome instanceof StepOutcome.AwaitingChildren) {
                 return children.spawn(message.appId(), message.chatId()).thenReturn(outcome);

@@ -4,8 +4,7 @@ import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 
 import ai.mozaiks.engine.ChatCompletions;
-import ai.mozaiks.engine.StepMessage;
-import ai.mozaiks.engine.StepQueue;
+import ai.mozaiks.engine.RunQueue;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.session.ChatFields;
@@ -20,7 +19,6 @@ import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.JourneyTag;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,14 +42,15 @@ public final class Journeys implements ChatCompletions {
     private final AppDatabases databases;
     private final ChatSessions sessions;
     private final EventRecorder recorder;
-    private final StepQueue queue;
+    private final RunQueue runs;
 
-    public Journeys(PackGraph graph, AppDatabases databases, ChatSessions sessions, EventLog events, ChatFeed feed, StepQueue queue) {
+    /** {@code runs}: a step's next chats wait for run slots like any other start, and run in turn. */
+    public Journeys(PackGraph graph, AppDatabases databases, ChatSessions sessions, EventLog events, ChatFeed feed, RunQueue runs) {
         this.graph = graph;
         this.databases = databases;
         this.sessions = sessions;
         this.recorder = new EventRecorder(events, feed);
-        this.queue = queue;
+        this.runs = runs;
     }
 
     /** The prerequisites of {@code workflow} that have not completed for {@code owner}. */
@@ -93,17 +92,20 @@ public final class Journeys implements ChatCompletions {
         }));
     }
 
-    /** Starts and queues the next step's chats; the last of them is where the conversation goes on. */
+    /**
+     * Starts the next step's chats {@code queued} for run slots, then runs the app's queued chats in turn (these last,
+     * as the newest); the last of them is where the conversation goes on.
+     */
     private Mono<Void> next(AppId appId, String fromChatId, String owner, JourneyTag tag, PackGraph.Journey journey) {
         JourneyTag nextTag = new JourneyTag(tag.key(), tag.id(), tag.step() + 1);
         return Flux.fromIterable(journey.steps().get(nextTag.step()))
                 .concatMap(workflow -> sessions.start(appId, new NewChat(owner, workflow,
-                                "journey-" + tag.id() + "-" + nextTag.step() + "-" + workflow, ChatStatus.RUNNING, nextTag))
-                        .flatMap(started -> queue.enqueue(new StepMessage(appId, started.chat().chatId(), 0), Duration.ZERO)
-                                .thenReturn(started.chat())))
+                                "journey-" + tag.id() + "-" + nextTag.step() + "-" + workflow, ChatStatus.QUEUED, nextTag))
+                        .map(started -> started.chat()))
                 .last()
-                .flatMap(to -> recorder.record(appId, fromChatId, "journey:" + to.chatId(), EventKind.CONTEXT_SWITCHED,
-                                switched(appId, fromChatId, to, nextTag)))
+                .flatMap(to -> runs.queued(appId)
+                        .then(recorder.record(appId, fromChatId, "journey:" + to.chatId(), EventKind.CONTEXT_SWITCHED,
+                                switched(appId, fromChatId, to, nextTag))))
                 .then();
     }
 

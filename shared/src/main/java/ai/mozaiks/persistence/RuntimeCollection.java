@@ -19,7 +19,9 @@ public enum RuntimeCollection {
                     compoundIndex(ascending("app_id", "workflow_name", "status"), descending("updated_at"))),
             index("app_chat", true, ascending("app_id", "chat_id")),
             // Run counts at admission, and the reaper's and reconciler's sweeps (running or waiting chats unchanged since).
-            index("app_status_updated", false, compoundIndex(ascending("app_id", "status"), ascending("updated_at"))))),
+            index("app_status_updated", false, compoundIndex(ascending("app_id", "status"), ascending("updated_at"))),
+            // Chats waiting for a run slot, oldest first (promotion).
+            index("app_status_queued", false, ascending("app_id", "status", "queued_at")))),
     CHAT_EVENTS("chat_events", List.of(
             index("app_chat_seq", true, ascending("app_id", "chat_id", "seq")))),
     /** A step's tool results, recorded before the step commits so a redelivery never calls a tool twice. */

@@ -12,6 +12,8 @@ import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.engine.ContextConfig;
 import ai.mozaiks.engine.EngineSettings;
 import ai.mozaiks.engine.FairShare;
+import ai.mozaiks.engine.IdleChats;
+import ai.mozaiks.engine.RunQueue;
 import ai.mozaiks.engine.StallReaper;
 import ai.mozaiks.children.ChildPolicy;
 import ai.mozaiks.children.ChildReconciler;
@@ -219,14 +221,16 @@ public final class Platform implements AutoCloseable {
         ChatFeed feed = new WebPubSubFeed(realtime.service());
         StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, chatWorkflows, clock, engine,
                 StepHooks.NONE);
-        this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine, appStates);
-        Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
+        RunQueue runQueue = new RunQueue(appDatabases, runSlots, appId -> appStates.limits(appId, tiers), stepQueue, clock);
+        this.inputs = new ChatInputs(appDatabases, events, feed, chatWorkflows, clock, engine, appStates, runQueue);
+        Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, runQueue);
         ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, runSlots,
                 new ChildPolicy(control.apps(), workflows, entitlements), clock, engine.window());
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children,
-                new FairShare(settings.stepConcurrency(), clock), appStates);
+                new FairShare(settings.stepConcurrency(), clock), appStates, runQueue);
         this.upstreamAuth = new UpstreamAuth(settings.realtime());
-        this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock);
+        this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock, runQueue,
+                new IdleChats(appDatabases, events, feed, clock));
         this.childReconciler = new ChildReconciler(control.apps(), children, engine.stalledAfter(), clock);
         this.chatEvents = new ChatEvents(inputs, sessions, events, appStates);
         this.broker = new SessionBroker(control.apps(), entitlements, new StartLimits(rateWindows, runSlots, usage),

@@ -35,6 +35,8 @@ public final class ChatFields {
     public static final String SEED_MESSAGE = "seed_message";
     /** The fan-out a chat waiting for children asked for, until its children's results resume it. */
     public static final String FAN_OUT = "fan_out";
+    /** When a chat went {@code queued} (waiting for a run slot): queued chats run oldest first. */
+    public static final String QUEUED_AT = "queued_at";
     /** The last fan-out run the chat resumed from (so a repeated fan-in knows it happened). */
     public static final String RESUMED_FROM = "resumed_from";
 

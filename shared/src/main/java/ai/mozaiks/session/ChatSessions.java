@@ -142,6 +142,9 @@ public final class ChatSessions {
                 .append(ChatFields.CREATED_AT, now)
                 .append(ChatFields.UPDATED_AT, now);
         ChatStore.atStart(document);
+        if (chat.initialStatus() == ChatStatus.QUEUED) {
+            document.append(ChatFields.QUEUED_AT, now);
+        }
         if (chat.clientRequestId() != null) {
             document.append(ChatFields.CLIENT_REQUEST_ID, chat.clientRequestId());
         }

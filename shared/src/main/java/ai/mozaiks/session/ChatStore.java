@@ -3,6 +3,7 @@ package ai.mozaiks.session;
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.exists;
+import static com.mongodb.client.model.Filters.lt;
 import static com.mongodb.client.model.Filters.lte;
 import static com.mongodb.client.model.Filters.ne;
 import static com.mongodb.client.model.Filters.or;
@@ -15,6 +16,7 @@ import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.PushOptions;
 import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import java.util.Date;
 import java.util.List;
 import org.bson.Document;
 import org.bson.conversions.Bson;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -163,7 +166,7 @@ public final class ChatStore {
 
     /**
      * A chat waiting for input at this step takes an input (under its event key, with its seq) into the conversation
-     * and goes to {@code status}; answers whether it did (not when the chat moved or already has the input).
+     * and goes to {@code status} ({@code running}, {@code queued} for a run slot, or still {@code awaiting_input}); answers whether it did (not when the chat moved or already has the input).
      */
     public Mono<Boolean> acceptInput(String chatId, long stepSeq, String key, long seq, Document conversation, ChatStatus status,
                                      Instant now) {
@@ -172,7 +175,7 @@ public final class ChatStore {
                 ne(InputFields.ACCEPTED_INPUTS + "." + InputFields.KEY, key));
         return matched(filter, Updates.combine(
                 Updates.set(ChatFields.CONVERSATION, conversation),
-                Updates.set(ChatFields.STATUS, status.wire()),
+                going(status, now),
                 Updates.set(ChatFields.UPDATED_AT, Date.from(now)),
                 accepted(key, seq)));
     }
@@ -180,10 +183,11 @@ public final class ChatStore {
     /**
      * Keeps a message for a later turn in a chat still in {@code status} (at most {@link InputFields#MAX_PENDING}, once per
      * client message id), asking for an interrupt when {@code interrupt}. With {@code startStep}, the chat was created
-     * waiting and has not run: it must still be at that step, and goes running. Answers whether it was kept.
+     * waiting and has not run: it must still be at that step, and goes to {@code startAs} ({@code running}, or
+     * {@code queued} for a run slot). Answers whether it was kept.
      */
     public Mono<Boolean> keepPending(String chatId, ChatStatus status, String clientMessageId, String text, long seq,
-                                     boolean interrupt, Long startStep, Instant now) {
+                                     boolean interrupt, Long startStep, ChatStatus startAs, Instant now) {
         Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STATUS, status.wire()),
                 ne(InputFields.PENDING_INPUTS + "." + InputFields.CLIENT_MESSAGE_ID, clientMessageId),
                 exists(InputFields.PENDING_INPUTS + "." + (InputFields.MAX_PENDING - 1), false));
@@ -196,17 +200,17 @@ public final class ChatStore {
         }
         if (startStep != null) {
             filter = and(filter, exists(ChatFields.CONVERSATION, false), eq(ChatFields.STEP_SEQ, startStep));
-            updates.add(Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()));
+            updates.add(going(startAs, now));
         }
         return matched(filter, Updates.combine(updates));
     }
 
     /**
      * A chat waiting for input at this step takes its oldest pending message (still this client message id) into the
-     * conversation and goes running; answers whether it did.
+     * conversation and goes to {@code status} ({@code running}, or {@code queued} for a run slot); answers whether it did.
      */
     public Mono<Boolean> takePending(String chatId, long stepSeq, String clientMessageId, String key, long seq,
-                                     Document conversation, Instant now) {
+                                     Document conversation, ChatStatus status, Instant now) {
         return matched(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq),
                         eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
                         eq(InputFields.PENDING_INPUTS + ".0." + InputFields.CLIENT_MESSAGE_ID, clientMessageId)),
@@ -214,12 +218,12 @@ public final class ChatStore {
                         Updates.popFirst(InputFields.PENDING_INPUTS),
                         Updates.unset(InputFields.INTERRUPT_REQUESTED),
                         Updates.set(ChatFields.CONVERSATION, conversation),
-                        Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()),
+                        going(status, now),
                         Updates.set(ChatFields.UPDATED_AT, Date.from(now)),
                         accepted(key, seq)));
     }
 
-    /** Cancels a chat that waits (for input or children) at this step; answers whether it did. */
+    /** Cancels a chat that waits (for input, children or a run slot) at this step; answers whether it did. */
     public Mono<Boolean> cancelWaiting(String chatId, long stepSeq, ChatStatus status, Instant now) {
         return matched(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq), eq(ChatFields.STATUS, status.wire())),
                 Updates.combine(Updates.set(ChatFields.STATUS, ChatStatus.CANCELLED.wire()),
@@ -233,6 +237,48 @@ public final class ChatStore {
                 Updates.combine(Updates.set(InputFields.CANCEL_REQUESTED, true), Updates.set(ChatFields.UPDATED_AT, Date.from(now))));
     }
 
+    // ---- run slots ----
+
+    /** The app's top-level chats waiting for a run slot, oldest first ({@code queued_at}). */
+    public Flux<Document> oldestQueued(int limit) {
+        return chats.find(and(eq(ChatFields.STATUS, ChatStatus.QUEUED.wire()), exists(ChatFields.PARENT_CHAT_ID, false)),
+                Sorts.ascending(ChatFields.QUEUED_AT), limit);
+    }
+
+    /** The app's running top-level chats (runs), least recently changed first. */
+    public Flux<Document> runningTopLevel(int limit) {
+        return chats.find(and(eq(ChatFields.STATUS, ChatStatus.RUNNING.wire()), exists(ChatFields.PARENT_CHAT_ID, false)),
+                Sorts.ascending(ChatFields.UPDATED_AT), limit);
+    }
+
+    /** A chat queued at this step goes running (its run slot is taken); answers whether it did. */
+    public Mono<Boolean> startQueued(String chatId, long stepSeq, Instant now) {
+        return matched(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq), eq(ChatFields.STATUS, ChatStatus.QUEUED.wire())),
+                Updates.combine(Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()), Updates.unset(ChatFields.QUEUED_AT),
+                        Updates.set(ChatFields.UPDATED_AT, Date.from(now))));
+    }
+
+    /** The app's top-level chats waiting for their user, unchanged since before {@code before}, longest idle first. */
+    public Flux<Document> idleSince(Instant before, int limit) {
+        return chats.find(and(eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()), lt(ChatFields.UPDATED_AT, Date.from(before)),
+                exists(ChatFields.PARENT_CHAT_ID, false)), Sorts.ascending(ChatFields.UPDATED_AT), limit);
+    }
+
+    /** Ends a chat still waiting for its user at this step and still unchanged since before {@code before}; answers whether it did. */
+    public Mono<Boolean> closeIdle(String chatId, long stepSeq, Instant before, Instant now) {
+        return matched(and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq),
+                        eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()), lt(ChatFields.UPDATED_AT, Date.from(before))),
+                Updates.combine(Updates.set(ChatFields.STATUS, ChatStatus.CANCELLED.wire()),
+                        Updates.set(ChatFields.UPDATED_AT, Date.from(now)), Updates.unset(InputFields.INTERRUPT_REQUESTED)));
+    }
+
+    /** Sets the status a chat goes to; a queued one notes since when (promotion is oldest first). */
+    private static Bson going(ChatStatus status, Instant now) {
+        return status == ChatStatus.QUEUED
+                ? Updates.combine(Updates.set(ChatFields.STATUS, status.wire()), Updates.set(ChatFields.QUEUED_AT, Date.from(now)))
+                : Updates.set(ChatFields.STATUS, status.wire());
+    }
+
     private static Bson accepted(String key, long seq) {
         return Updates.pushEach(InputFields.ACCEPTED_INPUTS, List.of(new Document(InputFields.KEY, key).append(InputFields.SEQ, seq)),
                 new PushOptions().slice(-InputFields.MAX_ACCEPTED));
@@ -241,13 +287,14 @@ public final class ChatStore {
     // ---- fan-outs ----
 
     /**
-     * A parent waiting at this step for this fan-out run goes on with the children's results in its conversation;
-     * answers whether it changed.
+     * A parent waiting at this step for this fan-out run goes on with the children's results in its conversation, to
+     * {@code status} ({@code running}, or {@code queued} for a run slot); answers whether it changed.
      */
-    public Mono<Boolean> resumeFromChildren(String chatId, long stepSeq, String runId, Document conversation, Instant now) {
+    public Mono<Boolean> resumeFromChildren(String chatId, long stepSeq, String runId, Document conversation, ChatStatus status,
+                                            Instant now) {
         return chats.updateOne(waitingFor(chatId, stepSeq, runId), Updates.combine(
                         Updates.set(ChatFields.CONVERSATION, conversation),
-                        Updates.set(ChatFields.STATUS, ChatStatus.RUNNING.wire()),
+                        going(status, now),
                         Updates.unset(ChatFields.FAN_OUT),
                         Updates.set(ChatFields.RESUMED_FROM, runId),
                         Updates.set(ChatFields.UPDATED_AT, Date.from(now))), false)

@@ -45,14 +45,25 @@ public final class CachedAppStates implements AppStates {
         return cached(appId).map(cached -> Optional.ofNullable(cached.tier()));
     }
 
+    /**
+     * The app's limits (its tier's with operations' overrides, {@link AppLimits}), from the same cached read; empty for an
+     * app that cannot be found.
+     */
+    public Mono<AppLimits> limits(AppId appId, Tiers tiers) {
+        return cached(appId).filter(cached -> cached.tier() != null)
+                .map(cached -> AppLimits.of(cached.limits() == null ? new Document() : new Document(AppLimits.FIELD, cached.limits()),
+                        tiers.get(cached.tier())));
+    }
+
     private Mono<Cached> cached(AppId appId) {
         Cached cached = cache.get(appId);
         if (cached != null && cached.expiresAt().isAfter(clock.instant())) {
             return Mono.just(cached);
         }
-        return Mono.from(apps.find(eq("_id", appId.value())).projection(Projections.include("status", "tier")).first())
-                .map(app -> new Cached(known(app.getString("status")), app.getString("tier"), clock.instant().plus(ttl)))
-                .defaultIfEmpty(new Cached(AppService.DELETED, null, clock.instant().plus(ttl)))
+        return Mono.from(apps.find(eq("_id", appId.value())).projection(Projections.include("status", "tier", AppLimits.FIELD)).first())
+                .map(app -> new Cached(known(app.getString("status")), app.getString("tier"), app.get(AppLimits.FIELD, Document.class),
+                        clock.instant().plus(ttl)))
+                .defaultIfEmpty(new Cached(AppService.DELETED, null, null, clock.instant().plus(ttl)))
                 .doOnNext(fresh -> remember(appId, fresh));
     }
 
@@ -76,6 +87,6 @@ public final class CachedAppStates implements AppStates {
         cache.put(appId, fresh);
     }
 
-    private record Cached(String status, String tier, Instant expiresAt) {
+    private record Cached(String status, String tier, Document limits, Instant expiresAt) {
     }
 }

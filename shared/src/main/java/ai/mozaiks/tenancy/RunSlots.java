@@ -2,14 +2,17 @@ package ai.mozaiks.tenancy;
 
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.exists;
 import static com.mongodb.client.model.Filters.lt;
 import static com.mongodb.client.model.Filters.ne;
 
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.session.Duplicates;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.IndexModel;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.reactivestreams.client.MongoCollection;
@@ -45,6 +48,13 @@ public final class RunSlots {
     static final String TAKEN_AT = "at";
     /** Rounds when two first takes of a document race on its creation. */
     private static final int CREATE_RACES = 3;
+
+    /** Set on an app's document while chats of the app may be queued for a slot, so a release knows to promote. */
+    static final String QUEUED = "queued_since";
+
+    /** What a {@link #giveBack}: whether the chat held a slot, and whether chats of the app may be queued for it. */
+    public record GiveBack(boolean released, boolean queued) {
+    }
 
     /** One chat holding a slot of an app: the chat, its user, and since when. */
     public record Holder(String chatId, String userId, Instant takenAt) {
@@ -95,6 +105,43 @@ public final class RunSlots {
         return releaseOne(appDocument(appId), chatId).then(releaseOne(userDocument(appId, userId), chatId));
     }
 
+    /**
+     * Gives the chat's slot back, its user found in the app's holder (so the chat need not be read first): one
+     * conditional update answering the app's document as it was, then the user's. Does nothing when the app's document
+     * does not hold the chat (a leak only in the user's is the reaper's, {@link #userHolders}).
+     */
+    @SuppressWarnings("unchecked")
+    public Mono<GiveBack> giveBack(AppId appId, String chatId) {
+        return Mono.from(slots.findOneAndUpdate(and(eq("_id", appDocument(appId)), eq(HOLDERS + "." + CHAT, chatId)),
+                        Updates.combine(Updates.inc(COUNT, -1), Updates.pull(HOLDERS, new Document(CHAT, chatId))),
+                        new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE)))
+                .flatMap(before -> {
+                    String userId = ((List<Document>) before.get(HOLDERS, List.class)).stream()
+                            .filter(entry -> chatId.equals(entry.getString(CHAT))).map(entry -> entry.getString(USER))
+                            .findFirst().orElseThrow();
+                    return releaseOne(userDocument(appId, userId), chatId).thenReturn(new GiveBack(true, before.get(QUEUED) != null));
+                })
+                .defaultIfEmpty(new GiveBack(false, false));
+    }
+
+    /** Notes that a chat of the app went queued for a slot: the next {@link #giveBack} answers {@code queued}. */
+    public Mono<Void> markQueued(AppId appId) {
+        Bson mark = Updates.set(QUEUED, Date.from(clock.instant()));
+        return Mono.from(slots.updateOne(eq("_id", appDocument(appId)), Updates.combine(mark, Updates.setOnInsert("app_id", appId.value()),
+                        Updates.setOnInsert(COUNT, 0), Updates.setOnInsert(HOLDERS, List.of())), new UpdateOptions().upsert(true)))
+                // A first take created the document meanwhile: mark it as it is.
+                .onErrorResume(Duplicates::isDuplicate, collided -> Mono.from(slots.updateOne(eq("_id", appDocument(appId)), mark)))
+                .then();
+    }
+
+    /**
+     * Forgets the mark when no chat of the app was queued as of {@code asOf} (a promotion found none); a chat queued since
+     * marks again.
+     */
+    public Mono<Void> clearQueued(AppId appId, Instant asOf) {
+        return Mono.from(slots.updateOne(and(eq("_id", appDocument(appId)), lt(QUEUED, Date.from(asOf))), Updates.unset(QUEUED))).then();
+    }
+
     /** How many runs of the app hold a slot. */
     public Mono<Long> held(AppId appId) {
         return count(appDocument(appId));
@@ -109,6 +156,17 @@ public final class RunSlots {
     @SuppressWarnings("unchecked")
     public Flux<Holder> holders(AppId appId) {
         return Mono.from(slots.find(eq("_id", appDocument(appId))).first())
+                .flatMapIterable(document -> (List<Document>) document.get(HOLDERS, List.class))
+                .map(entry -> new Holder(entry.getString(CHAT), entry.getString(USER), entry.getDate(TAKEN_AT).toInstant()));
+    }
+
+    /**
+     * The chats holding the slots of the app's users. A crash between a user's take and the app's leaves a holder only
+     * here, so reconciliation reads both.
+     */
+    @SuppressWarnings("unchecked")
+    public Flux<Holder> userHolders(AppId appId) {
+        return Flux.from(slots.find(and(eq("app_id", appId.value()), exists("user_id"))))
                 .flatMapIterable(document -> (List<Document>) document.get(HOLDERS, List.class))
                 .map(entry -> new Holder(entry.getString(CHAT), entry.getString(USER), entry.getDate(TAKEN_AT).toInstant()));
     }

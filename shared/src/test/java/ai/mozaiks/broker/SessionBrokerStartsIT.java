@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.config.RealtimeSettings;
 import ai.mozaiks.engine.RecordingStepQueue;
+import ai.mozaiks.engine.RunQueue;
+import ai.mozaiks.tenancy.AppLimits;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.journeys.Journeys;
 import ai.mozaiks.journeys.PackGraph;
@@ -75,7 +77,9 @@ class SessionBrokerStartsIT {
                 java.util.Base64.getDecoder().decode(KEY), Duration.ofMinutes(5), List.of());
         broker = new SessionBroker(control.getCollection("apps"), entitlements,
                 new StartLimits(new RateWindows(control.getCollection(RateWindows.COLLECTION), fixture.clock()), slots, usage),
-                new Journeys(PackGraph.empty(), fixture.appDatabases(), sessions, events, new RecordingFeed(), queue),
+                new Journeys(PackGraph.empty(), fixture.appDatabases(), sessions, events, new RecordingFeed(),
+                        new RunQueue(fixture.appDatabases(), slots,
+                                appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, fixture.clock())),
                 sessions, new RuntimeTokens(java.util.Base64.getDecoder().decode(KEY), Duration.ofMinutes(5), fixture.clock()),
                 new ClientAccess(realtime, null), queue, Duration.ofMinutes(5));
     }

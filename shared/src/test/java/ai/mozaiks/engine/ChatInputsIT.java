@@ -14,7 +14,10 @@ import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.tenancy.AppLimits;
 import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.RunSlots;
+import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.workflows.Manifests.ReviewLoop;
 import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
@@ -94,9 +97,16 @@ class ChatInputsIT {
     }
 
     private ChatInputs inputs(Workflow flow) {
-        return new ChatInputs(fixture.appDatabases(), log, feed, queue,
+        return new ChatInputs(fixture.appDatabases(), log, feed,
                 ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty()), fixture.clock(),
-                EngineSettings.defaults("gpt-4o"), appId -> Mono.just(AppService.ACTIVE));
+                EngineSettings.defaults("gpt-4o"), appId -> Mono.just(AppService.ACTIVE), runQueue());
+    }
+
+    /** Run slots under the enterprise tier's limits (20 runs per user): these tests are not about limits. */
+    private RunQueue runQueue() {
+        return new RunQueue(fixture.appDatabases(),
+                new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock()),
+                appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, fixture.clock());
     }
 
     private static OfflineModel scripted(String script) {

@@ -5,7 +5,12 @@ import static com.mongodb.client.model.Filters.eq;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
+import ai.mozaiks.realtime.RecordingFeed;
 import ai.mozaiks.session.ChatSessions;
+import ai.mozaiks.session.EventLog;
+import ai.mozaiks.tenancy.CachedAppStates;
+import ai.mozaiks.tenancy.RunSlots;
+import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
@@ -36,7 +41,13 @@ class StallReaperIT {
         await(apps.insertMany(List.of(new Document("_id", LIVE.value()).append("status", "active"),
                 new Document("_id", GONE.value()).append("status", "deleted"),
                 new Document("_id", SUSPENDED.value()).append("status", "suspended"))));
-        reaper = new StallReaper(apps, fixture.appDatabases(), queue, STALLED_AFTER, fixture.clock());
+        // These apps have no tier: their limits are unknown, so the sweep touches no slot and closes no chat of theirs.
+        CachedAppStates states = new CachedAppStates(apps, CachedAppStates.TTL, fixture.clock());
+        RunQueue runs = new RunQueue(fixture.appDatabases(),
+                new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock()),
+                appId -> states.limits(appId, Tiers.load()), queue, fixture.clock());
+        reaper = new StallReaper(apps, fixture.appDatabases(), queue, STALLED_AFTER, fixture.clock(), runs,
+                new IdleChats(fixture.appDatabases(), new EventLog(fixture.appDatabases(), fixture.clock()), new RecordingFeed(), fixture.clock()));
     }
 
     @AfterEach

@@ -14,7 +14,11 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.tenancy.AppLimits;
 import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.RunSlots;
+import ai.mozaiks.tenancy.Tiers;
+import org.bson.Document;
 import ai.mozaiks.tenancy.AppStates;
 import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
@@ -63,8 +67,11 @@ class StepRunnerFairnessIT {
                 new OfflineModel(OfflineScript.parse("- agent: Writer\n  text: Tides rise and fall.\n")), ToolRegistry.of(Map.of()),
                 workflows, fixture.clock(), engine, StepHooks.NONE);
         AppStates active = appId -> Mono.just(AppService.ACTIVE);
-        ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, workflows, fixture.clock(), engine, active);
-        return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare, active);
+        RunQueue runs = new RunQueue(fixture.appDatabases(),
+                new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock()),
+                appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, fixture.clock());
+        ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, workflows, fixture.clock(), engine, active, runs);
+        return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare, active, runs);
     }
 
     private String newChat() {

@@ -128,4 +128,33 @@ class RunSlotsIT {
         assertTrue(await(slots.takeChildPlace(APP, "run-2:0", 3)), "a freed place is taken again");
         assertFalse(await(slots.takeChildPlace(APP, "run-2:1", 3)));
     }
+
+    @Test
+    void aGiveBackFindsTheUserInTheAppsHolderAndSaysWhetherChatsMayBeQueued() {
+        assertEquals(new RunSlots.GiveBack(false, false), await(slots.giveBack(APP, "chat-1")), "nothing held, nothing to give");
+        assertTrue(await(slots.take(APP, "ann", "chat-1", limits(5, 1))));
+        await(slots.markQueued(APP));
+        assertTrue(await(slots.take(APP, "bob", "chat-2", limits(5, 1))), "a marked app's document still counts and takes");
+
+        assertEquals(new RunSlots.GiveBack(true, true), await(slots.giveBack(APP, "chat-1")));
+        assertEquals(0L, await(slots.held(APP, "ann")), "the user's slot went back too");
+        assertEquals(1L, await(slots.held(APP)));
+        assertEquals(new RunSlots.GiveBack(false, false), await(slots.giveBack(APP, "chat-1")), "a repeat gives nothing");
+
+        // A promotion that found no queued chat clears the mark, unless a chat was queued since.
+        await(slots.clearQueued(APP, fixture.clock().instant()));
+        assertEquals(new RunSlots.GiveBack(true, true), await(slots.giveBack(APP, "chat-2")), "marked at that same instant");
+        fixture.clock().advance(Duration.ofSeconds(1));
+        await(slots.clearQueued(APP, fixture.clock().instant()));
+        assertTrue(await(slots.take(APP, "ann", "chat-3", limits(5, 1))));
+        assertEquals(new RunSlots.GiveBack(true, false), await(slots.giveBack(APP, "chat-3")));
+    }
+
+    @Test
+    void holdersOfTheUsersDocumentsAreListedForReconciliation() {
+        assertTrue(await(slots.take(APP, "ann", "chat-1", limits(5, 5))));
+        assertFalse(await(slots.take(APP, "bob", "chat-2", limits(1, 5))), "the app's slot refused: bob's was given back");
+        assertEquals(Set.of("chat-1"), await(slots.userHolders(APP).collectList()).stream().map(RunSlots.Holder::chatId)
+                .collect(Collectors.toSet()));
+    }
 }

@@ -39,6 +39,9 @@ import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.identity.RuntimeToken;
 import ai.mozaiks.engine.StallReaper;
+import ai.mozaiks.engine.IdleChats;
+import ai.mozaiks.engine.RunQueue;
+import ai.mozaiks.tenancy.RunSlots;
 import ai.mozaiks.realtime.ChatEvents;
 import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.tenancy.AppUsage;
@@ -143,6 +146,7 @@ final class EngineHarness implements AutoCloseable {
     private final StepExecutor executor;
     private final ChatEvents chatEvents;
     private final StallReaper reaper;
+    private final RunSlots runSlots;
 
     private EngineHarness(Provider provider, Map<String, String> env, List<Workflow> purposeBuilt) throws IOException {
         this.fixture = EmbeddedMongoFixture.start();
@@ -185,16 +189,21 @@ final class EngineHarness implements AutoCloseable {
         CachedAppStates appStates = new CachedAppStates(apps, CachedAppStates.TTL, clock);
         this.executor = new StepExecutor(fixture.appDatabases(), log, feed, model(provider), tools, ChatWorkflows.platform(this::workflow), clock,
                 engine, StepHooks.NONE);
-        this.inputs = new ChatInputs(fixture.appDatabases(), log, feed, queue, ChatWorkflows.platform(this::workflow), clock, engine,
-                appStates);
+        // Run slots as the platform keeps them: the app's limits read through the cached app state.
+        this.runSlots = new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), clock);
+        Tiers tiers = Tiers.load();
+        RunQueue runQueue = new RunQueue(fixture.appDatabases(), runSlots, appId -> appStates.limits(appId, tiers), queue, clock);
+        this.inputs = new ChatInputs(fixture.appDatabases(), log, feed, ChatWorkflows.platform(this::workflow), clock, engine,
+                appStates, runQueue);
         this.chatEvents = new ChatEvents(inputs, sessions, log, appStates);
-        this.reaper = new StallReaper(apps, fixture.appDatabases(), queue, engine.stalledAfter(), clock);
+        this.reaper = new StallReaper(apps, fixture.appDatabases(), queue, engine.stalledAfter(), clock, runQueue,
+                new IdleChats(fixture.appDatabases(), log, feed, clock));
         this.children = new ChildRuns(fixture.appDatabases(), sessions, log, feed, queue, inputs,
                 new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), clock),
                 childPolicy(clock), clock, ConversationState.DEFAULT_WINDOW);
         this.reconciler = new ChildReconciler(apps, children, Duration.ofSeconds(30), clock);
         this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), children, new FairShare(24, clock),
-                appStates);
+                appStates, runQueue);
     }
 
     /** The platform's policy for children: the app's tier and override, and the workflows it may run (all of the harness's). */
@@ -308,6 +317,20 @@ final class EngineHarness implements AutoCloseable {
         return queue.snapshot();
     }
 
+    /**
+     * Sets an operations override of the app's limits ({@code limits.<name>}, as in {@code tiers.json}) and lets the cached
+     * app state expire, as another instance would see it.
+     */
+    EngineHarness limit(String name, int value) {
+        await(apps.updateOne(eq("_id", APP.value()), com.mongodb.client.model.Updates.set("limits." + name, value)));
+        fixture.clock().advance(CachedAppStates.TTL);
+        return this;
+    }
+
+    RunSlots runSlots() {
+        return runSlots;
+    }
+
     /** Sets the app's override of its tier's parallel children (operations' {@code limits.parallel_child_workflows}). */
     EngineHarness parallelChildren(int limit) {
         await(apps.updateOne(eq("_id", APP.value()), com.mongodb.client.model.Updates.set("limits.parallel_child_workflows", limit)));
@@ -377,6 +400,11 @@ final class EngineHarness implements AutoCloseable {
         StepMessage next = queue.poll();
         assertTrue(next != null, "no step is queued");
         return next;
+    }
+
+    /** Delivers this message to the poison trigger: the queue host gave the step up. */
+    StepOutcome poison(StepMessage message) {
+        return await(runner.failPoisoned(message));
     }
 
     /** Delivers this message to the step trigger, queued or not (a duplicate, a redelivery). */

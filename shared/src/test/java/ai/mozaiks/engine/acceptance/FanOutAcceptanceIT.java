@@ -124,6 +124,36 @@ class FanOutAcceptanceIT extends EngineAcceptance {
     }
 
     @Test
+    void aParentResumingWhileItsUsersOnlyRunSlotIsHeldIsQueuedAndRunsOnceTheSlotFrees() {
+        harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD)
+                .limit("concurrent_runs_per_user", 1);
+        String other = harness.startChat("assistant");
+        assertEquals(new StepOutcome.AwaitingInput("user_driven"), harness.deliverNext());
+        String parentId = startParent(List.of("research_part", "research_part"));
+        harness.replies("Finding 0").replies("Finding 1").replies("A tide is the rise and fall of the sea.")
+                .replies("Merged both parts.");
+        // Children take no run slot: they run while the user's only slot is held by the other chat.
+        assertEquals(ai.mozaiks.session.ChatStatus.RUNNING, harness.say(other, "m-1", "What is a tide?").status());
+        StepMessage otherStep = null;
+        while (!harness.queued().isEmpty()) {
+            if (harness.queued().get(0).chatId().equals(other)) {
+                otherStep = harness.dropNext();
+            } else {
+                harness.deliverNext();
+            }
+        }
+
+        assertEquals("queued", harness.status(parentId), "the children ended; the parent waits for the user's slot");
+        assertEquals(1, harness.events(parentId, "chat.workflow_resumed").size(), "it resumed, with the merged results");
+        assertEquals(new StepOutcome.AwaitingInput("handoff"), harness.deliver(otherStep));
+        assertEquals("running", harness.status(parentId), "the freed slot went to the parent");
+        harness.deliverAll();
+        assertEquals("completed", harness.status(parentId));
+        assertEquals(0L, ai.mozaiks.persistence.EmbeddedMongoFixture.await(
+                harness.runSlots().held(EngineHarness.APP, EngineHarness.USER)));
+    }
+
+    @Test
     void fiveChildrenWithALimitOfTwoNeverRunMoreThanTwoAndTheParentResumesOnceWithAllFive() {
         harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD)
                 .parallelChildren(2);
