@@ -20,9 +20,17 @@ public final class StepRunner {
     private final ChildWorkflows children;
     private final FairShare fairShare;
     private final AppStates apps;
+    private final StepRetries retries;
 
     public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions, ChildWorkflows children,
                       FairShare fairShare, AppStates apps) {
+        this(executor, queue, inputs, completions, children, fairShare, apps,
+                new StepRetries(StepRetries.DEFAULT_BUDGET, java.time.Clock.systemUTC()));
+    }
+
+    public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions, ChildWorkflows children,
+                      FairShare fairShare, AppStates apps, StepRetries retries) {
+        this.retries = retries;
         this.executor = executor;
         this.queue = queue;
         this.inputs = inputs;
@@ -70,7 +78,38 @@ public final class StepRunner {
      */
     public Mono<StepOutcome> run(StepMessage message) {
         return apps.status(message.appId()).flatMap(status -> AppService.ACTIVE.equals(status) ? runActive(message)
-                : stopForApp(message, status));
+                : stopForApp(message, status))
+                .onErrorResume(error -> StepRetries.transientReason(error).isPresent(), error -> retryLater(message, error));
+    }
+
+    /**
+     * A transient failure ({@link StepRetries}): the step goes back on the queue with its retry state, hidden until its
+     * retry, and this delivery is acknowledged ({@link StepOutcome.Retrying}) — the queue's dequeue count is not spent.
+     * The chat is told ({@code chat.retrying}). Past the step's budget, the chat fails with the cause named. When the
+     * queue cannot take the message either, the original failure stands: the host delivers the message again.
+     */
+    private Mono<StepOutcome> retryLater(StepMessage message, Throwable error) {
+        String reason = StepRetries.transientReason(error).orElseThrow();
+        StepRetries.Decision decision = retries.after(message, error, reason);
+        if (decision instanceof StepRetries.GiveUp giveUp) {
+            return executor.failRetried(message, reason, giveUp.failingFor()).flatMap(outcome -> {
+                if (outcome instanceof StepOutcome.Failed) {
+                    return children.ended(message.appId(), message.chatId()).thenReturn(outcome);
+                }
+                if (outcome instanceof StepOutcome.RetryLater later) {
+                    return queue.enqueue(message, later.after()).thenReturn(outcome);
+                }
+                return Mono.just(outcome);
+            });
+        }
+        StepRetries.Retry retry = (StepRetries.Retry) decision;
+        return queue.enqueue(retry.message(), retry.delay())
+                .onErrorMap(unqueued -> {
+                    error.addSuppressed(unqueued);
+                    return error;
+                })
+                .then(Mono.defer(() -> executor.retrying(message, retry.message().attempt(), retry.retryAt(), reason)))
+                .thenReturn(new StepOutcome.Retrying(retry.message().attempt(), retry.delay(), reason));
     }
 
     /** A deleted app's chat is cancelled (a child's end is told to its parent); a busy chat is asked again later. */

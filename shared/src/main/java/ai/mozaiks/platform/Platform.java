@@ -19,6 +19,7 @@ import ai.mozaiks.children.ChildRuns;
 import ai.mozaiks.engine.StepExecutor;
 import ai.mozaiks.engine.StepHooks;
 import ai.mozaiks.engine.StepQueue;
+import ai.mozaiks.engine.StepRetries;
 import ai.mozaiks.engine.StepRunner;
 import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.models.ChatModel;
@@ -220,7 +221,7 @@ public final class Platform implements AutoCloseable {
         ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, admissions,
                 new ChildPolicy(control.apps(), workflows, entitlements), clock, engine.window());
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children,
-                new FairShare(settings.stepConcurrency(), clock), appStates);
+                new FairShare(settings.stepConcurrency(), clock), appStates, new StepRetries(settings.steps().retryBudget(), clock));
         this.upstreamAuth = new UpstreamAuth(settings.realtime());
         this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock);
         this.childReconciler = new ChildReconciler(control.apps(), children, engine.stalledAfter(), clock);
