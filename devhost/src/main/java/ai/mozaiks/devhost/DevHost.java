@@ -75,6 +75,9 @@ public final class DevHost {
         }
     }
 
+    /** The timer function that queues again the steps of stalled chats ({@code StallReaperFunction}). */
+    static final String STALL_REAPER = "requeueStalledChats";
+
     void start(DevHostOptions options, Path home, Map<String, String> environment) throws IOException, InterruptedException {
         long started = System.nanoTime();
         Path state = home.resolve(".devhost");
@@ -149,6 +152,9 @@ public final class DevHost {
         FunctionHost host = FunctionHost.start(server, FunctionFactory.functionClasses(),
                 new PlatformFunctionInjector(platform), settings, HostJson.load(), hostRoutes);
         running.push(host);
+        // A restart after a crash takes up the chats the dead process held (once their leases lapsed) without waiting for
+        // the sweep's schedule.
+        host.fireTimer(STALL_REAPER);
         banner.functions(host.catalog(), "http://localhost:" + host.port());
         banner.line("Dev IdP", "POST http://localhost:" + host.port() + "/dev/token {\"sub\":\"alice\"}, sign-in page /dev/authorize");
         banner.line("ChatUI", chatUi.isPresent() ? "http://localhost:" + host.port() + "/"

@@ -67,6 +67,15 @@ public final class FunctionHost implements AutoCloseable {
         return new FunctionHost(catalog, http, listeners, timers, workers);
     }
 
+    /** Runs the timer function {@code name} once now, off schedule (as the admin endpoint can); false when there is none. */
+    public boolean fireTimer(String name) {
+        return catalog.ofKind(FunctionDescriptor.Timer.class).stream().filter(timer -> timer.name().equals(name)).findFirst()
+                .map(timer -> {
+                    timers.fireNow(timer);
+                    return true;
+                }).orElse(false);
+    }
+
     public FunctionCatalog catalog() {
         return catalog;
     }
