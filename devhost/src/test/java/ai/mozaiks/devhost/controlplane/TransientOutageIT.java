@@ -20,7 +20,12 @@ import ai.mozaiks.functions.PlatformFunctionInjector;
 import ai.mozaiks.platform.Platform;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.ConnectionString;
+import ai.mozaiks.http.Json;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -71,6 +76,72 @@ class TransientOutageIT {
         }
     }
 
+    /**
+     * The function host's log lines while a test runs (JSON lines on standard output, as the host writes them): how
+     * each step delivery ended, and which failed for the queue to redeliver.
+     */
+    private static final class HostLog implements AutoCloseable {
+        private final PrintStream original = System.out;
+        private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
+
+        HostLog() {
+            System.setOut(new PrintStream(new TeeStream(original, copy), true, StandardCharsets.UTF_8));
+        }
+
+        List<String> lines() {
+            synchronized (copy) {
+                return copy.toString(StandardCharsets.UTF_8).lines().toList();
+            }
+        }
+
+        /** Step deliveries the host had to redeliver (a failed function run). */
+        long failedDeliveries() {
+            return lines().stream().filter(line -> line.contains("\"runStep\"") && line.contains("failed for message")).count();
+        }
+
+        /** How step deliveries of chat {@code chatId} ended: the outcomes the step trigger logged. */
+        List<String> outcomes(String chatId) {
+            return lines().stream().filter(line -> line.contains("step done") && line.contains(chatId))
+                    .map(line -> Json.read(line).path("outcome").asText()).toList();
+        }
+
+        @Override
+        public void close() {
+            System.setOut(original);
+        }
+    }
+
+    private static final class TeeStream extends OutputStream {
+        private final OutputStream first;
+        private final ByteArrayOutputStream second;
+
+        TeeStream(OutputStream first, ByteArrayOutputStream second) {
+            this.first = first;
+            this.second = second;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            first.write(b);
+            synchronized (second) {
+                second.write(b);
+            }
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            first.write(bytes, offset, length);
+            synchronized (second) {
+                second.write(bytes, offset, length);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            first.flush();
+        }
+    }
+
     private static Map<String, String> model(OutageModelServer model) {
         return Map.of("MODEL_PROVIDER", "openai", "MODEL_ENDPOINT", model.endpoint(), "MODEL_NAME", "gpt-4o",
                 "MODEL_API_KEY", "sk-outage-test");
@@ -82,7 +153,8 @@ class TransientOutageIT {
 
     @Test
     void aModelRefusingEveryCallForAMinuteDelaysTheChatsAndFailsNone() throws Exception {
-        try (OutageModelServer model = OutageModelServer.start(Duration.ZERO); Host host = Host.start(model(model))) {
+        try (OutageModelServer model = OutageModelServer.start(Duration.ZERO); Host host = Host.start(model(model));
+             HostLog hostLog = new HostLog()) {
             User owner = cp.user("outage-model");
             String app = cp.createApp(owner, cp.createTenant(owner), "enterprise");
             model.refuseFor(Duration.ofSeconds(60));
@@ -115,6 +187,11 @@ class TransientOutageIT {
                     assertFalse(data.path("retry_at").asText().isEmpty(), data.toString());
                 }
             }
+            for (JsonNode chat : chats) {
+                List<String> outcomes = hostLog.outcomes(chat.path("chat_id").asText());
+                assertTrue(outcomes.stream().anyMatch(o -> o.startsWith("Retrying[attempt=1,")), "retried through the queue: " + outcomes);
+            }
+            assertEquals(0, hostLog.failedDeliveries(), "no delivery failed: the dequeue count was never spent");
             assertEquals(CHATS, model.answered(), "one answered call per turn: a refused call is asked again, an answered one never");
             assertEquals(model.answered() + model.refused(), model.received(), "model calls = turns + the refused ones");
             assertTrue(model.refused() >= CHATS, "every chat met the outage: " + model.refused());
@@ -129,7 +206,7 @@ class TransientOutageIT {
              DroppingProxy proxy = DroppingProxy.start(hostPort[0], Integer.parseInt(hostPort[1]))) {
             Map<String, String> settings = new HashMap<>(model(model));
             settings.put("MONGODB_CONNECTION_STRING", "mongodb://127.0.0.1:" + proxy.port());
-            try (Host host = Host.start(settings)) {
+            try (Host host = Host.start(settings); HostLog hostLog = new HostLog()) {
                 User owner = cp.user("outage-db");
                 String app = cp.createApp(owner, cp.createTenant(owner), "enterprise");
                 List<JsonNode> chats = new ArrayList<>();
@@ -148,6 +225,7 @@ class TransientOutageIT {
                     ControlPlane.await("chat " + id + " to end", Duration.ofMinutes(3), () -> Set.of("completed", "failed", "cancelled")
                             .contains(status(owner, app, id)));
                 }
+                assertEquals(0, hostLog.failedDeliveries(), "no delivery failed: the dequeue count was never spent");
                 System.out.printf("database away %.1f s: %d chats completed %.1f s after it was back; model calls %d for %d turns%n",
                         (up - down) / 1e9, CHATS, (System.nanoTime() - up) / 1e9, model.received(), CHATS);
                 for (JsonNode chat : chats) {
@@ -157,6 +235,9 @@ class TransientOutageIT {
                     assertFalse(types(events).contains("chat.error"), "no error: " + types(events));
                     assertEquals(1, events.stream().filter(e -> e.path("type").asText().equals("chat.text")
                             && AGENT.equals(e.path("data").path("agent").asText())).count(), "one reply, recorded once: " + types(events));
+                    List<String> outcomes = hostLog.outcomes(id);
+                    assertTrue(outcomes.stream().anyMatch(o -> o.startsWith("Retrying[") && o.contains("database_unavailable")),
+                            "retried through the queue while the database was away: " + outcomes);
                     List<Long> seqs = events.stream().map(e -> e.path("seq").asLong()).toList();
                     for (int i = 0; i < seqs.size(); i++) {
                         assertEquals(i + 1, seqs.get(i), "events 1..n without a gap: " + seqs);
