@@ -150,8 +150,9 @@ public final class StepExecutor {
      * {@link #failPoisoned} is.
      */
     public Mono<StepOutcome> failRetried(StepMessage message, String reason, Duration failingFor) {
-        String text = "This conversation stopped because " + cause(reason) + " for " + failingFor.toMinutes()
-                + " minutes. Please try again later in a new chat.";
+        String lasted = failingFor.compareTo(Duration.ofMinutes(2)) >= 0 ? failingFor.toMinutes() + " minutes"
+                : failingFor.toSeconds() + " seconds";
+        String text = "This conversation stopped because " + cause(reason) + " for " + lasted + ". Please try again later in a new chat.";
         return claimThen(message, ":retries:", claim -> end(claim, "retries:",
                 data("message", text, "error_code", RETRIES_EXHAUSTED, "reason", reason, "attempts", message.attempt() + 1,
                         "chat_id", message.chatId(), "step_seq", message.stepSeq()),
