@@ -89,6 +89,12 @@ class RecordingView implements SessionView {
   delta(agent: string, content: string): void {
     this.deltas.push(`${agent}:${content}`);
   }
+  resetStream(): void {
+    this.deltas.push("reset");
+  }
+  notice(message: string): void {
+    this.deltas.push(`notice:${message}`);
+  }
   status(status: string): void {
     this.statuses.push(status);
   }
@@ -171,6 +177,18 @@ describe("ChatSession", () => {
     await session.ready();
     session.receive([{ type: "chat.text_delta", data: { agent: "Assistant", content: "Hel" } }], true);
     expect(view.deltas).toEqual(["Assistant:Hel"]);
+  });
+
+  it("drops a void attempt's streamed text and shows a retry sent live only", async () => {
+    await session.ready();
+    session.receive([{ type: "chat.text_delta", data: { agent: "Assistant", content: "Hel" } }], true);
+    session.receive([{ type: "chat.retrying", data: { step_seq: 2, attempt: 1, retry_at: "2026-03-01T10:00:05Z", reason: "database_unavailable" } }], true);
+    session.receive([{ type: "chat.text_reset", data: { step_seq: 2, reason: "retry" } }], true);
+    session.receive([{ type: "chat.text_delta", data: { agent: "Assistant", content: "Hello" } }], true);
+    expect(view.deltas[0]).toBe("Assistant:Hel");
+    expect(view.deltas[1]).toBe("reset");
+    expect(view.deltas[2]).toMatch(/^notice:The database is unavailable; retrying at .+ \(attempt 1\)\.$/);
+    expect(view.deltas.slice(3)).toEqual(["reset", "Assistant:Hello"]);
   });
 
   it("keeps a message that could not be sent and sends it once after the next connect", async () => {

@@ -1,6 +1,7 @@
 import { newId } from "../ids";
 import type { ChatStore, OutgoingMessage } from "./chatStore";
 import { isChatEvent, text, type ChatEvent, type Envelope } from "./envelope";
+import { retryNote } from "./retryNote";
 import { Sequence } from "./sequence";
 
 /** Sends one client event and answers the server's reply to it (see ChatConnection.request). */
@@ -29,6 +30,10 @@ export interface SessionView {
   apply(event: ChatEvent): void;
   /** A piece of an agent's reply while it streams. */
   delta(agent: string, content: string): void;
+  /** What streamed so far belongs to an attempt that will not commit (a retry or redelivery): drop it. */
+  resetStream(): void;
+  /** A passing note outside the log: a retry the log could not record (its database was away). */
+  notice(message: string): void;
   status(status: string): void;
   /** The transcript is complete up to the server's last event (after the first resume). */
   rebuilt(): void;
@@ -276,7 +281,10 @@ export class ChatSession {
     }
   }
 
-  /** Envelopes without a seq: streaming text and the chat's state as the server reports it. */
+  /**
+   * Envelopes without a seq: streaming text (and its reset when a step's attempt is void), a retry sent live only, and
+   * the chat's state as the server reports it.
+   */
   private control(envelope: Envelope): void {
     switch (envelope.type) {
       case "chat.text_delta":
@@ -288,6 +296,13 @@ export class ChatSession {
             this.status("running", this.statusSeq, true);
           }
         }
+        break;
+      case "chat.text_reset":
+        this.view.resetStream();
+        break;
+      case "chat.retrying":
+        this.view.resetStream();
+        this.view.notice(retryNote(envelope.data));
         break;
       case "chat_meta":
         this.status(text(envelope.data, "status"), Number(envelope.data.last_seq ?? 0), false);

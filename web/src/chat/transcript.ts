@@ -1,6 +1,7 @@
 import { h } from "../dom";
 import type { OutgoingMessage } from "./chatStore";
 import { text, type ChatEvent } from "./envelope";
+import { retryNote } from "./retryNote";
 import { uiPrompt, type Answer, type UiPrompt } from "./uiPrompt";
 
 const USER = "user";
@@ -22,6 +23,7 @@ export class Transcript {
   private readonly live: HTMLElement;
   private readonly outbox: HTMLElement;
   private dividerShown = false;
+  private note: HTMLElement | undefined;
 
   /** @param lastSeen the last seq the user saw here before; later events are marked as new. */
   constructor(
@@ -54,7 +56,24 @@ export class Transcript {
     this.scroll(follow);
   }
 
+  /** The streaming replies belong to an attempt that will not commit: gone, with any passing note. */
+  resetStream(): void {
+    this.streaming.forEach((bubble) => bubble.remove());
+    this.streaming.clear();
+    this.note?.remove();
+    this.note = undefined;
+  }
+
+  /** A passing note below the log (replaced by the next, gone once a reply streams or is recorded). */
+  notice(message: string): void {
+    this.note?.remove();
+    this.note = h("p", { class: "note passing", role: "status" }, message);
+    this.live.append(this.note);
+  }
+
   delta(agent: string, content: string): void {
+    this.note?.remove();
+    this.note = undefined;
     const follow = this.atBottom();
     let bubble = this.streaming.get(agent);
     if (!bubble) {
@@ -122,6 +141,9 @@ export class Transcript {
       case "chat.workflow_resumed":
         return h("li", { class: "note" }, `Resumed with the results: ${text(data, "succeeded_count")} completed`
           + (Number(data.failed_count) > 0 ? `, ${text(data, "failed_count")} did not` : ""));
+      case "chat.retrying":
+        this.resetStream();
+        return h("li", { class: "note retrying" }, retryNote(data));
       case "chat.error":
         return h("li", { class: "error" }, `Error: ${text(data, "message")}` + (data.error_code ? ` [${text(data, "error_code")}]` : ""));
       default:

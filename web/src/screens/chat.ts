@@ -113,6 +113,8 @@ export function chatScreen(root: HTMLElement, me: SignedIn, appId: string, chatI
     session = new ChatSession(chatId, { request: (event, data) => link.request(event, data) }, store, {
       apply: (event) => transcript.add(event),
       delta: (agent, content) => transcript.delta(agent, content),
+      resetStream: () => transcript.resetStream(),
+      notice: (message) => transcript.notice(message),
       status: setStatus,
       rebuilt: () => transcript.rebuilt(),
       refused: (outgoing, detail) => transcript.refused(outgoing, detail),

@@ -138,7 +138,8 @@ public final class FairnessRun {
             ChatInputs inputs = new ChatInputs(databases, events, done, workflows, clock, engine, active, runs);
             FairShare fairShare = new FairShare(settings.stepConcurrency(), clock);
             StepWorker worker = new StepWorker(new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(),
-                    ai.mozaiks.engine.ChildWorkflows.none(), fairShare, active, runs));
+                    ai.mozaiks.engine.ChildWorkflows.none(), fairShare, active, runs,
+                    new ai.mozaiks.engine.StepRetries(ai.mozaiks.engine.StepRetries.DEFAULT_BUDGET, clock)));
 
             ChatSessions sessions = new ChatSessions(databases, clock);
             List<StepMessage> aSteps = openChats(sessions, A, scenario.aChats(), scenario.timeout());

@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
@@ -74,6 +75,9 @@ public final class DevHost {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** The timer function that queues again the steps of stalled chats ({@code StallReaperFunction}). */
+    static final String STALL_REAPER = "requeueStalledChats";
 
     void start(DevHostOptions options, Path home, Map<String, String> environment) throws IOException, InterruptedException {
         long started = System.nanoTime();
@@ -149,6 +153,12 @@ public final class DevHost {
         FunctionHost host = FunctionHost.start(server, FunctionFactory.functionClasses(),
                 new PlatformFunctionInjector(platform), settings, HostJson.load(), hostRoutes);
         running.push(host);
+        // A restart after a crash takes up the chats the dead process held without waiting for the sweep's schedule: one
+        // sweep now (a crash long ago), one once a step the dead process claimed just before it died counts as stalled
+        // (a lease plus the retry wait after it; a restart at once).
+        Duration stalledAfter = platform.settings().steps().lease().plus(platform.settings().steps().retryAfter());
+        host.fireTimer(STALL_REAPER, Duration.ZERO);
+        host.fireTimer(STALL_REAPER, stalledAfter.plusSeconds(1));
         banner.functions(host.catalog(), "http://localhost:" + host.port());
         banner.line("Dev IdP", "POST http://localhost:" + host.port() + "/dev/token {\"sub\":\"alice\"}, sign-in page /dev/authorize");
         banner.line("ChatUI", chatUi.isPresent() ? "http://localhost:" + host.port() + "/"

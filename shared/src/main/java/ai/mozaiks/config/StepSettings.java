@@ -15,18 +15,26 @@ import java.time.Duration;
  *                      ({@code TEXT_DELTA_MILLIS})
  * @param appStateTtl   how long an instance trusts the app state (status, tier) it read: the longest a suspension
  *                      goes unnoticed by another instance ({@code APP_STATE_CACHE_SECONDS})
+ * @param retryBudget   how long a step may keep failing transiently (model or database briefly away), retried with
+ *                      backoff, before its chat fails with the cause named ({@code STEP_RETRY_BUDGET_SECONDS})
  */
 public record StepSettings(Duration lease, Duration retryAfter, String instanceId, int window, Duration deltaInterval,
-                           Duration appStateTtl) {
+                           Duration appStateTtl, Duration retryBudget) {
+    /**
+     * Half a minute: a step whose instance died is taken up again within a minute (the lease, then the stall reaper's
+     * next sweep), while a step in progress renews it every third of it (two chances before it lapses).
+     */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
 
     static StepSettings read(SettingsReader reader) {
         return new StepSettings(
-                reader.seconds("STEP_LEASE_SECONDS", Duration.ofMinutes(2), 30, 3600),
+                reader.seconds("STEP_LEASE_SECONDS", DEFAULT_LEASE, 30, 3600),
                 reader.seconds("STEP_RETRY_SECONDS", Duration.ofSeconds(5), 1, 300),
                 reader.string("STEP_INSTANCE_ID", "engine", value -> value.matches("[A-Za-z0-9._-]{1,64}"),
                         "1-64 letters, digits, '.', '_' or '-'"),
                 reader.integer("CONVERSATION_WINDOW", 40, 2, 1000),
                 Duration.ofMillis(reader.integer("TEXT_DELTA_MILLIS", 100, 10, 5000)),
-                reader.seconds("APP_STATE_CACHE_SECONDS", Duration.ofSeconds(2), 1, 300));
+                reader.seconds("APP_STATE_CACHE_SECONDS", Duration.ofSeconds(2), 1, 300),
+                reader.seconds("STEP_RETRY_BUDGET_SECONDS", Duration.ofMinutes(10), 0, 86400));
     }
 }

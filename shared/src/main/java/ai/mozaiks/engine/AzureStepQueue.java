@@ -5,13 +5,17 @@ import ai.mozaiks.kernel.AppId;
 import com.azure.storage.queue.QueueAsyncClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import reactor.core.publisher.Mono;
 
 /**
- * Steps on Azure Storage queues, one per {@link Lane}: {@code {"app_id", "chat_id", "step_seq", "lane"?}}, base64 as the
- * queue trigger reads them ({@code lane} only when background). One message is one unit of progress for one chat.
+ * Steps on Azure Storage queues, one per {@link Lane}: {@code {"app_id", "chat_id", "step_seq", "lane"?, "attempt"?,
+ * "first_failed_at"?}}, base64 as the queue trigger reads them ({@code lane} only when background; the retry state only
+ * on a step put back after a transient failure, so older messages read as fresh steps). One message is one unit of
+ * progress for one chat.
  */
 public final class AzureStepQueue implements StepQueue {
     /** Storage queues hide a message for at most seven days. */
@@ -39,6 +43,10 @@ public final class AzureStepQueue implements StepQueue {
         if (message.lane() != Lane.INTERACTIVE) {
             body.put("lane", message.lane().wire());
         }
+        if (message.attempt() > 0) {
+            body.put("attempt", message.attempt());
+            body.put("first_failed_at", message.firstFailedAt().toString());
+        }
         QueueAsyncClient queue = message.lane() == Lane.BACKGROUND ? background : interactive;
         return created.then(queue.sendMessageWithResponse(Json.write(body), visibleIn.isZero() || visibleIn.isNegative() ? null : visibleIn, null))
                 .then();
@@ -52,6 +60,18 @@ public final class AzureStepQueue implements StepQueue {
             throw new IllegalArgumentException("a step message needs app_id, chat_id and step_seq");
         }
         Lane lane = json.has("lane") ? Lane.fromWire(json.path("lane").asText()) : Lane.INTERACTIVE;
-        return new StepMessage(AppId.of(json.path("app_id").asText()), json.path("chat_id").asText(), json.path("step_seq").asLong(), lane);
+        StepMessage step = new StepMessage(AppId.of(json.path("app_id").asText()), json.path("chat_id").asText(),
+                json.path("step_seq").asLong(), lane);
+        if (!json.has("attempt")) {
+            return step;
+        }
+        if (!json.path("attempt").canConvertToInt() || json.path("attempt").asInt() < 1 || !json.path("first_failed_at").isTextual()) {
+            throw new IllegalArgumentException("a retried step message needs attempt (1 or more) and first_failed_at");
+        }
+        try {
+            return step.retried(json.path("attempt").asInt(), Instant.parse(json.path("first_failed_at").asText()));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("first_failed_at is not an ISO-8601 instant", e);
+        }
     }
 }

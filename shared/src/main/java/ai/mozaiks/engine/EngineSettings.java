@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * @param model          the model (deployment) name requests name
- * @param lease          how long a step holds its chat; longer than a turn takes (model latency included)
+ * @param lease          how long a step holds its chat without renewing it (a running step renews it every third of it)
  * @param retryAfter     how long a message for a busy chat waits before it is seen again
  * @param window         how many recent messages the conversation state keeps (and models see)
  * @param instanceId     this process, for the lease owner (a random suffix is added per attempt)
@@ -38,7 +38,7 @@ public record EngineSettings(String model, Duration lease, Duration retryAfter, 
     }
 
     public static EngineSettings defaults(String model) {
-        return new EngineSettings(model, Duration.ofMinutes(2), Duration.ofSeconds(5), ConversationState.DEFAULT_WINDOW,
+        return new EngineSettings(model, Duration.ofSeconds(30), Duration.ofSeconds(5), ConversationState.DEFAULT_WINDOW,
                 "engine", ContextConfig.NONE, DEFAULT_DELTA_INTERVAL);
     }
 }

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bson.Document;
 import reactor.core.publisher.Mono;
 
@@ -36,10 +37,16 @@ import reactor.core.publisher.Mono;
  *   <li><b>Queued chats.</b> The app's queued chats take the free slots, oldest first ({@link RunQueue#promote}): a
  *       promotion a crash missed happens here.</li>
  * </ol>
+ * The first part runs every sweep: it is what resumes a step whose instance died, within a minute. The others (the
+ * slots' upkeep) cost several queries per live app and repair what is rare or slow, so they run at most once per
+ * {@code upkeepEvery} on an instance (timer functions run on one instance at a time; one that moves does its upkeep once
+ * more, which is harmless).
  */
 public final class StallReaper {
     /** Chats requeued, and chats closed, per app and sweep at most; the rest wait for the next sweep. */
     static final int PER_APP = 200;
+    /** The slots' upkeep at most once a minute: a queued chat a crash left unpromoted waits that long at most. */
+    public static final Duration UPKEEP_EVERY = Duration.ofMinutes(1);
 
     /** What one sweep did for one app (for the log). */
     public interface Progress {
@@ -69,9 +76,14 @@ public final class StallReaper {
     private final Clock clock;
     private final RunQueue runs;
     private final IdleChats idle;
+    private final Duration upkeepEvery;
+    /** When this instance last did the upkeep (none yet: null). */
+    private final AtomicReference<Instant> lastUpkeep = new AtomicReference<>();
 
+    /** {@code upkeepEvery}: how often, at most, a sweep also does the slots' upkeep ({@link #UPKEEP_EVERY} in production). */
     public StallReaper(MongoCollection<Document> apps, AppDatabases databases, StepQueue queue, Duration stalledAfter, Clock clock,
-                       RunQueue runs, IdleChats idle) {
+                       RunQueue runs, IdleChats idle, Duration upkeepEvery) {
+        this.upkeepEvery = upkeepEvery;
         this.apps = apps;
         this.databases = databases;
         this.queue = queue;
@@ -85,6 +97,7 @@ public final class StallReaper {
     public Mono<Integer> sweep(Progress progress) {
         Instant now = clock.instant();
         Date before = Date.from(now.minus(stalledAfter));
+        boolean upkeep = upkeepDue(now);
         return LiveApps.ids(apps)
                 .concatMap(appId -> databases.forApp(appId).flatMapMany(database -> database.collection(RuntimeCollection.CHAT_SESSIONS)
                                 .find(and(eq(ChatFields.STATUS, ChatFields.RUNNING), lt(ChatFields.UPDATED_AT, before),
@@ -99,8 +112,14 @@ public final class StallReaper {
                                     .thenReturn(1);
                         })
                         .reduce(0, Integer::sum)
-                        .flatMap(requeued -> slots(appId, now.minus(stalledAfter), progress).thenReturn(requeued)))
+                        .flatMap(requeued -> (upkeep ? slots(appId, now.minus(stalledAfter), progress) : Mono.<Void>empty())
+                                .thenReturn(requeued)))
                 .reduce(0, Integer::sum);
+    }
+
+    private boolean upkeepDue(Instant now) {
+        Instant last = lastUpkeep.get();
+        return (last == null || !now.isBefore(last.plus(upkeepEvery))) && lastUpkeep.compareAndSet(last, now);
     }
 
     /** Idle chats closed, leaked slots given back, queued chats promoted; nothing for an app whose limits are unknown. */

@@ -72,8 +72,9 @@ import reactor.core.publisher.Mono;
  *       gathered per {@link EngineSettings#deltaInterval()}; after the insert, the step's events go out as one
  *       message.</li>
  * </ol>
- * A retryable failure (model unavailable, database error) leaves the step uncommitted for the queue to
- * redeliver; the lease is expired at once (but kept, marking the attempt) so the redelivery need not wait.
+ * A retryable failure (model unavailable, database error) leaves the step uncommitted; the lease is expired at once (but
+ * kept, marking the attempt) and {@link StepRunner} puts the step back on the queue for later ({@link StepRetries});
+ * the next attempt, seeing the mark, first tells clients to drop what the failed one streamed ({@code chat.text_reset}).
  * A failure retrying cannot help (a bad manifest condition, a refused request) commits the chat {@code failed}
  * with a {@code chat.error} event. A step the queue gave up on is failed the same way by {@link #failPoisoned}.
  */
@@ -87,6 +88,8 @@ public final class StepExecutor {
     public static final String APP_SUSPENDED = "APP_SUSPENDED";
     /** The {@code error_code} of the {@code chat.error} that ends a chat because its app was deleted. */
     public static final String APP_DELETED = "APP_DELETED";
+    /** The {@code error_code} of the {@code chat.error} that ends a chat whose step kept failing transiently past its budget. */
+    public static final String RETRIES_EXHAUSTED = "RETRIES_EXHAUSTED";
     static final String SUSPENDED_MESSAGE = "This app is suspended; the conversation will go on once the suspension is lifted.";
     static final String DELETED_MESSAGE = "This app was deleted; the conversation has ended.";
 
@@ -138,6 +141,54 @@ public final class StepExecutor {
         return claimThen(message, ":poison:", claim -> end(claim, "poison:",
                 data("message", POISONED_MESSAGE, "error_code", STEP_FAILED, "chat_id", message.chatId(), "step_seq", message.stepSeq()),
                 ChatStatus.FAILED, "step_failed", new StepOutcome.Failed("step " + message.stepSeq() + " was poisoned")));
+    }
+
+    /**
+     * Ends a chat whose step kept failing transiently ({@link StepRetries}) past its budget: committed {@code failed} with a
+     * {@code chat.error} ({@value #RETRIES_EXHAUSTED}) naming the cause ({@code reason}, and in words) and a
+     * {@code chat.run_complete} of status failed. Claimed, idempotent and keyed ({@code retries:<n>:<i>}) as
+     * {@link #failPoisoned} is.
+     */
+    public Mono<StepOutcome> failRetried(StepMessage message, String reason, Duration failingFor) {
+        String lasted = failingFor.compareTo(Duration.ofMinutes(2)) >= 0 ? failingFor.toMinutes() + " minutes"
+                : failingFor.toSeconds() + " seconds";
+        String text = "This conversation stopped because " + cause(reason) + " for " + lasted + ". Please try again later in a new chat.";
+        return claimThen(message, ":retries:", claim -> end(claim, "retries:",
+                data("message", text, "error_code", RETRIES_EXHAUSTED, "reason", reason, "attempts", message.attempt() + 1,
+                        "chat_id", message.chatId(), "step_seq", message.stepSeq()),
+                ChatStatus.FAILED, "retries_exhausted", new StepOutcome.Failed("step " + message.stepSeq() + ": " + reason)));
+    }
+
+    private static String cause(String reason) {
+        return switch (reason) {
+            case StepRetries.MODEL_RATE_LIMITED -> "the model service kept refusing requests (rate limited)";
+            case StepRetries.MODEL_TIMEOUT -> "the model service did not answer in time";
+            case StepRetries.MODEL_INVALID_RESPONSE -> "the model service kept answering malformed responses";
+            case StepRetries.DATABASE_UNAVAILABLE -> "the database was unavailable";
+            case StepRetries.STORAGE_UNAVAILABLE -> "storage was unavailable";
+            default -> "the model service was unavailable";
+        };
+    }
+
+    /**
+     * Tells the chat that its step runs again at {@code retryAt}: {@code chat.retrying {step_seq, attempt, retry_at, reason}}.
+     * When the database answers, the chat's lease is held until the retry ({@link ChatStore#holdForRetry}) and the event
+     * is recorded (key {@code retry:<n>:<attempt>}, so a repeat appends nothing); when another attempt holds the chat
+     * nothing is said; when the database is away the event goes out live only. Never fails.
+     */
+    public Mono<Void> retrying(StepMessage message, int attempt, Instant retryAt, String reason) {
+        Map<String, Object> event = data("step_seq", message.stepSeq(), "attempt", attempt, "retry_at", retryAt.toString(),
+                "reason", reason);
+        Mono<Void> live = recorder.signal(message.appId(), message.chatId(), EventKind.RETRYING, event).onErrorResume(error -> Mono.empty());
+        // Held until a second before the retry: the message is not seen earlier, and the claim then finds the lease over.
+        Instant until = retryAt.minusSeconds(1).isBefore(now()) ? now() : retryAt.minusSeconds(1);
+        return databases.forApp(message.appId())
+                .flatMap(database -> ChatStore.of(database).holdForRetry(message.chatId(), message.stepSeq(), now(), until))
+                .flatMap(held -> held
+                        ? recorder.recordOnce(message.appId(), message.chatId(), "retry:" + message.stepSeq() + ":" + attempt,
+                                EventKind.RETRYING, event)
+                        : Mono.<Void>empty())
+                .onErrorResume(error -> live);
     }
 
     /**
@@ -247,12 +298,12 @@ public final class StepExecutor {
     }
 
     /**
-     * Keeps the lease while the step runs longer than half of it (a slow model, a slow tool): every half lease one
-     * conditional update moves it on. It stops with the step; once the step commits (or another attempt took over)
-     * the update matches nothing.
+     * Keeps the lease while the step runs longer than a third of it (a slow model, a slow tool): every third of the lease
+     * one conditional update moves it on, so one failed renewal still leaves another before it lapses. It stops with the
+     * step; once the step commits (or another attempt took over) the update matches nothing.
      */
     private Disposable renewLease(Claim claim) {
-        Duration every = settings.lease().dividedBy(2);
+        Duration every = settings.lease().dividedBy(3);
         return Flux.interval(every, every)
                 .concatMap(tick -> claim.chats().renew(claim.lease(), now().plus(settings.lease())).onErrorResume(error -> Mono.empty()))
                 .subscribe();
@@ -295,7 +346,10 @@ public final class StepExecutor {
             }
         }
         Mono<Map<String, Document>> recorded = redelivered ? ToolRound.recorded(results, turn.message) : Mono.just(Map.of());
-        return (stored == null ? agentTurn.start(turn, chat, found) : Mono.<Void>empty())
+        // What an attempt that did not commit streamed is void: clients drop it before this attempt's first delta.
+        Mono<Void> reset = !redelivered ? Mono.empty() : recorder.signal(turn.message.appId(), turn.message.chatId(), EventKind.TEXT_RESET,
+                data("step_seq", turn.message.stepSeq(), "reason", turn.message.attempt() > 0 ? "retry" : "redelivery"));
+        return reset.then(stored == null ? agentTurn.start(turn, chat, found) : Mono.<Void>empty())
                 .then(recorded)
                 .flatMap(previous -> agentTurn.run(results, turn, previous))
                 // Only the turn's own failures end the chat; one after the commit is for the redelivery to finish.

@@ -33,6 +33,13 @@ public sealed interface StepOutcome {
     record RetryLater(Duration after) implements StepOutcome {
     }
 
+    /**
+     * Not committed: the step failed transiently ({@code reason}, see {@link StepRetries}) and is back on the queue, hidden
+     * for {@code after}, as its {@code attempt}-th retry.
+     */
+    record Retrying(int attempt, Duration after, String reason) implements StepOutcome {
+    }
+
     /** Not run: this app is over its fair share here ({@link FairShare}); the message is back on the queue, hidden for {@code after}. */
     record Deferred(Duration after) implements StepOutcome {
     }

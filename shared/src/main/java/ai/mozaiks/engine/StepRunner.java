@@ -22,11 +22,16 @@ public final class StepRunner {
     private final FairShare fairShare;
     private final AppStates apps;
     private final RunQueue runs;
+    private final StepRetries retries;
 
-    /** {@code runs}: a step that ends its chat's run, or makes it wait, gives the run slot back ({@link RunQueue#ended}). */
+    /**
+     * {@code runs}: a step that ends its chat's run, or makes it wait, gives the run slot back ({@link RunQueue#ended});
+     * {@code retries}: how a step that failed for a transient reason is put back on the queue ({@link StepRetries}).
+     */
     public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions, ChildWorkflows children,
-                      FairShare fairShare, AppStates apps, RunQueue runs) {
+                      FairShare fairShare, AppStates apps, RunQueue runs, StepRetries retries) {
         this.runs = runs;
+        this.retries = retries;
         this.executor = executor;
         this.queue = queue;
         this.inputs = inputs;
@@ -75,7 +80,39 @@ public final class StepRunner {
      */
     public Mono<StepOutcome> run(StepMessage message) {
         return apps.status(message.appId()).flatMap(status -> AppService.ACTIVE.equals(status) ? runActive(message)
-                : stopForApp(message, status));
+                : stopForApp(message, status))
+                .onErrorResume(error -> StepRetries.transientReason(error).isPresent(), error -> retryLater(message, error));
+    }
+
+    /**
+     * A transient failure ({@link StepRetries}): the step goes back on the queue with its retry state, hidden until its
+     * retry, and this delivery is acknowledged ({@link StepOutcome.Retrying}) — the queue's dequeue count is not spent.
+     * The chat is told ({@code chat.retrying}). Past the step's budget, the chat fails with the cause named. When the
+     * queue cannot take the message either, the original failure stands: the host delivers the message again.
+     */
+    private Mono<StepOutcome> retryLater(StepMessage message, Throwable error) {
+        String reason = StepRetries.transientReason(error).orElseThrow();
+        StepRetries.Decision decision = retries.after(message, error, reason);
+        if (decision instanceof StepRetries.GiveUp giveUp) {
+            return executor.failRetried(message, reason, giveUp.failingFor()).flatMap(outcome -> {
+                if (outcome instanceof StepOutcome.Failed) {
+                    return release(message)
+                            .then(children.ended(message.appId(), message.chatId())).thenReturn(outcome);
+                }
+                if (outcome instanceof StepOutcome.RetryLater later) {
+                    return queue.enqueue(message, later.after()).thenReturn(outcome);
+                }
+                return Mono.just(outcome);
+            });
+        }
+        StepRetries.Retry retry = (StepRetries.Retry) decision;
+        return queue.enqueue(retry.message(), retry.delay())
+                .onErrorMap(unqueued -> {
+                    error.addSuppressed(unqueued);
+                    return error;
+                })
+                .then(Mono.defer(() -> executor.retrying(message, retry.message().attempt(), retry.retryAt(), reason)))
+                .thenReturn(new StepOutcome.Retrying(retry.message().attempt(), retry.delay(), reason));
     }
 
     /** A deleted app's chat is cancelled (a child's end is told to its parent); a busy chat is asked again later. */

@@ -21,6 +21,7 @@ import ai.mozaiks.children.ChildRuns;
 import ai.mozaiks.engine.StepExecutor;
 import ai.mozaiks.engine.StepHooks;
 import ai.mozaiks.engine.StepQueue;
+import ai.mozaiks.engine.StepRetries;
 import ai.mozaiks.engine.StepRunner;
 import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.models.ChatModel;
@@ -227,10 +228,11 @@ public final class Platform implements AutoCloseable {
         ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, runSlots,
                 new ChildPolicy(control.apps(), workflows, entitlements), clock, engine.window());
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children,
-                new FairShare(settings.stepConcurrency(), clock), appStates, runQueue);
+                new FairShare(settings.stepConcurrency(), clock), appStates, runQueue,
+                new StepRetries(settings.steps().retryBudget(), clock));
         this.upstreamAuth = new UpstreamAuth(settings.realtime());
         this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock, runQueue,
-                new IdleChats(appDatabases, events, feed, clock));
+                new IdleChats(appDatabases, events, feed, clock), StallReaper.UPKEEP_EVERY);
         this.childReconciler = new ChildReconciler(control.apps(), children, engine.stalledAfter(), clock);
         this.chatEvents = new ChatEvents(inputs, sessions, events, appStates);
         this.broker = new SessionBroker(control.apps(), entitlements, new StartLimits(rateWindows, runSlots, usage),

@@ -51,6 +51,14 @@ public final class WebPubSubFeed implements ChatFeed {
         return send(appId, chatId, List.of(envelope));
     }
 
+    @Override
+    public Mono<Void> signal(AppId appId, String chatId, EventKind kind, Map<String, ?> data) {
+        Map<String, Object> envelope = new LinkedHashMap<>();
+        envelope.put("type", kind.type());
+        envelope.put("data", data);
+        return send(appId, chatId, List.of(envelope));
+    }
+
     private Mono<Void> send(AppId appId, String chatId, List<Map<String, Object>> envelopes) {
         return Mono.defer(() -> service.sendToGroup(ClientAccess.group(appId.value(), chatId), Json.write(envelopes),
                         WebPubSubContentType.APPLICATION_JSON))

@@ -2,6 +2,7 @@ package ai.mozaiks.session;
 
 import ai.mozaiks.kernel.AppId;
 import java.util.List;
+import java.util.Map;
 import reactor.core.publisher.Mono;
 
 /**
@@ -15,4 +16,9 @@ public interface ChatFeed {
 
     /** A coalesced piece of an agent's reply as it streams: {@code chat.text_delta}, never stored. */
     Mono<Void> delta(AppId appId, String chatId, String agent, String text);
+
+    /** A live-only event without a seq ({@code {type, data}}): a step's text reset, or a retry the log could not take. */
+    default Mono<Void> signal(AppId appId, String chatId, EventKind kind, Map<String, ?> data) {
+        return Mono.empty();
+    }
 }

@@ -130,6 +130,18 @@ public final class ChatStore {
                 Updates.set(ChatFields.LEASE_UNTIL, Date.from(until)), false).then();
     }
 
+    /**
+     * After a transient failure of step {@code stepSeq}: sets the chat's lease to end at {@code until} (the step's retry),
+     * when no live attempt holds it (the failed attempt's release expired it, or none was taken). Meanwhile the stall
+     * reaper leaves the chat alone and a duplicate message finds it busy. Answers whether it was held.
+     */
+    public Mono<Boolean> holdForRetry(String chatId, long stepSeq, Instant now, Instant until) {
+        Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, stepSeq), eq(ChatFields.STATUS, ChatStatus.RUNNING.wire()),
+                or(exists(ChatFields.LEASE_UNTIL, false), lte(ChatFields.LEASE_UNTIL, Date.from(now))));
+        return chats.updateOne(filter, Updates.set(ChatFields.LEASE_UNTIL, Date.from(until)), false)
+                .map(result -> result.getMatchedCount() > 0);
+    }
+
     /** Expires a held lease at once, keeping its fields as the mark of an attempt. */
     public Mono<Void> release(StepLease lease, Instant now) {
         return chats.updateOne(held(lease), Updates.set(ChatFields.LEASE_UNTIL, Date.from(now)), false).then();

@@ -26,8 +26,18 @@ public enum EventKind {
     WORKFLOW_CHILD_COMPLETED("workflow_child_completed", true),
     /** The parent goes on with its children's merged results: {@code resume_agent, succeeded_count, failed_count, ...}. */
     WORKFLOW_RESUMED("workflow_resumed", true),
+    /**
+     * A step failed transiently and runs again later: {@code step_seq, attempt, retry_at, reason}. Stored when the
+     * database is reachable (key {@code retry:<step>:<attempt>}), otherwise sent live only.
+     */
+    RETRYING("retrying", true),
     /** Streamed token deltas: delivered live only, never stored; the final {@link #TEXT} is. */
-    TEXT_DELTA("text_delta", false);
+    TEXT_DELTA("text_delta", false),
+    /**
+     * A step runs again after an attempt that did not commit: the text streamed for it is void ({@code step_seq, reason}).
+     * Live only, sent before the new attempt's first delta.
+     */
+    TEXT_RESET("text_reset", false);
 
     private static final String PREFIX = "chat.";
 

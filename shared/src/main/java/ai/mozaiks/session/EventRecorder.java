@@ -59,6 +59,11 @@ public final class EventRecorder {
         return feed.delta(appId, chatId, agent, text);
     }
 
+    /** A live-only event without a seq ({@link ChatFeed#signal}): never stored, best effort. */
+    public Mono<Void> signal(AppId appId, String chatId, EventKind kind, Map<String, ?> data) {
+        return feed.signal(appId, chatId, kind, data);
+    }
+
     private Mono<Void> publish(AppId appId, String chatId, List<Appended> stored) {
         return feed.publish(appId, chatId, stored.stream().map(Appended::event).toList());
     }

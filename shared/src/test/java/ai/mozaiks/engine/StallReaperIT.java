@@ -28,6 +28,8 @@ class StallReaperIT {
     private static final AppId LIVE = AppId.of("app-live");
     private static final AppId GONE = AppId.of("app-gone");
     private static final AppId SUSPENDED = AppId.of("app-suspended");
+    /** A free-tier app: its limits are known, so the sweep's upkeep (idle close among it) applies to it. */
+    private static final AppId TIERED = AppId.of("app-tiered");
     private static final Duration STALLED_AFTER = Duration.ofMinutes(5);
 
     private EmbeddedMongoFixture fixture;
@@ -40,14 +42,16 @@ class StallReaperIT {
         var apps = fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection("apps");
         await(apps.insertMany(List.of(new Document("_id", LIVE.value()).append("status", "active"),
                 new Document("_id", GONE.value()).append("status", "deleted"),
-                new Document("_id", SUSPENDED.value()).append("status", "suspended"))));
-        // These apps have no tier: their limits are unknown, so the sweep touches no slot and closes no chat of theirs.
+                new Document("_id", SUSPENDED.value()).append("status", "suspended"),
+                new Document("_id", TIERED.value()).append("status", "active").append("tier", "free"))));
+        // The first three apps have no tier: their limits are unknown, so the sweep touches no slot and closes no chat of theirs.
         CachedAppStates states = new CachedAppStates(apps, CachedAppStates.TTL, fixture.clock());
         RunQueue runs = new RunQueue(fixture.appDatabases(),
                 new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock()),
                 appId -> states.limits(appId, Tiers.load()), queue, fixture.clock());
         reaper = new StallReaper(apps, fixture.appDatabases(), queue, STALLED_AFTER, fixture.clock(), runs,
-                new IdleChats(fixture.appDatabases(), new EventLog(fixture.appDatabases(), fixture.clock()), new RecordingFeed(), fixture.clock()));
+                new IdleChats(fixture.appDatabases(), new EventLog(fixture.appDatabases(), fixture.clock()), new RecordingFeed(), fixture.clock()),
+                StallReaper.UPKEEP_EVERY);
     }
 
     @AfterEach
@@ -90,5 +94,43 @@ class StallReaperIT {
         // A second sweep asks again (a duplicate step message is harmless) and touches nothing else.
         assertEquals(2, await(reaper.sweep((app, chatId, step) -> { })));
         assertEquals(4, queue.messages.size());
+    }
+
+    @Test
+    void theSlotsUpkeepRunsAtMostOncePerItsIntervalWhileStalledChatsAreSweptEveryTime() {
+        String firstIdle = chat(TIERED, ChatStatus.AWAITING_INPUT, 1, null);
+        fixture.clock().advance(Duration.ofHours(25)); // past the free tier's idle_close_hours
+        List<String> closed = new ArrayList<>();
+        StallReaper.Progress progress = new StallReaper.Progress() {
+            @Override
+            public void requeued(AppId appId, String chatId, long stepSeq) {
+            }
+
+            @Override
+            public void closed(AppId appId, String chatId) {
+                closed.add(chatId);
+            }
+        };
+        await(reaper.sweep(progress));
+        assertEquals(List.of(firstIdle), closed);
+
+        String secondIdle = chat(TIERED, ChatStatus.AWAITING_INPUT, 1, null);
+        setUpdatedAt(secondIdle, fixture.clock().instant().minus(Duration.ofHours(30)));
+        String stalled = chat(TIERED, ChatStatus.RUNNING, 2, null);
+        setUpdatedAt(stalled, fixture.clock().instant().minus(STALLED_AFTER.multipliedBy(2)));
+        fixture.clock().advance(Duration.ofSeconds(15));
+        await(reaper.sweep(progress));
+        assertEquals(List.of(firstIdle), closed, "15 s after the last upkeep: no upkeep");
+        assertEquals(List.of(new StepMessage(TIERED, stalled, 2)), queue.messages, "stalled chats are swept every time");
+
+        fixture.clock().advance(StallReaper.UPKEEP_EVERY);
+        await(reaper.sweep(progress));
+        assertEquals(List.of(firstIdle, secondIdle), closed, "the interval passed: upkeep ran");
+        assertEquals(2, queue.messages.size());
+    }
+
+    private void setUpdatedAt(String chatId, java.time.Instant at) {
+        await(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("chat_sessions")
+                .updateOne(eq("chat_id", chatId), Updates.set("updated_at", Date.from(at))));
     }
 }

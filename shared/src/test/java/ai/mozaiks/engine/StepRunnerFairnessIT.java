@@ -71,7 +71,8 @@ class StepRunnerFairnessIT {
                 new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock()),
                 appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, fixture.clock());
         ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, workflows, fixture.clock(), engine, active, runs);
-        return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare, active, runs);
+        return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare, active, runs,
+                new StepRetries(StepRetries.DEFAULT_BUDGET, fixture.clock()));
     }
 
     private String newChat() {

@@ -67,6 +67,15 @@ public final class FunctionHost implements AutoCloseable {
         return new FunctionHost(catalog, http, listeners, timers, workers);
     }
 
+    /** Runs the timer function {@code name} once after {@code delay}, off schedule; false when there is none. */
+    public boolean fireTimer(String name, java.time.Duration delay) {
+        return catalog.ofKind(FunctionDescriptor.Timer.class).stream().filter(timer -> timer.name().equals(name)).findFirst()
+                .map(timer -> {
+                    timers.fireAfter(timer, delay);
+                    return true;
+                }).orElse(false);
+    }
+
     public FunctionCatalog catalog() {
         return catalog;
     }

@@ -45,6 +45,11 @@ public final class TimerScheduler implements AutoCloseable {
         workers.execute(() -> run(timer));
     }
 
+    /** Runs the timer once after {@code delay}, off schedule. */
+    public void fireAfter(FunctionDescriptor.Timer timer, Duration delay) {
+        ticker.schedule(() -> workers.execute(() -> run(timer)), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private void scheduleNext(FunctionDescriptor.Timer timer) {
         ZonedDateTime now = ZonedDateTime.now(clock);
         ZonedDateTime next = timer.schedule().nextAfter(now);

@@ -13,6 +13,7 @@ import com.azure.storage.queue.QueueClientBuilder;
 import com.azure.storage.queue.QueueMessageEncoding;
 import com.azure.storage.queue.models.QueueMessageItem;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +39,21 @@ class StepQueuesIT {
         StepMessage child = AzureStepQueue.parse(onBackground.get(0).getBody().toString());
         assertEquals(new StepMessage(APP, "chat_child", 0, Lane.BACKGROUND), child);
         assertEquals(Lane.BACKGROUND, child.at(1).lane());
+    }
+
+    @Test
+    void aRetriedStepKeepsItsRetryStateAndItsDelayOnTheQueue() {
+        String name = "retries-" + Long.toHexString(System.nanoTime());
+        QueueAsyncClient interactive = client(name);
+        AzureStepQueue queue = new AzureStepQueue(interactive, client(name + AzureStepQueue.BACKGROUND_SUFFIX));
+        StepMessage retried = new StepMessage(APP, "chat_retry", 2).retried(3, Instant.parse("2026-03-01T10:00:00Z"));
+
+        queue.enqueue(retried, Duration.ofSeconds(30)).block();
+        assertEquals(List.of(), interactive.receiveMessages(32).collectList().block(), "hidden for its delay");
+        queue.enqueue(retried, Duration.ZERO).block();
+        List<QueueMessageItem> visible = interactive.receiveMessages(32).collectList().block();
+        assertEquals(1, visible.size());
+        assertEquals(retried, AzureStepQueue.parse(visible.get(0).getBody().toString()));
     }
 
     @Test

@@ -15,6 +15,7 @@ import ai.mozaiks.engine.StepHooks;
 import ai.mozaiks.engine.StepMessage;
 import ai.mozaiks.engine.StepOutcome;
 import ai.mozaiks.engine.StepQueue;
+import ai.mozaiks.engine.StepRetries;
 import ai.mozaiks.engine.StepRunner;
 import ai.mozaiks.engine.ToolInvocation;
 import ai.mozaiks.engine.ToolRegistry;
@@ -197,13 +198,13 @@ final class EngineHarness implements AutoCloseable {
                 appStates, runQueue);
         this.chatEvents = new ChatEvents(inputs, sessions, log, appStates);
         this.reaper = new StallReaper(apps, fixture.appDatabases(), queue, engine.stalledAfter(), clock, runQueue,
-                new IdleChats(fixture.appDatabases(), log, feed, clock));
+                new IdleChats(fixture.appDatabases(), log, feed, clock), Duration.ZERO);
         this.children = new ChildRuns(fixture.appDatabases(), sessions, log, feed, queue, inputs,
                 new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), clock),
                 childPolicy(clock), clock, ConversationState.DEFAULT_WINDOW);
         this.reconciler = new ChildReconciler(apps, children, Duration.ofSeconds(30), clock);
         this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), children, new FairShare(24, clock),
-                appStates, runQueue);
+                appStates, runQueue, new StepRetries(StepRetries.DEFAULT_BUDGET, clock));
     }
 
     /** The platform's policy for children: the app's tier and override, and the workflows it may run (all of the harness's). */
