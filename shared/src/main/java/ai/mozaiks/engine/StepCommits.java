@@ -44,6 +44,7 @@ final class StepCommits {
     }
 
     Mono<StepOutcome> commit(Turn turn, StepOutcome outcome) {
+        hooks.beforeCommit(turn.message.chatId(), turn.message.stepSeq());
         ChatStatus status = status(outcome);
         Instant stamp = now();
         List<NewEvent> out = List.copyOf(turn.out);
@@ -90,11 +91,12 @@ final class StepCommits {
         return chats.release(lease, now()).onErrorResume(ignored -> Mono.empty());
     }
 
-    /** Stores a commit's events that are not in the log yet, and their usage in the minute bucket (once per step). */
+    /** Stores a commit's events that are not in the log yet, and their usage in the minute bucket and month (once per step). */
     Mono<Void> storeMissing(AppDatabase database, StepMessage message, PendingEvents pending) {
         return recorder.storeMissing(message.appId(), message.chatId(), pending)
                 .flatMap(stored -> !stored ? Mono.<Void>empty()
-                        : ledger.addToMinute(database.collection(RuntimeCollection.USAGE_MINUTES), message.chatId(), pending.step(),
+                        : ledger.add(database.collection(RuntimeCollection.USAGE_MINUTES),
+                                database.collection(RuntimeCollection.USAGE_MONTHS), message.chatId(), pending.step(),
                                 ledger.totals(pending.events(), pending.stamp())));
     }
 
@@ -133,9 +135,9 @@ final class StepCommits {
         return recorder.record(turn.message.appId(), turn.message.chatId(), acks).then();
     }
 
-    /** After the commit: usage into its minute bucket, the events into the log, then out to the chat's feed. */
+    /** After the commit: usage into its minute bucket and month, the events into the log, then out to the chat's feed. */
     private Mono<Void> recorded(Turn turn, List<NewEvent> out, UsageLedger.Totals usage, Instant stamp, long lastSeq) {
-        return ledger.addToMinute(turn.minutes, turn.message.chatId(), turn.message.stepSeq(), usage)
+        return ledger.add(turn.minutes, turn.months, turn.message.chatId(), turn.message.stepSeq(), usage)
                 .then(recorder.recordCommitted(turn.message.appId(), turn.message.chatId(), lastSeq, out, stamp));
     }
 

@@ -51,9 +51,11 @@ import reactor.core.publisher.Mono;
  *       {@link StepOutcome.Stale}) from a busy chat ({@link StepOutcome.RetryLater}). The previous commit's
  *       {@code outbox} is then checked against the log (one lookup) before the turn.</li>
  *   <li><b>Redelivery.</b> A chat claimed with a lease still set had an attempt of this step that never
- *       committed: its recorded tool results are read (one read) and reused; the recorded assistant
- *       message replaces the model call, so the same tool calls are answered from the record.</li>
- *   <li><b>Turn.</b> {@link TurnPlanner} → {@link RequestBuilder} → {@link ChatModel#stream} → tool calls
+ *       committed: the model responses it recorded ({@link ReplyJournal}) and its tool results are read (two reads)
+ *       and reused: a recorded response replaces the model call, so the same tool calls (same ids, same idempotency
+ *       keys) are answered, from the record where their result was recorded, by the tool again where not.</li>
+ *   <li><b>Turn.</b> {@link TurnPlanner} → {@link RequestBuilder} → the monthly budget check ({@link MonthlyBudget}) →
+ *       {@link ChatModel#stream} → the response recorded in {@code step_replies} → tool calls
  *       through the {@link ToolRegistry} (each result inserted in {@code tool_results} before the commit) →
  *       context-variable triggers → the next plan (so a handoff to the user or to terminate stops in the same step).
  *       A trigger agent's structured output that selects several workflows ({@link FanOutRequest}) ends the step
@@ -107,6 +109,13 @@ public final class StepExecutor {
     public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
                         ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks,
                         PriceTable prices) {
+        this(databases, events, feed, model, tools, workflows, clock, settings, hooks, prices, TokenBudgets.UNLIMITED);
+    }
+
+    /** An executor that checks each app's monthly token budget ({@code budgets}) before every model call. */
+    public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
+                        ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks,
+                        PriceTable prices, TokenBudgets budgets) {
         this.databases = databases;
         this.recorder = new EventRecorder(events, feed);
         this.workflows = workflows;
@@ -115,7 +124,7 @@ public final class StepExecutor {
         UsageLedger ledger = new UsageLedger(Objects.requireNonNull(prices, "prices"));
         TurnPlanner planner = new TurnPlanner();
         this.agentTurn = new AgentTurn(planner, new AgentReplies(model, new RequestBuilder(settings.model()), ledger, planner, recorder,
-                settings), new ToolRound(tools, hooks, clock), settings);
+                settings, new ReplyJournal(hooks, clock), new MonthlyBudget(budgets, clock)), new ToolRound(tools, hooks, clock), settings);
         this.commits = new StepCommits(recorder, ledger, hooks, clock);
     }
 
@@ -283,6 +292,7 @@ public final class StepExecutor {
         Document stored = chat.get(ChatFields.CONVERSATION, Document.class);
         Turn turn = claim.turn(found.workflow(), stored == null ? null : ConversationState.fromDocument(stored));
         turn.pending = ChatStore.pendingInputs(chat);
+        turn.child = chat.get(ChatFields.PARENT_CHAT_ID) != null;
         if (pin) {
             turn.changes.pinWorkflow(found.ref());
         }
@@ -294,7 +304,10 @@ public final class StepExecutor {
                 return commitOrRelease(turn, new StepOutcome.Next(turn.message.stepSeq() + 1));
             }
         }
-        Mono<Map<String, Document>> recorded = redelivered ? ToolRound.recorded(results, turn.message) : Mono.just(Map.of());
+        Mono<Map<String, Document>> recorded = redelivered
+                ? ReplyJournal.recorded(turn).doOnNext(replies -> turn.recordedReplies = replies)
+                        .then(ToolRound.recorded(results, turn.message))
+                : Mono.just(Map.of());
         return (stored == null ? agentTurn.start(turn, chat, found) : Mono.<Void>empty())
                 .then(recorded)
                 .flatMap(previous -> agentTurn.run(results, turn, previous))

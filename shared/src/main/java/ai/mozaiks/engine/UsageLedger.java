@@ -30,8 +30,8 @@ import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.ne;
 
 /**
- * Token usage and cost of model calls: the {@code chat.usage_delta} event data, the chat's running totals
- * and the per-app per-minute bucket in {@code usage_minutes}.
+ * Token usage and cost of model calls: the {@code chat.usage_delta} event data, the chat's running totals,
+ * the per-app per-minute bucket in {@code usage_minutes} and the per-app monthly counter in {@code usage_months}.
  *
  * <p>Everything is derived from the step's usage events as its commit records them, so the event log, the
  * chat totals and the minute buckets always agree: the totals ride on the step's commit, and the bucket
@@ -41,6 +41,10 @@ import static com.mongodb.client.model.Filters.ne;
  * recomputed from the stored token counts with the {@link PriceTable}, exactly ({@link Decimal128}); an
  * unpriced model costs {@code null} in the event and adds nothing to the cost sums (its calls are counted
  * in {@code unpriced_calls}).
+ *
+ * <p>The monthly counter (what the monthly token budget is checked against before every model call) is incremented
+ * right after the minute bucket, and only when the bucket counted the step: the bucket's markers make the pair
+ * idempotent per step. A crash between the two writes leaves that one step out of the month (never counted twice).
  */
 final class UsageLedger {
     /** Fields of {@code usage_minutes}. */
@@ -55,7 +59,11 @@ final class UsageLedger {
     static final String STEPS = "steps";
     static final int MAX_MARKERS = 2000;
 
+    /** Field of {@code usage_months}: the first instant of the month. */
+    static final String MONTH = "month";
+
     private static final DateTimeFormatter MINUTE_ID = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter MONTH_ID = DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
 
     private final PriceTable prices;
 
@@ -134,15 +142,48 @@ final class UsageLedger {
         return appId + ":" + MINUTE_ID.format(at);
     }
 
+    /** The monthly counter's id: {@code <app_id>:<yyyy-MM>} (UTC). */
+    static String monthId(String appId, Instant at) {
+        return appId + ":" + MONTH_ID.format(at);
+    }
+
+    /** The first instant of {@code at}'s calendar month (UTC). */
+    static Instant monthStart(Instant at) {
+        return at.atZone(ZoneOffset.UTC).withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS).toInstant();
+    }
+
+    /** Adds a step's usage to its minute bucket and, when the bucket counted it (not a repeat), to its month. */
+    Mono<Void> add(AppCollection minutes, AppCollection months, String chatId, long stepSeq, Totals totals) {
+        return addToMinute(minutes, chatId, stepSeq, totals)
+                .flatMap(counted -> counted ? addToMonth(months, totals) : Mono.empty());
+    }
+
+    private Mono<Void> addToMonth(AppCollection months, Totals totals) {
+        Instant month = monthStart(totals.first());
+        Bson update = Updates.combine(
+                Updates.set(MONTH, Date.from(month)),
+                Updates.inc(PROMPT_TOKENS, totals.prompt()),
+                Updates.inc(COMPLETION_TOKENS, totals.completion()),
+                Updates.inc(TOTAL_TOKENS, totals.total()),
+                Updates.inc(COST_USD, new Decimal128(totals.cost())),
+                Updates.inc(CALLS, totals.calls()));
+        Bson filter = eq("_id", monthId(months.appId().value(), month));
+        // Two steps creating the month's counter at once collide on _id; the loser adds as a plain update.
+        return months.updateOne(filter, update, true)
+                .onErrorResume(Duplicates::isDuplicate, collided -> months.updateOne(filter, update, false))
+                .then();
+    }
+
     /**
-     * One upsert adding a step's usage to its minute bucket, unless the bucket already counted that step.
+     * One upsert adding a step's usage to its minute bucket, unless the bucket already counted that step; answers
+     * whether it counted it.
      * A bucket that exists with the step's marker makes the upsert try an insert that collides on
      * {@code _id}; the collision is retried once as a plain update (two steps creating one bucket at once
      * collide the same way), which then matches nothing when the step was counted.
      */
-    Mono<Void> addToMinute(AppCollection minutes, String chatId, long stepSeq, Totals totals) {
+    Mono<Boolean> addToMinute(AppCollection minutes, String chatId, long stepSeq, Totals totals) {
         if (totals.isEmpty()) {
-            return Mono.empty();
+            return Mono.just(false);
         }
         Instant minute = totals.first().truncatedTo(ChronoUnit.MINUTES);
         String marker = chatId + ":" + stepSeq;
@@ -158,6 +199,6 @@ final class UsageLedger {
                 Updates.pushEach(STEPS, List.of(marker), new PushOptions().slice(-MAX_MARKERS)));
         return minutes.updateOne(filter, update, true)
                 .onErrorResume(Duplicates::isDuplicate, collided -> minutes.updateOne(filter, update, false))
-                .then();
+                .map(result -> result.getUpsertedId() != null || result.getModifiedCount() > 0);
     }
 }
