@@ -123,11 +123,12 @@ final class ToolRound {
                                  Optional<ToolSpec> spec) {
         Mono<JsonNode> result = spec.isEmpty()
                 ? Mono.just(error("the agent has no tool named " + call.name()))
+                // The hook is outside the tool's error handling: a crash there ends the attempt, it is no tool failure.
                 : Mono.fromRunnable(() -> hooks.beforeToolCall(turn.message.chatId(), turn.message.stepSeq(), call.id()))
                         .then(tools.call(new ToolInvocation(turn.message.appId().value(), turn.message.chatId(), turn.message.stepSeq(),
-                                agent, spec.get(), call, index, turn.state.variables())))
-                        .defaultIfEmpty(JSON.nullNode())
-                        .onErrorResume(failure -> Mono.just(error(String.valueOf(failure.getMessage()))));
+                                        agent, spec.get(), call, index, turn.state.variables()))
+                                .defaultIfEmpty(JSON.nullNode())
+                                .onErrorResume(failure -> Mono.just(error(String.valueOf(failure.getMessage())))));
         return result.flatMap(value -> {
             String content = value.isTextual() ? value.asText() : value.toString();
             Document record = new Document(CHAT_ID, turn.message.chatId())
