@@ -1,6 +1,11 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.models.AssistantMessage;
 import ai.mozaiks.models.ChatModel;
+import ai.mozaiks.models.FinishReason;
+import ai.mozaiks.models.ModelResponse;
+import ai.mozaiks.models.ToolCall;
+import ai.mozaiks.models.Usage;
 import ai.mozaiks.models.Chunks;
 import ai.mozaiks.models.FakeChatServer;
 import ai.mozaiks.models.ModelEvent;
@@ -458,5 +463,30 @@ class StepExecutorIT {
         List<ChatEvent> speakers = events(chatId).stream().filter(e -> e.type().equals("chat.select_speaker")).toList();
         assertEquals("Writer", speakers.get(0).data().get("agent"));
         assertEquals("Reviewer", speakers.get(1).data().get("agent"));
+    }
+
+    @Test
+    void anAgentThatAlwaysAnswersWithAToolCallStopsAtMaxTurns() {
+        Workflow looping = Manifests.of("max_turns: 4\ninitial_message: Write about tides.\n").with("tools.yaml", TOOLS).load();
+        AtomicInteger modelCalls = new AtomicInteger();
+        ChatModel alwaysATool = request -> Flux.defer(() -> {
+            int n = modelCalls.incrementAndGet();
+            ToolCall call = new ToolCall("call_" + n, "lookup", JSON.createObjectNode().put("word", "tide"));
+            return Flux.just(new ModelEvent.Completed(new ModelResponse(new AssistantMessage(null, List.of(call), null),
+                    FinishReason.TOOL_CALLS, Usage.reported(10, 1, 11, null), "gpt-4o")));
+        });
+        String chatId = newChat();
+
+        List<StepOutcome> outcomes = runToEnd(executor(alwaysATool, looping, StepHooks.NONE), chatId);
+
+        // Each tool round is a round toward max_turns: four rounds, then the chat completes instead of a fifth.
+        assertEquals(new StepOutcome.Completed("max_turns"), outcomes.get(outcomes.size() - 1));
+        assertEquals(4, modelCalls.get());
+        assertEquals(4, toolCalls.get());
+        List<ChatEvent> events = events(chatId);
+        ChatEvent last = events.get(events.size() - 1);
+        assertEquals("chat.run_complete", last.type());
+        assertEquals("max_turns", last.data().get("reason"));
+        assertEquals("completed", chat(chatId).getString("status"));
     }
 }
