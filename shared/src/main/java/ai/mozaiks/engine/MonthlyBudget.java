@@ -2,6 +2,7 @@ package ai.mozaiks.engine;
 
 import static com.mongodb.client.model.Filters.eq;
 
+import ai.mozaiks.persistence.UsageFields;
 import java.time.Clock;
 import java.time.Instant;
 import reactor.core.publisher.Mono;
@@ -39,7 +40,7 @@ final class MonthlyBudget {
                 return Mono.empty();
             }
             Instant now = clock.instant();
-            return turn.months.findOne(eq("_id", UsageLedger.monthId(turn.message.appId().value(), UsageLedger.monthStart(now))))
+            return turn.months.findOne(eq("_id", UsageFields.monthId(turn.message.appId().value(), now)))
                     .map(month -> month.get(UsageLedger.TOTAL_TOKENS) instanceof Number used ? used.longValue() : 0L)
                     .defaultIfEmpty(0L)
                     .flatMap(used -> used < budget ? Mono.<Void>empty() : Mono.error(new Exhausted(used, budget)));

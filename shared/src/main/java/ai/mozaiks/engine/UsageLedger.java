@@ -60,10 +60,9 @@ final class UsageLedger {
     static final int MAX_MARKERS = 2000;
 
     /** Field of {@code usage_months}: the first instant of the month. */
-    static final String MONTH = "month";
+    static final String MONTH = UsageFields.MONTH;
 
     private static final DateTimeFormatter MINUTE_ID = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter MONTH_ID = DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
 
     private final PriceTable prices;
 
@@ -142,16 +141,6 @@ final class UsageLedger {
         return appId + ":" + MINUTE_ID.format(at);
     }
 
-    /** The monthly counter's id: {@code <app_id>:<yyyy-MM>} (UTC). */
-    static String monthId(String appId, Instant at) {
-        return appId + ":" + MONTH_ID.format(at);
-    }
-
-    /** The first instant of {@code at}'s calendar month (UTC). */
-    static Instant monthStart(Instant at) {
-        return at.atZone(ZoneOffset.UTC).withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS).toInstant();
-    }
-
     /** Adds a step's usage to its minute bucket and, when the bucket counted it (not a repeat), to its month. */
     Mono<Void> add(AppCollection minutes, AppCollection months, String chatId, long stepSeq, Totals totals) {
         return addToMinute(minutes, chatId, stepSeq, totals)
@@ -159,7 +148,7 @@ final class UsageLedger {
     }
 
     private Mono<Void> addToMonth(AppCollection months, Totals totals) {
-        Instant month = monthStart(totals.first());
+        Instant month = UsageFields.monthStart(totals.first());
         Bson update = Updates.combine(
                 Updates.set(MONTH, Date.from(month)),
                 Updates.inc(PROMPT_TOKENS, totals.prompt()),
@@ -167,7 +156,7 @@ final class UsageLedger {
                 Updates.inc(TOTAL_TOKENS, totals.total()),
                 Updates.inc(COST_USD, new Decimal128(totals.cost())),
                 Updates.inc(CALLS, totals.calls()));
-        Bson filter = eq("_id", monthId(months.appId().value(), month));
+        Bson filter = eq("_id", UsageFields.monthId(months.appId().value(), month));
         // Two steps creating the month's counter at once collide on _id; the loser adds as a plain update.
         return months.updateOne(filter, update, true)
                 .onErrorResume(Duplicates::isDuplicate, collided -> months.updateOne(filter, update, false))

@@ -17,11 +17,13 @@ import ai.mozaiks.children.ChildPolicy;
 import ai.mozaiks.children.ChildReconciler;
 import ai.mozaiks.children.ChildRuns;
 import ai.mozaiks.engine.StepExecutor;
+import ai.mozaiks.engine.TokenBudgets;
 import ai.mozaiks.engine.StepHooks;
 import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.engine.StepRunner;
 import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.models.ChatModel;
+import ai.mozaiks.models.PriceTable;
 import ai.mozaiks.models.offline.OfflineScripts;
 import ai.mozaiks.tools.HttpTool;
 import ai.mozaiks.tools.builtin.CurrentTime;
@@ -63,6 +65,7 @@ import ai.mozaiks.tenancy.AppRequests;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.CreateRate;
 import ai.mozaiks.tenancy.AppUsage;
+import ai.mozaiks.tenancy.AppLimits;
 import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.tenancy.Entitlements;
 import ai.mozaiks.tenancy.ControlCollections;
@@ -212,8 +215,10 @@ public final class Platform implements AutoCloseable {
                 ContextConfig.of(appSettings::values, settings.appConfig().platformWorkflowValues()),
                 settings.steps().deltaInterval());
         ChatFeed feed = new WebPubSubFeed(realtime.service());
+        // The monthly token budget comes with the cached app states: no control-plane read per model call.
+        TokenBudgets budgets = appId -> appStates.limits(appId, tiers).map(limits -> limits.map(AppLimits::monthlyTokenBudget).orElse(0L));
         StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, chatWorkflows, clock, engine,
-                StepHooks.NONE);
+                StepHooks.NONE, PriceTable.bundled(), budgets);
         this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine, appStates);
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
         Admissions admissions = new Admissions(controlDatabase.getCollection(Admissions.COLLECTION), clock);

@@ -39,8 +39,18 @@ public final class AppUsage {
         return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.CHAT_SESSIONS).count(and(eq(ChatFields.STATUS, ChatFields.RUNNING), exists(ChatFields.PARENT_CHAT_ID, false))));
     }
 
-    /** Tokens the app's model calls used since {@code start}, from its per-minute usage buckets. */
+    /**
+     * Tokens the app's model calls used since {@code start}: from the month's counter in {@code usage_months} (one read
+     * by id) when {@code start} is the first instant of a UTC month, as for the monthly budget; otherwise summed from
+     * the per-minute usage buckets.
+     */
     public Mono<Long> tokensSince(AppId appId, Instant start) {
+        if (start.equals(UsageFields.monthStart(start))) {
+            return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.USAGE_MONTHS)
+                    .findOne(eq("_id", UsageFields.monthId(appId.value(), start)))
+                    .map(month -> month.get(UsageFields.TOTAL_TOKENS) instanceof Number used ? used.longValue() : 0L)
+                    .defaultIfEmpty(0L));
+        }
         return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.USAGE_MINUTES)
                 .aggregate(List.of(Aggregates.match(gte(UsageFields.MINUTE, Date.from(start))),
                         Aggregates.group(null, Accumulators.sum("tokens", "$" + UsageFields.TOTAL_TOKENS))))

@@ -15,7 +15,7 @@ import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 /**
- * App states (and tiers, read with them) from the control plane's {@code apps}, kept for {@link #TTL}, so a turn costs
+ * App states (and tiers and limit overrides, read with them) from the control plane's {@code apps}, kept for {@link #TTL}, so a turn costs
  * no extra read while a suspension, deletion or tier change made on another instance takes effect here within that
  * time; on the instance that made the change it takes effect at once ({@link #forget}).
  */
@@ -45,14 +45,25 @@ public final class CachedAppStates implements AppStates {
         return cached(appId).map(cached -> Optional.ofNullable(cached.tier()));
     }
 
+    /**
+     * The app's limits (its tier's, with operations' overrides: {@link AppLimits}), from the same cached read; the lowest
+     * tier's for an app whose tier is unknown, empty for an app that cannot be found.
+     */
+    public Mono<Optional<AppLimits>> limits(AppId appId, Tiers tiers) {
+        return cached(appId).map(cached -> AppService.DELETED.equals(cached.status()) && cached.tier() == null ? Optional.empty()
+                : Optional.of(AppLimits.of(new Document(AppLimits.FIELD, cached.limits()),
+                        Optional.ofNullable(cached.tier()).flatMap(tiers::find).orElse(tiers.lowest()))));
+    }
+
     private Mono<Cached> cached(AppId appId) {
         Cached cached = cache.get(appId);
         if (cached != null && cached.expiresAt().isAfter(clock.instant())) {
             return Mono.just(cached);
         }
-        return Mono.from(apps.find(eq("_id", appId.value())).projection(Projections.include("status", "tier")).first())
-                .map(app -> new Cached(known(app.getString("status")), app.getString("tier"), clock.instant().plus(ttl)))
-                .defaultIfEmpty(new Cached(AppService.DELETED, null, clock.instant().plus(ttl)))
+        return Mono.from(apps.find(eq("_id", appId.value())).projection(Projections.include("status", "tier", AppLimits.FIELD)).first())
+                .map(app -> new Cached(known(app.getString("status")), app.getString("tier"), app.get(AppLimits.FIELD, Document.class),
+                        clock.instant().plus(ttl)))
+                .defaultIfEmpty(new Cached(AppService.DELETED, null, null, clock.instant().plus(ttl)))
                 .doOnNext(fresh -> remember(appId, fresh));
     }
 
@@ -76,6 +87,6 @@ public final class CachedAppStates implements AppStates {
         cache.put(appId, fresh);
     }
 
-    private record Cached(String status, String tier, Instant expiresAt) {
+    private record Cached(String status, String tier, Document limits, Instant expiresAt) {
     }
 }

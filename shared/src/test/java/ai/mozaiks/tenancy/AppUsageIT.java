@@ -38,7 +38,8 @@ class AppUsageIT {
 
     @Test
     void theTokensSinceADayAreTheSumOfTheAppsOwnBucketsFromThatDayOn() {
-        java.time.Instant start = EmbeddedMongoFixture.START;
+        // Not a month's start: the minute buckets are summed.
+        java.time.Instant start = EmbeddedMongoFixture.START.plus(Duration.ofDays(2));
         await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_minutes").insertMany(List.of(
                 bucket(APP, start.minus(Duration.ofMinutes(1)), 1_000),
                 bucket(APP, start, 200), bucket(APP, start.plus(Duration.ofDays(3)), 30),
@@ -47,5 +48,22 @@ class AppUsageIT {
 
         assertEquals(230L, await(usage.tokensSince(APP, start)));
         assertEquals(0L, await(usage.tokensSince(AppId.of("app-unused"), start)));
+    }
+
+    @Test
+    void theTokensSinceAMonthsStartAreTheAppsMonthlyCounter() {
+        java.time.Instant month = EmbeddedMongoFixture.START;
+        await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_months").insertMany(List.of(
+                new Document("_id", APP.value() + ":2025-01").append("app_id", APP.value()).append("month", Date.from(month))
+                        .append("total_tokens", 4_321L),
+                new Document("_id", APP.value() + ":2024-12").append("app_id", APP.value()).append("total_tokens", 9_999L),
+                new Document("_id", OTHER.value() + ":2025-01").append("app_id", OTHER.value()).append("total_tokens", 7L)))));
+        // Minute buckets are not read for a month: one read by id instead of a sum over the month's buckets.
+        await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_minutes")
+                .insertOne(bucket(APP, month.plus(Duration.ofDays(1)), 50))));
+        AppUsage usage = new AppUsage(fixture.appDatabases(), null);
+
+        assertEquals(4_321L, await(usage.tokensSince(APP, month)));
+        assertEquals(0L, await(usage.tokensSince(AppId.of("app-unused"), month)));
     }
 }

@@ -122,10 +122,11 @@ class SessionBrokerIT {
         String app = cp.createApp(owner, cp.createTenant(owner), "pro");
         expect(201, start(owner, app, "assistant", null, null), "within the budget");
 
-        // What the engine's usage buckets would hold after a busy month: one token past the pro tier's 5,000,000.
+        // What the engine's monthly usage counter would hold after a busy month: one token past the pro tier's 5,000,000.
         java.time.Instant now = java.time.Instant.now();
-        reactor.core.publisher.Mono.from(cp.runtime().getCollection("usage_minutes").insertOne(new org.bson.Document("_id", app + ":" + now)
-                .append("app_id", app).append("minute", java.util.Date.from(now)).append("total_tokens", 5_000_001L)))
+        reactor.core.publisher.Mono.from(cp.runtime().getCollection("usage_months").insertOne(new org.bson.Document("_id",
+                        ai.mozaiks.persistence.UsageFields.monthId(app, now)).append("app_id", app)
+                        .append("month", java.util.Date.from(ai.mozaiks.persistence.UsageFields.monthStart(now))).append("total_tokens", 5_000_001L)))
                 .block(java.time.Duration.ofSeconds(10));
 
         Response refused = start(owner, app, "assistant", null, null);
