@@ -64,8 +64,9 @@ import reactor.core.publisher.Mono;
  *       {@code step_seq+1}, conversation state, the chat's usage totals, lease cleared — and the step's events:
  *       their seqs reserved ({@code $inc} of {@code event_seq}, read back from the update) and the events themselves
  *       kept in the chat's {@code outbox}. Committed therefore means recorded, in one write.</li>
- *   <li><b>Usage.</b> Each model call is a {@code chat.usage_delta} event ({@link UsageLedger}); the step's usage goes
- *       into its per-app minute bucket ({@code usage_minutes}, one upsert, counted once per step).</li>
+ *   <li><b>Usage.</b> Each model call is a {@code chat.usage_delta} event ({@link UsageLedger}), from its recorded
+ *       response, so a reused response counts once; the step's usage goes into its per-app minute bucket
+ *       ({@code usage_minutes}, one upsert, counted once per step) and then its month ({@code usage_months}).</li>
  *   <li><b>Log.</b> One {@code insertMany} stores the events in their seqs ({@link EventRecorder#recordCommitted}); keys
  *       {@code step:<n>:<i>} make a repeat harmless. A crash between the commit and this insert loses nothing: the
  *       next step of the chat, or the redelivered message, finds the outbox and stores what is missing

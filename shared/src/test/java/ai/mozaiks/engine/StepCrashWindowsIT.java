@@ -46,6 +46,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.Disposable;
@@ -259,6 +260,26 @@ class StepCrashWindowsIT {
         assertEquals(3L, Mono.from(runtime().getCollection("step_replies").countDocuments(eq("chat_id", chatId))).block(),
                 "one recorded response per turn");
         assertEquals(1L, Mono.from(runtime().getCollection("tool_results").countDocuments(eq("chat_id", chatId))).block());
+    }
+
+    @Test
+    void whenTwoAttemptsRecordAResponseTheFirstRecordedWinsAndTheOtherGoesOnWithIt() {
+        String chatId = newChat();
+        // An attempt whose lease ran out while it still worked recorded its reply first, with its own tool call id.
+        await(Mono.from(runtime().getCollection("step_replies").insertOne(new Document("app_id", APP.value())
+                .append("chat_id", chatId).append("step_seq", 0L).append("call", ReplyJournal.REPLY).append("agent", "Writer")
+                .append("tc", List.of(new Document("id", "call_stored").append("name", "lookup").append("args", "{\"word\":\"tide\"}")))
+                .append("usage", new Document("agent", "Writer").append("model_name", "gpt-4o").append("prompt_tokens", PROMPT)
+                        .append("completion_tokens", COMPLETION).append("total_tokens", PROMPT + COMPLETION))
+                .append("recorded_at", new java.util.Date()))));
+
+        assertEquals(new StepOutcome.Next(1), step(executor(StepHooks.NONE), chatId, 0));
+
+        List<ChatEvent> events = await(log.read(APP, chatId, 0, 500)).events();
+        assertEquals("call_stored", events.get(4).data().get("call_id"), "the stored reply, not this attempt's");
+        assertEquals(List.of(APP.value() + ":" + chatId + ":0:0"), toolKeys);
+        assertEquals(1L, Mono.from(runtime().getCollection("step_replies").countDocuments(eq("chat_id", chatId))).block());
+        assertEquals(1, ((Number) chat(chatId).get("usage_calls")).intValue());
     }
 
     private Document chat(String chatId) {
