@@ -5,7 +5,6 @@ import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 
 import ai.mozaiks.http.Json;
-import ai.mozaiks.models.AssistantMessage;
 import ai.mozaiks.models.ToolCall;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.session.Duplicates;
@@ -19,7 +18,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
