@@ -8,11 +8,14 @@ import ai.mozaiks.models.ToolCall;
 import ai.mozaiks.session.Duplicates;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
+import ai.mozaiks.session.EventKind;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import reactor.core.publisher.Mono;
@@ -44,6 +47,17 @@ final class ReplyJournal {
     static Mono<Map<String, Document>> recorded(Turn turn) {
         return turn.replies.find(and(eq(CHAT_ID, turn.message.chatId()), eq(STEP_SEQ, turn.message.stepSeq())), null, 0)
                 .collectMap(doc -> doc.getString(CALL), doc -> doc);
+    }
+
+    /**
+     * Adds the usage of the responses an earlier attempt recorded to a turn that ends the step another way (a cancel, an
+     * interrupt): those tokens were spent, so they count, once, with this step's commit.
+     */
+    static Mono<Void> countUnused(Turn turn) {
+        return recorded(turn).doOnNext(found -> found.values().stream()
+                .sorted(Comparator.comparing((Document stored) -> stored.getString(CALL)).reversed())
+                .map(ReplyJournal::usage).filter(Objects::nonNull)
+                .forEach(usage -> turn.event(EventKind.USAGE_DELTA, usage))).then();
     }
 
     /** Records a response unless an attempt of the step already did; answers the record that counts (the first one). */

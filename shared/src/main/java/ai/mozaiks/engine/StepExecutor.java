@@ -274,8 +274,10 @@ public final class StepExecutor {
             // A cancel requested while the chat ran: this step boundary ends it, before any work.
             Document current = chat.get(ChatFields.CONVERSATION, Document.class);
             Turn cancelled = claim.turn(null, current == null ? null : ConversationState.fromDocument(current));
-            cancelled.event(EventKind.RUN_COMPLETE, data("status", ChatStatus.CANCELLED.wire(), "reason", "cancel_requested"));
-            return commitOrRelease(cancelled, new StepOutcome.Cancelled("cancel_requested"));
+            return unusedReplies(cancelled, chat).then(Mono.defer(() -> {
+                cancelled.event(EventKind.RUN_COMPLETE, data("status", ChatStatus.CANCELLED.wire(), "reason", "cancel_requested"));
+                return commitOrRelease(cancelled, new StepOutcome.Cancelled("cancel_requested"));
+            }));
         }
         String workflowName = chat.getString(ChatFields.WORKFLOW_NAME);
         String pinned = chat.getString(ChatFields.WORKFLOW_REF);
@@ -301,8 +303,10 @@ public final class StepExecutor {
             turn.changes.clearInterrupt();
             if (stored != null && !turn.pending.isEmpty()) {
                 // The interrupt policy: the planned turn does not run; the user's message is taken instead.
-                agentTurn.takePending(turn);
-                return commitOrRelease(turn, new StepOutcome.Next(turn.message.stepSeq() + 1));
+                return unusedReplies(turn, chat).then(Mono.defer(() -> {
+                    agentTurn.takePending(turn);
+                    return commitOrRelease(turn, new StepOutcome.Next(turn.message.stepSeq() + 1));
+                }));
             }
         }
         Mono<Map<String, Document>> recorded = redelivered
@@ -316,6 +320,12 @@ public final class StepExecutor {
                 .onErrorResume(StepExecutor::permanent, error -> Mono.just(StepCommits.failing(turn, error.getMessage())))
                 .flatMap(outcome -> commits.commit(turn, outcome))
                 .onErrorResume(error -> commits.release(turn).then(Mono.error(error)));
+    }
+
+    /** A redelivered step that ends without its turn still counts the tokens its earlier attempt's model calls spent. */
+    private Mono<Void> unusedReplies(Turn turn, Document chat) {
+        return chat.get(ChatFields.LEASE_UNTIL) == null ? Mono.empty()
+                : ReplyJournal.countUnused(turn).onErrorResume(error -> commits.release(turn).then(Mono.error(error)));
     }
 
     private static boolean permanent(Throwable error) {

@@ -282,6 +282,27 @@ class StepCrashWindowsIT {
         assertEquals(1, ((Number) chat(chatId).get("usage_calls")).intValue());
     }
 
+    @Test
+    void aRedeliveredStepThatEndsByACancelStillCountsTheTokensItsFirstAttemptSpent() {
+        String chatId = newChat();
+        StepExecutor executor = executor(crashOnce(Boundary.TEXT_AFTER_MODEL_RECORDED));
+        assertEquals(new StepOutcome.Next(1), step(executor, chatId, 0));
+        assertThrows(RuntimeException.class, () -> step(executor, chatId, 1));
+        // The user cancels before the step is redelivered.
+        await(Mono.from(runtime().getCollection("chat_sessions").updateOne(eq("chat_id", chatId),
+                com.mongodb.client.model.Updates.set(ai.mozaiks.session.InputFields.CANCEL_REQUESTED, true))));
+
+        assertEquals(new StepOutcome.Cancelled("cancel_requested"), step(executor, chatId, 1));
+
+        assertEquals(2, model.received());
+        List<ChatEvent> events = await(log.read(APP, chatId, 0, 500)).events();
+        List<String> types = events.stream().map(ChatEvent::type).toList();
+        assertEquals(List.of("chat.usage_delta", "chat.run_complete"), types.subList(types.size() - 2, types.size()),
+                "the reply recorded before the crash is not shown, but its tokens count");
+        assertEquals(2, ((Number) chat(chatId).get("usage_calls")).intValue());
+        assertEquals(2L * (PROMPT + COMPLETION), ((Number) chat(chatId).get("usage_total_tokens")).longValue());
+    }
+
     private Document chat(String chatId) {
         return await(runtime().getCollection("chat_sessions").find(eq("chat_id", chatId)).first());
     }
