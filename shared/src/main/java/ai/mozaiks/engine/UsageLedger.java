@@ -9,6 +9,8 @@ import ai.mozaiks.persistence.UsageFields;
 import ai.mozaiks.session.Duplicates;
 import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.session.EventKind;
+import com.mongodb.client.model.Accumulators;
+import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.PushOptions;
 import com.mongodb.client.model.Updates;
 import org.bson.conversions.Bson;
@@ -27,6 +29,8 @@ import java.util.Map;
 
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.gte;
+import static com.mongodb.client.model.Filters.lt;
 import static com.mongodb.client.model.Filters.ne;
 
 /**
@@ -45,6 +49,7 @@ import static com.mongodb.client.model.Filters.ne;
  * <p>The monthly counter (what the monthly token budget is checked against before every model call) is incremented
  * right after the minute bucket, and only when the bucket counted the step: the bucket's markers make the pair
  * idempotent per step. A crash between the two writes leaves that one step out of the month (never counted twice).
+ * A counter is seeded from the month's minute buckets when it is created, so usage from before counters existed counts.
  */
 final class UsageLedger {
     /** Fields of {@code usage_minutes}. */
@@ -144,10 +149,10 @@ final class UsageLedger {
     /** Adds a step's usage to its minute bucket and, when the bucket counted it (not a repeat), to its month. */
     Mono<Void> add(AppCollection minutes, AppCollection months, String chatId, long stepSeq, Totals totals) {
         return addToMinute(minutes, chatId, stepSeq, totals)
-                .flatMap(counted -> counted ? addToMonth(months, totals) : Mono.empty());
+                .flatMap(counted -> counted ? addToMonth(minutes, months, totals) : Mono.empty());
     }
 
-    private Mono<Void> addToMonth(AppCollection months, Totals totals) {
+    private Mono<Void> addToMonth(AppCollection minutes, AppCollection months, Totals totals) {
         Instant month = UsageFields.monthStart(totals.first());
         Bson update = Updates.combine(
                 Updates.set(MONTH, Date.from(month)),
@@ -159,7 +164,24 @@ final class UsageLedger {
         Bson filter = eq("_id", UsageFields.monthId(months.appId().value(), month));
         // Two steps creating the month's counter at once collide on _id; the loser adds as a plain update.
         return months.updateOne(filter, update, true)
-                .onErrorResume(Duplicates::isDuplicate, collided -> months.updateOne(filter, update, false))
+                .flatMap(result -> result.getUpsertedId() == null ? Mono.<Void>empty() : seed(minutes, months, filter, month))
+                .onErrorResume(Duplicates::isDuplicate, collided -> months.updateOne(filter, update, false).then());
+    }
+
+    /**
+     * A month's counter just created may be younger than the month's usage (usage counted in minute buckets only, before
+     * the counters existed): it is raised to at least the sum of the month's minute buckets, which include the step that
+     * created it. Once per app and month: one aggregation and one update; {@code $max} keeps increments made meanwhile.
+     */
+    private Mono<Void> seed(AppCollection minutes, AppCollection months, Bson filter, Instant month) {
+        Instant next = month.atZone(ZoneOffset.UTC).plusMonths(1).toInstant();
+        return minutes.aggregate(List.of(
+                        Aggregates.match(and(gte(MINUTE, Date.from(month)), lt(MINUTE, Date.from(next)))),
+                        Aggregates.group(null, Accumulators.sum(TOTAL_TOKENS, "$" + TOTAL_TOKENS), Accumulators.sum(CALLS, "$" + CALLS))))
+                .next()
+                .flatMap(sum -> months.updateOne(filter, Updates.combine(
+                        Updates.max(TOTAL_TOKENS, ((Number) sum.get(TOTAL_TOKENS)).longValue()),
+                        Updates.max(CALLS, ((Number) sum.get(CALLS)).longValue())), false))
                 .then();
     }
 
