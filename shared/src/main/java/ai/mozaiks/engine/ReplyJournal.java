@@ -76,7 +76,7 @@ final class ReplyJournal {
                 .append("recorded_at", Date.from(clock.instant().truncatedTo(ChronoUnit.MILLIS)));
         Bson key = and(eq(CHAT_ID, turn.message.chatId()), eq(STEP_SEQ, turn.message.stepSeq()), eq(CALL, call));
         return turn.replies.insertOne(record).thenReturn(record)
-                .onErrorResume(Duplicates::isDuplicate, duplicate -> turn.replies.findOne(key))
+                .onErrorResume(Duplicates::isDuplicate, duplicate -> turn.replies.findOne(key).defaultIfEmpty(record))
                 .doOnNext(stored -> hooks.afterModelRecorded(turn.message.chatId(), turn.message.stepSeq(), call));
     }
 
