@@ -12,6 +12,7 @@ import ai.mozaiks.engine.StepMessage;
 import ai.mozaiks.engine.StepOutcome;
 import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.engine.ToolRegistry;
+import ai.mozaiks.models.PriceTable;
 import ai.mozaiks.models.offline.OfflineModel;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.AppScopeGuard;
@@ -169,8 +170,10 @@ public final class EngineBenchmark {
                 block(databases.ensureIndexes(connections.sharedRuntimeLocation()));
                 events = new EventLog(databases, clock);
                 EngineSettings engine = EngineSettings.defaults(settings.model().model());
+                // A monthly token budget as every app has in production (the enterprise tier's): each model call reads
+                // the month's counter first.
                 executor = new StepExecutor(databases, events, feed, model, ToolRegistry.of(Map.of()), ChatWorkflows.platform(catalog::find), clock, engine,
-                        StepHooks.NONE);
+                        StepHooks.NONE, PriceTable.bundled(), app -> Mono.just(1_000_000_000L));
                 // The app as the control plane knows it: a message asks its state (cached for CachedAppStates.TTL).
                 MongoCollection<Document> apps = connections.controlDatabase().getCollection("apps");
                 block(Mono.from(apps.insertOne(new Document("_id", APP.value()).append("status", AppService.ACTIVE))));

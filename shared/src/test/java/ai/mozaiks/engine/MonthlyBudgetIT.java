@@ -106,13 +106,15 @@ class MonthlyBudgetIT {
         CommandRecorder commands = fixture.commands();
 
         assertEquals(new StepOutcome.Next(1), step(executor, chatId, 0));
+        fixture.clock().advance(MonthlyBudget.FRESH);
         commands.clear();
         assertEquals(new StepOutcome.Next(2), step(executor, chatId, 1));
-        long monthReads = commands.observed().stream()
-                .filter(o -> o.command().equals("find") && "usage_months".equals(String.valueOf(o.collection()))).count();
-        assertEquals(1, monthReads, "one read of the month's counter per model call");
+        assertEquals(1, monthReads(commands), "the reading of the first call is no longer fresh: the counter is read");
 
+        commands.clear();
+        fixture.clock().advance(MonthlyBudget.FRESH);
         StepOutcome out = step(executor, chatId, 2);
+        assertEquals(1, monthReads(commands), "a fresh reading: 220 tokens");
 
         assertEquals(new StepOutcome.AwaitingInput("budget_exhausted"), out);
         assertEquals(2, modelCalls.get(), "no model call once the budget is used");
@@ -129,6 +131,32 @@ class MonthlyBudgetIT {
         assertEquals(2, ((Number) stored.get("usage_calls")).intValue());
     }
 
+    private static long monthReads(CommandRecorder commands) {
+        return commands.observed().stream()
+                .filter(o -> o.command().equals("find") && "usage_months".equals(String.valueOf(o.collection()))).count();
+    }
+
+    @Test
+    void aReadingOfTheMonthsCounterStandsForTheAppForAShortWhile() {
+        StepExecutor executor = executor(model(SCRIPT), workflow, 200);
+        String first = newChat(new NewChat("user-1", "demo", null, ChatStatus.RUNNING));
+        String second = newChat(new NewChat("user-2", "demo", null, ChatStatus.RUNNING));
+        CommandRecorder commands = fixture.commands();
+        commands.clear();
+
+        // Two chats of the app, one step each, within FRESH: one read of the counter.
+        assertEquals(new StepOutcome.Next(1), step(executor, first, 0));
+        assertEquals(new StepOutcome.Next(1), step(executor, second, 0));
+        assertEquals(1, monthReads(commands));
+        assertEquals(2, modelCalls.get());
+
+        // 220 tokens used by then; once the reading is stale the next call sees them and is refused.
+        fixture.clock().advance(MonthlyBudget.FRESH);
+        assertEquals(new StepOutcome.AwaitingInput("budget_exhausted"), step(executor, first, 1));
+        assertEquals(2, monthReads(commands));
+        assertEquals(2, modelCalls.get());
+    }
+
     @Test
     void aSpeakerSelectionIsNotAskedForWhenTheBudgetIsUsed() {
         Workflow auto = Manifests.of("max_turns: 2\norchestration_pattern: AutoPattern\n").load();
@@ -137,6 +165,7 @@ class MonthlyBudgetIT {
         // The first turn is the initial agent's (110 tokens, past the budget of 100); the second would ask who speaks.
         StepExecutor executor = executor(model("- {agent: Writer, text: draft}\n- {agent: speaker_selector, text: Reviewer}\n"), auto, 100);
         assertEquals(new StepOutcome.Next(1), step(executor, chatId, 0));
+        fixture.clock().advance(MonthlyBudget.FRESH);
 
         StepOutcome out = step(executor, chatId, 1);
 
