@@ -9,8 +9,6 @@ import ai.mozaiks.persistence.UsageFields;
 import ai.mozaiks.session.Duplicates;
 import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.session.EventKind;
-import com.mongodb.client.model.Accumulators;
-import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.PushOptions;
 import com.mongodb.client.model.Updates;
 import org.bson.conversions.Bson;
@@ -29,13 +27,11 @@ import java.util.Map;
 
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
-import static com.mongodb.client.model.Filters.gte;
-import static com.mongodb.client.model.Filters.lt;
 import static com.mongodb.client.model.Filters.ne;
 
 /**
- * Token usage and cost of model calls: the {@code chat.usage_delta} event data, the chat's running totals,
- * the per-app per-minute bucket in {@code usage_minutes} and the per-app monthly counter in {@code usage_months}.
+ * Token usage and cost of model calls: the {@code chat.usage_delta} event data, the chat's running totals
+ * and the per-app per-minute bucket in {@code usage_minutes}.
  *
  * <p>Everything is derived from the step's usage events as its commit records them, so the event log, the
  * chat totals and the minute buckets always agree: the totals ride on the step's commit, and the bucket
@@ -45,11 +41,6 @@ import static com.mongodb.client.model.Filters.ne;
  * recomputed from the stored token counts with the {@link PriceTable}, exactly ({@link Decimal128}); an
  * unpriced model costs {@code null} in the event and adds nothing to the cost sums (its calls are counted
  * in {@code unpriced_calls}).
- *
- * <p>The monthly counter (what the monthly token budget is checked against before every model call) is incremented
- * right after the minute bucket, and only when the bucket counted the step: the bucket's markers make the pair
- * idempotent per step. A crash between the two writes leaves that one step out of the month (never counted twice).
- * A counter is seeded from the month's minute buckets when it is created, so usage from before counters existed counts.
  */
 final class UsageLedger {
     /** Fields of {@code usage_minutes}. */
@@ -63,9 +54,6 @@ final class UsageLedger {
     /** The steps already counted in a bucket: {@code <chat_id>:<step_seq>}, the most recent ones only. */
     static final String STEPS = "steps";
     static final int MAX_MARKERS = 2000;
-
-    /** Field of {@code usage_months}: the first instant of the month. */
-    static final String MONTH = UsageFields.MONTH;
 
     private static final DateTimeFormatter MINUTE_ID = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm").withZone(ZoneOffset.UTC);
 
@@ -146,55 +134,15 @@ final class UsageLedger {
         return appId + ":" + MINUTE_ID.format(at);
     }
 
-    /** Adds a step's usage to its minute bucket and, when the bucket counted it (not a repeat), to its month. */
-    Mono<Void> add(AppCollection minutes, AppCollection months, String chatId, long stepSeq, Totals totals) {
-        return addToMinute(minutes, chatId, stepSeq, totals)
-                .flatMap(counted -> counted ? addToMonth(minutes, months, totals) : Mono.empty());
-    }
-
-    private Mono<Void> addToMonth(AppCollection minutes, AppCollection months, Totals totals) {
-        Instant month = UsageFields.monthStart(totals.first());
-        Bson update = Updates.combine(
-                Updates.set(MONTH, Date.from(month)),
-                Updates.inc(PROMPT_TOKENS, totals.prompt()),
-                Updates.inc(COMPLETION_TOKENS, totals.completion()),
-                Updates.inc(TOTAL_TOKENS, totals.total()),
-                Updates.inc(COST_USD, new Decimal128(totals.cost())),
-                Updates.inc(CALLS, totals.calls()));
-        Bson filter = eq("_id", UsageFields.monthId(months.appId().value(), month));
-        // Two steps creating the month's counter at once collide on _id; the loser adds as a plain update.
-        return months.updateOne(filter, update, true)
-                .flatMap(result -> result.getUpsertedId() == null ? Mono.<Void>empty() : seed(minutes, months, filter, month))
-                .onErrorResume(Duplicates::isDuplicate, collided -> months.updateOne(filter, update, false).then());
-    }
-
     /**
-     * A month's counter just created may be younger than the month's usage (usage counted in minute buckets only, before
-     * the counters existed): it is raised to at least the sum of the month's minute buckets, which include the step that
-     * created it. Once per app and month: one aggregation and one update; {@code $max} keeps increments made meanwhile.
-     */
-    private Mono<Void> seed(AppCollection minutes, AppCollection months, Bson filter, Instant month) {
-        Instant next = month.atZone(ZoneOffset.UTC).plusMonths(1).toInstant();
-        return minutes.aggregate(List.of(
-                        Aggregates.match(and(gte(MINUTE, Date.from(month)), lt(MINUTE, Date.from(next)))),
-                        Aggregates.group(null, Accumulators.sum(TOTAL_TOKENS, "$" + TOTAL_TOKENS), Accumulators.sum(CALLS, "$" + CALLS))))
-                .next()
-                .flatMap(sum -> months.updateOne(filter, Updates.combine(
-                        Updates.max(TOTAL_TOKENS, ((Number) sum.get(TOTAL_TOKENS)).longValue()),
-                        Updates.max(CALLS, ((Number) sum.get(CALLS)).longValue())), false))
-                .then();
-    }
-
-    /**
-     * One upsert adding a step's usage to its minute bucket, unless the bucket already counted that step; answers
-     * whether it counted it.
+     * One upsert adding a step's usage to its minute bucket, unless the bucket already counted that step.
      * A bucket that exists with the step's marker makes the upsert try an insert that collides on
      * {@code _id}; the collision is retried once as a plain update (two steps creating one bucket at once
      * collide the same way), which then matches nothing when the step was counted.
      */
-    Mono<Boolean> addToMinute(AppCollection minutes, String chatId, long stepSeq, Totals totals) {
+    Mono<Void> addToMinute(AppCollection minutes, String chatId, long stepSeq, Totals totals) {
         if (totals.isEmpty()) {
-            return Mono.just(false);
+            return Mono.empty();
         }
         Instant minute = totals.first().truncatedTo(ChronoUnit.MINUTES);
         String marker = chatId + ":" + stepSeq;
@@ -210,6 +158,6 @@ final class UsageLedger {
                 Updates.pushEach(STEPS, List.of(marker), new PushOptions().slice(-MAX_MARKERS)));
         return minutes.updateOne(filter, update, true)
                 .onErrorResume(Duplicates::isDuplicate, collided -> minutes.updateOne(filter, update, false))
-                .map(result -> result.getUpsertedId() != null || result.getModifiedCount() > 0);
+                .then();
     }
 }

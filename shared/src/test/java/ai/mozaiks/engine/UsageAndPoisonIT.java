@@ -304,49 +304,21 @@ class UsageAndPoisonIT {
 
     @Test
     void stepsCreatingOneBucketAtOnceAreAllCountedAndARepeatIsNot() {
-        ai.mozaiks.persistence.AppDatabase database = await(fixture.appDatabases().forApp(APP));
-        ai.mozaiks.persistence.AppCollection minutes = database.collection(ai.mozaiks.persistence.RuntimeCollection.USAGE_MINUTES);
-        ai.mozaiks.persistence.AppCollection months = database.collection(ai.mozaiks.persistence.RuntimeCollection.USAGE_MONTHS);
+        ai.mozaiks.persistence.AppCollection minutes = await(fixture.appDatabases().forApp(APP))
+                .collection(ai.mozaiks.persistence.RuntimeCollection.USAGE_MINUTES);
         UsageLedger ledger = new UsageLedger(PRICES);
         UsageLedger.Totals one = new UsageLedger.Totals(10, 2, 12, 0, new BigDecimal("0.000045"), 1, 0,
                 EmbeddedMongoFixture.START.plusSeconds(30));
 
         // Eight steps race to create the bucket: the losers' upserts collide on _id and are retried as updates.
-        Flux.range(0, 8).flatMap(i -> ledger.add(minutes, months, "chat-" + i, 0, one).then(Mono.just(i)), 8).blockLast();
-        await(ledger.add(minutes, months, "chat-3", 0, one)); // a repeat of a counted step
+        Flux.range(0, 8).flatMap(i -> ledger.addToMinute(minutes, "chat-" + i, 0, one).then(Mono.just(i)), 8).blockLast();
+        await(ledger.addToMinute(minutes, "chat-3", 0, one)); // a repeat of a counted step
 
         Document bucket = bucket(APP, "2025-01-01T00:00");
         assertEquals(8L, longOf(bucket, "calls"));
         assertEquals(96L, longOf(bucket, "total_tokens"));
         assertEquals(0, new BigDecimal("0.00036").compareTo(decimal(bucket, "cost_usd")));
         assertEquals(8, bucket.getList("steps", String.class).size());
-        // The month's counter follows the minute bucket: every step once, the repeat not at all.
-        Document month = await(months.findOne(com.mongodb.client.model.Filters.eq("_id", APP.value() + ":2025-01")));
-        assertEquals(8L, longOf(month, "calls"));
-        assertEquals(96L, longOf(month, "total_tokens"));
-    }
-
-    @Test
-    void aMonthsCounterCreatedMidMonthStartsFromTheMonthsMinuteBuckets() {
-        ai.mozaiks.persistence.AppDatabase database = await(fixture.appDatabases().forApp(APP));
-        ai.mozaiks.persistence.AppCollection minutes = database.collection(ai.mozaiks.persistence.RuntimeCollection.USAGE_MINUTES);
-        ai.mozaiks.persistence.AppCollection months = database.collection(ai.mozaiks.persistence.RuntimeCollection.USAGE_MONTHS);
-        UsageLedger ledger = new UsageLedger(PRICES);
-        // Usage counted before counters existed: this month's buckets (and last month's, which do not count).
-        await(minutes.insertMany(List.of(
-                new Document("_id", APP.value() + ":2025-01-10T08:00").append("minute", java.util.Date.from(java.time.Instant.parse("2025-01-10T08:00:00Z")))
-                        .append("total_tokens", 5_000L).append("calls", 4),
-                new Document("_id", APP.value() + ":2024-12-31T23:59").append("minute", java.util.Date.from(java.time.Instant.parse("2024-12-31T23:59:00Z")))
-                        .append("total_tokens", 70_000L).append("calls", 9))));
-        UsageLedger.Totals one = new UsageLedger.Totals(10, 2, 12, 0, new BigDecimal("0.000045"), 1, 0,
-                java.time.Instant.parse("2025-01-20T12:00:30Z"));
-
-        await(ledger.add(minutes, months, "chat-1", 0, one));
-        await(ledger.add(minutes, months, "chat-2", 0, one));
-
-        Document month = await(months.findOne(com.mongodb.client.model.Filters.eq("_id", APP.value() + ":2025-01")));
-        assertEquals(5_024L, longOf(month, "total_tokens"), "the earlier buckets, then each step once");
-        assertEquals(6L, longOf(month, "calls"));
     }
 
     @Test
