@@ -21,6 +21,7 @@ import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.session.PendingEvents;
 import ai.mozaiks.session.StepLease;
 import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.MonthlyTokens;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.expression.ExpressionEvaluationException;
 import java.time.Clock;
@@ -66,7 +67,8 @@ import reactor.core.publisher.Mono;
  *       kept in the chat's {@code outbox}. Committed therefore means recorded, in one write.</li>
  *   <li><b>Usage.</b> Each model call is a {@code chat.usage_delta} event ({@link UsageLedger}), from its recorded
  *       response, so a reused response counts once; the step's usage goes into its per-app minute bucket
- *       ({@code usage_minutes}, one upsert, counted once per step) and then its month ({@code usage_months}).</li>
+ *       ({@code usage_minutes}, one upsert, counted once per step); the month's usage for the budget check is summed from
+ *       these buckets ({@link MonthlyTokens}), so it costs no write of its own.</li>
  *   <li><b>Log.</b> One {@code insertMany} stores the events in their seqs ({@link EventRecorder#recordCommitted}); keys
  *       {@code step:<n>:<i>} make a repeat harmless. A crash between the commit and this insert loses nothing: the
  *       next step of the chat, or the redelivered message, finds the outbox and stores what is missing
@@ -110,13 +112,17 @@ public final class StepExecutor {
     public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
                         ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks,
                         PriceTable prices) {
-        this(databases, events, feed, model, tools, workflows, clock, settings, hooks, prices, TokenBudgets.UNLIMITED);
+        this(databases, events, feed, model, tools, workflows, clock, settings, hooks, prices, TokenBudgets.UNLIMITED,
+                new MonthlyTokens(databases, clock));
     }
 
-    /** An executor that checks each app's monthly token budget ({@code budgets}) before every model call. */
+    /**
+     * An executor that checks each app's monthly token budget ({@code budgets}) before every model call against the
+     * month's tokens as {@code used} keeps them (one per instance, shared with the session start's check).
+     */
     public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
                         ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks,
-                        PriceTable prices, TokenBudgets budgets) {
+                        PriceTable prices, TokenBudgets budgets, MonthlyTokens used) {
         this.databases = databases;
         this.recorder = new EventRecorder(events, feed);
         this.workflows = workflows;
@@ -125,7 +131,7 @@ public final class StepExecutor {
         UsageLedger ledger = new UsageLedger(Objects.requireNonNull(prices, "prices"));
         TurnPlanner planner = new TurnPlanner();
         this.agentTurn = new AgentTurn(planner, new AgentReplies(model, new RequestBuilder(settings.model()), ledger, planner, recorder,
-                settings, new ReplyJournal(hooks, clock), new MonthlyBudget(budgets, clock)), new ToolRound(tools, hooks, clock), settings);
+                settings, new ReplyJournal(hooks, clock), new MonthlyBudget(budgets, used)), new ToolRound(tools, hooks, clock), settings);
         this.commits = new StepCommits(recorder, ledger, hooks, clock);
     }
 

@@ -23,8 +23,6 @@ final class Turn {
     final ChatStore chats;
     /** Where the step's model usage is bucketed per minute. */
     final AppCollection minutes;
-    /** Where the step's model usage is counted per month (the monthly token budget's counter). */
-    final AppCollection months;
     /** Where the step's model responses are recorded before anything acts on them ({@link ReplyJournal}). */
     final AppCollection replies;
     /** The model responses an earlier attempt of this step recorded, by call ({@link ReplyJournal#SELECT}, {@link ReplyJournal#REPLY}). */
@@ -51,7 +49,6 @@ final class Turn {
         this.workflow = workflow;
         this.state = state;
         this.minutes = database.collection(RuntimeCollection.USAGE_MINUTES);
-        this.months = database.collection(RuntimeCollection.USAGE_MONTHS);
         this.replies = database.collection(RuntimeCollection.STEP_REPLIES);
     }
 

@@ -44,13 +44,6 @@ public enum RuntimeCollection {
     USAGE_MINUTES("usage_minutes", List.of(
             index("app_minute", false, ascending("app_id", "minute")))),
     /**
-     * Model usage per app and calendar month (UTC): {@code {_id: "<app_id>:<yyyy-MM>", app_id, month, prompt_tokens,
-     * completion_tokens, total_tokens, cost_usd, calls}}, incremented with each step's minute bucket; the monthly token
-     * budget is checked against it before every model call (one read by id).
-     */
-    USAGE_MONTHS("usage_months", List.of(
-            index("app_month", false, ascending("app_id", "month")))),
-    /**
      * Fan-outs of child workflows ({@code _id} the run id): the parent, the merge policy and each child's state. Admissions
      * count the running children of running runs; the reconciler walks running runs, oldest first.
      */

@@ -68,6 +68,7 @@ import ai.mozaiks.tenancy.CreateRate;
 import ai.mozaiks.tenancy.AppUsage;
 import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.tenancy.Entitlements;
+import ai.mozaiks.tenancy.MonthlyTokens;
 import ai.mozaiks.tenancy.ControlCollections;
 import ai.mozaiks.tenancy.TenantAccess;
 import ai.mozaiks.tenancy.TenantService;
@@ -172,7 +173,9 @@ public final class Platform implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("DEFAULT_TENANT_MAX_TIER: no tier named " + defaultTier + " in tiers.json")),
                 audit, clock);
         this.tenants = new TenantService(control, access, tierGrants, createRate, settings.tenancy().tenantsPerUser(), audit, clock);
-        AppUsage usage = new AppUsage(appDatabases, storageRouter);
+        // The month's tokens per app, kept on this instance: the session start's budget check and the engine's share them.
+        MonthlyTokens monthlyTokens = new MonthlyTokens(appDatabases, clock);
+        AppUsage usage = new AppUsage(appDatabases, storageRouter, monthlyTokens);
         CachedAppStates appStates = new CachedAppStates(control.apps(), settings.steps().appStateTtl(), clock);
         ClientAccess realtime = new ClientAccess(settings.realtime(),
                 settings.realtime().connectionString() != null ? null
@@ -218,7 +221,7 @@ public final class Platform implements AutoCloseable {
         // The monthly token budget comes with the cached app states: no control-plane read per model call.
         TokenBudgets budgets = appId -> appStates.limits(appId, tiers).map(limits -> limits.map(AppLimits::monthlyTokenBudget).orElse(0L));
         StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, chatWorkflows, clock, engine,
-                StepHooks.NONE, PriceTable.bundled(), budgets);
+                StepHooks.NONE, PriceTable.bundled(), budgets, monthlyTokens);
         this.inputs = new ChatInputs(appDatabases, events, feed, stepQueue, chatWorkflows, clock, engine, appStates);
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, stepQueue);
         Admissions admissions = new Admissions(controlDatabase.getCollection(Admissions.COLLECTION), clock);

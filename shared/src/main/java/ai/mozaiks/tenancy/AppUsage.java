@@ -14,6 +14,7 @@ import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.persistence.UsageFields;
 import com.mongodb.client.model.Accumulators;
 import com.mongodb.client.model.Aggregates;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -29,10 +30,18 @@ import reactor.core.publisher.Mono;
 public final class AppUsage {
     private final AppDatabases databases;
     private final StorageRouter router;
+    private final MonthlyTokens month;
 
-    public AppUsage(AppDatabases databases, StorageRouter router) {
+    /** Usage with the current month's tokens as {@code month} keeps them (the instance's one, shared with the engine). */
+    public AppUsage(AppDatabases databases, StorageRouter router, MonthlyTokens month) {
         this.databases = databases;
         this.router = router;
+        this.month = month;
+    }
+
+    /** Usage with a {@link MonthlyTokens} of its own, on the system clock. */
+    public AppUsage(AppDatabases databases, StorageRouter router) {
+        this(databases, router, new MonthlyTokens(databases, Clock.systemUTC()));
     }
 
     public Mono<Long> activeRuns(AppId appId) {
@@ -40,16 +49,13 @@ public final class AppUsage {
     }
 
     /**
-     * Tokens the app's model calls used since {@code start}: from the month's counter in {@code usage_months} (one read
-     * by id) when {@code start} is the first instant of a UTC month, as for the monthly budget; otherwise summed from
-     * the per-minute usage buckets.
+     * Tokens the app's model calls used since {@code start}, summed from the per-minute usage buckets: for the start of
+     * the current month (the monthly budget's question) as {@link MonthlyTokens} keeps them, the same figure the engine
+     * checks before every model call; for any other start, one aggregation.
      */
     public Mono<Long> tokensSince(AppId appId, Instant start) {
-        if (start.equals(UsageFields.monthStart(start))) {
-            return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.USAGE_MONTHS)
-                    .findOne(eq("_id", UsageFields.monthId(appId.value(), start)))
-                    .map(month -> month.get(UsageFields.TOTAL_TOKENS) instanceof Number used ? used.longValue() : 0L)
-                    .defaultIfEmpty(0L));
+        if (start.equals(month.currentMonth())) {
+            return month.thisMonth(appId);
         }
         return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.USAGE_MINUTES)
                 .aggregate(List.of(Aggregates.match(gte(UsageFields.MINUTE, Date.from(start))),

@@ -25,6 +25,7 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.ChildOf;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
+import ai.mozaiks.tenancy.MonthlyTokens;
 import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import java.util.List;
@@ -78,7 +79,8 @@ class MonthlyBudgetIT {
                 invocation -> Mono.just(Json.mapper().createObjectNode().put("meaning", "the rise and fall of the sea"))));
         return new StepExecutor(fixture.appDatabases(), log, new RecordingFeed(), model, tools,
                 ChatWorkflows.platform(name -> Optional.of(flow)), fixture.clock(), EngineSettings.defaults("gpt-4o"),
-                StepHooks.NONE, ai.mozaiks.models.PriceTable.bundled(), app -> Mono.just(budget));
+                StepHooks.NONE, ai.mozaiks.models.PriceTable.bundled(), app -> Mono.just(budget),
+                new MonthlyTokens(fixture.appDatabases(), fixture.clock()));
     }
 
     private String newChat(NewChat chat) {
@@ -106,15 +108,16 @@ class MonthlyBudgetIT {
         CommandRecorder commands = fixture.commands();
 
         assertEquals(new StepOutcome.Next(1), step(executor, chatId, 0));
-        fixture.clock().advance(MonthlyBudget.FRESH);
+        assertEquals(2, usageReads(commands), "the app's first reading of the month: its base and its recent buckets");
+        fixture.clock().advance(MonthlyTokens.FRESH);
         commands.clear();
         assertEquals(new StepOutcome.Next(2), step(executor, chatId, 1));
-        assertEquals(1, monthReads(commands), "the reading of the first call is no longer fresh: the counter is read");
+        assertEquals(1, usageReads(commands), "the reading of the first call is no longer fresh: the recent buckets are read");
 
         commands.clear();
-        fixture.clock().advance(MonthlyBudget.FRESH);
+        fixture.clock().advance(MonthlyTokens.FRESH);
         StepOutcome out = step(executor, chatId, 2);
-        assertEquals(1, monthReads(commands), "a fresh reading: 220 tokens");
+        assertEquals(1, usageReads(commands), "a fresh reading: 220 tokens");
 
         assertEquals(new StepOutcome.AwaitingInput("budget_exhausted"), out);
         assertEquals(2, modelCalls.get(), "no model call once the budget is used");
@@ -131,29 +134,29 @@ class MonthlyBudgetIT {
         assertEquals(2, ((Number) stored.get("usage_calls")).intValue());
     }
 
-    private static long monthReads(CommandRecorder commands) {
-        return commands.observed().stream()
-                .filter(o -> o.command().equals("find") && "usage_months".equals(String.valueOf(o.collection()))).count();
+    /** Reads of the minute buckets (the month's tokens are summed from them; a step only writes them otherwise). */
+    private static long usageReads(CommandRecorder commands) {
+        return commands.count("aggregate", "usage_minutes") + commands.count("find", "usage_minutes");
     }
 
     @Test
-    void aReadingOfTheMonthsCounterStandsForTheAppForAShortWhile() {
+    void aReadingOfTheMonthsTokensStandsForTheAppForAShortWhile() {
         StepExecutor executor = executor(model(SCRIPT), workflow, 200);
         String first = newChat(new NewChat("user-1", "demo", null, ChatStatus.RUNNING));
         String second = newChat(new NewChat("user-2", "demo", null, ChatStatus.RUNNING));
         CommandRecorder commands = fixture.commands();
         commands.clear();
 
-        // Two chats of the app, one step each, within FRESH: one read of the counter.
+        // Two chats of the app, one step each, within FRESH: one reading (the month's base and recent buckets).
         assertEquals(new StepOutcome.Next(1), step(executor, first, 0));
         assertEquals(new StepOutcome.Next(1), step(executor, second, 0));
-        assertEquals(1, monthReads(commands));
+        assertEquals(2, usageReads(commands));
         assertEquals(2, modelCalls.get());
 
-        // 220 tokens used by then; once the reading is stale the next call sees them and is refused.
-        fixture.clock().advance(MonthlyBudget.FRESH);
+        // 220 tokens used by then; once the reading is stale the next call sees them (one read) and is refused.
+        fixture.clock().advance(MonthlyTokens.FRESH);
         assertEquals(new StepOutcome.AwaitingInput("budget_exhausted"), step(executor, first, 1));
-        assertEquals(2, monthReads(commands));
+        assertEquals(3, usageReads(commands));
         assertEquals(2, modelCalls.get());
     }
 
@@ -165,7 +168,7 @@ class MonthlyBudgetIT {
         // The first turn is the initial agent's (110 tokens, past the budget of 100); the second would ask who speaks.
         StepExecutor executor = executor(model("- {agent: Writer, text: draft}\n- {agent: speaker_selector, text: Reviewer}\n"), auto, 100);
         assertEquals(new StepOutcome.Next(1), step(executor, chatId, 0));
-        fixture.clock().advance(MonthlyBudget.FRESH);
+        fixture.clock().advance(MonthlyTokens.FRESH);
 
         StepOutcome out = step(executor, chatId, 1);
 

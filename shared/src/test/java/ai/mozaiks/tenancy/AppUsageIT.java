@@ -51,19 +51,21 @@ class AppUsageIT {
     }
 
     @Test
-    void theTokensSinceAMonthsStartAreTheAppsMonthlyCounter() {
+    void theTokensSinceThisMonthsStartAreTheMonthsBucketsAsTheEngineSeesThem() {
         java.time.Instant month = EmbeddedMongoFixture.START;
-        await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_months").insertMany(List.of(
-                new Document("_id", APP.value() + ":2025-01").append("app_id", APP.value()).append("month", Date.from(month))
-                        .append("total_tokens", 4_321L),
-                new Document("_id", APP.value() + ":2024-12").append("app_id", APP.value()).append("total_tokens", 9_999L),
-                new Document("_id", OTHER.value() + ":2025-01").append("app_id", OTHER.value()).append("total_tokens", 7L)))));
-        // Minute buckets are not read for a month: one read by id instead of a sum over the month's buckets.
-        await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_minutes")
-                .insertOne(bucket(APP, month.plus(Duration.ofDays(1)), 50))));
-        AppUsage usage = new AppUsage(fixture.appDatabases(), null);
+        fixture.clock().advance(Duration.ofDays(3));
+        await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_minutes").insertMany(List.of(
+                bucket(APP, month.minus(Duration.ofMinutes(1)), 9_999), bucket(APP, month, 4_000),
+                bucket(APP, month.plus(Duration.ofDays(2)), 321), bucket(OTHER, month.plus(Duration.ofDays(1)), 7)))));
+        MonthlyTokens tokens = new MonthlyTokens(fixture.appDatabases(), fixture.clock());
+        AppUsage usage = new AppUsage(fixture.appDatabases(), null, tokens);
 
         assertEquals(4_321L, await(usage.tokensSince(APP, month)));
         assertEquals(0L, await(usage.tokensSince(AppId.of("app-unused"), month)));
+        // The same reading the engine's budget check uses: nothing is read again while it is fresh.
+        var commands = fixture.commands();
+        commands.clear();
+        assertEquals(4_321L, await(tokens.thisMonth(APP)));
+        assertEquals(0, commands.count("aggregate", "usage_minutes"));
     }
 }

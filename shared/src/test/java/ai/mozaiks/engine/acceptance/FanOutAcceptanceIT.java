@@ -381,9 +381,9 @@ class FanOutAcceptanceIT extends EngineAcceptance {
         harness.replies(selection(List.of("research_part")));
         String parentId = harness.startChat("research_split");
         // The pro tier's 5,000,000 tokens, spent this month (the Planner's call will add to it).
-        ai.mozaiks.persistence.EmbeddedMongoFixture.await(harness.fixture().rawDatabase("mozaiks_runtime").getCollection("usage_months")
-                .insertOne(new Document("_id", "app-acceptance:2025-01").append("app_id", "app-acceptance")
-                        .append("month", java.util.Date.from(ai.mozaiks.persistence.EmbeddedMongoFixture.START)).append("total_tokens", 5_000_000L)));
+        ai.mozaiks.persistence.EmbeddedMongoFixture.await(harness.fixture().rawDatabase("mozaiks_runtime").getCollection("usage_minutes")
+                .insertOne(new Document("_id", "app-acceptance:spent").append("app_id", "app-acceptance")
+                        .append("minute", java.util.Date.from(ai.mozaiks.persistence.EmbeddedMongoFixture.START)).append("total_tokens", 5_000_000L)));
         assertTrue(harness.deliverNext() instanceof StepOutcome.AwaitingChildren);
 
         Document child = harness.runs().get(0).getList("children", Document.class).get(0);
