@@ -12,6 +12,7 @@ import ai.mozaiks.engine.StepMessage;
 import ai.mozaiks.engine.StepOutcome;
 import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.engine.ToolRegistry;
+import ai.mozaiks.models.PriceTable;
 import ai.mozaiks.models.offline.OfflineModel;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.AppScopeGuard;
@@ -23,6 +24,7 @@ import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.MonthlyTokens;
 import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.tenancy.RunSlots;
 import ai.mozaiks.tenancy.Tiers;
@@ -173,8 +175,10 @@ public final class EngineBenchmark {
                 block(databases.ensureIndexes(connections.sharedRuntimeLocation()));
                 events = new EventLog(databases, clock);
                 EngineSettings engine = EngineSettings.defaults(settings.model().model());
+                // A monthly token budget as every app has in production (the enterprise tier's): each model call asks
+                // the month's tokens first (summed from the minute buckets, read at most once per app every 2 s).
                 executor = new StepExecutor(databases, events, feed, model, ToolRegistry.of(Map.of()), ChatWorkflows.platform(catalog::find), clock, engine,
-                        StepHooks.NONE);
+                        StepHooks.NONE, PriceTable.bundled(), app -> Mono.just(1_000_000_000L), new MonthlyTokens(databases, clock));
                 // The app as the control plane knows it: a message asks its state (cached for CachedAppStates.TTL).
                 MongoCollection<Document> apps = connections.controlDatabase().getCollection("apps");
                 block(Mono.from(apps.insertOne(new Document("_id", APP.value()).append("status", AppService.ACTIVE)

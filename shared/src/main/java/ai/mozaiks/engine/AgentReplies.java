@@ -5,12 +5,16 @@ import ai.mozaiks.models.ModelEvent;
 import ai.mozaiks.models.ModelRequest;
 import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventRecorder;
+import java.util.Map;
+import org.bson.Document;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
  * The model calls of a turn: the speaker selection, and an agent's reply streamed through {@link ChatModel#stream}
- * with its text sent live as {@code chat.text_delta}, gathered per {@link EngineSettings#deltaInterval()}.
+ * with its text sent live as {@code chat.text_delta}, gathered per {@link EngineSettings#deltaInterval()}. Each call is
+ * preceded by the app's monthly budget check ({@link MonthlyBudget}) and its complete response is recorded
+ * ({@link ReplyJournal}) before the turn goes on; a redelivered step takes the recorded response instead of a call.
  */
 final class AgentReplies {
     /** Pieces gathered into one delta at most, whatever the interval: bounds a message's size. */
@@ -22,9 +26,13 @@ final class AgentReplies {
     private final TurnPlanner planner;
     private final EventRecorder recorder;
     private final EngineSettings settings;
+    private final ReplyJournal journal;
+    private final MonthlyBudget budget;
 
     AgentReplies(ChatModel model, RequestBuilder requests, UsageLedger ledger, TurnPlanner planner, EventRecorder recorder,
-                 EngineSettings settings) {
+                 EngineSettings settings, ReplyJournal journal, MonthlyBudget budget) {
+        this.journal = journal;
+        this.budget = budget;
         this.model = model;
         this.requests = requests;
         this.ledger = ledger;
@@ -33,31 +41,41 @@ final class AgentReplies {
         this.settings = settings;
     }
 
-    /** Asks the model which agent speaks; its usage is an event of the turn. */
+    /** Asks the model which agent speaks (or takes the recorded answer); its usage is an event of the turn. */
     Mono<Decision> selectSpeaker(Turn turn, Decision.SelectSpeaker select) {
-        ModelRequest request = requests.speakerSelection(turn.workflow, select.candidates(), turn.state, turn.requestId() + ":select");
-        return Mono.defer(() -> {
+        Document recorded = turn.recordedReplies.get(ReplyJournal.SELECT);
+        Mono<Document> answer = recorded != null ? Mono.just(recorded) : budget.check(turn).then(Mono.defer(() -> {
+            ModelRequest request = requests.speakerSelection(turn.workflow, select.candidates(), turn.state, turn.requestId() + ":select");
             long started = System.nanoTime();
-            return model.complete(request).map(response -> {
-                turn.event(EventKind.USAGE_DELTA, ledger.eventData(RequestBuilder.SPEAKER_SELECTOR, response, millisSince(started)));
-                return planner.resolve(turn.workflow, turn.state,
-                        TurnPlanner.parseSelection(response.message().text(), select.candidates()));
-            });
+            return model.complete(request).flatMap(response -> journal.record(turn, ReplyJournal.SELECT,
+                    RequestBuilder.SPEAKER_SELECTOR, response.message(),
+                    ledger.eventData(RequestBuilder.SPEAKER_SELECTOR, response, millisSince(started))));
+        }));
+        return answer.map(stored -> {
+            Map<String, Object> usage = ReplyJournal.usage(stored);
+            if (usage != null) {
+                turn.event(EventKind.USAGE_DELTA, usage);
+            }
+            return planner.resolve(turn.workflow, turn.state, TurnPlanner.parseSelection(ReplyJournal.text(stored), select.candidates()));
         });
     }
 
-    /** The agent's reply from the model, its text streamed live meanwhile. */
+    /** The agent's reply from the model, its text streamed live meanwhile (or the reply an earlier attempt recorded). */
     Mono<Reply> call(Turn turn, String agent) {
-        ModelRequest request = requests.build(turn.workflow, agent, turn.state, turn.requestId());
-        return Mono.defer(() -> {
+        Document recorded = turn.recordedReplies.get(ReplyJournal.REPLY);
+        if (recorded != null) {
+            return Mono.just(ReplyJournal.reply(recorded, agent));
+        }
+        return budget.check(turn).then(Mono.defer(() -> {
+            ModelRequest request = requests.build(turn.workflow, agent, turn.state, turn.requestId());
             long started = System.nanoTime();
             return model.stream(request)
                     .publish(stream -> Mono.zip(stream.ofType(ModelEvent.Completed.class).last(),
                             streamDeltas(turn, agent, stream.ofType(ModelEvent.TextDelta.class))))
                     .single()
-                    .map(done -> new Reply(done.getT1().response().message().withName(agent),
+                    .flatMap(done -> journal.record(turn, ReplyJournal.REPLY, agent, done.getT1().response().message(),
                             ledger.eventData(agent, done.getT1().response(), millisSince(started))));
-        });
+        })).map(stored -> ReplyJournal.reply(stored, agent));
     }
 
     /**

@@ -18,11 +18,17 @@ import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 /**
- * One agent turn of a claimed step: {@link TurnPlanner} → the model ({@link AgentReplies}) → the tool calls
+ * One agent turn of a claimed step: {@link TurnPlanner} → the model ({@link AgentReplies}, its response recorded
+ * before anything acts on it) → the tool calls
  * ({@link ToolRound}) → context-variable triggers and fan-outs ({@link FanOutDetector}) → the next plan (so a handoff
  * to the user or to terminate stops in the same step). It only builds up the {@link Turn}; the executor commits it.
  */
 final class AgentTurn {
+    /** The {@code error_code} of the {@code chat.error} of a chat whose app has used its monthly token budget. */
+    static final String BUDGET_EXHAUSTED = "BUDGET_EXHAUSTED";
+    static final String BUDGET_MESSAGE = "This app has used its monthly token budget. The conversation is kept: send a "
+            + "message to go on once the budget is renewed next month or raised.";
+    static final String CHILD_BUDGET_MESSAGE = "This app has used its monthly token budget; this part of the workflow stopped.";
     private final TurnPlanner planner;
     private final AgentReplies replies;
     private final ToolRound tools;
@@ -67,8 +73,29 @@ final class AgentTurn {
                 ? replies.selectSpeaker(turn, select)
                 : Mono.just(decision);
         return chosen.flatMap(d -> d instanceof Decision.Speak speak
-                ? speak(results, turn, speak, recorded)
-                : Mono.just(settle(turn, d)));
+                        ? speak(results, turn, speak, recorded)
+                        : Mono.just(settle(turn, d)))
+                .onErrorResume(MonthlyBudget.Exhausted.class, exhausted -> Mono.just(outOfBudget(turn, exhausted)));
+    }
+
+    /**
+     * The app's monthly token budget is used up, so no model call was made: the chat shows a {@code chat.error}
+     * ({@value #BUDGET_EXHAUSTED}) and waits for its user, conversation intact, as after any turn that hands over to the
+     * user; a message sent once the budget is renewed (next month) or raised goes on from there, and one sent before
+     * meets the same error. A child workflow's chat has no user to wait for: it ends failed, so its fan-out can finish.
+     */
+    private StepOutcome outOfBudget(Turn turn, MonthlyBudget.Exhausted exhausted) {
+        turn.event(EventKind.ERROR, data("message", turn.child ? CHILD_BUDGET_MESSAGE : BUDGET_MESSAGE,
+                "error_code", BUDGET_EXHAUSTED, "chat_id", turn.message.chatId(), "step_seq", turn.message.stepSeq(),
+                "tokens_used", exhausted.used, "monthly_token_budget", exhausted.budget));
+        if (turn.child) {
+            turn.event(EventKind.RUN_COMPLETE, data("status", "failed", "reason", "budget_exhausted"));
+            return new StepOutcome.Failed("budget_exhausted");
+        }
+        turn.event(EventKind.INPUT_REQUEST, data("request_id", "step:" + turn.message.stepSeq(),
+                "agent", turn.state.lastAgent() == null ? turn.workflow.initialAgent() : turn.state.lastAgent(),
+                "reason", "budget_exhausted"));
+        return new StepOutcome.AwaitingInput("budget_exhausted");
     }
 
     /** A decision that is not an agent's turn ends the step: complete, or wait for the user. */
@@ -106,8 +133,7 @@ final class AgentTurn {
     private Mono<StepOutcome> speak(AppCollection results, Turn turn, Decision.Speak speak, Map<String, Document> recorded) {
         String agent = speak.agent();
         turn.event(EventKind.SELECT_SPEAKER, data("agent", agent, "handed_off_by", speak.handedOffBy()));
-        return ToolRound.replay(recorded, agent).map(Mono::just).orElseGet(() -> replies.call(turn, agent))
-                .flatMap(reply -> afterReply(results, turn, agent, reply, recorded));
+        return replies.call(turn, agent).flatMap(reply -> afterReply(results, turn, agent, reply, recorded));
     }
 
     private Mono<StepOutcome> afterReply(AppCollection results, Turn turn, String agent, Reply reply,

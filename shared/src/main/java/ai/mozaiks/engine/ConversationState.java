@@ -22,7 +22,7 @@ import java.util.Objects;
  * @param variables    the context variables (runtime, config and state values)
  * @param lastSpeaker  the last to speak: an agent name or {@code user}; null before the first turn
  * @param lastAgent    the last agent (not the user) to speak; null before any did
- * @param turns        agent turns taken so far (AG2 rounds), checked against {@code max_turns}
+ * @param turns        agent turns taken so far, tool rounds included (AG2 rounds), checked against {@code max_turns}
  * @param consecutive  per agent, its replies since the user last spoke ({@code max_consecutive_auto_reply})
  * @param transferTo   a handoff chosen by a {@code transfer_to_*} tool call, applied at the next plan
  */
@@ -100,9 +100,12 @@ public record ConversationState(List<Message> messages, Map<String, Object> vari
         return new ConversationState(messages, variables, agent, agent, turns + 1, counts, transfer);
     }
 
-    /** The agent asked for tools: it speaks again once their results are in (not a new reply). */
+    /**
+     * The agent asked for tools: it speaks again once their results are in. Not a new reply (its consecutive count
+     * stays), but a round toward {@code max_turns}, so an agent calling tools in a loop stops at that limit.
+     */
     public ConversationState afterToolCalls(String agent, String transfer) {
-        return new ConversationState(messages, variables, agent, agent, turns, consecutive, transfer);
+        return new ConversationState(messages, variables, agent, agent, turns + 1, consecutive, transfer);
     }
 
     /** The user spoke: consecutive-reply counters start over. */

@@ -44,6 +44,7 @@ final class StepCommits {
     }
 
     Mono<StepOutcome> commit(Turn turn, StepOutcome outcome) {
+        hooks.beforeCommit(turn.message.chatId(), turn.message.stepSeq());
         ChatStatus status = status(outcome);
         Instant stamp = now();
         List<NewEvent> out = List.copyOf(turn.out);

@@ -21,6 +21,7 @@ import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.session.PendingEvents;
 import ai.mozaiks.session.StepLease;
 import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.MonthlyTokens;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.expression.ExpressionEvaluationException;
 import java.time.Clock;
@@ -51,9 +52,11 @@ import reactor.core.publisher.Mono;
  *       {@link StepOutcome.Stale}) from a busy chat ({@link StepOutcome.RetryLater}). The previous commit's
  *       {@code outbox} is then checked against the log (one lookup) before the turn.</li>
  *   <li><b>Redelivery.</b> A chat claimed with a lease still set had an attempt of this step that never
- *       committed: its recorded tool results are read (one read) and reused; the recorded assistant
- *       message replaces the model call, so the same tool calls are answered from the record.</li>
- *   <li><b>Turn.</b> {@link TurnPlanner} → {@link RequestBuilder} → {@link ChatModel#stream} → tool calls
+ *       committed: the model responses it recorded ({@link ReplyJournal}) and its tool results are read (two reads)
+ *       and reused: a recorded response replaces the model call, so the same tool calls (same ids, same idempotency
+ *       keys) are answered, from the record where their result was recorded, by the tool again where not.</li>
+ *   <li><b>Turn.</b> {@link TurnPlanner} → {@link RequestBuilder} → the monthly budget check ({@link MonthlyBudget}) →
+ *       {@link ChatModel#stream} → the response recorded in {@code step_replies} → tool calls
  *       through the {@link ToolRegistry} (each result inserted in {@code tool_results} before the commit) →
  *       context-variable triggers → the next plan (so a handoff to the user or to terminate stops in the same step).
  *       A trigger agent's structured output that selects several workflows ({@link FanOutRequest}) ends the step
@@ -62,8 +65,10 @@ import reactor.core.publisher.Mono;
  *       {@code step_seq+1}, conversation state, the chat's usage totals, lease cleared — and the step's events:
  *       their seqs reserved ({@code $inc} of {@code event_seq}, read back from the update) and the events themselves
  *       kept in the chat's {@code outbox}. Committed therefore means recorded, in one write.</li>
- *   <li><b>Usage.</b> Each model call is a {@code chat.usage_delta} event ({@link UsageLedger}); the step's usage goes
- *       into its per-app minute bucket ({@code usage_minutes}, one upsert, counted once per step).</li>
+ *   <li><b>Usage.</b> Each model call is a {@code chat.usage_delta} event ({@link UsageLedger}), from its recorded
+ *       response, so a reused response counts once; the step's usage goes into its per-app minute bucket
+ *       ({@code usage_minutes}, one upsert, counted once per step); the month's usage for the budget check is summed from
+ *       these buckets ({@link MonthlyTokens}), so it costs no write of its own.</li>
  *   <li><b>Log.</b> One {@code insertMany} stores the events in their seqs ({@link EventRecorder#recordCommitted}); keys
  *       {@code step:<n>:<i>} make a repeat harmless. A crash between the commit and this insert loses nothing: the
  *       next step of the chat, or the redelivered message, finds the outbox and stores what is missing
@@ -110,6 +115,17 @@ public final class StepExecutor {
     public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
                         ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks,
                         PriceTable prices) {
+        this(databases, events, feed, model, tools, workflows, clock, settings, hooks, prices, TokenBudgets.UNLIMITED,
+                new MonthlyTokens(databases, clock));
+    }
+
+    /**
+     * An executor that checks each app's monthly token budget ({@code budgets}) before every model call against the
+     * month's tokens as {@code used} keeps them (one per instance, shared with the session start's check).
+     */
+    public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
+                        ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks,
+                        PriceTable prices, TokenBudgets budgets, MonthlyTokens used) {
         this.databases = databases;
         this.recorder = new EventRecorder(events, feed);
         this.workflows = workflows;
@@ -118,7 +134,7 @@ public final class StepExecutor {
         UsageLedger ledger = new UsageLedger(Objects.requireNonNull(prices, "prices"));
         TurnPlanner planner = new TurnPlanner();
         this.agentTurn = new AgentTurn(planner, new AgentReplies(model, new RequestBuilder(settings.model()), ledger, planner, recorder,
-                settings), new ToolRound(tools, hooks, clock), settings);
+                settings, new ReplyJournal(hooks, clock), new MonthlyBudget(budgets, used)), new ToolRound(tools, hooks, clock), settings);
         this.commits = new StepCommits(recorder, ledger, hooks, clock);
     }
 
@@ -315,8 +331,10 @@ public final class StepExecutor {
             // A cancel requested while the chat ran: this step boundary ends it, before any work.
             Document current = chat.get(ChatFields.CONVERSATION, Document.class);
             Turn cancelled = claim.turn(null, current == null ? null : ConversationState.fromDocument(current));
-            cancelled.event(EventKind.RUN_COMPLETE, data("status", ChatStatus.CANCELLED.wire(), "reason", "cancel_requested"));
-            return commitOrRelease(cancelled, new StepOutcome.Cancelled("cancel_requested"));
+            return unusedReplies(cancelled, chat).then(Mono.defer(() -> {
+                cancelled.event(EventKind.RUN_COMPLETE, data("status", ChatStatus.CANCELLED.wire(), "reason", "cancel_requested"));
+                return commitOrRelease(cancelled, new StepOutcome.Cancelled("cancel_requested"));
+            }));
         }
         String workflowName = chat.getString(ChatFields.WORKFLOW_NAME);
         String pinned = chat.getString(ChatFields.WORKFLOW_REF);
@@ -334,6 +352,7 @@ public final class StepExecutor {
         Document stored = chat.get(ChatFields.CONVERSATION, Document.class);
         Turn turn = claim.turn(found.workflow(), stored == null ? null : ConversationState.fromDocument(stored));
         turn.pending = ChatStore.pendingInputs(chat);
+        turn.child = chat.get(ChatFields.PARENT_CHAT_ID) != null;
         if (pin) {
             turn.changes.pinWorkflow(found.ref());
         }
@@ -341,11 +360,16 @@ public final class StepExecutor {
             turn.changes.clearInterrupt();
             if (stored != null && !turn.pending.isEmpty()) {
                 // The interrupt policy: the planned turn does not run; the user's message is taken instead.
-                agentTurn.takePending(turn);
-                return commitOrRelease(turn, new StepOutcome.Next(turn.message.stepSeq() + 1));
+                return unusedReplies(turn, chat).then(Mono.defer(() -> {
+                    agentTurn.takePending(turn);
+                    return commitOrRelease(turn, new StepOutcome.Next(turn.message.stepSeq() + 1));
+                }));
             }
         }
-        Mono<Map<String, Document>> recorded = redelivered ? ToolRound.recorded(results, turn.message) : Mono.just(Map.of());
+        Mono<Map<String, Document>> recorded = redelivered
+                ? ReplyJournal.recorded(turn).doOnNext(replies -> turn.recordedReplies = replies)
+                        .then(ToolRound.recorded(results, turn.message))
+                : Mono.just(Map.of());
         // What an attempt that did not commit streamed is void: clients drop it before this attempt's first delta.
         Mono<Void> reset = !redelivered ? Mono.empty() : recorder.signal(turn.message.appId(), turn.message.chatId(), EventKind.TEXT_RESET,
                 data("step_seq", turn.message.stepSeq(), "reason", turn.message.attempt() > 0 ? "retry" : "redelivery"));
@@ -356,6 +380,12 @@ public final class StepExecutor {
                 .onErrorResume(StepExecutor::permanent, error -> Mono.just(StepCommits.failing(turn, error.getMessage())))
                 .flatMap(outcome -> commits.commit(turn, outcome))
                 .onErrorResume(error -> commits.release(turn).then(Mono.error(error)));
+    }
+
+    /** A redelivered step that ends without its turn still counts the tokens its earlier attempt's model calls spent. */
+    private Mono<Void> unusedReplies(Turn turn, Document chat) {
+        return chat.get(ChatFields.LEASE_UNTIL) == null ? Mono.empty()
+                : ReplyJournal.countUnused(turn).onErrorResume(error -> commits.release(turn).then(Mono.error(error)));
     }
 
     private static boolean permanent(Throwable error) {

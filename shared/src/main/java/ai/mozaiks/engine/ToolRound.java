@@ -5,7 +5,6 @@ import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 
 import ai.mozaiks.http.Json;
-import ai.mozaiks.models.AssistantMessage;
 import ai.mozaiks.models.ToolCall;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.session.Duplicates;
@@ -19,7 +18,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
@@ -32,8 +30,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * An agent's tool calls: each answered by its tool through the {@link ToolRegistry} (or by a handoff, or left to the
- * user for a UI tool), and each result recorded in {@code tool_results} with the agent's message before the step
- * commits, so a redelivered step answers the same calls from the record instead of calling a tool twice.
+ * user for a UI tool), and each result recorded in {@code tool_results} before the step commits, so a redelivered step
+ * (which answers the same calls: the reply is the one {@link ReplyJournal} recorded) takes the result from the record
+ * instead of calling the tool twice. A call whose result was not recorded (the attempt died during it) is made again,
+ * with the same idempotency key ({@link ToolInvocation#idempotencyKey()}), so a tool can tell the repeat.
  */
 final class ToolRound {
     private static final String CALL_ID = StepExecutor.TOOL_CALL_ID;
@@ -61,19 +61,6 @@ final class ToolRound {
                 .collectMap(doc -> doc.getString(CALL_ID), doc -> doc);
     }
 
-    /** The agent's reply as an earlier attempt recorded it with its tool results, when there is one. */
-    @SuppressWarnings("unchecked")
-    static Optional<Reply> replay(Map<String, Document> recorded, String agent) {
-        return recorded.values().stream().findFirst().map(record -> {
-            Document stored = record.get("assistant", Document.class);
-            List<ToolCall> calls = new ArrayList<>();
-            for (Document call : (List<Document>) stored.get("tc", List.class)) {
-                calls.add(new ToolCall(call.getString("id"), call.getString("name"), ConversationState.parseObject(call.getString("args"))));
-            }
-            return new Reply(new AssistantMessage(stored.getString("c"), calls, agent), record.get("usage", Document.class));
-        });
-    }
-
     /** Answers the reply's tool calls in order, each with its {@code tool_call} and {@code tool_response} events. */
     Mono<Outcome> run(AppCollection results, Turn turn, String agent, Reply reply, Map<String, Document> recorded) {
         List<ToolCall> calls = reply.message().toolCalls();
@@ -82,8 +69,8 @@ final class ToolRound {
         String transfer = calls.stream().map(call -> transfers.get(call.name())).filter(Objects::nonNull)
                 .reduce((first, second) -> second).map(RequestBuilder.Transfer::target).orElse(null);
         boolean uiWait = calls.stream().anyMatch(call -> !transfers.containsKey(call.name()) && uiTool(turn, agent, call).isPresent());
-        return Flux.fromIterable(calls)
-                .concatMap(call -> answer(results, turn, agent, reply, call, transfers, recorded))
+        return Flux.fromIterable(calls).index()
+                .concatMap(call -> answer(results, turn, agent, call.getT2(), call.getT1().intValue(), transfers, recorded))
                 .map(answer -> {
                     turn.event(EventKind.TOOL_RESPONSE, data("agent", agent, CALL_ID, answer.call().id(),
                             "tool_name", answer.call().name(), "content", answer.content()));
@@ -96,7 +83,7 @@ final class ToolRound {
     private record Answer(ToolCall call, String content) {
     }
 
-    private Mono<Answer> answer(AppCollection results, Turn turn, String agent, Reply reply, ToolCall call,
+    private Mono<Answer> answer(AppCollection results, Turn turn, String agent, ToolCall call, int index,
                                 Map<String, RequestBuilder.Transfer> transfers, Map<String, Document> recorded) {
         turn.event(EventKind.TOOL_CALL, data("agent", agent, CALL_ID, call.id(), "tool_name", call.name(),
                 "arguments", Document.parse(call.argumentsJson())));
@@ -119,7 +106,7 @@ final class ToolRound {
         if (previous != null) {
             return Mono.just(new Answer(call, previous.getString("result")));
         }
-        return execute(results, turn, agent, reply, call, spec(turn, agent, call));
+        return execute(results, turn, agent, call, index, spec(turn, agent, call));
     }
 
     private static Optional<ToolSpec> spec(Turn turn, String agent, ToolCall call) {
@@ -130,14 +117,16 @@ final class ToolRound {
         return spec(turn, agent, call).filter(tool -> tool.type() == ToolType.UI_TOOL);
     }
 
-    private Mono<Answer> execute(AppCollection results, Turn turn, String agent, Reply reply, ToolCall call,
+    private Mono<Answer> execute(AppCollection results, Turn turn, String agent, ToolCall call, int index,
                                  Optional<ToolSpec> spec) {
         Mono<JsonNode> result = spec.isEmpty()
                 ? Mono.just(error("the agent has no tool named " + call.name()))
-                : tools.call(new ToolInvocation(turn.message.appId().value(), turn.message.chatId(), turn.message.stepSeq(),
-                                agent, spec.get(), call, turn.state.variables()))
-                        .defaultIfEmpty(JSON.nullNode())
-                        .onErrorResume(failure -> Mono.just(error(String.valueOf(failure.getMessage()))));
+                // The hook is outside the tool's error handling: a crash there ends the attempt, it is no tool failure.
+                : Mono.fromRunnable(() -> hooks.beforeToolCall(turn.message.chatId(), turn.message.stepSeq(), call.id()))
+                        .then(tools.call(new ToolInvocation(turn.message.appId().value(), turn.message.chatId(), turn.message.stepSeq(),
+                                        agent, spec.get(), call, index, turn.state.variables()))
+                                .defaultIfEmpty(JSON.nullNode())
+                                .onErrorResume(failure -> Mono.just(error(String.valueOf(failure.getMessage())))));
         return result.flatMap(value -> {
             String content = value.isTextual() ? value.asText() : value.toString();
             Document record = new Document(CHAT_ID, turn.message.chatId())
@@ -145,8 +134,6 @@ final class ToolRound {
                     .append(CALL_ID, call.id())
                     .append("tool_name", call.name())
                     .append("result", content)
-                    .append("assistant", assistantDocument(reply.message()))
-                    .append("usage", reply.usage() == null ? null : new Document(reply.usage()))
                     .append("recorded_at", Date.from(clock.instant().truncatedTo(ChronoUnit.MILLIS)));
             return results.insertOne(record)
                     .onErrorResume(Duplicates::isDuplicate, duplicate -> Mono.empty())
@@ -157,17 +144,5 @@ final class ToolRound {
 
     private static ObjectNode error(String message) {
         return JSON.createObjectNode().put("error", message);
-    }
-
-    private static Document assistantDocument(AssistantMessage message) {
-        List<Document> calls = new ArrayList<>();
-        for (ToolCall call : message.toolCalls()) {
-            calls.add(new Document("id", call.id()).append("name", call.name()).append("args", call.argumentsJson()));
-        }
-        Document document = new Document("tc", calls);
-        if (message.content() != null) {
-            document.append("c", message.content());
-        }
-        return document;
     }
 }

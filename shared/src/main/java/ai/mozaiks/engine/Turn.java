@@ -23,9 +23,15 @@ final class Turn {
     final ChatStore chats;
     /** Where the step's model usage is bucketed per minute. */
     final AppCollection minutes;
+    /** Where the step's model responses are recorded before anything acts on them ({@link ReplyJournal}). */
+    final AppCollection replies;
+    /** The model responses an earlier attempt of this step recorded, by call ({@link ReplyJournal#SELECT}, {@link ReplyJournal#REPLY}). */
+    Map<String, Document> recordedReplies = Map.of();
     final List<NewEvent> out = new ArrayList<>();
     /** Further changes of the commit (pending input taken, an interrupt consumed, the workflow pinned). */
     final StepCommit changes = new StepCommit();
+    /** A child workflow's chat (it has a parent): there is no user to wait for. */
+    boolean child;
     /** The chat's pending inputs as claimed. */
     List<Document> pending = List.of();
     /** The chat's event counter as last seen: the commit takes the seqs after it, if it has not moved. */
@@ -43,6 +49,7 @@ final class Turn {
         this.workflow = workflow;
         this.state = state;
         this.minutes = database.collection(RuntimeCollection.USAGE_MINUTES);
+        this.replies = database.collection(RuntimeCollection.STEP_REPLIES);
     }
 
     void event(EventKind kind, Map<String, Object> data) {

@@ -6,11 +6,14 @@ import static com.mongodb.client.model.Indexes.descending;
 
 import com.mongodb.client.model.IndexModel;
 import com.mongodb.client.model.IndexOptions;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The collections that hold chat data, each with the indexes that back its query shapes.
- * Every index leads with {@code app_id}: queries are always app-scoped, so they always use one.
+ * Every index leads with {@code app_id}: queries are always app-scoped, so they always use one. The one exception is
+ * a TTL index, which the database requires on a single date field; it serves no query.
  */
 public enum RuntimeCollection {
     CHAT_SESSIONS("chat_sessions", List.of(
@@ -27,6 +30,15 @@ public enum RuntimeCollection {
     /** A step's tool results, recorded before the step commits so a redelivery never calls a tool twice. */
     TOOL_RESULTS("tool_results", List.of(
             index("app_chat_step_call", true, ascending("app_id", "chat_id", "step_seq", "call_id")))),
+    /**
+     * A step's model responses ({@code call}: {@code select} for a speaker selection, {@code reply} for the agent's
+     * reply), recorded before anything acts on them so a redelivered step reuses them instead of asking the model again.
+     * Needed only until the step commits; the TTL index drops them a week after they were recorded.
+     */
+    STEP_REPLIES("step_replies", List.of(
+            index("app_chat_step_call", true, ascending("app_id", "chat_id", "step_seq", "call")),
+            new IndexModel(ascending("recorded_at"), new IndexOptions().name("expire")
+                    .expireAfter(Duration.ofDays(7).toSeconds(), TimeUnit.SECONDS)))),
     /**
      * Model usage per app and minute: {@code {_id: "<app_id>:<yyyy-MM-ddTHH:mm>", app_id, minute, prompt_tokens,
      * completion_tokens, total_tokens, cost_usd, calls}}, one upsert per step that called a model.

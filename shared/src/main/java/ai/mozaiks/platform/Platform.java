@@ -23,8 +23,10 @@ import ai.mozaiks.engine.StepHooks;
 import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.engine.StepRetries;
 import ai.mozaiks.engine.StepRunner;
+import ai.mozaiks.engine.TokenBudgets;
 import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.models.ChatModel;
+import ai.mozaiks.models.PriceTable;
 import ai.mozaiks.models.offline.OfflineScripts;
 import ai.mozaiks.tools.HttpTool;
 import ai.mozaiks.tools.builtin.CurrentTime;
@@ -60,6 +62,7 @@ import ai.mozaiks.session.EventLog;
 import ai.mozaiks.packs.PackService;
 import ai.mozaiks.tenancy.AppAccess;
 import ai.mozaiks.tenancy.AppIssuers;
+import ai.mozaiks.tenancy.AppLimits;
 import ai.mozaiks.tenancy.AppPurger;
 import ai.mozaiks.tenancy.AppRequests;
 import ai.mozaiks.tenancy.AppService;
@@ -70,6 +73,7 @@ import ai.mozaiks.tenancy.StartLimits;
 import ai.mozaiks.tenancy.AppUsage;
 import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.tenancy.Entitlements;
+import ai.mozaiks.tenancy.MonthlyTokens;
 import ai.mozaiks.tenancy.ControlCollections;
 import ai.mozaiks.tenancy.TenantAccess;
 import ai.mozaiks.tenancy.TenantService;
@@ -177,7 +181,9 @@ public final class Platform implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("DEFAULT_TENANT_MAX_TIER: no tier named " + defaultTier + " in tiers.json")),
                 audit, clock);
         this.tenants = new TenantService(control, access, tierGrants, createRate, settings.tenancy().tenantsPerUser(), audit, clock);
-        AppUsage usage = new AppUsage(appDatabases, storageRouter, runSlots);
+        // The month's tokens per app, kept on this instance: the session start's budget check and the engine's share them.
+        MonthlyTokens monthlyTokens = new MonthlyTokens(appDatabases, clock);
+        AppUsage usage = new AppUsage(appDatabases, storageRouter, runSlots, monthlyTokens);
         CachedAppStates appStates = new CachedAppStates(control.apps(), settings.steps().appStateTtl(), clock);
         ClientAccess realtime = new ClientAccess(settings.realtime(),
                 settings.realtime().connectionString() != null ? null
@@ -220,8 +226,10 @@ public final class Platform implements AutoCloseable {
                 ContextConfig.of(appSettings::values, settings.appConfig().platformWorkflowValues()),
                 settings.steps().deltaInterval());
         ChatFeed feed = new WebPubSubFeed(realtime.service());
+        // The monthly token budget comes with the cached app states: no control-plane read per model call.
+        TokenBudgets budgets = appId -> appStates.limits(appId, tiers).map(AppLimits::monthlyTokenBudget).defaultIfEmpty(0L);
         StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, chatWorkflows, clock, engine,
-                StepHooks.NONE);
+                StepHooks.NONE, PriceTable.bundled(), budgets, monthlyTokens);
         RunQueue runQueue = new RunQueue(appDatabases, runSlots, appId -> appStates.limits(appId, tiers), stepQueue, clock);
         this.inputs = new ChatInputs(appDatabases, events, feed, chatWorkflows, clock, engine, appStates, runQueue);
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, runQueue);

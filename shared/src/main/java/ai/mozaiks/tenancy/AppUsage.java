@@ -37,15 +37,25 @@ public final class AppUsage {
     private final AppDatabases databases;
     private final StorageRouter router;
     private final RunSlots runSlots;
+    private final MonthlyTokens month;
 
-    public AppUsage(AppDatabases databases, StorageRouter router, RunSlots runSlots) {
+    /** {@code month}: the current month's tokens as this instance keeps them (its one, shared with the engine). */
+    public AppUsage(AppDatabases databases, StorageRouter router, RunSlots runSlots, MonthlyTokens month) {
         this.databases = databases;
         this.router = router;
         this.runSlots = runSlots;
+        this.month = month;
     }
 
-    /** Tokens the app's model calls used since {@code start}, from its per-minute usage buckets. */
+    /**
+     * Tokens the app's model calls used since {@code start}, summed from the per-minute usage buckets: for the start of
+     * the current month (the monthly budget's question) as {@link MonthlyTokens} keeps them, the same figure the engine
+     * checks before every model call; for any other start, one aggregation.
+     */
     public Mono<Long> tokensSince(AppId appId, Instant start) {
+        if (start.equals(month.currentMonth())) {
+            return month.thisMonth(appId);
+        }
         return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.USAGE_MINUTES)
                 .aggregate(List.of(Aggregates.match(gte(UsageFields.MINUTE, Date.from(start))),
                         Aggregates.group(null, Accumulators.sum("tokens", "$" + UsageFields.TOTAL_TOKENS))))

@@ -15,7 +15,7 @@ import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 /**
- * App states (and tiers, read with them) from the control plane's {@code apps}, kept for {@link #TTL}, so a turn costs
+ * App states (and tiers and limit overrides, read with them) from the control plane's {@code apps}, kept for {@link #TTL}, so a turn costs
  * no extra read while a suspension, deletion or tier change made on another instance takes effect here within that
  * time; on the instance that made the change it takes effect at once ({@link #forget}).
  */
@@ -47,12 +47,12 @@ public final class CachedAppStates implements AppStates {
 
     /**
      * The app's limits (its tier's with operations' overrides, {@link AppLimits}), from the same cached read; empty for an
-     * app that cannot be found.
+     * app that cannot be found or has no tier of the catalogue.
      */
     public Mono<AppLimits> limits(AppId appId, Tiers tiers) {
-        return cached(appId).filter(cached -> cached.tier() != null)
-                .map(cached -> AppLimits.of(cached.limits() == null ? new Document() : new Document(AppLimits.FIELD, cached.limits()),
-                        tiers.get(cached.tier())));
+        return cached(appId).flatMap(cached -> Mono.justOrEmpty(Optional.ofNullable(cached.tier()).flatMap(tiers::find))
+                .map(tier -> AppLimits.of(cached.limits() == null ? new Document() : new Document(AppLimits.FIELD, cached.limits()),
+                        tier)));
     }
 
     private Mono<Cached> cached(AppId appId) {

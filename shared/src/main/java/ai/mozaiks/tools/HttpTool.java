@@ -27,9 +27,9 @@ import reactor.core.publisher.Mono;
  * becomes {@code {"error": ...}} for the model, never an exception: the engine records it like any result.
  *
  * <p>Headers tell the endpoint who calls: {@code X-Mozaiks-App-Id}, {@code X-Mozaiks-Chat-Id},
- * {@code X-Mozaiks-Agent}, and an {@code Idempotency-Key} unique per tool call, so an endpoint with side
- * effects can recognise the one repeat the platform can make (a crash after the call, before its result was
- * recorded). Requests go through the {@link OutboundClient}: the host is resolved once and vetted, the
+ * {@code X-Mozaiks-Agent}, and an {@code Idempotency-Key} unique per tool call and stable across attempts of
+ * its step ({@link ToolInvocation#idempotencyKey()}), so an endpoint with side effects can recognise the one repeat
+ * the platform can make (a crash after the call, before its result was recorded). Requests go through the {@link OutboundClient}: the host is resolved once and vetted, the
  * connection is pinned to the vetted address, redirects are not followed, and the whole call has one deadline.
  */
 public final class HttpTool implements ToolRegistry.HttpTools {
@@ -57,8 +57,7 @@ public final class HttpTool implements ToolRegistry.HttpTools {
         headers.put("X-Mozaiks-App-Id", invocation.appId());
         headers.put("X-Mozaiks-Chat-Id", invocation.chatId());
         headers.put("X-Mozaiks-Agent", invocation.agent());
-        headers.put("Idempotency-Key", invocation.appId() + ":" + invocation.chatId() + ":" + invocation.stepSeq()
-                + ":" + invocation.call().id());
+        headers.put("Idempotency-Key", invocation.idempotencyKey());
         byte[] body = null;
         if (hasBody(endpoint.method())) {
             headers.put("Content-Type", "application/json");

@@ -67,7 +67,8 @@ class SessionBrokerStartsIT {
         slots = new RunSlots(control.getCollection(RunSlots.COLLECTION), fixture.clock());
         await(slots.ensureIndexes());
         queue = new RecordingStepQueue();
-        AppUsage usage = new AppUsage(fixture.appDatabases(), fixture.router(), slots);
+        AppUsage usage = new AppUsage(fixture.appDatabases(), fixture.router(), slots,
+                new ai.mozaiks.tenancy.MonthlyTokens(fixture.appDatabases(), fixture.clock()));
         Entitlements entitlements = new Entitlements(new TenantAccess(new ControlCollections(control)), Tiers.load(),
                 appId -> Mono.just(List.of(new WorkflowEntry("assistant", "assistant", WorkflowEntry.Source.PLATFORM, null))),
                 usage, fixture.clock());

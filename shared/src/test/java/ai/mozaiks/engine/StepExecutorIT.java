@@ -1,6 +1,11 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.models.AssistantMessage;
 import ai.mozaiks.models.ChatModel;
+import ai.mozaiks.models.FinishReason;
+import ai.mozaiks.models.ModelResponse;
+import ai.mozaiks.models.ToolCall;
+import ai.mozaiks.models.Usage;
 import ai.mozaiks.models.Chunks;
 import ai.mozaiks.models.FakeChatServer;
 import ai.mozaiks.models.ModelEvent;
@@ -349,14 +354,16 @@ class StepExecutorIT {
             perStep.add(count(commands));
         }
         // step 0: a tool turn (the tool result is recorded); steps 1 and 2: text turns (2 ends the chat).
-        // A text turn is claim (findAndModify) + commit (findAndModify: state, usage totals, seqs and outbox)
-        // + usage_minutes bucket upsert + events insert = 4 writes, and one read: the lookup that confirms the
-        // previous commit's events are in the log (the first step has none). A tool turn adds the tool_results insert.
+        // A text turn is claim (findAndModify) + the model's response recorded in step_replies (insert) + commit
+        // (findAndModify: state, usage totals, seqs and outbox) + usage_minutes bucket upsert + events insert = 5 writes,
+        // and one read: the lookup that confirms the previous commit's events are in the log (the first step has none).
+        // A tool turn adds the tool_results insert. (With a monthly token budget, a model call may add a read of the
+        // month's recent minute buckets, at most one per app and instance every 2 s: see MonthlyBudgetIT.)
         assertEquals(0, perStep.get(0)[0]);
-        assertEquals(5, perStep.get(0)[1]);
+        assertEquals(6, perStep.get(0)[1]);
         for (long[] step : perStep.subList(1, 3)) {
             assertEquals(1, step[0], "reads");
-            assertEquals(4, step[1], "writes");
+            assertEquals(5, step[1], "writes");
         }
         System.out.printf("engine budget: reads/writes per step: tool turn %d/%d, text turn %d/%d, last turn %d/%d%n",
                 perStep.get(0)[0], perStep.get(0)[1], perStep.get(1)[0], perStep.get(1)[1], perStep.get(2)[0], perStep.get(2)[1]);
@@ -456,5 +463,30 @@ class StepExecutorIT {
         List<ChatEvent> speakers = events(chatId).stream().filter(e -> e.type().equals("chat.select_speaker")).toList();
         assertEquals("Writer", speakers.get(0).data().get("agent"));
         assertEquals("Reviewer", speakers.get(1).data().get("agent"));
+    }
+
+    @Test
+    void anAgentThatAlwaysAnswersWithAToolCallStopsAtMaxTurns() {
+        Workflow looping = Manifests.of("max_turns: 4\ninitial_message: Write about tides.\n").with("tools.yaml", TOOLS).load();
+        AtomicInteger modelCalls = new AtomicInteger();
+        ChatModel alwaysATool = request -> Flux.defer(() -> {
+            int n = modelCalls.incrementAndGet();
+            ToolCall call = new ToolCall("call_" + n, "lookup", JSON.createObjectNode().put("word", "tide"));
+            return Flux.just(new ModelEvent.Completed(new ModelResponse(new AssistantMessage(null, List.of(call), null),
+                    FinishReason.TOOL_CALLS, Usage.reported(10, 1, 11, null), "gpt-4o")));
+        });
+        String chatId = newChat();
+
+        List<StepOutcome> outcomes = runToEnd(executor(alwaysATool, looping, StepHooks.NONE), chatId);
+
+        // Each tool round is a round toward max_turns: four rounds, then the chat completes instead of a fifth.
+        assertEquals(new StepOutcome.Completed("max_turns"), outcomes.get(outcomes.size() - 1));
+        assertEquals(4, modelCalls.get());
+        assertEquals(4, toolCalls.get());
+        List<ChatEvent> events = events(chatId);
+        ChatEvent last = events.get(events.size() - 1);
+        assertEquals("chat.run_complete", last.type());
+        assertEquals("max_turns", last.data().get("reason"));
+        assertEquals("completed", chat(chatId).getString("status"));
     }
 }

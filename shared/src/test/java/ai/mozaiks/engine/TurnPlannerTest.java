@@ -135,6 +135,8 @@ class TurnPlannerTest {
                         ConversationState.Message.tool("call_1", "42")), 40)
                 .afterToolCalls("Reviewer", null);
         assertEquals(new Decision.Speak("Reviewer"), planner.plan(workflow, afterTool, "c1"));
+        assertEquals(1, afterTool.turns(), "a tool round counts toward max_turns");
+        assertEquals(Map.of(), afterTool.consecutive(), "but it is not a new reply");
         assertEquals(new Decision.AwaitInput("handoff"), planner.plan(workflow, spoke(state(Map.of()), "Reviewer").withTransfer("user"), "c1"));
     }
 

@@ -319,6 +319,8 @@ class UsageAndPoisonIT {
         assertEquals(96L, longOf(bucket, "total_tokens"));
         assertEquals(0, new BigDecimal("0.00036").compareTo(decimal(bucket, "cost_usd")));
         assertEquals(8, bucket.getList("steps", String.class).size());
+        // The month's tokens are summed from the buckets: every step once, the repeat not at all.
+        assertEquals(96L, await(new ai.mozaiks.tenancy.MonthlyTokens(fixture.appDatabases(), fixture.clock()).thisMonth(APP)));
     }
 
     @Test

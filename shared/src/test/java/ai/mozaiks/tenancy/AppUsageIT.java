@@ -38,12 +38,13 @@ class AppUsageIT {
 
     @Test
     void theTokensSinceADayAreTheSumOfTheAppsOwnBucketsFromThatDayOn() {
-        java.time.Instant start = EmbeddedMongoFixture.START;
+        // Not a month's start: the minute buckets are summed.
+        java.time.Instant start = EmbeddedMongoFixture.START.plus(Duration.ofDays(2));
         await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_minutes").insertMany(List.of(
                 bucket(APP, start.minus(Duration.ofMinutes(1)), 1_000),
                 bucket(APP, start, 200), bucket(APP, start.plus(Duration.ofDays(3)), 30),
                 bucket(OTHER, start.plus(Duration.ofMinutes(5)), 7)))));
-        AppUsage usage = new AppUsage(fixture.appDatabases(), null, null);
+        AppUsage usage = new AppUsage(fixture.appDatabases(), null, null, months());
 
         assertEquals(230L, await(usage.tokensSince(APP, start)));
         assertEquals(0L, await(usage.tokensSince(AppId.of("app-unused"), start)));
@@ -60,7 +61,7 @@ class AppUsageIT {
                 chat(APP, "c4", "ann", "awaiting_children"), chat(APP, "c5", "ann", "completed"), chat(APP, "c6", "ann", "failed"),
                 chat(APP, "c7", "ann", "cancelled"), chat(APP, "c8", "ann", "running").append("parent_chat_id", "c4"),
                 chat(APP, "c9", "bob", "running"), chat(OTHER, "c10", "ann", "running")))));
-        AppUsage usage = new AppUsage(fixture.appDatabases(), null, null);
+        AppUsage usage = new AppUsage(fixture.appDatabases(), null, null, months());
 
         assertEquals(4L, await(usage.openChats(APP, "ann")));
         assertEquals(1L, await(usage.openChats(APP, "bob")));
@@ -77,7 +78,7 @@ class AppUsageIT {
         // Chats counted as running without a slot (children, say) do not count: it is slots that runs hold.
         await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("chat_sessions")
                 .insertOne(chat(APP, "c1", "ann", "running"))));
-        AppUsage usage = new AppUsage(fixture.appDatabases(), fixture.router(), slots);
+        AppUsage usage = new AppUsage(fixture.appDatabases(), fixture.router(), slots, months());
         Tier two = Tiers.load().get("free");
         Document app = new Document("_id", APP.value());
 
@@ -88,5 +89,28 @@ class AppUsageIT {
                 refused.problem().detail());
         await(slots.release(APP, "ann", "chat-0"));
         await(usage.checkFits(app, two));
+    }
+
+    @Test
+    void theTokensSinceThisMonthsStartAreTheMonthsBucketsAsTheEngineSeesThem() {
+        java.time.Instant month = EmbeddedMongoFixture.START;
+        fixture.clock().advance(Duration.ofDays(3));
+        await(Mono.from(fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_minutes").insertMany(List.of(
+                bucket(APP, month.minus(Duration.ofMinutes(1)), 9_999), bucket(APP, month, 4_000),
+                bucket(APP, month.plus(Duration.ofDays(2)), 321), bucket(OTHER, month.plus(Duration.ofDays(1)), 7)))));
+        MonthlyTokens tokens = new MonthlyTokens(fixture.appDatabases(), fixture.clock());
+        AppUsage usage = new AppUsage(fixture.appDatabases(), null, null, tokens);
+
+        assertEquals(4_321L, await(usage.tokensSince(APP, month)));
+        assertEquals(0L, await(usage.tokensSince(AppId.of("app-unused"), month)));
+        // The same reading the engine's budget check uses: nothing is read again while it is fresh.
+        var commands = fixture.commands();
+        commands.clear();
+        assertEquals(4_321L, await(tokens.thisMonth(APP)));
+        assertEquals(0, commands.count("aggregate", "usage_minutes"));
+    }
+
+    private MonthlyTokens months() {
+        return new MonthlyTokens(fixture.appDatabases(), fixture.clock());
     }
 }

@@ -77,4 +77,19 @@ class CachedAppStatesIT {
         assertEquals("app_deleted", assertThrows(ApiException.class, () -> await(states.requireActive(AppId.of("app-nowhere"))))
                 .problem().code());
     }
+
+    @Test
+    void theMonthlyBudgetComesWithTheSameCachedReadWithAnOverrideWinningOverTheTier() {
+        Tiers tiers = Tiers.load();
+        await(apps.updateOne(eq("_id", APP.value()), Updates.set("tier", "pro")));
+        states.forget(APP);
+        assertEquals(tiers.get("pro").monthlyTokenBudget(), await(states.limits(APP, tiers)).monthlyTokenBudget());
+        assertEquals("active", await(states.status(APP)));
+        assertEquals(1, reads.count("find", "apps"), "status, tier and limits in one read");
+
+        await(apps.updateOne(eq("_id", APP.value()), Updates.set("limits", new Document("monthly_token_budget", 1234L))));
+        fixture.clock().advance(CachedAppStates.TTL);
+        assertEquals(1234L, await(states.limits(APP, tiers)).monthlyTokenBudget());
+        assertEquals(null, await(states.limits(AppId.of("app-nowhere"), tiers)), "an app that cannot be found has no limits");
+    }
 }

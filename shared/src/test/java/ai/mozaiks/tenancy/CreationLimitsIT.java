@@ -129,7 +129,7 @@ class CreationLimitsIT {
         CreateRate rate = rate(10);
         TenantService tenantService = tenants(1000, rate);
         AppService apps = new AppService(collections, new TenantAccess(collections), tiers,
-                new AppUsage(fixture.appDatabases(), fixture.router(), null), audit, grants, rate, Duration.ofDays(7),
+                new AppUsage(fixture.appDatabases(), fixture.router(), null, new MonthlyTokens(fixture.appDatabases(), fixture.clock())), audit, grants, rate, Duration.ofDays(7),
                 new AppRequests.IdpRules("https://idp.example", false), fixture.clock(), (appId, status) -> Mono.empty());
         Principal owner = user("owner");
         String tenant = await(tenantService.create(owner, new TenantRequests.CreateTenant("shop"))).id();

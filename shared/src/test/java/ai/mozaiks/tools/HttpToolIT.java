@@ -107,7 +107,7 @@ class HttpToolIT {
         ToolSpec spec = new ToolSpec("lookup", Optional.of("Writer"), Optional.empty(), ToolType.AGENT_TOOL, false,
                 Optional.empty(), Optional.of(endpoint), Optional.empty());
         ObjectNode arguments = (ObjectNode) Json.read(argumentsJson);
-        return new ToolInvocation("app_1", "chat_1", 7, "Writer", spec, new ToolCall("call_9", "lookup", arguments), Map.of());
+        return new ToolInvocation("app_1", "chat_1", 7, "Writer", spec, new ToolCall("call_9", "lookup", arguments), 2, Map.of());
     }
 
     private JsonNode call(ToolSettings settings, String method, String path, String argumentsJson) {
@@ -134,7 +134,7 @@ class HttpToolIT {
         assertEquals("app_1", request.header("X-Mozaiks-App-Id"));
         assertEquals("chat_1", request.header("X-Mozaiks-Chat-Id"));
         assertEquals("Writer", request.header("X-Mozaiks-Agent"));
-        assertEquals("app_1:chat_1:7:call_9", request.header("Idempotency-Key"));
+        assertEquals("app_1:chat_1:7:2", request.header("Idempotency-Key"), "app, chat, step and the call's index: stable across attempts");
     }
 
     @Test

@@ -124,20 +124,27 @@ class SessionBrokerIT {
 
     @Test
     void anAppThatUsedItsMonthlyTokenBudgetStartsNoMoreRuns() {
-        String app = cp.createApp(owner, cp.createTenant(owner), "pro");
-        expect(201, start(owner, app, "assistant", null, null), "within the budget");
+        String budgetTenant = cp.createTenant(owner);
+        String app = cp.createApp(owner, budgetTenant, "pro");
+        String sibling = cp.createApp(owner, budgetTenant, "pro");
+        // What the engine's usage buckets would hold after a busy month: one token past the pro tier's 5,000,000, and
+        // for the sibling one token short of it.
+        spent(app, 5_000_001L);
+        spent(sibling, 4_999_999L);
 
-        // What the engine's usage buckets would hold after a busy month: one token past the pro tier's 5,000,000.
-        java.time.Instant now = java.time.Instant.now();
-        reactor.core.publisher.Mono.from(cp.runtime().getCollection("usage_minutes").insertOne(new org.bson.Document("_id", app + ":" + now)
-                .append("app_id", app).append("minute", java.util.Date.from(now)).append("total_tokens", 5_000_001L)))
-                .block(java.time.Duration.ofSeconds(10));
-
+        expect(201, start(owner, sibling, "assistant", null, null), "within the budget");
         Response refused = start(owner, app, "assistant", null, null);
         assertEquals(429, refused.status(), refused.body());
         assertEquals("limit_reached", refused.json().path("code").asText());
         assertTrue(refused.json().path("detail").asText().contains("monthly token budget"), refused.body());
         assertTrue(refused.header("Retry-After") != null, "when to try again");
+    }
+
+    private void spent(String app, long tokens) {
+        java.time.Instant now = java.time.Instant.now();
+        reactor.core.publisher.Mono.from(cp.runtime().getCollection("usage_minutes").insertOne(new org.bson.Document("_id", app + ":" + now)
+                .append("app_id", app).append("minute", java.util.Date.from(now)).append("total_tokens", tokens)))
+                .block(java.time.Duration.ofSeconds(10));
     }
 
     @Test

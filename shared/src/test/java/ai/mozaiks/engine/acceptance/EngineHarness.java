@@ -213,7 +213,8 @@ final class EngineHarness implements AutoCloseable {
         WorkflowDirectory directory = appId -> Mono.just(workflows.values().stream()
                 .map(workflow -> new WorkflowEntry(workflow.name(), workflow.pack(), WorkflowEntry.Source.PLATFORM, null)).toList());
         Entitlements entitlements = new Entitlements(new TenantAccess(new ControlCollections(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB))),
-                tiers, directory, new AppUsage(fixture.appDatabases(), fixture.router(), null), clock);
+                tiers, directory, new AppUsage(fixture.appDatabases(), fixture.router(), runSlots,
+                new ai.mozaiks.tenancy.MonthlyTokens(fixture.appDatabases(), clock)), clock);
         return new ChildPolicy(apps, directory, entitlements);
     }
 
