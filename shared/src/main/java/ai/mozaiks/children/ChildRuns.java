@@ -298,7 +298,10 @@ public final class ChildRuns implements ChildWorkflows {
                         .then(c.runs.findOne(eq("_id", runId)))
                         .filter(latest -> PackRun.RUNNING.equals(latest.getString(PackRun.STATUS))
                                 && PackRun.children(latest).stream().allMatch(PackRun::ended))
-                        .flatMap(done -> reportEnded(appId, c, done).then(Mono.defer(() -> finish(appId, c, done)))));
+                        // Places of children that ended since the round's first read go back too: once the run is
+                        // finished no later round would give them back.
+                        .flatMap(done -> reportEnded(appId, c, done).then(Mono.defer(() -> giveBackEnded(appId, done)))
+                                .then(Mono.defer(() -> finish(appId, c, done)))));
     }
 
     /** Places still held by the run's ended children (a crash after their end was written, before the place was given back). */

@@ -87,12 +87,12 @@ final class PackRun {
                 .append(UPDATED_AT, Date.from(now));
     }
 
-    /** The client request id a child's chat is started with: a retried start finds the same chat. */
     /** The key a child holds one of the app's places under (tenancy.RunSlots): its run and its place in it. */
     static String placeKey(String runId, int index) {
         return runId + ":" + index;
     }
 
+    /** The client request id a child's chat is started with: a retried start finds the same chat. */
     static String requestId(String runId, int index) {
         return "child:" + runId + ":" + index;
     }

@@ -42,6 +42,8 @@ import reactor.core.publisher.Mono;
 public final class RunQueue {
     /** Queued chats tried per promotion at most; the rest wait for the next release or the reaper. */
     static final int PROMOTE_BATCH = 50;
+    /** Batches read per promotion at most, each without the users the ones before passed over. */
+    static final int PROMOTE_PASSES = 10;
 
     private final AppDatabases databases;
     private final RunSlots slots;
@@ -152,33 +154,49 @@ public final class RunQueue {
 
     /**
      * Runs the app's queued chats, oldest first, while slots are free; answers how many went running. A chat its user's
-     * limit refuses is passed over (with the user's later ones); the app's limit reached ends the pass.
+     * limit refuses is passed over (with the user's later ones); the app's limit reached ends it. Read in batches of
+     * {@link #PROMOTE_BATCH}: a batch that ends with the app not full reads the next one without the users passed over, so
+     * one user's long backlog never keeps another user's chat waiting while slots are free ({@link #PROMOTE_PASSES} at most).
      */
     public Mono<Integer> promote(AppId appId) {
         return limits.apply(appId).flatMap(found -> databases.forApp(appId).map(ChatStore::of).flatMap(chats -> {
-            Set<String> refused = new HashSet<>();
-            AtomicBoolean full = new AtomicBoolean();
-            AtomicBoolean none = new AtomicBoolean(true);
             Instant asOf = clock.instant();
-            return chats.oldestQueued(PROMOTE_BATCH)
-                    .doOnNext(chat -> none.set(false))
-                    .concatMap(chat -> {
-                        String userId = chat.getString(ChatFields.USER_ID);
-                        if (full.get() || refused.contains(userId)) {
-                            return Mono.just(0);
-                        }
-                        return slots.take(appId, userId, chat.getString(ChatFields.CHAT_ID), found)
-                                .flatMap(taken -> taken ? run(appId, chats, chat)
-                                        : slots.held(appId).map(held -> {
-                                            refused.add(userId);
-                                            full.set(held >= found.concurrentRunsPerApp());
-                                            return 0;
-                                        }));
-                    })
-                    .reduce(0, Integer::sum)
+            return pass(appId, chats, found, new HashSet<>(), PROMOTE_PASSES)
                     // No chat queued: releases need not promote until one is queued again.
-                    .flatMap(promoted -> none.get() ? slots.clearQueued(appId, asOf).thenReturn(promoted) : Mono.just(promoted));
+                    .flatMap(promoted -> promoted.seen() ? Mono.just(promoted.count())
+                            : slots.clearQueued(appId, asOf).thenReturn(promoted.count()));
         })).defaultIfEmpty(0);
+    }
+
+    /** What promotion passes came to: chats that went running, and whether any queued chat was seen. */
+    private record Promoted(int count, boolean seen) {
+    }
+
+    private Mono<Promoted> pass(AppId appId, ChatStore chats, AppLimits found, Set<String> refused, int passes) {
+        AtomicBoolean full = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+        return chats.oldestQueued(PROMOTE_BATCH, Set.copyOf(refused))
+                .doOnNext(chat -> seen.incrementAndGet())
+                .concatMap(chat -> {
+                    String userId = chat.getString(ChatFields.USER_ID);
+                    if (full.get() || refused.contains(userId)) {
+                        return Mono.just(0);
+                    }
+                    return slots.take(appId, userId, chat.getString(ChatFields.CHAT_ID), found)
+                            .flatMap(taken -> taken ? run(appId, chats, chat)
+                                    : slots.held(appId).map(held -> {
+                                        refused.add(userId);
+                                        full.set(held >= found.concurrentRunsPerApp());
+                                        return 0;
+                                    }));
+                })
+                .reduce(0, Integer::sum)
+                .flatMap(count -> {
+                    // A whole batch read and the app not full: there may be more queued chats a free slot can take.
+                    boolean more = !full.get() && seen.get() == PROMOTE_BATCH && passes > 1;
+                    return more ? pass(appId, chats, found, refused, passes - 1).map(next -> new Promoted(count + next.count(), true))
+                            : Mono.just(new Promoted(count, seen.get() > 0));
+                });
     }
 
     /** A queued chat holding its slot goes running and its step is queued; one that moved meanwhile keeps no slot idle. */
@@ -199,10 +217,15 @@ public final class RunQueue {
                 .filter(holder -> holder.takenAt().isBefore(takenBefore))
                 .distinct(RunSlots.Holder::chatId)
                 .concatMap(holder -> chats.find(holder.chatId())
-                        .map(chat -> !running(chat) || !topLevel(chat))
-                        .defaultIfEmpty(true)
-                        .filter(leaked -> leaked)
-                        .flatMap(leaked -> slots.release(appId, holder.userId(), holder.chatId()).thenReturn(holder.chatId())))
+                        .map(java.util.Optional::of)
+                        .defaultIfEmpty(java.util.Optional.empty())
+                        .filter(found -> found.map(chat -> !running(chat) || !topLevel(chat)).orElse(true))
+                        .flatMap(found -> slots.release(appId, holder.userId(), holder.chatId())
+                                // A message may have made the chat run on that slot since it was read: it takes one again.
+                                .then(found.isEmpty() ? Mono.<Void>empty() : chats.find(holder.chatId())
+                                        .filter(again -> running(again) && topLevel(again))
+                                        .flatMap(again -> retake(appId, again)))
+                                .thenReturn(holder.chatId())))
                 .collect(java.util.stream.Collectors.toSet()));
     }
 

@@ -45,6 +45,12 @@ import reactor.core.publisher.Mono;
 public final class StallReaper {
     /** Chats requeued, and chats closed, per app and sweep at most; the rest wait for the next sweep. */
     static final int PER_APP = 200;
+    /**
+     * How long ago a lease must have ended for its chat to count as stalled: a step held for its retry keeps its lease
+     * until a second before the retry ({@link StepExecutor#retrying}), and its message is picked up within the queue's
+     * polling (≤ 2 s) after that; the reaper must not queue a second, fresh chain of the step meanwhile.
+     */
+    static final Duration PICK_UP = Duration.ofSeconds(5);
     /** The slots' upkeep at most once a minute: a queued chat a crash left unpromoted waits that long at most. */
     public static final Duration UPKEEP_EVERY = Duration.ofMinutes(1);
 
@@ -62,6 +68,10 @@ public final class StallReaper {
 
         /** Queued chats went running. */
         default void promoted(AppId appId, int count) {
+        }
+
+        /** The sweep of this app failed (the others go on); the next sweep tries again. */
+        default void failed(AppId appId, Throwable error) {
         }
 
         /** A chat idle for longer than its app allows was closed. */
@@ -101,7 +111,7 @@ public final class StallReaper {
         return LiveApps.ids(apps)
                 .concatMap(appId -> databases.forApp(appId).flatMapMany(database -> database.collection(RuntimeCollection.CHAT_SESSIONS)
                                 .find(and(eq(ChatFields.STATUS, ChatFields.RUNNING), lt(ChatFields.UPDATED_AT, before),
-                                        or(exists(ChatFields.LEASE_UNTIL, false), lt(ChatFields.LEASE_UNTIL, Date.from(now)))),
+                                        or(exists(ChatFields.LEASE_UNTIL, false), lt(ChatFields.LEASE_UNTIL, Date.from(now.minus(PICK_UP))))),
                                         Sorts.ascending(ChatFields.UPDATED_AT), PER_APP))
                         .concatMap(chat -> {
                             String chatId = chat.getString(ChatFields.CHAT_ID);
@@ -113,7 +123,9 @@ public final class StallReaper {
                         })
                         .reduce(0, Integer::sum)
                         .flatMap(requeued -> (upkeep ? slots(appId, now.minus(stalledAfter), progress) : Mono.<Void>empty())
-                                .thenReturn(requeued)))
+                                .thenReturn(requeued))
+                        // One app's trouble (its dedicated database away, say) must not keep the others' chats stalled.
+                        .onErrorResume(error -> Mono.fromRunnable(() -> progress.failed(appId, error)).thenReturn(0)))
                 .reduce(0, Integer::sum);
     }
 

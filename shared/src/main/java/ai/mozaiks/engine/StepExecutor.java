@@ -259,9 +259,12 @@ public final class StepExecutor {
                                   StepOutcome outcome) {
         Turn turn = claim.turn(null, null);
         String key = prefix + claim.message().stepSeq() + ":";
-        turn.out.add(new NewEvent(key + 0, EventKind.ERROR, error));
-        turn.out.add(new NewEvent(key + 1, EventKind.RUN_COMPLETE, data("status", status.wire(), "reason", reason)));
-        return commitOrRelease(turn, outcome);
+        // Responses an earlier attempt recorded were paid for: their usage counts with this end, as with a cancel.
+        return unusedReplies(turn, claim.chat()).then(Mono.defer(() -> {
+            turn.out.add(new NewEvent(key + 0, EventKind.ERROR, error));
+            turn.out.add(new NewEvent(key + 1, EventKind.RUN_COMPLETE, data("status", status.wire(), "reason", reason)));
+            return commitOrRelease(turn, outcome);
+        }));
     }
 
     private Mono<StepOutcome> commitOrRelease(Turn turn, StepOutcome outcome) {

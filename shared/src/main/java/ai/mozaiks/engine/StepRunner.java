@@ -79,9 +79,17 @@ public final class StepRunner {
      * suspended or deleted app calls no model: {@link StepExecutor#stopForApp} ends it.
      */
     public Mono<StepOutcome> run(StepMessage message) {
-        return apps.status(message.appId()).flatMap(status -> AppService.ACTIVE.equals(status) ? runActive(message)
-                : stopForApp(message, status))
-                .onErrorResume(error -> StepRetries.transientReason(error).isPresent(), error -> retryLater(message, error));
+        // Only a failure before the step's outcome is retried (reading the app's state, the executor's work): one in what
+        // follows a commit is not, since a retried message would find its step past (the reaper and redelivery repair it).
+        return apps.status(message.appId())
+                .<Mono<StepOutcome>>map(status -> AppService.ACTIVE.equals(status) ? runActive(message) : stopForApp(message, status))
+                .onErrorResume(StepRunner::transientFailure,
+                        error -> Mono.just(retryLater(message, error).flatMap(outcome -> endedOrLater(message, outcome))))
+                .flatMap(step -> step);
+    }
+
+    private static boolean transientFailure(Throwable error) {
+        return StepRetries.transientReason(error).isPresent();
     }
 
     /**
@@ -94,16 +102,8 @@ public final class StepRunner {
         String reason = StepRetries.transientReason(error).orElseThrow();
         StepRetries.Decision decision = retries.after(message, error, reason);
         if (decision instanceof StepRetries.GiveUp giveUp) {
-            return executor.failRetried(message, reason, giveUp.failingFor()).flatMap(outcome -> {
-                if (outcome instanceof StepOutcome.Failed) {
-                    return release(message)
-                            .then(children.ended(message.appId(), message.chatId())).thenReturn(outcome);
-                }
-                if (outcome instanceof StepOutcome.RetryLater later) {
-                    return queue.enqueue(message, later.after()).thenReturn(outcome);
-                }
-                return Mono.just(outcome);
-            });
+            // The caller follows the outcome up as any ended step (slot given back, parent told).
+            return executor.failRetried(message, reason, giveUp.failingFor());
         }
         StepRetries.Retry retry = (StepRetries.Retry) decision;
         return queue.enqueue(retry.message(), retry.delay())
@@ -117,16 +117,23 @@ public final class StepRunner {
 
     /** A deleted app's chat is cancelled (a child's end is told to its parent); a busy chat is asked again later. */
     private Mono<StepOutcome> stopForApp(StepMessage message, String status) {
-        return executor.stopForApp(message, status).flatMap(outcome -> {
-            if (outcome instanceof StepOutcome.Cancelled) {
-                return release(message)
-                        .then(children.ended(message.appId(), message.chatId())).thenReturn(outcome);
-            }
-            if (outcome instanceof StepOutcome.RetryLater later) {
-                return queue.enqueue(message, later.after()).thenReturn(outcome);
-            }
-            return Mono.just(outcome);
-        });
+        return executor.stopForApp(message, status)
+                .onErrorResume(StepRunner::transientFailure, error -> retryLater(message, error))
+                .flatMap(outcome -> endedOrLater(message, outcome));
+    }
+
+    /**
+     * After the executor ended a chat outside a turn (stopped for its app, failed when its retries ran out): its run slot
+     * is given back and a parent told; a chat a live attempt still holds is asked again later.
+     */
+    private Mono<StepOutcome> endedOrLater(StepMessage message, StepOutcome outcome) {
+        if (outcome instanceof StepOutcome.Failed || outcome instanceof StepOutcome.Cancelled) {
+            return release(message).then(children.ended(message.appId(), message.chatId())).thenReturn(outcome);
+        }
+        if (outcome instanceof StepOutcome.RetryLater later) {
+            return queue.enqueue(message, later.after()).thenReturn(outcome);
+        }
+        return Mono.just(outcome);
     }
 
     private Mono<StepOutcome> runActive(StepMessage message) {
@@ -142,7 +149,9 @@ public final class StepRunner {
     }
 
     private Mono<StepOutcome> runAdmitted(StepMessage message) {
-        return executor.run(message).flatMap(outcome -> stopping(outcome)
+        return executor.run(message)
+                .onErrorResume(StepRunner::transientFailure, error -> retryLater(message, error))
+                .flatMap(outcome -> stopping(outcome)
                 ? release(message).then(Mono.defer(() -> after(message, outcome)))
                 : after(message, outcome));
     }

@@ -21,8 +21,10 @@ public enum RuntimeCollection {
             index("app_workflow_status_recent", false,
                     compoundIndex(ascending("app_id", "workflow_name", "status"), descending("updated_at"))),
             index("app_chat", true, ascending("app_id", "chat_id")),
-            // Run counts at admission, and the reaper's and reconciler's sweeps (running or waiting chats unchanged since).
+            // The reaper's and reconciler's sweeps (running or waiting chats unchanged since).
             index("app_status_updated", false, compoundIndex(ascending("app_id", "status"), ascending("updated_at"))),
+            // A user's open chats, counted at every session start (open_chats_per_user).
+            index("app_user_status", false, ascending("app_id", "user_id", "status")),
             // Chats waiting for a run slot, oldest first (promotion).
             index("app_status_queued", false, ascending("app_id", "status", "queued_at")))),
     CHAT_EVENTS("chat_events", List.of(

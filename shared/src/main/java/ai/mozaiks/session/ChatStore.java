@@ -253,7 +253,13 @@ public final class ChatStore {
 
     /** The app's top-level chats waiting for a run slot, oldest first ({@code queued_at}). */
     public Flux<Document> oldestQueued(int limit) {
-        return chats.find(and(eq(ChatFields.STATUS, ChatStatus.QUEUED.wire()), exists(ChatFields.PARENT_CHAT_ID, false)),
+        return oldestQueued(limit, java.util.Set.of());
+    }
+
+    /** The same, leaving out the chats of {@code passedOver} users (a promotion found them at their own limit). */
+    public Flux<Document> oldestQueued(int limit, java.util.Set<String> passedOver) {
+        Bson queued = and(eq(ChatFields.STATUS, ChatStatus.QUEUED.wire()), exists(ChatFields.PARENT_CHAT_ID, false));
+        return chats.find(passedOver.isEmpty() ? queued : and(queued, com.mongodb.client.model.Filters.nin(ChatFields.USER_ID, passedOver)),
                 Sorts.ascending(ChatFields.QUEUED_AT), limit);
     }
 

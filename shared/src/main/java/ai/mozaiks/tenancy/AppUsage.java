@@ -66,7 +66,7 @@ public final class AppUsage {
 
     /**
      * The user's open chats in the app: top-level chats not yet completed, failed or cancelled (children are the
-     * platform's, bounded by {@code parallel_child_workflows}). Counted on the app's (app, user) index.
+     * platform's, bounded by {@code parallel_child_workflows}). Counted on the {@code (app_id, user_id, status)} index.
      */
     public Mono<Long> openChats(AppId appId, String userId) {
         return databases.forApp(appId).flatMap(db -> db.collection(RuntimeCollection.CHAT_SESSIONS)

@@ -2,11 +2,11 @@ package ai.mozaiks.tenancy;
 
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.persistence.UsageFields;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
@@ -124,7 +124,7 @@ public final class Entitlements {
 
     private Mono<Entitlement> withinMonthlyBudget(AppId appId, AppLimits limits) {
         Instant now = clock.instant();
-        Instant monthStart = now.atZone(ZoneOffset.UTC).withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS).toInstant();
+        Instant monthStart = UsageFields.monthStart(now);
         Instant nextMonth = monthStart.atZone(ZoneOffset.UTC).plusMonths(1).toInstant();
         return usage.tokensSince(appId, monthStart).map(used -> used < limits.monthlyTokenBudget() ? Entitlement.allow()
                 : Entitlement.deny(Entitlement.Reason.LIMIT_REACHED, "The app used " + used + " tokens this month, "

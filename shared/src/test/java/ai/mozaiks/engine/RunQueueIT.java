@@ -75,6 +75,22 @@ class RunQueueIT {
     }
 
     @Test
+    void oneUsersLongBacklogDoesNotKeepAnotherUsersChatWaitingWhileSlotsAreFree() {
+        List<String> backlog = new java.util.ArrayList<>();
+        for (int i = 0; i < RunQueue.PROMOTE_BATCH + 10; i++) {
+            backlog.add(queued("ana"));
+        }
+        String bob1 = queued("bob");
+
+        assertEquals(2, await(runs.promote(APP)));
+
+        assertEquals("running", status(backlog.get(0)), "ana's oldest takes her one slot");
+        assertEquals("running", status(bob1), "bob's chat, queued behind more than a batch of ana's, takes the app's other slot");
+        assertEquals("queued", status(backlog.get(1)));
+        assertEquals(Set.of(backlog.get(0), bob1), stepsQueued());
+    }
+
+    @Test
     void queuedChatsRunOldestFirstAndAUserAtItsLimitIsPassedOverForTheNextUsers() {
         String ana1 = queued("ana");
         String ana2 = queued("ana");

@@ -16,6 +16,7 @@ import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
 import com.mongodb.client.model.Updates;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -94,6 +95,20 @@ class StallReaperIT {
         // A second sweep asks again (a duplicate step message is harmless) and touches nothing else.
         assertEquals(2, await(reaper.sweep((app, chatId, step) -> { })));
         assertEquals(4, queue.messages.size());
+    }
+
+    @Test
+    void aLeaseThatEndedOnlyJustNowIsLeftForTheMessageThatWillClaimIt() {
+        fixture.clock().advance(STALLED_AFTER.plusMinutes(1));
+        Instant now = fixture.clock().instant();
+        // A step held for its retry: its lease ends a second before the retry, when its message becomes visible.
+        String heldForRetry = chat(LIVE, ChatStatus.RUNNING, 3, Date.from(now.minusSeconds(2)));
+        setUpdatedAt(heldForRetry, now.minus(STALLED_AFTER.multipliedBy(2)));
+        String dead = chat(LIVE, ChatStatus.RUNNING, 4, Date.from(now.minus(StallReaper.PICK_UP).minusSeconds(1)));
+        setUpdatedAt(dead, now.minus(STALLED_AFTER.multipliedBy(2)));
+
+        assertEquals(1, await(reaper.sweep((app, chatId, step) -> { })));
+        assertEquals(List.of(new StepMessage(LIVE, dead, 4)), queue.messages);
     }
 
     @Test

@@ -216,7 +216,7 @@ class StorageRouterIT {
         assertEquals(4, fixture.commands().count("createIndexes", "chat_sessions")
                 + fixture.commands().count("createIndexes", "chat_events"));
         assertEquals(first.keySet(), indexes(SHARED_RUNTIME_DB, "chat_sessions").keySet());
-        assertEquals(6, first.size(), "_id_ plus the five declared: " + first.keySet());
+        assertEquals(7, first.size(), "_id_ plus the six declared: " + first.keySet());
     }
 
     @Test

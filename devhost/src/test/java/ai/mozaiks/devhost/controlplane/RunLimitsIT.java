@@ -56,12 +56,9 @@ class RunLimitsIT {
         }
         assertTrue(statuses.stream().allMatch(status -> status.equals("running") || status.equals("queued")), statuses.toString());
 
-        // The user's slot document is read whole, so it shows the runs of one instant (statuses read one chat after the
-        // other would not: a run ending and the next starting between two reads look like two at once).
-        ControlPlane.await("every chat's answer, one run at a time", Duration.ofSeconds(60), () -> {
-            assertTrue(held(app, userId) <= 1, "never two of the user's runs at once");
-            return chats.stream().allMatch(chat -> answered(chat));
-        });
+        // That no two run at once is RunLimitsAcceptanceIT's to prove, step by step; here the deployed wiring: every queued
+        // chat gets its turn, and each answer and acknowledgement agree.
+        ControlPlane.await("every chat's answer", Duration.ofSeconds(60), () -> chats.stream().allMatch(chat -> answered(chat)));
         for (int i = 0; i < CHATS; i++) {
             Chat chat = chats.get(i);
             boolean queuedAck = cp.events(chat.id(), chat.token()).stream()

@@ -10,9 +10,10 @@ import com.microsoft.azure.functions.annotation.TimerTrigger;
 import java.time.Duration;
 
 /**
- * Every few minutes: chats that should be moving and are not get their step queued again, chats idle past their app's
- * limit are closed, run slots leaked by a crash are given back and queued chats take free ones ({@link StallReaper}),
- * and fan-outs are reconciled (lost spawns, unrecorded child ends, timeouts, parents never resumed).
+ * On the {@code STALL_REAPER_SCHEDULE} (every 15 s by default): chats that should be moving and are not get their step
+ * queued again; at most once a minute, chats idle past their app's limit are closed, run slots leaked by a crash are
+ * given back and queued chats take free ones ({@link StallReaper}); and fan-outs are reconciled (lost spawns,
+ * unrecorded child ends, timeouts, parents never resumed).
  */
 public final class StallReaperFunction {
     /** Well inside the host's function timeout; what a sweep does not reach, the next one does. */
@@ -53,6 +54,11 @@ public final class StallReaperFunction {
             @Override
             public void closed(AppId appId, String chatId) {
                 log.withApp(appId).info("idle chat closed", "chat_id", chatId);
+            }
+
+            @Override
+            public void failed(AppId appId, Throwable error) {
+                log.withApp(appId).error("stall sweep of the app failed", error);
             }
         }).block(BUDGET);
         Integer reconciled = children.sweep((appId, action, id) -> log.withApp(appId).info("fan-out reconciled", "action", action, "id", id))
