@@ -59,7 +59,7 @@ import reactor.core.publisher.Mono;
  *   <li>beyond a limit: the same, with operations' override {@code limits.concurrent_runs_per_app} — expected exactly
  *       that many 201, the rest 429 {@code run_limit_reached}.</li>
  * </ol>
- * Usage: {@code bench/admission [starts] [limit] [model ms]} (100, 10, 20000).
+ * Usage: {@code bench/admission [starts] [limit] [model ms]} (100, 10, 5000).
  */
 public final class AdmissionBenchmark {
     private static final String AUDIENCE = "mozaiks-bench";
@@ -87,10 +87,13 @@ public final class AdmissionBenchmark {
         send("PUT", "/api/admin/tenants/" + tenant + "/entitlement", admin, Map.of("max_tier", "enterprise"));
     }
 
+    /** Unmeasured bursts before the measured ones: by the fourth, a burst's latency no longer drops on this machine. */
+    private static final int WARM_UP_BURSTS = 4;
+
     public static void main(String[] args) throws Exception {
         int starts = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         int limit = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        Duration latency = Duration.ofMillis(args.length > 2 ? Long.parseLong(args[2]) : 20_000);
+        Duration latency = Duration.ofMillis(args.length > 2 ? Long.parseLong(args[2]) : 5_000);
         Logger.getLogger("").setLevel(Level.WARNING); // a log line per request is not the report
         Logger.getLogger("de.bwaldvogel").setLevel(Level.OFF); // the embedded server reports the index drops the platform tries
         Set<Integer> ports = new HashSet<>();
@@ -114,11 +117,21 @@ public final class AdmissionBenchmark {
                             settings, HostJson.load(), idp.routes());
                     try {
                         AdmissionBenchmark bench = new AdmissionBenchmark(URI.create("http://127.0.0.1:" + host.port()), idp, mongo);
-                        // A burst first that is not measured, so neither measured one pays for class loading and connections.
-                        bench.burst(bench.app(null), Math.min(starts, 20));
+                        // Bursts first that are not measured (each in an app of its own), so the measured ones run on compiled
+                        // code with connections open, as a platform that has been up a while does: the first burst of a fresh
+                        // JVM takes about three times as long (class loading, the JIT compiling the whole path).
+                        // Each admitted chat's first step runs on this JVM too; a burst is measured once the steps of those
+                        // before it have reached the model (and only wait on it), so it competes with no backlog of theirs.
+                        long admitted = 0;
+                        for (int round = 0; round < WARM_UP_BURSTS; round++) {
+                            admitted += bench.burst(bench.app(null), starts).admitted();
+                        }
+                        settle(model, admitted, latency);
                         Burst alone = bench.oneAtATime(bench.app(null), 20);
+                        settle(model, admitted += alone.admitted(), latency);
                         double load = loadAverage();
                         Burst within = bench.burst(bench.app(null), starts);
+                        settle(model, admitted += within.admitted(), latency);
                         String limited = bench.app(limit);
                         Burst beyond = bench.burst(limited, starts);
                         long created = Mono.from(mongo.getDatabase("bench_runtime").getCollection("chat_sessions")
@@ -162,6 +175,9 @@ public final class AdmissionBenchmark {
         map.put("WORKFLOWS_DIR", ProjectHome.find().resolve("workflows").toString());
         map.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
         map.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
+        // Every admitted chat's first step waits on the slow model at once, as it would across instances: no step is
+        // deferred and queued again and again meanwhile, which would load the measured bursts with queue traffic.
+        map.put("STEP_CONCURRENCY", "256");
         return map;
     }
 
@@ -190,6 +206,11 @@ public final class AdmissionBenchmark {
 
         long max() {
             return millis.stream().mapToLong(Long::longValue).max().orElse(0);
+        }
+
+        /** Starts answered 201: chats whose first step asks the model once. */
+        long admitted() {
+            return statuses.getOrDefault(201, 0);
         }
     }
 
@@ -253,6 +274,18 @@ public final class AdmissionBenchmark {
         return new Burst(statuses, Map.of(), millis);
     }
 
+    /**
+     * Waits (a minute at most) until the model has been asked {@code calls} times, then for its answers and the steps'
+     * commits: the admitted chats' first steps are done, and they wait for their users.
+     */
+    private static void settle(LatencyChatServer model, long calls, Duration latency) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (model.calls() < calls && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(latency.plusSeconds(2).toMillis());
+    }
+
     /** The machine's one-minute load average, for reading the latencies (-1 where the system does not say). */
     private static double loadAverage() {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
@@ -313,8 +346,9 @@ public final class AdmissionBenchmark {
         System.out.printf(Locale.ROOT, "  setup      %d concurrent POST /api/sessions per burst, each by its own end-user of one enterprise app, "
                 + "released at once on %d connections; workflow %s (agent-driven: step 0 asks a local model that answers after %d ms, "
                 + "so admitted runs stay running); the devhost's function host, platform, dev IdP, Azurite, embedded MongoDB (memory) "
-                + "and Web PubSub emulator in one JVM with the clients (%s, %d cores)%n",
-                starts, starts, WORKFLOW, latency.toMillis(), Runtime.version(), Runtime.getRuntime().availableProcessors());
+                + "and Web PubSub emulator in one JVM with the clients (%s, %d cores); measured after %d unmeasured bursts%n",
+                starts, starts, WORKFLOW, latency.toMillis(), Runtime.version(), Runtime.getRuntime().availableProcessors(),
+                WARM_UP_BURSTS);
         System.out.printf(Locale.ROOT, "  machine load average when the bursts began: %.1f%n", load);
         row("one start at a time (" + alone.millis().size() + " starts)", alone);
         row("within the limits (tier: 500 runs at once)", within);
