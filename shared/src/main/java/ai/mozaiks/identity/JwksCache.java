@@ -1,5 +1,6 @@
 package ai.mozaiks.identity;
 
+import ai.mozaiks.kernel.LruMap;
 import ai.mozaiks.outbound.OutboundClient;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
@@ -8,7 +9,6 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -63,12 +63,7 @@ public final class JwksCache {
         this.ttl = ttl;
         this.minRefreshInterval = minRefreshInterval;
         this.maxStaleAge = maxStaleAge;
-        this.sets = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Source, KeySet> eldest) {
-                return size() > maxEntries;
-            }
-        };
+        this.sets = new LruMap<>(maxEntries);
     }
 
     public static JwksCache withDefaults(OutboundClient client, boolean appPrivateNetworks, Clock clock) {

@@ -5,6 +5,7 @@ import static com.mongodb.client.model.Filters.eq;
 
 import ai.mozaiks.engine.ChatWorkflows;
 import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.kernel.LruMap;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.WorkflowCatalog;
 import ai.mozaiks.workflows.WorkflowLoadResult;
@@ -14,7 +15,6 @@ import com.azure.storage.blob.models.ListBlobsOptions;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.bson.Document;
@@ -35,12 +35,7 @@ public final class PackWorkflows implements ChatWorkflows {
     private final MongoCollection<Document> packs;
     private final BlobContainerAsyncClient files;
     private final WorkflowLoader loader;
-    private final Map<String, Workflow> loaded = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Workflow> eldest) {
-            return size() > CACHED;
-        }
-    });
+    private final Map<String, Workflow> loaded = Collections.synchronizedMap(new LruMap<>(CACHED));
 
     public PackWorkflows(WorkflowCatalog platform, MongoCollection<Document> packs, BlobContainerAsyncClient files,
                          WorkflowLoader loader) {

@@ -5,6 +5,7 @@ import static com.mongodb.client.model.Filters.gte;
 import static com.mongodb.client.model.Filters.lt;
 
 import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.kernel.LruMap;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.RuntimeCollection;
@@ -18,7 +19,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bson.Document;
@@ -62,12 +62,7 @@ public final class MonthlyTokens {
     MonthlyTokens(AppDatabases databases, Clock clock, int maxApps) {
         this.databases = databases;
         this.clock = clock;
-        this.readings = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<AppId, Reading> eldest) {
-                return size() > maxApps;
-            }
-        };
+        this.readings = new LruMap<>(maxApps);
     }
 
     /**
