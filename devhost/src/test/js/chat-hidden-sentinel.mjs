@@ -4,22 +4,13 @@
 // Usage: node chat-hidden-sentinel.mjs '{"base": "http://127.0.0.1:port", "userToken": "...", "appId": "..."}'
 // Prints one JSON line; exits 1 on any failure.
 import { WebPubSubClient } from "@azure/web-pubsub-client";
-import { reporter, waiter } from "./support.mjs";
+import { api, reporter, waiter } from "./support.mjs";
 
 const config = JSON.parse(process.argv[2]);
 const finish = reporter(120_000);
 const wait = waiter(60_000);
 
-async function call(method, path, token, body) {
-  const response = await fetch(config.base + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const call = api(config.base);
 
 const events = new Map();
 const deltas = [];

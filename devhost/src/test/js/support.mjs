@@ -1,4 +1,5 @@
-// What the Node test scripts share: one JSON result line, waits on conditions, and a TCP proxy that can cut sockets.
+// What the Node test scripts share: one JSON result line, waits on conditions, the platform's HTTP API, and a TCP proxy
+// that can cut sockets.
 import net from "node:net";
 
 /** Prints the result as one JSON line and exits (1 unless result.ok); also after deadlineMs with an error. */
@@ -10,6 +11,20 @@ export function reporter(deadlineMs) {
     process.exit(result.ok ? 0 : 1);
   }
   return finish;
+}
+
+/** call(method, path, token, body) against the platform at base: the parsed JSON answer; throws on a non-2xx status. */
+export function api(base) {
+  return async function call(method, path, token, body) {
+    const response = await fetch(base + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
 }
 
 /** Resolves when check() holds, re-checked on every notify(); rejects after stepMs. */

@@ -9,8 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.mozaiks.api.ApiException;
 import ai.mozaiks.config.RealtimeSettings;
 import ai.mozaiks.engine.RecordingStepQueue;
-import ai.mozaiks.engine.RunQueue;
-import ai.mozaiks.tenancy.AppLimits;
+import ai.mozaiks.engine.RunQueues;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.journeys.Journeys;
 import ai.mozaiks.journeys.PackGraph;
@@ -79,8 +78,7 @@ class SessionBrokerStartsIT {
         broker = new SessionBroker(control.getCollection("apps"), entitlements,
                 new StartLimits(new RateWindows(control.getCollection(RateWindows.COLLECTION), fixture.clock()), slots, usage),
                 new Journeys(PackGraph.empty(), fixture.appDatabases(), sessions, events, new RecordingFeed(),
-                        new RunQueue(fixture.appDatabases(), slots,
-                                appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, fixture.clock())),
+                        RunQueues.roomy(fixture, slots, queue)),
                 sessions, new RuntimeTokens(java.util.Base64.getDecoder().decode(KEY), Duration.ofMinutes(5), fixture.clock()),
                 new ClientAccess(realtime, null), queue, Duration.ofMinutes(5));
     }

@@ -14,10 +14,7 @@ import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
-import ai.mozaiks.tenancy.AppLimits;
 import ai.mozaiks.tenancy.AppService;
-import ai.mozaiks.tenancy.RunSlots;
-import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.workflows.Manifests.ReviewLoop;
 import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
@@ -104,9 +101,7 @@ class ChatInputsIT {
 
     /** Run slots under the enterprise tier's limits (20 runs per user): these tests are not about limits. */
     private RunQueue runQueue() {
-        return new RunQueue(fixture.appDatabases(),
-                new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock()),
-                appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, fixture.clock());
+        return RunQueues.roomy(fixture, queue);
     }
 
     private static OfflineModel scripted(String script) {

@@ -21,11 +21,8 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
-import ai.mozaiks.tenancy.AppLimits;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.AppStates;
-import ai.mozaiks.tenancy.RunSlots;
-import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import java.time.Duration;
@@ -35,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -89,9 +85,7 @@ class StepRetriesIT {
         StepExecutor executor = new StepExecutor(fixture.appDatabases(), log, feed, model, ToolRegistry.of(Map.of()), workflows,
                 fixture.clock(), engine, StepHooks.NONE);
         AppStates active = appId -> Mono.just(AppService.ACTIVE);
-        RunQueue runs = new RunQueue(fixture.appDatabases(),
-                new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock()),
-                appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, fixture.clock());
+        RunQueue runs = RunQueues.roomy(fixture, queue);
         ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, workflows, fixture.clock(), engine, active, runs);
         return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), new FairShare(24, fixture.clock()),
                 active, runs, new StepRetries(budget, fixture.clock()));

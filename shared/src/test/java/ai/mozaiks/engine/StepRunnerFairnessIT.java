@@ -14,11 +14,7 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
-import ai.mozaiks.tenancy.AppLimits;
 import ai.mozaiks.tenancy.AppService;
-import ai.mozaiks.tenancy.RunSlots;
-import ai.mozaiks.tenancy.Tiers;
-import org.bson.Document;
 import ai.mozaiks.tenancy.AppStates;
 import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
@@ -67,9 +63,7 @@ class StepRunnerFairnessIT {
                 new OfflineModel(OfflineScript.parse("- agent: Writer\n  text: Tides rise and fall.\n")), ToolRegistry.of(Map.of()),
                 workflows, fixture.clock(), engine, StepHooks.NONE);
         AppStates active = appId -> Mono.just(AppService.ACTIVE);
-        RunQueue runs = new RunQueue(fixture.appDatabases(),
-                new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock()),
-                appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, fixture.clock());
+        RunQueue runs = RunQueues.roomy(fixture, queue);
         ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, workflows, fixture.clock(), engine, active, runs);
         return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare, active, runs,
                 new StepRetries(StepRetries.DEFAULT_BUDGET, fixture.clock()));
