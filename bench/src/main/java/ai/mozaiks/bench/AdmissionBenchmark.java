@@ -198,7 +198,7 @@ public final class AdmissionBenchmark {
     }
 
     /** What one burst answered: the status of each start and how long each took. */
-    record Burst(Map<Integer, Integer> statuses, Map<String, Integer> codes, List<Long> millis) {
+    record Burst(Map<Integer, Integer> statuses, Map<String, Integer> codes, List<Long> millis, Cpu cpu) {
         long percentile(int p) {
             List<Long> sorted = millis.stream().sorted().toList();
             return sorted.get(Math.max(0, (sorted.size() * p + 99) / 100 - 1));
@@ -242,6 +242,7 @@ public final class AdmissionBenchmark {
                 answers.add(answer.thenApply(done -> new long[] {done.status, done.millis}));
                 codes.add(answer.thenApply(done -> done.status == 201 ? "" : code(done.body)));
             }
+            Cpu.Meter meter = Cpu.meter();
             go.countDown();
             Map<Integer, Integer> statuses = new TreeMap<>();
             List<Long> millis = new ArrayList<>();
@@ -251,8 +252,9 @@ public final class AdmissionBenchmark {
                 millis.add(done[1]);
             }
             Map<String, Integer> problems = new TreeMap<>();
+            Cpu cpu = meter.stop();
             codes.stream().map(CompletableFuture::join).filter(code -> !code.isEmpty()).forEach(code -> problems.merge(code, 1, Integer::sum));
-            return new Burst(statuses, problems, millis);
+            return new Burst(statuses, problems, millis, cpu);
         } finally {
             clients.shutdown();
         }
@@ -263,15 +265,19 @@ public final class AdmissionBenchmark {
         Map<Integer, Integer> statuses = new TreeMap<>();
         List<Long> millis = new ArrayList<>();
         String body = Json.write(Map.of("app_id", app, "workflow_name", WORKFLOW));
+        List<String> tokens = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String sub = "visitor-" + apps + "-" + i;
-            String token = mint(Map.of("sub", sub, "email", sub + "@example.com", "app_id", app));
+            tokens.add(mint(Map.of("sub", sub, "email", sub + "@example.com", "app_id", app)));
+        }
+        Cpu.Meter meter = Cpu.meter();
+        for (String token : tokens) {
             long started = System.nanoTime();
             Answer answer = sendRaw("POST", "/api/sessions", token, body);
             millis.add((System.nanoTime() - started) / 1_000_000);
             statuses.merge(answer.status, 1, Integer::sum);
         }
-        return new Burst(statuses, Map.of(), millis);
+        return new Burst(statuses, Map.of(), millis, meter.stop());
     }
 
     /**
@@ -370,5 +376,7 @@ public final class AdmissionBenchmark {
                 + (burst.codes().isEmpty() ? "" : "  problems " + burst.codes()));
         System.out.printf(Locale.ROOT, "    latency (ms)                            p50 %d, p95 %d, max %d%n", burst.percentile(50),
                 burst.percentile(95), burst.max());
+        System.out.printf(Locale.ROOT, "    CPU of this JVM meanwhile (ms)          %d, %.1f a start; JIT compiler threads busy %d ms%n",
+                burst.cpu().processMillis(), (double) burst.cpu().processMillis() / burst.millis().size(), burst.cpu().compileMillis());
     }
 }

@@ -43,6 +43,13 @@ public final class HttpHost implements AutoCloseable {
     private static final Set<String> NOT_FOR_SITE = Set.of("api", "admin", "dev");
     private static final int MAX_BODY = 8 * 1024 * 1024;
 
+    static {
+        // The JDK server writes a response's head and body apart; with Nagle's algorithm on, the body then waits for the
+        // client's delayed ACK, 40 ms on Linux, on every keep-alive request. The server reads this once, when the JVM's
+        // first one starts (the devhost binds this one first; tests and benchmarks set it on their command line too).
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     /** Runs a queue or timer function now with the given input; false when no such function exists. */
     public interface AdminTrigger {
         boolean fire(String functionName, String input);
