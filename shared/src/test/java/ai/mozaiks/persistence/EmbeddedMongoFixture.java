@@ -46,6 +46,7 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
     private final MongoConnections connections;
     private final StorageRouter router;
     private final AppDatabases appDatabases;
+    private final RuntimeSchema runtimeSchema;
     private final List<MongoClient> rawClients = new CopyOnWriteArrayList<>();
     private MongoClient unobserved;
 
@@ -72,6 +73,20 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
                 settings.mongo().routeCacheTtl(),
                 clock);
         this.appDatabases = new AppDatabases(router, connections);
+        this.runtimeSchema = new RuntimeSchema(connections, router);
+        // As a deployment: the ensure step has made the declared collections and indexes before anything runs.
+        SchemaEnsurer.ensure(connections.controlDatabase(), ai.mozaiks.schema.SchemaCatalog.control()).block(TIMEOUT);
+        runtimeSchema.ensure(connections.sharedRuntimeLocation()).block(TIMEOUT);
+        commands.clear();
+    }
+
+    /** Makes and indexes the runtime collections in {@code location}, as app creation or a migration's start does. */
+    public void provision(StorageLocation location) {
+        runtimeSchema.provision(location).block(TIMEOUT);
+    }
+
+    public RuntimeSchema runtimeSchema() {
+        return runtimeSchema;
     }
 
     public static EmbeddedMongoFixture start() {
