@@ -9,8 +9,8 @@ import reactor.core.publisher.Mono;
 /**
  * Makes the runtime collections and their indexes ({@link RuntimeCollection}) exist in a runtime database: at deploy
  * for every database in use, when an app is created (before its first chat), and when a migration starts moving an
- * app to a database. Control-plane operations call it, never a chat request. A database brought in line once is not
- * listed again by this process.
+ * app to a database. Control-plane operations call it, never a chat request. A database this process has run the
+ * step on is not listed again by it.
  */
 public final class RuntimeSchema {
     private static final Logger LOG = Logger.getLogger(RuntimeSchema.class.getName());
@@ -28,9 +28,10 @@ public final class RuntimeSchema {
     public Mono<SchemaReport> ensure(StorageLocation location) {
         return SchemaEnsurer.ensure(connections.database(location), RuntimeCollection.specs())
                 .doOnNext(report -> {
-                    if (report.drift().isEmpty()) {
-                        ensured.add(location);
-                    } else {
+                    // Done, drift or not: what the server refused (say a TTL index on Cosmos RU) it would refuse again, and
+                    // retrying it on every app creation would only cost round trips. The drift is the operators' to fix.
+                    ensured.add(location);
+                    if (!report.drift().isEmpty()) {
                         LOG.warning("runtime schema of " + location + " drifts from the declarations:\n" + report);
                     }
                 });

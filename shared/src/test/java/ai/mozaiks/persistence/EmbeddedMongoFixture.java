@@ -74,10 +74,10 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
                 clock);
         this.appDatabases = new AppDatabases(router, connections);
         this.runtimeSchema = new RuntimeSchema(connections, router);
-        // As a deployment: the ensure step has made the declared collections and indexes before anything runs.
-        SchemaEnsurer.ensure(connections.controlDatabase(), ai.mozaiks.schema.SchemaCatalog.control()).block(TIMEOUT);
-        runtimeSchema.ensure(connections.sharedRuntimeLocation()).block(TIMEOUT);
-        commands.clear();
+        // As a deployment: the ensure step has made the declared collections and indexes before anything runs. Through a
+        // client of its own, so the fixture's clients start cold and record nothing of it.
+        SchemaEnsurer.ensure(rawDatabase(CONTROL_DB), ai.mozaiks.schema.SchemaCatalog.control()).block(TIMEOUT);
+        SchemaEnsurer.ensure(rawDatabase(SHARED_RUNTIME_DB), ai.mozaiks.schema.SchemaCatalog.runtime()).block(TIMEOUT);
     }
 
     /** Makes and indexes the runtime collections in {@code location}, as app creation or a migration's start does. */
