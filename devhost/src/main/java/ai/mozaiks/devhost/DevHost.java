@@ -144,12 +144,7 @@ public final class DevHost {
         Platform platform = Platform.start(Settings.from(settings));
         running.push(platform);
         // The deploy step, as in Azure: every declared collection and index, before any request is served.
-        ai.mozaiks.persistence.SchemaReport schema = platform.schema().ensure().block(platform.settings().dependencyTimeout().multipliedBy(6));
-        banner.line("Databases", schema.changes().size() + " collection(s)/index(es) created"
-                + (schema.drift().isEmpty() ? ", no drift" : "; drift:\n" + schema.drift().stream()
-                .map(entry -> "    " + entry.outcome() + " " + entry.database() + "." + entry.collection()
-                        + (entry.index() == null ? "" : " " + entry.index()) + (entry.detail() == null ? "" : ": " + entry.detail()))
-                .collect(java.util.stream.Collectors.joining("\n"))));
+        banner.line("Databases", DeployStep.describe(DeployStep.ensureSchema(platform)));
         // Serving waits for storage: a request that met a booting Azurite would wait out the storage
         // SDK's retry delay (4 s), and the queue listeners would start with refused connections.
         reportStorage(banner, started(azurite));
