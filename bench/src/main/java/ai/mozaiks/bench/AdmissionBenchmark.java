@@ -113,6 +113,8 @@ public final class AdmissionBenchmark {
                     .withEventHandler("chat", new EventHandler(upstream, Set.of("connect", "connected", "disconnected"), "*")))) {
                 Map<String, String> settings = settings(azurite, embedded, model, idp, webPubSub);
                 try (Platform platform = Platform.start(Settings.from(settings))) {
+                    // As a deployment: collections and indexes made before the first request.
+                    ai.mozaiks.devhost.DeployStep.ensureSchema(platform);
                     FunctionHost host = FunctionHost.start(server, FunctionFactory.functionClasses(), new PlatformFunctionInjector(platform),
                             settings, HostJson.load(), idp.routes());
                     try {

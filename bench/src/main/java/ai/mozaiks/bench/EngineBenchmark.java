@@ -172,7 +172,7 @@ public final class EngineBenchmark {
                 StorageRouter router = new StorageRouter(connections.controlDatabase().getCollection(StorageRouter.ROUTES),
                         connections.sharedRuntimeLocation(), connections::hasConnection, settings.mongo().routeCacheTtl(), clock);
                 AppDatabases databases = new AppDatabases(router, connections);
-                block(databases.ensureIndexes(connections.sharedRuntimeLocation()));
+                block(new ai.mozaiks.persistence.RuntimeSchema(connections, router).ensure(connections.sharedRuntimeLocation()));
                 events = new EventLog(databases, clock);
                 EngineSettings engine = EngineSettings.defaults(settings.model().model());
                 // A monthly token budget as every app has in production (the enterprise tier's): each model call asks

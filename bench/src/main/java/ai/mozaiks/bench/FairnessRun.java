@@ -119,7 +119,7 @@ public final class FairnessRun {
             StorageRouter router = new StorageRouter(connections.controlDatabase().getCollection(StorageRouter.ROUTES),
                     connections.sharedRuntimeLocation(), connections::hasConnection, settings.mongo().routeCacheTtl(), clock);
             AppDatabases databases = new AppDatabases(router, connections);
-            databases.ensureIndexes(connections.sharedRuntimeLocation()).block(scenario.timeout());
+            new ai.mozaiks.persistence.RuntimeSchema(connections, router).ensure(connections.sharedRuntimeLocation()).block(scenario.timeout());
             WorkflowCatalog catalog = WorkflowCatalog.load(ProjectHome.find().resolve("workflows"));
             ChatWorkflows workflows = ChatWorkflows.platform(catalog::find);
             EventLog events = new EventLog(databases, clock);

@@ -143,6 +143,8 @@ public final class DevHost {
         }
         Platform platform = Platform.start(Settings.from(settings));
         running.push(platform);
+        // The deploy step, as in Azure: every declared collection and index, before any request is served.
+        banner.line("Databases", DeployStep.describe(DeployStep.ensureSchema(platform)));
         // Serving waits for storage: a request that met a booting Azurite would wait out the storage
         // SDK's retry delay (4 s), and the queue listeners would start with refused connections.
         reportStorage(banner, started(azurite));

@@ -8,6 +8,7 @@ import ai.mozaiks.functions.health.HealthFunction;
 import ai.mozaiks.functions.http.Api;
 import ai.mozaiks.functions.migration.MigrationFunctions;
 import ai.mozaiks.functions.migration.MigrationWorker;
+import ai.mozaiks.functions.schema.SchemaFunctions;
 import ai.mozaiks.functions.engine.StallReaperFunction;
 import ai.mozaiks.functions.realtime.RealtimeUpstreamFunction;
 import ai.mozaiks.functions.session.ChatEventFunctions;
@@ -43,6 +44,7 @@ public final class FunctionFactory {
             Map.entry(PackFunctions.class, platform -> new PackFunctions(api(platform), platform.packs())),
             Map.entry(AppSettingFunctions.class, platform -> new AppSettingFunctions(api(platform), platform.appSettings())),
             Map.entry(MigrationFunctions.class, platform -> new MigrationFunctions(api(platform), platform.migrations())),
+            Map.entry(SchemaFunctions.class, platform -> new SchemaFunctions(api(platform), platform.schema())),
             Map.entry(MigrationWorker.class, platform -> new MigrationWorker(platform.migrationRunner(), platform.migrationQueue())),
             Map.entry(SessionFunctions.class, platform -> new SessionFunctions(api(platform), platform.broker())),
             Map.entry(ChatEventFunctions.class, platform -> new ChatEventFunctions(api(platform), platform.events())),

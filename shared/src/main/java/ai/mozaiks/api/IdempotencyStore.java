@@ -7,9 +7,6 @@ import static com.mongodb.client.model.Filters.lte;
 import ai.mozaiks.http.Problem;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
-import com.mongodb.client.model.IndexModel;
-import com.mongodb.client.model.IndexOptions;
-import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Updates;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import com.mongodb.reactivestreams.client.MongoDatabase;
@@ -21,12 +18,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.bson.Document;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -43,7 +37,7 @@ import reactor.core.publisher.Mono;
  */
 public final class IdempotencyStore {
     public static final String COLLECTION = "idempotency_keys";
-    static final Duration RETENTION = Duration.ofHours(24);
+    public static final Duration RETENTION = Duration.ofHours(24);
     private final MongoCollection<Document> keys;
     private final Clock clock;
     private final Duration lease;
@@ -53,11 +47,6 @@ public final class IdempotencyStore {
         this.keys = control.getCollection(COLLECTION);
         this.clock = clock;
         this.lease = lease;
-    }
-
-    public Mono<Void> ensureIndexes() {
-        return Flux.from(keys.createIndexes(List.of(new IndexModel(Indexes.ascending("created_at"),
-                new IndexOptions().name("expire").expireAfter(RETENTION.toSeconds(), TimeUnit.SECONDS))))).then();
     }
 
     /** A response kept for replay, exactly as it was sent. */

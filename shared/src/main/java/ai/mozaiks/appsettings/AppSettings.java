@@ -10,9 +10,6 @@ import ai.mozaiks.identity.Principal;
 import ai.mozaiks.tenancy.AppAccess;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.Role;
-import com.mongodb.client.model.IndexModel;
-import com.mongodb.client.model.IndexOptions;
-import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.reactivestreams.client.MongoCollection;
@@ -20,7 +17,6 @@ import com.mongodb.reactivestreams.client.MongoDatabase;
 import java.time.Clock;
 import java.util.Date;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -59,11 +55,6 @@ public final class AppSettings {
         this.cipher = new SecretCipher(secretKey);
         this.audit = audit;
         this.clock = clock;
-    }
-
-    public Mono<Void> ensureIndexes() {
-        return Flux.from(settings.createIndexes(List.of(
-                new IndexModel(Indexes.ascending("app_id", "name"), new IndexOptions().name("app_names"))))).then();
     }
 
     /** The app's settings by name: plain values shown, secret ones never. */

@@ -1,16 +1,11 @@
 package ai.mozaiks.audit;
 
 import ai.mozaiks.identity.Principal;
-import com.mongodb.client.model.IndexModel;
-import com.mongodb.client.model.IndexOptions;
-import com.mongodb.client.model.Indexes;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 import java.time.Clock;
 import java.util.Date;
-import java.util.List;
 import org.bson.Document;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -26,14 +21,6 @@ public final class AuditLog {
     public AuditLog(MongoDatabase control, Clock clock) {
         this.records = control.getCollection(COLLECTION);
         this.clock = clock;
-    }
-
-    public Mono<Void> ensureIndexes() {
-        return Flux.from(records.createIndexes(List.of(
-                new IndexModel(Indexes.compoundIndex(Indexes.ascending("tenant_id"), Indexes.descending("at")),
-                        new IndexOptions().name("tenant_recent")),
-                new IndexModel(Indexes.compoundIndex(Indexes.ascending("app_id"), Indexes.descending("at")),
-                        new IndexOptions().name("app_recent").sparse(true))))).then();
     }
 
     /**

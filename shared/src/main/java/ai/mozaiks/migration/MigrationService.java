@@ -8,6 +8,7 @@ import ai.mozaiks.api.ApiException;
 import ai.mozaiks.audit.AuditLog;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.persistence.StorageLocation;
+import ai.mozaiks.persistence.RuntimeSchema;
 import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.tenancy.AppAccess;
 import ai.mozaiks.kernel.AppId;
@@ -38,8 +39,12 @@ public final class MigrationService {
     private final AuditLog audit;
     private final Clock clock;
 
+    private final RuntimeSchema runtime;
+
     public MigrationService(MongoCollection<Document> migrations, MongoCollection<Document> apps, StorageRouter router,
-                            Set<String> connections, Tiers tiers, MigrationQueue queue, AuditLog audit, Clock clock) {
+                            Set<String> connections, Tiers tiers, MigrationQueue queue, AuditLog audit, Clock clock,
+                            RuntimeSchema runtime) {
+        this.runtime = runtime;
         this.migrations = migrations;
         this.apps = apps;
         this.router = router;
@@ -92,12 +97,13 @@ public final class MigrationService {
                 .append("from", MigrationRunner.document(source)).append("to", MigrationRunner.document(target))
                 .append("phase", Migration.Phase.DRAINING.wire()).append("progress", new Document())
                 .append("created_at", now).append("updated_at", now).append("created_by", actor.userId());
-        // Admission closes with the claim: from here the broker refuses new runs of the app (503).
-        return Mono.from(apps.updateOne(and(eq("_id", app.getString("_id")), exists("migration_id", false)),
+        // The target's runtime collections and indexes are made before any data is copied there (unique indexes on Cosmos
+        // RU only while empty). Admission closes with the claim: from here the broker refuses new runs of the app (503).
+        return runtime.provision(target).then(Mono.from(apps.updateOne(and(eq("_id", app.getString("_id")), exists("migration_id", false)),
                         Updates.set("migration_id", id)))
                 .flatMap(claim -> claim.getModifiedCount() == 0
                         ? Mono.error(ApiException.conflict("migration_in_progress", "Another move of this app has just started."))
-                        : Mono.from(migrations.insertOne(migration)).then())
+                        : Mono.from(migrations.insertOne(migration)).then()))
                 .then(audit.record(AuditLog.Actor.of(actor), "app.storage.move", app.getString("tenant_id"), app.getString("_id"),
                         "migration", id, MigrationRunner.document(source), MigrationRunner.document(target)))
                 .then(queue.send(id, java.time.Duration.ZERO))

@@ -1,20 +1,15 @@
 package ai.mozaiks.persistence;
 
 import ai.mozaiks.kernel.AppId;
-import com.mongodb.reactivestreams.client.MongoDatabase;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Hands out {@link AppDatabase}s: routes the app, and makes sure the runtime indexes exist in
- * the database it lands in (once per database and process; creating an existing index is a no-op).
+ * Hands out {@link AppDatabase}s: routes the app to the database it lives in. Its collections and indexes were made
+ * before (the deploy-time ensure step, app creation, a migration's start): a request never declares one.
  */
 public final class AppDatabases {
     private final StorageRouter router;
     private final MongoConnections connections;
-    private final Set<StorageLocation> indexed = ConcurrentHashMap.newKeySet();
 
     public AppDatabases(StorageRouter router, MongoConnections connections) {
         this.router = router;
@@ -22,9 +17,7 @@ public final class AppDatabases {
     }
 
     public Mono<AppDatabase> forApp(AppId appId) {
-        return router.resolve(appId)
-                .flatMap(location -> ensureIndexes(location)
-                        .thenReturn(new AppDatabase(appId, location, connections.database(location))));
+        return router.resolve(appId).map(location -> new AppDatabase(appId, location, connections.database(location)));
     }
 
     /**
@@ -32,18 +25,6 @@ public final class AppDatabases {
      * databases. Still app-scoped: the location changes, the boundary does not.
      */
     public Mono<AppDatabase> at(AppId appId, StorageLocation location) {
-        return ensureIndexes(location).thenReturn(new AppDatabase(appId, location, connections.database(location)));
-    }
-
-    /** Declares every runtime index in the given database; safe to repeat. */
-    public Mono<Void> ensureIndexes(StorageLocation location) {
-        if (indexed.contains(location)) {
-            return Mono.empty();
-        }
-        MongoDatabase database = connections.database(location);
-        return Flux.fromArray(RuntimeCollection.values())
-                .concatMap(kind -> Flux.from(database.getCollection(kind.collectionName()).createIndexes(kind.indexes())))
-                .then()
-                .doOnSuccess(ignored -> indexed.add(location));
+        return Mono.just(new AppDatabase(appId, location, connections.database(location)));
     }
 }

@@ -4,14 +4,14 @@ import static com.mongodb.client.model.Indexes.ascending;
 import static com.mongodb.client.model.Indexes.compoundIndex;
 import static com.mongodb.client.model.Indexes.descending;
 
-import com.mongodb.client.model.IndexModel;
-import com.mongodb.client.model.IndexOptions;
+import static ai.mozaiks.persistence.IndexSpec.expiring;
+
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The collections that hold chat data, each with the indexes that back its query shapes.
+ * The collections that hold chat data, each with the indexes that back its query shapes: the runtime part of the
+ * schema catalog, created by the deploy-time ensure step ({@link RuntimeSchema}), never by a request.
  * Every index leads with {@code app_id}: queries are always app-scoped, so they always use one. The one exception is
  * a TTL index, which the database requires on a single date field; it serves no query.
  */
@@ -39,8 +39,7 @@ public enum RuntimeCollection {
      */
     STEP_REPLIES("step_replies", List.of(
             index("app_chat_step_call", true, ascending("app_id", "chat_id", "step_seq", "call")),
-            new IndexModel(ascending("recorded_at"), new IndexOptions().name("expire")
-                    .expireAfter(Duration.ofDays(7).toSeconds(), TimeUnit.SECONDS)))),
+            expiring("expire", "recorded_at", Duration.ofDays(7)))),
     /**
      * Model usage per app and minute: {@code {_id: "<app_id>:<yyyy-MM-ddTHH:mm>", app_id, minute, prompt_tokens,
      * completion_tokens, total_tokens, cost_usd, calls}}, one upsert per step that called a model.
@@ -55,9 +54,9 @@ public enum RuntimeCollection {
             index("app_status_created", false, ascending("app_id", "status", "created_at"))));
 
     private final String collectionName;
-    private final List<IndexModel> indexes;
+    private final List<IndexSpec> indexes;
 
-    RuntimeCollection(String collectionName, List<IndexModel> indexes) {
+    RuntimeCollection(String collectionName, List<IndexSpec> indexes) {
         this.collectionName = collectionName;
         this.indexes = indexes;
     }
@@ -66,7 +65,7 @@ public enum RuntimeCollection {
         return collectionName;
     }
 
-    public List<IndexModel> indexes() {
+    public List<IndexSpec> indexes() {
         return indexes;
     }
 
@@ -79,7 +78,17 @@ public enum RuntimeCollection {
         return false;
     }
 
-    private static IndexModel index(String name, boolean unique, org.bson.conversions.Bson keys) {
-        return new IndexModel(keys, new IndexOptions().name(name).unique(unique));
+    private static IndexSpec index(String name, boolean unique, org.bson.conversions.Bson keys) {
+        return new IndexSpec(name, keys, unique, null);
+    }
+
+    /** This collection's declaration for the ensure step. */
+    public CollectionSpec spec() {
+        return new CollectionSpec(collectionName, indexes, List.of());
+    }
+
+    /** Every runtime collection's declaration, in the order they are created. */
+    public static List<CollectionSpec> specs() {
+        return java.util.Arrays.stream(values()).map(RuntimeCollection::spec).toList();
     }
 }

@@ -39,6 +39,8 @@ import ai.mozaiks.identity.BearerTokenValidator;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.AppScopeGuard;
 import ai.mozaiks.persistence.MongoConnections;
+import ai.mozaiks.persistence.RuntimeSchema;
+import ai.mozaiks.schema.Schema;
 import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.storage.StorageClients;
 import ai.mozaiks.journeys.Journeys;
@@ -92,8 +94,6 @@ import java.util.Map;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import reactor.core.publisher.Mono;
 
@@ -135,8 +135,8 @@ public final class Platform implements AutoCloseable {
     private final StallReaper stallReaper;
     private final ChildReconciler childReconciler;
     private final ChatEvents chatEvents;
-    /** The runtime indexes of the shared database and the control plane's, being declared. */
-    private final CompletableFuture<Void> indexes;
+    private final RuntimeSchema runtimeSchema;
+    private final Schema schema;
 
     private Platform(Settings settings, Clock clock) {
         this.settings = settings;
@@ -161,10 +161,9 @@ public final class Platform implements AutoCloseable {
         RateWindows rateWindows = new RateWindows(controlDatabase.getCollection(RateWindows.COLLECTION), clock);
         CreateRate createRate = new CreateRate(rateWindows, settings.tenancy().createsPerUserPerMinute());
         RunSlots runSlots = new RunSlots(controlDatabase.getCollection(RunSlots.COLLECTION), clock);
-        // Declared while the rest is built (the round trips overlap the storage clients' set-up); start() waits for them.
-        this.indexes = Mono.when(appDatabases.ensureIndexes(mongo.sharedRuntimeLocation()), control.ensureIndexes(),
-                audit.ensureIndexes(), idempotency.ensureIndexes(), appSettings.ensureIndexes(), rateWindows.ensureIndexes(),
-                runSlots.ensureIndexes()).toFuture();
+        this.runtimeSchema = new RuntimeSchema(mongo, storageRouter);
+        AppIssuers appIssuers = new AppIssuers(control);
+        this.schema = new Schema(controlDatabase, runtimeSchema, storageRouter, appIssuers);
         this.storage = new StorageClients(settings.storage());
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new MongoHealthCheck(mongo.controlDatabase()));
@@ -173,7 +172,7 @@ public final class Platform implements AutoCloseable {
 
         // One client for every URL a tenant can choose (HTTP tools, apps' identity providers): vetted and pinned.
         OutboundClient outbound = new OutboundClient(HostResolver.system());
-        this.tokens = BearerTokenValidator.create(settings.identity(), new AppIssuers(control), clock, outbound,
+        this.tokens = BearerTokenValidator.create(settings.identity(), appIssuers, clock, outbound,
                 settings.environment() == Environment.DEVELOPMENT);
         Tiers tiers = Tiers.load();
         String defaultTier = settings.tenancy().defaultMaxTier();
@@ -192,7 +191,7 @@ public final class Platform implements AutoCloseable {
                 new AppRequests.IdpRules(settings.identity().platformIssuer(), settings.environment() == Environment.DEVELOPMENT), clock, (appId, status) -> {
                     appStates.forget(appId);
                     return AppService.ACTIVE.equals(status) ? Mono.empty() : realtime.closeApp(appId.value(), "app_" + status);
-                });
+                }, appIssuers, runtimeSchema);
         WorkflowCatalog catalog = platformWorkflows(settings.workflowsDir());
         catalog.problems().forEach(problem -> LOG.warning("workflow not loaded: " + problem.describe()));
         MongoCollection<Document> packCollection = controlDatabase.getCollection(PackService.COLLECTION);
@@ -208,7 +207,7 @@ public final class Platform implements AutoCloseable {
         MongoCollection<Document> migrationRecords = controlDatabase.getCollection(Migration.COLLECTION);
         this.migrationQueue = new MigrationQueue(storage.queues().getQueueAsyncClient(settings.migrationQueue()));
         this.migrations = new MigrationService(migrationRecords, control.apps(), storageRouter, settings.mongo().connectionNames(),
-                tiers, migrationQueue, audit, clock);
+                tiers, migrationQueue, audit, clock, runtimeSchema);
         this.migrationRunner = new MigrationRunner(migrationRecords, control.apps(), appDatabases, storageRouter,
                 settings.mongo().routeCacheTtl(), settings.migrationSourceGrace(), clock);
         ChatSessions sessions = new ChatSessions(appDatabases, clock);
@@ -259,16 +258,22 @@ public final class Platform implements AutoCloseable {
         return WorkflowCatalog.load(dir);
     }
 
-    /** Builds the platform and declares the runtime indexes of the shared database. */
+    /**
+     * Builds the platform. It declares no collection or index: that is the deploy step's ({@link #schema()}), run by
+     * the devhost at start and once per deployment in Azure.
+     */
     public static Platform start(Settings settings) {
-        Platform platform = new Platform(settings, Clock.systemUTC());
-        try {
-            Mono.fromFuture(platform.indexes).block(settings.dependencyTimeout());
-        } catch (RuntimeException e) {
-            // Not fatal: the indexes are declared again on first use, and health reports the outage.
-            LOG.log(Level.WARNING, "indexes not declared at start-up: {0}", e.getClass().getSimpleName());
-        }
-        return platform;
+        return new Platform(settings, Clock.systemUTC());
+    }
+
+    /** The deploy-time step that makes every declared collection and index, and reports drift. */
+    public Schema schema() {
+        return schema;
+    }
+
+    /** Makes an app's runtime collections where it lives (app creation, a migration's target). */
+    public RuntimeSchema runtimeSchema() {
+        return runtimeSchema;
     }
 
     public Settings settings() {

@@ -2,6 +2,7 @@ package ai.mozaiks.tenancy;
 
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
+import static com.mongodb.client.model.Filters.exists;
 import static com.mongodb.client.model.Filters.in;
 import static com.mongodb.client.model.Filters.ne;
 
@@ -11,6 +12,8 @@ import ai.mozaiks.identity.TrustedIssuers;
 import ai.mozaiks.kernel.AppId;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoException;
+import com.mongodb.client.model.Sorts;
+import ai.mozaiks.persistence.SchemaReport;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +25,7 @@ import reactor.core.publisher.Mono;
 /**
  * The apps' own identity providers, found by issuer and audience: whose end-user a token's bearer is. An app's
  * end-user tokens must carry the audience the app registered, and the pair (issuer, audience) belongs to one app
- * (a unique index), so apps may share an issuer but a token for one app is never accepted by another. A token
+ * (its {@code _id} in {@code app_issuers}, which {@link AppService} keeps), so apps may share an issuer but a token for one app is never accepted by another. A token
  * naming the audiences of two apps is trusted by neither.
  */
 public final class AppIssuers implements TrustedIssuers {
@@ -50,6 +53,55 @@ public final class AppIssuers implements TrustedIssuers {
     private static TrustedIssuer trusted(String issuer, Document app) {
         Document idp = app.get("end_user_idp", Document.class);
         return TrustedIssuer.app(issuer, idp.getString("audience"), URI.create(idp.getString("jwks_url")), AppId.of(app.getString("_id")));
+    }
+
+    /** The {@code _id} of a pair in {@code app_issuers}: always written in this field order, so equal pairs match. */
+    static Document pair(Document idp) {
+        return new Document("issuer", idp.getString("issuer")).append("audience", idp.getString("audience"));
+    }
+
+    /**
+     * Takes the app's (issuer, audience) pair: 409 {@code end_user_idp_in_use} when another app holds it; a no-op when
+     * this app does already.
+     */
+    Mono<Void> claim(String appId, Document idp) {
+        Document pair = pair(idp);
+        return Mono.from(collections.appIssuers().insertOne(new Document("_id", pair).append("app_id", appId)))
+                .then()
+                .onErrorResume(AppIssuers::isRegistrationConflict, taken -> Mono.from(collections.appIssuers().find(eq("_id", pair)).first())
+                        .filter(holder -> appId.equals(holder.getString("app_id")))
+                        .switchIfEmpty(Mono.error(AppIssuers::registrationConflict))
+                        .then());
+    }
+
+    /** Gives the app's pair up (its IdP changed, or it was deleted); a pair another app holds is left alone. */
+    Mono<Void> release(String appId, Document idp) {
+        return idp == null ? Mono.empty()
+                : Mono.from(collections.appIssuers().deleteOne(and(eq("_id", pair(idp)), eq("app_id", appId)))).then();
+    }
+
+    /** Gives up whatever the app holds (its purge). */
+    Mono<Void> releaseAll(String appId) {
+        return Mono.from(collections.appIssuers().deleteMany(eq("app_id", appId))).then();
+    }
+
+    /**
+     * Registers the pairs of apps that had an end-user IdP before pairs were kept in {@code app_issuers} (the one-off
+     * migration, run by the ensure step; repeating it changes nothing). Two live apps with one pair are reported, and
+     * the first keeps it.
+     */
+    public Mono<SchemaReport> backfill() {
+        String database = collections.appIssuers().getNamespace().getDatabaseName();
+        return Flux.from(collections.apps().find(and(exists("end_user_idp.issuer", true), ne("status", AppService.DELETED),
+                        ne("status", AppPurger.PURGED))).sort(Sorts.ascending("_id")))
+                .concatMap(app -> claim(app.getString("_id"), app.get("end_user_idp", Document.class))
+                        .then(Mono.<SchemaReport.Entry>empty())
+                        .onErrorResume(ApiException.class, taken -> Mono.just(new SchemaReport.Entry(database,
+                                ControlCollections.APP_ISSUERS, null, SchemaReport.Outcome.CONFLICT,
+                                "app " + app.getString("_id") + " registers a pair another app holds: "
+                                        + pair(app.get("end_user_idp", Document.class)).toJson()))))
+                .collectList()
+                .map(SchemaReport::new);
     }
 
     /**

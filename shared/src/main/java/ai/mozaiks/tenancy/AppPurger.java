@@ -96,6 +96,7 @@ public final class AppPurger {
                 .then(Flux.fromIterable(containers).concatMap(container -> emptyPrefix(appId, blobs.getBlobContainerAsyncClient(container),
                         progress)).then())
                 .then(Mono.from(settings.deleteMany(eq("app_id", appId))))
+                .then(Mono.from(collections.appIssuers().deleteMany(eq("app_id", appId))))
                 // Its run slots: the chats that held them are gone.
                 .then(runSlots.forget(id))
                 .then(Mono.from(collections.apps().updateOne(eq("_id", appId), Updates.combine(Updates.set("status", PURGED),

@@ -16,6 +16,7 @@ import ai.mozaiks.http.Problem;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.kernel.Ids;
+import ai.mozaiks.persistence.RuntimeSchema;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
@@ -57,10 +58,12 @@ public final class AppService {
     private final AppRequests.IdpRules idpRules;
     private final Clock clock;
     private final AppStateChanges stateChanges;
+    private final AppIssuers issuers;
+    private final RuntimeSchema runtime;
 
     public AppService(ControlCollections collections, TenantAccess access, Tiers tiers, AppUsage usage, AuditLog audit,
                       TierGrants grants, CreateRate createRate, Duration purgeGrace, AppRequests.IdpRules idpRules, Clock clock,
-                      AppStateChanges stateChanges) {
+                      AppStateChanges stateChanges, AppIssuers issuers, RuntimeSchema runtime) {
         this.collections = collections;
         this.access = access;
         this.apps = new AppAccess(collections, access);
@@ -73,6 +76,8 @@ public final class AppService {
         this.idpRules = idpRules;
         this.clock = clock;
         this.stateChanges = stateChanges;
+        this.issuers = issuers;
+        this.runtime = runtime;
     }
 
     public Mono<AppView> create(Principal actor, String tenantId, AppRequests.CreateApp request) {
@@ -92,11 +97,17 @@ public final class AppService {
                             .append("packs", new Document())
                             .append("created_at", now).append("updated_at", now).append("created_by", actor.userId())
                             .append("version", 1);
-                    if (request.endUserIdp() != null) {
-                        app.append("end_user_idp", idpDocument(request.endUserIdp()));
+                    Document idp = request.endUserIdp() == null ? null : idpDocument(request.endUserIdp());
+                    if (idp != null) {
+                        app.append("end_user_idp", idp);
                     }
-                    return Mono.from(collections.apps().insertOne(app))
-                            .onErrorMap(AppIssuers::isRegistrationConflict, e -> AppIssuers.registrationConflict())
+                    // The app's runtime collections exist before its first chat: made here, never on a chat's path.
+                    return runtime.provision(AppId.of(appId))
+                            .then(idp == null ? Mono.<Void>empty() : issuers.claim(appId, idp))
+                            .then(Mono.from(collections.apps().insertOne(app))
+                                    // A deployment whose ensure step has not run yet still has the unique index on apps.
+                                    .onErrorMap(AppIssuers::isRegistrationConflict, e -> AppIssuers.registrationConflict())
+                                    .onErrorResume(error -> issuers.release(appId, idp).then(Mono.error(error))))
                             .onErrorResume(error -> releaseQuota(tenantId, tier.name()).then(Mono.error(error)))
                             .thenReturn(AppView.of(app));
                 }))
@@ -145,12 +156,21 @@ public final class AppService {
                     if (request.accessPolicy() != null) {
                         changes.add(Updates.set("access_policy", policyDocument(request.accessPolicy())));
                     }
-                    if (request.endUserIdp() != null) {
-                        changes.add(Updates.set("end_user_idp", idpDocument(request.endUserIdp())));
+                    Document newIdp = request.endUserIdp() == null ? null : idpDocument(request.endUserIdp());
+                    Document oldIdp = app.get("end_user_idp", Document.class);
+                    if (newIdp != null) {
+                        changes.add(Updates.set("end_user_idp", newIdp));
                     }
-                    return tierChange.then(save(actor, app, changes, "app.update")
-                            .onErrorResume(error -> target.equals(current) ? Mono.error(error)
-                                    : moveQuota(app.getString("tenant_id"), target, current).then(Mono.error(error))));
+                    // A new pair is taken before the app says so, and the old one given up once it no longer does.
+                    String id = app.getString("_id");
+                    boolean newPair = newIdp != null && (oldIdp == null || !AppIssuers.pair(oldIdp).equals(AppIssuers.pair(newIdp)));
+                    Mono<Void> claim = newPair ? issuers.claim(id, newIdp) : Mono.empty();
+                    Mono<Void> unclaim = newPair ? issuers.release(id, newIdp) : Mono.empty();
+                    return claim.then(tierChange.onErrorResume(error -> unclaim.then(Mono.error(error))))
+                            .then(save(actor, app, changes, "app.update")
+                                    .onErrorResume(error -> unclaim.then(target.equals(current) ? Mono.error(error)
+                                            : moveQuota(app.getString("tenant_id"), target, current).then(Mono.error(error)))))
+                            .flatMap(view -> newPair ? issuers.release(id, oldIdp).thenReturn(view) : Mono.just(view));
                 });
     }
 
@@ -219,6 +239,8 @@ public final class AppService {
                     Updates.set("deleted_at", now), Updates.set("purge_after", Date.from(clock.instant().plus(purgeGrace)))),
                     "app.delete")
                     .flatMap(view -> releaseQuota(app.getString("tenant_id"), app.getString("tier")).thenReturn(view))
+                    // A deleted app's users are not let in: its pair is free for another app (restoring takes it again).
+                    .flatMap(view -> issuers.release(app.getString("_id"), app.get("end_user_idp", Document.class)).thenReturn(view))
                     .flatMap(view -> changed(view));
         });
     }
@@ -228,12 +250,16 @@ public final class AppService {
             AppAccess.requireStatus(app, DELETED);
             Tier tier = tiers.get(app.getString("tier"));
             String previous = app.getString("status_before_delete");
-            return takeQuota(app.getString("tenant_id"), tier)
+            Document idp = app.get("end_user_idp", Document.class);
+            // The pair first: taken by another app meanwhile, the restore is refused (409 end_user_idp_in_use).
+            Mono<Void> claim = idp == null ? Mono.empty() : issuers.claim(app.getString("_id"), idp);
+            return claim.then(takeQuota(app.getString("tenant_id"), tier)
                     .then(save(actor, app, List.of(Updates.set("status", previous == null ? ACTIVE : previous),
                             Updates.unset("status_before_delete"), Updates.unset("deleted_at"), Updates.unset("purge_after")), "app.restore"))
                     .flatMap(view -> changed(view))
                     .onErrorResume(error -> error instanceof ApiException api && "quota_exceeded".equals(api.problem().code())
-                            ? Mono.error(error) : releaseQuota(app.getString("tenant_id"), tier.name()).then(Mono.error(error)));
+                            ? Mono.error(error) : releaseQuota(app.getString("tenant_id"), tier.name()).then(Mono.error(error)))
+                    .onErrorResume(error -> issuers.release(app.getString("_id"), idp).then(Mono.error(error))));
         });
     }
 

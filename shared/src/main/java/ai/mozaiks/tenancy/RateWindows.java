@@ -5,9 +5,6 @@ import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.lt;
 
 import ai.mozaiks.session.Duplicates;
-import com.mongodb.client.model.IndexModel;
-import com.mongodb.client.model.IndexOptions;
-import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.reactivestreams.client.MongoCollection;
@@ -15,11 +12,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.bson.Document;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -38,12 +32,6 @@ public final class RateWindows {
     public RateWindows(MongoCollection<Document> windows, Clock clock) {
         this.windows = windows;
         this.clock = clock;
-    }
-
-    /** Old windows are removed by MongoDB itself. */
-    public Mono<Void> ensureIndexes() {
-        return Flux.from(windows.createIndexes(List.of(new IndexModel(Indexes.ascending("expires_at"),
-                new IndexOptions().name("expire").expireAfter(0L, TimeUnit.SECONDS))))).then();
     }
 
     /**

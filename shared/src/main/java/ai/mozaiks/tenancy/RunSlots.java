@@ -9,9 +9,6 @@ import static com.mongodb.client.model.Filters.ne;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.session.Duplicates;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
-import com.mongodb.client.model.IndexModel;
-import com.mongodb.client.model.IndexOptions;
-import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
@@ -66,12 +63,6 @@ public final class RunSlots {
     public RunSlots(MongoCollection<Document> slots, Clock clock) {
         this.slots = slots;
         this.clock = clock;
-    }
-
-    /** An app's documents are found by its id (reconciliation, purge). */
-    public Mono<Void> ensureIndexes() {
-        return Flux.from(slots.createIndexes(List.of(new IndexModel(Indexes.ascending("app_id"), new IndexOptions().name("app")))))
-                .then();
     }
 
     /** What a take found: a slot held by the chat now, or the limit that is full (the user's is asked first). */

@@ -24,7 +24,6 @@ class IdempotencyStoreIT {
     void start() {
         fixture = EmbeddedMongoFixture.start();
         store = new IdempotencyStore(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB), fixture.clock(), LEASE);
-        await(store.ensureIndexes());
     }
 
     @AfterEach

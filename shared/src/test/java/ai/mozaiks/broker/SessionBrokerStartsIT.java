@@ -64,7 +64,6 @@ class SessionBrokerStartsIT {
         fixture = EmbeddedMongoFixture.start();
         control = fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB);
         slots = new RunSlots(control.getCollection(RunSlots.COLLECTION), fixture.clock());
-        await(slots.ensureIndexes());
         queue = new RecordingStepQueue();
         AppUsage usage = new AppUsage(fixture.appDatabases(), fixture.router(), slots,
                 new ai.mozaiks.tenancy.MonthlyTokens(fixture.appDatabases(), fixture.clock()));

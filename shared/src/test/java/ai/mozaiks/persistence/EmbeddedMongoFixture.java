@@ -46,6 +46,7 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
     private final MongoConnections connections;
     private final StorageRouter router;
     private final AppDatabases appDatabases;
+    private final RuntimeSchema runtimeSchema;
     private final List<MongoClient> rawClients = new CopyOnWriteArrayList<>();
     private MongoClient unobserved;
 
@@ -72,6 +73,20 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
                 settings.mongo().routeCacheTtl(),
                 clock);
         this.appDatabases = new AppDatabases(router, connections);
+        this.runtimeSchema = new RuntimeSchema(connections, router);
+        // As a deployment: the ensure step has made the declared collections and indexes before anything runs. Through a
+        // client of its own, so the fixture's clients start cold and record nothing of it.
+        SchemaEnsurer.ensure(rawDatabase(CONTROL_DB), ai.mozaiks.schema.SchemaCatalog.control()).block(TIMEOUT);
+        SchemaEnsurer.ensure(rawDatabase(SHARED_RUNTIME_DB), ai.mozaiks.schema.SchemaCatalog.runtime()).block(TIMEOUT);
+    }
+
+    /** Makes and indexes the runtime collections in {@code location}, as app creation or a migration's start does. */
+    public void provision(StorageLocation location) {
+        runtimeSchema.provision(location).block(TIMEOUT);
+    }
+
+    public RuntimeSchema runtimeSchema() {
+        return runtimeSchema;
     }
 
     public static EmbeddedMongoFixture start() {

@@ -170,9 +170,8 @@ class StorageRouterIT {
     @Test
     void runtimeIndexesExistInEveryDatabaseUsed() {
         route(ACME_APP, ACME, ACME_DB);
-
-        await(fixture.appDatabases().forApp(ACME_APP));
-        await(fixture.appDatabases().forApp(OTHER_APP));
+        // The shared database is made at deploy (the fixture's start); a dedicated one when an app is routed there.
+        fixture.provision(new StorageLocation(ACME, ACME_DB));
 
         for (String database : List.of(ACME_DB, SHARED_RUNTIME_DB)) {
             Map<String, Document> sessions = indexes(database, "chat_sessions");
@@ -194,29 +193,6 @@ class StorageRouterIT {
                     events.get("app_chat_seq").get("key", Document.class), database);
             assertEquals(true, events.get("app_chat_seq").getBoolean("unique"), database);
         }
-    }
-
-    @Test
-    void ensureIndexesIsIdempotent() {
-        StorageLocation shared = fixture.sharedLocation();
-        await(fixture.appDatabases().ensureIndexes(shared));
-        Map<String, Document> first = indexes(SHARED_RUNTIME_DB, "chat_sessions");
-        assertEquals(2, fixture.commands().count("createIndexes", "chat_sessions")
-                + fixture.commands().count("createIndexes", "chat_events"));
-
-        // Same instance: remembered, no command at all.
-        await(fixture.appDatabases().ensureIndexes(shared));
-        assertEquals(2, fixture.commands().count("createIndexes", "chat_sessions")
-                + fixture.commands().count("createIndexes", "chat_events"));
-
-        // A fresh instance (a new process) declares them again against existing indexes: no error, no duplicates.
-        AppDatabases restarted = new AppDatabases(fixture.router(), fixture.connections());
-        await(restarted.ensureIndexes(shared));
-        await(restarted.ensureIndexes(shared));
-        assertEquals(4, fixture.commands().count("createIndexes", "chat_sessions")
-                + fixture.commands().count("createIndexes", "chat_events"));
-        assertEquals(first.keySet(), indexes(SHARED_RUNTIME_DB, "chat_sessions").keySet());
-        assertEquals(7, first.size(), "_id_ plus the six declared: " + first.keySet());
     }
 
     @Test

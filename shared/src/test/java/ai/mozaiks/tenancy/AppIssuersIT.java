@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.mozaiks.api.ApiException;
+import ai.mozaiks.audit.AuditLog;
+import ai.mozaiks.identity.Principal;
 import ai.mozaiks.identity.TrustedIssuer;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
@@ -14,15 +17,19 @@ import com.mongodb.MongoCommandException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
+import com.mongodb.reactivestreams.client.MongoDatabase;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 
-/** End-user issuers are found by (issuer, audience), which belongs to one app. */
+/** End-user issuers are found by (issuer, audience), which belongs to one app (its entry in app_issuers). */
 class AppIssuersIT {
     private static final String ISSUER = "https://login.example/tenant-1";
 
@@ -34,7 +41,6 @@ class AppIssuersIT {
     void start() {
         fixture = EmbeddedMongoFixture.start();
         collections = new ControlCollections(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB));
-        await(collections.ensureIndexes());
         issuers = new AppIssuers(collections);
     }
 
@@ -72,42 +78,110 @@ class AppIssuersIT {
     }
 
     @Test
-    void aTakenPairIsAConflictWhetherInsertedOrSetByFindAndModify() {
-        await(collections.apps().insertOne(app("app_a", "aud-a", AppService.ACTIVE)));
-        await(collections.apps().insertOne(new Document("_id", "app_b").append("status", AppService.ACTIVE)));
+    void aDuplicateKeyIsAConflictWhetherInsertedOrSetByFindAndModify() {
+        var scratch = fixture.rawDatabase("scratch").getCollection("pairs");
+        await(scratch.createIndex(com.mongodb.client.model.Indexes.ascending("k"), new com.mongodb.client.model.IndexOptions().unique(true)));
+        await(scratch.insertMany(List.of(new Document("_id", 1).append("k", "a"), new Document("_id", 2).append("k", "b"))));
 
-        Throwable inserted = assertThrows(RuntimeException.class, () -> await(collections.apps().insertOne(app("app_c", "aud-a", AppService.ACTIVE))));
+        Throwable inserted = assertThrows(RuntimeException.class, () -> await(scratch.insertOne(new Document("k", "a"))));
         assertInstanceOf(MongoWriteException.class, inserted);
-        // The PATCH path changes the app with find-and-modify, whose duplicate key is a command error, not a write error:
-        // the cause of the 500 a taken issuer once gave via PATCH.
-        Throwable patched = assertThrows(RuntimeException.class, () -> await(collections.apps().findOneAndUpdate(Filters.eq("_id", "app_b"),
-                Updates.set("end_user_idp", app("x", "aud-a", AppService.ACTIVE).get("end_user_idp")))));
+        // Find-and-modify reports a duplicate key as a command error, not a write error: once the cause of a 500 on PATCH.
+        Throwable patched = assertThrows(RuntimeException.class, () -> await(scratch.findOneAndUpdate(Filters.eq("_id", 2),
+                Updates.set("k", "a"))));
         assertInstanceOf(MongoCommandException.class, patched);
         assertTrue(AppIssuers.isRegistrationConflict(inserted));
         assertTrue(AppIssuers.isRegistrationConflict(patched));
         assertFalse(AppIssuers.isRegistrationConflict(new IllegalStateException("other")));
+    }
 
-        // Another audience of the same issuer is not a conflict.
-        await(collections.apps().findOneAndUpdate(Filters.eq("_id", "app_b"),
-                Updates.set("end_user_idp", app("x", "aud-b", AppService.ACTIVE).get("end_user_idp"))));
-        assertEquals(AppId.of("app_b"), find("aud-b").orElseThrow().appId());
+    private TierGrants grants;
+
+    private AppService apps() {
+        Tiers tiers = Tiers.load();
+        MongoDatabase control = fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB);
+        AuditLog audit = new AuditLog(control, fixture.clock());
+        grants = new TierGrants(collections, tiers, tiers.lowest(), audit, fixture.clock());
+        CreateRate rate = new CreateRate(new RateWindows(control.getCollection(RateWindows.COLLECTION), fixture.clock()), 1000);
+        return new AppService(collections, new TenantAccess(collections), tiers,
+                new AppUsage(fixture.appDatabases(), fixture.router(), null, new MonthlyTokens(fixture.appDatabases(), fixture.clock())),
+                audit, grants, rate, Duration.ofDays(7), new AppRequests.IdpRules("https://platform.example", false), fixture.clock(),
+                (appId, status) -> Mono.empty(), issuers, fixture.runtimeSchema());
+    }
+
+    /** A platform administrator: acts as the owner of every tenant, no creation limits in the way. */
+    private static final Principal OWNER = new Principal("operator", "https://platform.example", null, null, Set.of("platform_admin"), true, null);
+
+    private String tenant() {
+        String tenant = "tenant_" + java.util.UUID.randomUUID();
+        await(collections.tenants().insertOne(new Document("_id", tenant).append("name", "t")));
+        await(grants.grant(OWNER, tenant, new TierGrants.Grant("enterprise", null)));
+        return tenant;
+    }
+
+    private static AppRequests.EndUserIdp idp(String audience) {
+        return new AppRequests.EndUserIdp(ISSUER, audience, "https://login.example/keys");
+    }
+
+    private static void assertTaken(Runnable call) {
+        ApiException conflict = assertThrows(ApiException.class, call::run);
+        assertEquals(409, conflict.problem().status());
+        assertEquals("end_user_idp_in_use", conflict.problem().code());
+    }
+
+    private Set<String> holders(String audience) {
+        return EmbeddedMongoFixture.awaitAll(collections.appIssuers().find(Filters.eq("_id",
+                        new Document("issuer", ISSUER).append("audience", audience)))).stream()
+                .map(pair -> pair.getString("app_id")).collect(java.util.stream.Collectors.toSet());
     }
 
     @Test
-    void theOlderOneAppPerIssuerIndexGivesWayToTheIssuerAndAudienceOne() {
-        await(collections.apps().dropIndex("app_issuer_audience"));
-        await(collections.apps().createIndex(com.mongodb.client.model.Indexes.ascending("end_user_idp.issuer"),
-                new com.mongodb.client.model.IndexOptions().name("app_issuer").sparse(true).unique(true)));
-        await(collections.apps().insertOne(app("app_a", "aud-a", AppService.ACTIVE)));
-        assertThrows(MongoWriteException.class, () -> await(collections.apps().insertOne(app("app_b", "aud-b", AppService.ACTIVE))));
+    void aTakenPairIs409OnCreateAndOnUpdateAndChangesNothing() {
+        AppService apps = apps();
+        String tenant = tenant();
+        String first = await(apps.create(OWNER, tenant, new AppRequests.CreateApp("first", "enterprise", null, idp("aud-1")))).id();
+        // Apps without an end-user IdP never collide (a unique sparse index would on Cosmos RU, which ignores sparse).
+        String plain = await(apps.create(OWNER, tenant, new AppRequests.CreateApp("plain", "enterprise", null, null))).id();
+        String plain2 = await(apps.create(OWNER, tenant, new AppRequests.CreateApp("plain-2", "enterprise", null, null))).id();
 
-        await(collections.ensureIndexes());
+        assertTaken(() -> await(apps.create(OWNER, tenant, new AppRequests.CreateApp("second", "enterprise", null, idp("aud-1")))));
+        assertTaken(() -> await(apps.update(OWNER, plain, new AppRequests.UpdateApp(null, null, null, idp("aud-1")))));
 
-        List<String> names = EmbeddedMongoFixture.awaitAll(collections.apps().listIndexes()).stream().map(index -> index.getString("name")).toList();
-        assertTrue(names.contains("app_issuer_audience") && !names.contains("app_issuer"), names.toString());
-        await(collections.apps().insertOne(app("app_b", "aud-b", AppService.ACTIVE)));
-        assertThrows(MongoWriteException.class, () -> await(collections.apps().insertOne(app("app_c", "aud-b", AppService.ACTIVE))));
-        await(collections.ensureIndexes());
+        assertEquals(Set.of(first), holders("aud-1"));
+        assertEquals(null, await(apps.get(OWNER, plain)).endUserIdp());
+        assertEquals(1L, await(collections.apps().countDocuments(Filters.eq("end_user_idp.audience", "aud-1"))));
+        // The quota a refused create took is given back: three apps counted.
+        assertEquals(3, await(collections.tenants().find(Filters.eq("_id", tenant)).first()).get("app_counts", Document.class).getInteger("enterprise"));
+        // Setting an app's own pair again is no conflict.
+        await(apps.update(OWNER, first, new AppRequests.UpdateApp("renamed", null, null, idp("aud-1"))));
+        assertEquals(Set.of(first), holders("aud-1"));
+        assertEquals(null, await(apps.get(OWNER, plain2)).endUserIdp());
+    }
+
+    @Test
+    void changingTheIdpOrDeletingTheAppFreesThePair() {
+        AppService apps = apps();
+        String tenant = tenant();
+        String first = await(apps.create(OWNER, tenant, new AppRequests.CreateApp("first", "enterprise", null, idp("aud-1")))).id();
+        String second = await(apps.create(OWNER, tenant, new AppRequests.CreateApp("second", "enterprise", null, null))).id();
+
+        await(apps.update(OWNER, first, new AppRequests.UpdateApp(null, null, null, idp("aud-2"))));
+        assertEquals(Set.of(), holders("aud-1"));
+        assertEquals(Set.of(first), holders("aud-2"));
+        await(apps.update(OWNER, second, new AppRequests.UpdateApp(null, null, null, idp("aud-1"))));
+        assertEquals(Set.of(second), holders("aud-1"));
+
+        await(apps.delete(OWNER, first));
+        assertEquals(Set.of(), holders("aud-2"));
+        String third = await(apps.create(OWNER, tenant, new AppRequests.CreateApp("third", "enterprise", null, idp("aud-2")))).id();
+        assertEquals(Set.of(third), holders("aud-2"));
+        // Restoring the deleted app would take a pair another app holds now: refused, and the app stays deleted.
+        assertTaken(() -> await(apps.restore(OWNER, first)));
+        assertEquals(AppService.DELETED, await(apps.get(OWNER, first)).status());
+        assertEquals(Set.of(third), holders("aud-2"));
+
+        await(apps.delete(OWNER, third));
+        assertEquals(AppService.ACTIVE, await(apps.restore(OWNER, first)).status());
+        assertEquals(Set.of(first), holders("aud-2"));
     }
 
     @Test

@@ -130,7 +130,8 @@ class CreationLimitsIT {
         TenantService tenantService = tenants(1000, rate);
         AppService apps = new AppService(collections, new TenantAccess(collections), tiers,
                 new AppUsage(fixture.appDatabases(), fixture.router(), null, new MonthlyTokens(fixture.appDatabases(), fixture.clock())), audit, grants, rate, Duration.ofDays(7),
-                new AppRequests.IdpRules("https://idp.example", false), fixture.clock(), (appId, status) -> Mono.empty());
+                new AppRequests.IdpRules("https://idp.example", false), fixture.clock(), (appId, status) -> Mono.empty(),
+                new AppIssuers(collections), fixture.runtimeSchema());
         Principal owner = user("owner");
         String tenant = await(tenantService.create(owner, new TenantRequests.CreateTenant("shop"))).id();
         await(grants.grant(platformAdmin(), tenant, new TierGrants.Grant("enterprise", null)));

@@ -28,7 +28,6 @@ class RunSlotsIT {
     void start() {
         fixture = EmbeddedMongoFixture.start();
         slots = new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock());
-        await(slots.ensureIndexes());
     }
 
     @AfterEach

@@ -107,6 +107,7 @@ final class ControlPlane {
         all.put("WEBPUBSUB_CONNECTION_STRING", webPubSub.connectionString());
         settings = Map.copyOf(all);
         platform = Platform.start(Settings.from(settings));
+        ai.mozaiks.devhost.DeployStep.ensureSchema(platform);
         host = FunctionHost.start(server, FunctionFactory.functionClasses(), new PlatformFunctionInjector(platform), settings,
                 HostJson.load(), idp.routes());
         base = URI.create("http://127.0.0.1:" + host.port());
@@ -398,6 +399,10 @@ final class ControlPlane {
 
     MongoDatabase runtime() {
         return mongo.getDatabase(RUNTIME_DB);
+    }
+
+    MongoDatabase database(String name) {
+        return mongo.getDatabase(name);
     }
 
     long count(MongoDatabase database, String collection, Bson filter) {

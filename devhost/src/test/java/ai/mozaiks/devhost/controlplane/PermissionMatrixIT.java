@@ -76,6 +76,8 @@ class PermissionMatrixIT {
             moveAppStorage          | platform admin only; others cannot tell      | 401  | 404      | 404     | 404   | 404   | 404         | 202
             getMigration            | platform admin only; others cannot tell      | 401  | 404      | 404     | 404   | 404   | 404         | 200
             grantTenantEntitlement  | platform admin only; others cannot tell      | 401  | 404      | 404     | 404   | 404   | 404         | 200
+            checkSchema             | platform admin only; others cannot tell      | 401  | 404      | 404     | 404   | 404   | 404         | 200
+            ensureSchema            | platform admin only; others cannot tell      | 401  | 404      | 404     | 404   | 404   | 404         | 200
             """;
 
     enum Who { ANON, END_USER, BUILDER, ADMIN, OWNER, OTHER_OWNER, PLATFORM_ADMIN }
@@ -212,6 +214,8 @@ class PermissionMatrixIT {
                 "/api/admin/apps/" + missingApp() + "/storage")));
         ops.put("grantTenantEntitlement", new Op("grantTenantEntitlement", who -> new Call("PUT", "/api/admin/tenants/" + tenantA
                 + "/entitlement", obj("max_tier", "enterprise"), "/api/admin/tenants/" + missingTenant() + "/entitlement")));
+        ops.put("checkSchema", new Op("checkSchema", who -> new Call("GET", "/api/admin/schema", null, null)));
+        ops.put("ensureSchema", new Op("ensureSchema", who -> new Call("PUT", "/api/admin/schema", null, null)));
         ops.put("getMigration", new Op("getMigration", who -> new Call("GET", "/api/admin/migrations/" + migration,
                 null, "/api/admin/migrations/mig_" + "0".repeat(24))));
     }
@@ -300,7 +304,8 @@ class PermissionMatrixIT {
     void matrixCoversEveryControlPlaneHttpFunction() {
         Set<String> served = new TreeSet<>();
         for (Class<?> type : FunctionFactory.functionClasses()) {
-            if (!type.getPackageName().equals("ai.mozaiks.functions.tenancy") && !type.getPackageName().equals("ai.mozaiks.functions.migration")) {
+            if (!List.of("ai.mozaiks.functions.tenancy", "ai.mozaiks.functions.migration", "ai.mozaiks.functions.schema")
+                    .contains(type.getPackageName())) {
                 continue;
             }
             for (Method method : type.getMethods()) {

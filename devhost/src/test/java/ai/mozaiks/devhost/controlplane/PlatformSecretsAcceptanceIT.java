@@ -115,6 +115,7 @@ class PlatformSecretsAcceptanceIT {
         all.put("MOZAIKS_RESEARCH_DEPTH", RESEARCH_DEPTH);
         settings = Map.copyOf(all);
         platform = Platform.start(Settings.from(settings));
+        ai.mozaiks.devhost.DeployStep.ensureSchema(platform);
         host = FunctionHost.start(HttpHost.bind("127.0.0.1", 0), FunctionFactory.functionClasses(), new PlatformFunctionInjector(platform),
                 settings, HostJson.load());
     }

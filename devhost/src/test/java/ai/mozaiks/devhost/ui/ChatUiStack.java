@@ -85,6 +85,7 @@ final class ChatUiStack implements AutoCloseable {
             settings.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
             settings.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
             platform = Platform.start(Settings.from(settings));
+            ai.mozaiks.devhost.DeployStep.ensureSchema(platform);
             Map<String, HttpHandler> routes = new HashMap<>(idp.routes());
             routes.put(HttpHost.SITE, chatUi);
             FunctionHost host = FunctionHost.start(server, FunctionFactory.functionClasses(), new PlatformFunctionInjector(platform),

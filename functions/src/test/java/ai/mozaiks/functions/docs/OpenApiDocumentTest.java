@@ -373,6 +373,9 @@ class OpenApiDocumentTest {
                 texts(document.at("/components/schemas/Migration/properties/phase/enum")), "migration phases");
         assertEquals(Arrays.stream(Entitlement.Reason.values()).map(Entitlement.Reason::wire).toList(),
                 texts(document.at("/components/schemas/WorkflowAvailability/properties/reason/enum")), "unavailability reasons");
+        assertEquals(Arrays.stream(ai.mozaiks.persistence.SchemaReport.Outcome.values())
+                        .map(outcome -> outcome.name().toLowerCase(java.util.Locale.ROOT)).toList(),
+                texts(document.at("/components/schemas/SchemaReportEntry/properties/outcome/enum")), "schema report outcomes");
     }
 
     // --- helpers -----------------------------------------------------------------------------
