@@ -24,7 +24,7 @@ public final class AppDatabases {
     public Mono<AppDatabase> forApp(AppId appId) {
         return router.resolve(appId)
                 .flatMap(location -> ensureIndexes(location)
-                        .thenReturn(new AppDatabase(appId, location, connections.database(location))));
+                        .thenReturn(connections.appDatabase(appId, location)));
     }
 
     /**
@@ -32,7 +32,7 @@ public final class AppDatabases {
      * databases. Still app-scoped: the location changes, the boundary does not.
      */
     public Mono<AppDatabase> at(AppId appId, StorageLocation location) {
-        return ensureIndexes(location).thenReturn(new AppDatabase(appId, location, connections.database(location)));
+        return ensureIndexes(location).thenReturn(connections.appDatabase(appId, location));
     }
 
     /** Declares every runtime index in the given database; safe to repeat. */
