@@ -1,5 +1,6 @@
 package ai.mozaiks.devhost;
 
+import ai.mozaiks.config.ConnectionStrings;
 import ai.mozaiks.config.MongoSettings;
 import ai.mozaiks.config.Settings;
 import ai.mozaiks.config.SettingsException;
@@ -108,8 +109,14 @@ public final class DevHost {
                 .map(local -> CompletableFuture.supplyAsync(() -> startWebPubSub(local, hub, upstream)))
                 .orElse(CompletableFuture.completedFuture(null));
 
-        if (environment.containsKey(MongoSettings.DEFAULT_CONNECTION)) {
+        if (options.mongodb() != null) {
+            settings.put(MongoSettings.DEFAULT_CONNECTION, options.mongodb());
+            banner.line("MongoDB", "external server from --mongodb");
+        } else if (environment.containsKey(MongoSettings.DEFAULT_CONNECTION)) {
             banner.line("MongoDB", "external server from " + MongoSettings.DEFAULT_CONNECTION);
+        } else if (!onThisMachine(settings.get(MongoSettings.DEFAULT_CONNECTION))) {
+            // local.settings.json names a remote server (Cosmos DB, Atlas): the embedded one could never listen there.
+            banner.line("MongoDB", "external server from local.settings.json");
         } else {
             EmbeddedMongo mongo = startMongo(settings.get(MongoSettings.DEFAULT_CONNECTION), state.resolve("mongo/mozaiks.mv"));
             running.push(mongo);
@@ -236,6 +243,19 @@ public final class DevHost {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting Azurite");
+        }
+    }
+
+    /** Whether a connection string names this machine, where the embedded server can listen for it. */
+    private static boolean onThisMachine(String connectionString) {
+        if (connectionString == null) {
+            return true;
+        }
+        try {
+            String host = ConnectionStrings.parseWithoutLookups(connectionString).getHosts().get(0).replaceFirst(":\\d+$", "");
+            return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
+        } catch (IllegalArgumentException e) {
+            return true; // Settings names the malformed value's problem
         }
     }
 
