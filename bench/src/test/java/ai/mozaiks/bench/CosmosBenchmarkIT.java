@@ -11,6 +11,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.bson.Document;
+import io.netty.channel.Channel;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 /** bench/cosmos on the embedded server, through its charge proxy: every scenario works and is measured. */
@@ -41,6 +47,52 @@ class CosmosBenchmarkIT {
         System.out.print(printed);
         assertTrue(printed.contains("n/a: the server has no getLastRequestStatistics"), printed);
         assertFalse(printed.contains("FAILED"), printed);
+    }
+
+    /**
+     * An embedded server that answers {@code getLastRequestStatistics} as Cosmos DB RU documents it: the charge of the
+     * connection's last command (here 5 RU for an insert, 1 for a find, 2 for anything else).
+     */
+    private static final class ChargingBackend extends MemoryBackend {
+        private final Map<Channel, String> last = new ConcurrentHashMap<>();
+
+        @Override
+        public Document handleCommand(Channel channel, String database, String command, Document query) {
+            if (command.equals("getLastRequestStatistics")) {
+                String previous = last.getOrDefault(channel, "none");
+                double charge = previous.equals("insert") ? 5.0 : previous.equals("find") ? 1.0 : 2.0;
+                Document answer = new Document("CommandName", previous);
+                answer.put("RequestCharge", charge);
+                answer.put("RequestDurationInMilliSeconds", 1);
+                answer.put("ok", 1.0);
+                return answer;
+            }
+            last.put(channel, command);
+            return super.handleCommand(channel, database, command, query);
+        }
+    }
+
+    @Test
+    void onAServerThatReportsChargesEveryCommandIsChargedToItsScenario() throws Exception {
+        MongoServer server = new MongoServer(new ChargingBackend());
+        try {
+            CosmosBenchmark.Report report = CosmosBenchmark.run(server.bindAndGetConnectionString(), null, 1);
+
+            assertEquals(Boolean.TRUE, report.chargesSupported());
+            for (String scenario : report.scenarios()) {
+                ScenarioMeter.Totals totals = report.totals().get(scenario);
+                assertNull(totals.error, scenario + ": " + totals.error);
+                assertEquals(totals.commandCount(), totals.charged, scenario + ": every command charged once: " + totals.commands);
+            }
+            assertEquals(5.0, report.totals().get("app record").requestUnits, 1e-9, "one insert");
+            assertEquals(1.0, report.totals().get("list chats").requestUnits, 1e-9, "one find");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            CosmosBenchmark.print(report, new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.out.print(out.toString(StandardCharsets.UTF_8));
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("request units from getLastRequestStatistics"));
+        } finally {
+            server.shutdownNow();
+        }
     }
 
     @Test
