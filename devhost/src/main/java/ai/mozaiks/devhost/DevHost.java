@@ -1,6 +1,7 @@
 package ai.mozaiks.devhost;
 
 import ai.mozaiks.config.ConnectionStrings;
+import ai.mozaiks.config.MongoFlavor;
 import ai.mozaiks.config.MongoSettings;
 import ai.mozaiks.config.Settings;
 import ai.mozaiks.config.SettingsException;
@@ -109,6 +110,7 @@ public final class DevHost {
                 .map(local -> CompletableFuture.supplyAsync(() -> startWebPubSub(local, hub, upstream)))
                 .orElse(CompletableFuture.completedFuture(null));
 
+        boolean externalMongo = true;
         if (options.mongodb() != null) {
             settings.put(MongoSettings.DEFAULT_CONNECTION, options.mongodb());
             banner.line("MongoDB", "external server from --mongodb");
@@ -118,6 +120,7 @@ public final class DevHost {
             // local.settings.json names a remote server (Cosmos DB, Atlas): the embedded one could never listen there.
             banner.line("MongoDB", "external server from local.settings.json");
         } else {
+            externalMongo = false;
             EmbeddedMongo mongo = startMongo(settings.get(MongoSettings.DEFAULT_CONNECTION), state.resolve("mongo/mozaiks.mv"));
             running.push(mongo);
             banner.line("MongoDB", mongo.connectionString() + "  (embedded; data in .devhost/mongo)");
@@ -150,6 +153,10 @@ public final class DevHost {
         }
         Platform platform = Platform.start(Settings.from(settings));
         running.push(platform);
+        if (externalMongo) {
+            banner.line("DB flavor", platform.flavor() + " (" + (settings.getOrDefault(MongoFlavor.SETTING, "").isBlank()
+                    ? "detected from the host" : MongoFlavor.SETTING) + ")");
+        }
         // Serving waits for storage: a request that met a booting Azurite would wait out the storage
         // SDK's retry delay (4 s), and the queue listeners would start with refused connections.
         reportStorage(banner, started(azurite));
