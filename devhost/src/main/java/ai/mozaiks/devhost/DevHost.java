@@ -1,5 +1,7 @@
 package ai.mozaiks.devhost;
 
+import ai.mozaiks.config.ConnectionStrings;
+import ai.mozaiks.config.MongoFlavor;
 import ai.mozaiks.config.MongoSettings;
 import ai.mozaiks.config.Settings;
 import ai.mozaiks.config.SettingsException;
@@ -108,9 +110,17 @@ public final class DevHost {
                 .map(local -> CompletableFuture.supplyAsync(() -> startWebPubSub(local, hub, upstream)))
                 .orElse(CompletableFuture.completedFuture(null));
 
-        if (environment.containsKey(MongoSettings.DEFAULT_CONNECTION)) {
+        boolean externalMongo = true;
+        if (options.mongodb() != null) {
+            settings.put(MongoSettings.DEFAULT_CONNECTION, options.mongodb());
+            banner.line("MongoDB", "external server from --mongodb");
+        } else if (environment.containsKey(MongoSettings.DEFAULT_CONNECTION)) {
             banner.line("MongoDB", "external server from " + MongoSettings.DEFAULT_CONNECTION);
+        } else if (!onThisMachine(settings.get(MongoSettings.DEFAULT_CONNECTION))) {
+            // local.settings.json names a remote server (Cosmos DB, Atlas): the embedded one could never listen there.
+            banner.line("MongoDB", "external server from local.settings.json");
         } else {
+            externalMongo = false;
             EmbeddedMongo mongo = startMongo(settings.get(MongoSettings.DEFAULT_CONNECTION), state.resolve("mongo/mozaiks.mv"));
             running.push(mongo);
             banner.line("MongoDB", mongo.connectionString() + "  (embedded; data in .devhost/mongo)");
@@ -145,6 +155,10 @@ public final class DevHost {
         running.push(platform);
         // The deploy step, as in Azure: every declared collection and index, before any request is served.
         banner.line("Databases", DeployStep.describe(DeployStep.ensureSchema(platform)));
+        if (externalMongo) {
+            banner.line("DB flavor", platform.flavor() + " (" + (settings.getOrDefault(MongoFlavor.SETTING, "").isBlank()
+                    ? "detected from the host" : MongoFlavor.SETTING) + ")");
+        }
         // Serving waits for storage: a request that met a booting Azurite would wait out the storage
         // SDK's retry delay (4 s), and the queue listeners would start with refused connections.
         reportStorage(banner, started(azurite));
@@ -238,6 +252,19 @@ public final class DevHost {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting Azurite");
+        }
+    }
+
+    /** Whether a connection string names this machine, where the embedded server can listen for it. */
+    private static boolean onThisMachine(String connectionString) {
+        if (connectionString == null) {
+            return true;
+        }
+        try {
+            String host = ConnectionStrings.parseWithoutLookups(connectionString).getHosts().get(0).replaceFirst(":\\d+$", "");
+            return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
+        } catch (IllegalArgumentException e) {
+            return true; // Settings names the malformed value's problem
         }
     }
 

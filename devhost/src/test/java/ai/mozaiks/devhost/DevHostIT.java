@@ -27,17 +27,21 @@ class DevHostIT {
 
     @Test
     void noArgumentsMeansDefaults() {
-        assertEquals(new DevHostOptions(7071, false, false, false), DevHostOptions.parse());
+        assertEquals(new DevHostOptions(7071, false, false, false, null), DevHostOptions.parse());
     }
 
     @Test
     void everyOptionIsRead() {
-        assertEquals(new DevHostOptions(8080, true, true, false),
+        assertEquals(new DevHostOptions(8080, true, true, false, null),
                 DevHostOptions.parse("--port", "8080", "--fresh", "--emulators-only"));
-        assertEquals(new DevHostOptions(7071, false, false, true), DevHostOptions.parse("--help"));
-        assertEquals(new DevHostOptions(7071, false, false, true), DevHostOptions.parse("-h"));
-        assertEquals(new DevHostOptions(1, false, false, false), DevHostOptions.parse("--port", "1"));
-        assertEquals(new DevHostOptions(65535, false, false, false), DevHostOptions.parse("--port", "65535"));
+        assertEquals(new DevHostOptions(7071, false, false, true, null), DevHostOptions.parse("--help"));
+        assertEquals(new DevHostOptions(7071, false, false, true, null), DevHostOptions.parse("-h"));
+        assertEquals(new DevHostOptions(1, false, false, false, null), DevHostOptions.parse("--port", "1"));
+        assertEquals(new DevHostOptions(65535, false, false, false, null), DevHostOptions.parse("--port", "65535"));
+        assertEquals(new DevHostOptions(7071, false, false, false, "mongodb+srv://u:p@c.mongocluster.cosmos.azure.com/?tls=true"),
+                DevHostOptions.parse("--mongodb", "mongodb+srv://u:p@c.mongocluster.cosmos.azure.com/?tls=true"));
+        IllegalArgumentException noUri = assertThrows(IllegalArgumentException.class, () -> DevHostOptions.parse("--mongodb", "--fresh"));
+        assertTrue(noUri.getMessage().startsWith("--mongodb needs a mongodb:// or mongodb+srv:// connection string\n"), noUri.getMessage());
         // The last --port wins.
         assertEquals(9000, DevHostOptions.parse("--port", "8000", "--port", "9000").port());
     }
@@ -57,7 +61,7 @@ class DevHostIT {
     void unknownOptionIsNamedWithTheUsage() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> DevHostOptions.parse("--fresh", "--bogus"));
         assertEquals("unknown option --bogus\n" + DevHostOptions.USAGE, error.getMessage());
-        assertTrue(error.getMessage().contains("Usage: ./run-local [--port N] [--fresh] [--emulators-only]"));
+        assertTrue(error.getMessage().contains("Usage: ./run-local [--port N] [--fresh] [--emulators-only] [--mongodb CONNECTION_STRING]"));
         assertThrows(IllegalArgumentException.class, () -> DevHostOptions.parse("8080"));
     }
 

@@ -14,13 +14,29 @@ public record MongoSettings(
         String runtimeDatabase,
         int maxPoolSize,
         Duration maxIdleTime,
-        Duration routeCacheTtl) {
+        Duration routeCacheTtl,
+        Map<String, MongoFlavor> flavors) {
 
     /** The setting every deployment has: the shared cluster. */
     public static final String DEFAULT_CONNECTION = "MONGODB_CONNECTION_STRING";
 
     public MongoSettings {
         connections = Map.copyOf(connections);
+        flavors = Map.copyOf(flavors);
+    }
+
+    /** The shared cluster's flavor: {@code MONGODB_FLAVOR}, or detected from its host. */
+    public MongoFlavor flavor() {
+        return flavor(DEFAULT_CONNECTION);
+    }
+
+    /** One connection's flavor: {@code MONGODB_FLAVOR} for all when set, else detected from each one's host. */
+    public MongoFlavor flavor(String connectionName) {
+        MongoFlavor flavor = flavors.get(connectionName);
+        if (flavor == null) {
+            throw new IllegalArgumentException("no MongoDB connection setting named " + connectionName);
+        }
+        return flavor;
     }
 
     public Set<String> connectionNames() {
@@ -38,6 +54,7 @@ public record MongoSettings(
     @Override
     public String toString() {
         return "MongoSettings[connections=" + connections.keySet() + ", control=" + controlDatabase
-                + ", runtime=" + runtimeDatabase + ", maxPoolSize=" + maxPoolSize + "]";
+                + ", runtime=" + runtimeDatabase + ", maxPoolSize=" + maxPoolSize
+                + ", flavors=" + flavors + "]";
     }
 }

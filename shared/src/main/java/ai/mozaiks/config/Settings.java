@@ -1,6 +1,5 @@
 package ai.mozaiks.config;
 
-import com.mongodb.ConnectionString;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -27,13 +26,18 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
     public static Settings from(Map<String, String> source) {
         SettingsReader reader = new SettingsReader(source);
         Environment environment = reader.choice("MOZAIKS_ENVIRONMENT", Environment.PRODUCTION, Environment.class);
+        Map<String, String> connections = mongoConnections(reader);
+        Map<String, MongoFlavor> flavors = mongoFlavors(reader, connections);
         MongoSettings mongo = new MongoSettings(
-                mongoConnections(reader),
+                connections,
                 reader.string("MONGODB_CONTROL_DATABASE", "mozaiks_control", Settings::isDatabaseName, "a database name of letters, digits, _ or -"),
                 reader.string("MONGODB_RUNTIME_DATABASE", "mozaiks_runtime", Settings::isDatabaseName, "a database name of letters, digits, _ or -"),
                 reader.integer("MONGODB_MAX_POOL_SIZE", 20, 1, 500),
-                reader.seconds("MONGODB_MAX_IDLE_SECONDS", Duration.ofSeconds(60), 1, 3600),
-                reader.seconds("STORAGE_ROUTE_CACHE_SECONDS", Duration.ofSeconds(30), 0, 3600));
+                // vCore's portal strings say maxIdleTimeMS=120000; a connection string's own value wins over either.
+                reader.seconds("MONGODB_MAX_IDLE_SECONDS", Duration.ofSeconds(
+                        flavors.get(MongoSettings.DEFAULT_CONNECTION) == MongoFlavor.COSMOS_VCORE ? 120 : 60), 1, 3600),
+                reader.seconds("STORAGE_ROUTE_CACHE_SECONDS", Duration.ofSeconds(30), 0, 3600),
+                flavors);
         StorageAccount storage = storageAccount(reader);
         BlobContainers containers = new BlobContainers(
                 reader.string("ARCHIVE_CONTAINER", "transcripts", Settings::isContainerName, CONTAINER_RULE),
@@ -99,7 +103,7 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
                 continue;
             }
             try {
-                parseWithoutLookups(value);
+                ConnectionStrings.parseWithoutLookups(value);
                 connections.put(name, value);
             } catch (IllegalArgumentException e) {
                 // Never echo the value: it carries credentials.
@@ -110,21 +114,24 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
     }
 
     /**
-     * Checks a connection string's syntax without touching the network: the driver looks up a {@code mongodb+srv://}
-     * string's DNS TXT record while parsing it, which at start-up would make a DNS hiccup a crash (and a test a DNS
-     * query). Such a string is checked as the {@code mongodb://} one it stands for (one host, no port); the driver
-     * resolves it when it connects.
+     * Each connection's flavor: {@code MONGODB_FLAVOR} for every one when set, else each detected from its host
+     * (Cosmos DB's host names), so a deployment on Cosmos needs no extra setting.
      */
-    private static void parseWithoutLookups(String value) {
-        String srv = "mongodb+srv://";
-        if (!value.startsWith(srv)) {
-            new ConnectionString(value);
-            return;
+    private static Map<String, MongoFlavor> mongoFlavors(SettingsReader reader, Map<String, String> connections) {
+        String configured = reader.optional(MongoFlavor.SETTING);
+        MongoFlavor explicit = null;
+        if (configured != null) {
+            explicit = MongoFlavor.of(configured).orElse(null);
+            if (explicit == null) {
+                reader.problem(MongoFlavor.SETTING + ": \"" + configured + "\" is not one of " + MongoFlavor.names());
+            }
         }
-        ConnectionString plain = new ConnectionString("mongodb://" + value.substring(srv.length()));
-        if (plain.getHosts().size() != 1 || plain.getHosts().get(0).contains(":")) {
-            throw new IllegalArgumentException("a mongodb+srv:// connection string names one host and no port");
+        Map<String, MongoFlavor> flavors = new TreeMap<>();
+        for (Map.Entry<String, String> connection : connections.entrySet()) {
+            flavors.put(connection.getKey(), explicit != null ? explicit
+                    : MongoFlavor.detect(ConnectionStrings.parseWithoutLookups(connection.getValue())));
         }
+        return flavors;
     }
 
     private static StorageAccount storageAccount(SettingsReader reader) {

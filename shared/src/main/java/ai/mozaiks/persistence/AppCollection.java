@@ -32,11 +32,14 @@ public final class AppCollection {
     private final AppId appId;
     private final RuntimeCollection kind;
     private final MongoCollection<Document> collection;
+    private final boolean orderedBulkWrites;
 
-    AppCollection(AppId appId, RuntimeCollection kind, MongoCollection<Document> collection) {
+    /** @param orderedBulkWrites whether bulk writes must be ordered (Cosmos RU with retryable writes refuses unordered) */
+    AppCollection(AppId appId, RuntimeCollection kind, MongoCollection<Document> collection, boolean orderedBulkWrites) {
         this.appId = Objects.requireNonNull(appId);
         this.kind = kind;
         this.collection = collection;
+        this.orderedBulkWrites = orderedBulkWrites;
     }
 
     public AppId appId() {
@@ -85,7 +88,8 @@ public final class AppCollection {
             Document stamped = stamped(document);
             writes.add(new ReplaceOneModel<>(scoped(eq("_id", stamped.get("_id"))), stamped, new ReplaceOptions().upsert(true)));
         }
-        return Mono.from(collection.bulkWrite(writes, new BulkWriteOptions().ordered(false))).then();
+        // Unordered lets the server carry on past one failed write; each write is an idempotent upsert either way.
+        return Mono.from(collection.bulkWrite(writes, new BulkWriteOptions().ordered(orderedBulkWrites))).then();
     }
 
     public Mono<Long> count(Bson filter) {

@@ -8,11 +8,13 @@ public final class AppDatabase {
     private final AppId appId;
     private final StorageLocation location;
     private final MongoDatabase database;
+    private final boolean orderedBulkWrites;
 
-    AppDatabase(AppId appId, StorageLocation location, MongoDatabase database) {
+    AppDatabase(AppId appId, StorageLocation location, MongoDatabase database, boolean orderedBulkWrites) {
         this.appId = appId;
         this.location = location;
         this.database = database;
+        this.orderedBulkWrites = orderedBulkWrites;
     }
 
     public AppId appId() {
@@ -24,6 +26,6 @@ public final class AppDatabase {
     }
 
     public AppCollection collection(RuntimeCollection kind) {
-        return new AppCollection(appId, kind, database.getCollection(kind.collectionName()));
+        return new AppCollection(appId, kind, database.getCollection(kind.collectionName()), orderedBulkWrites);
     }
 }

@@ -17,7 +17,7 @@ public final class AppDatabases {
     }
 
     public Mono<AppDatabase> forApp(AppId appId) {
-        return router.resolve(appId).map(location -> new AppDatabase(appId, location, connections.database(location)));
+        return router.resolve(appId).map(location -> connections.appDatabase(appId, location));
     }
 
     /**
@@ -25,6 +25,6 @@ public final class AppDatabases {
      * databases. Still app-scoped: the location changes, the boundary does not.
      */
     public Mono<AppDatabase> at(AppId appId, StorageLocation location) {
-        return Mono.just(new AppDatabase(appId, location, connections.database(location)));
+        return Mono.just(connections.appDatabase(appId, location));
     }
 }

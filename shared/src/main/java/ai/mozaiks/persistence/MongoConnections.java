@@ -1,6 +1,8 @@
 package ai.mozaiks.persistence;
 
+import ai.mozaiks.config.ConnectionStrings;
 import ai.mozaiks.config.MongoSettings;
+import ai.mozaiks.kernel.AppId;
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.event.CommandListener;
@@ -23,6 +25,7 @@ public final class MongoConnections implements AutoCloseable {
     private final Duration timeout;
     private final List<CommandListener> listeners;
     private final Map<String, MongoClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, ConnectionProfile> profiles = new ConcurrentHashMap<>();
 
     public MongoConnections(MongoSettings settings, Duration timeout, List<CommandListener> listeners) {
         this.settings = settings;
@@ -51,18 +54,33 @@ public final class MongoConnections implements AutoCloseable {
         return clients.computeIfAbsent(connectionName, this::create);
     }
 
+    /** How the connection is set up for its flavor (read without network access, so safe at any time). */
+    public ConnectionProfile profile(String connectionName) {
+        return profiles.computeIfAbsent(connectionName, name -> ConnectionProfile.of(settings.flavor(name),
+                ConnectionStrings.parseWithoutLookups(settings.connectionString(name)), settings.maxIdleTime()));
+    }
+
+    /** One app's runtime database at a location, with its connection's rules for bulk writes. */
+    AppDatabase appDatabase(AppId appId, StorageLocation location) {
+        return new AppDatabase(appId, location, database(location), profile(location.connectionName()).orderedBulkWrites());
+    }
+
     private MongoClient create(String connectionName) {
+        return MongoClients.create(clientSettings(connectionName));
+    }
+
+    MongoClientSettings clientSettings(String connectionName) {
         MongoClientSettings.Builder builder = MongoClientSettings.builder()
                 .applyConnectionString(new ConnectionString(settings.connectionString(connectionName)))
                 .applicationName("mozaiks")
                 .applyToConnectionPoolSettings(pool -> pool
                         .minSize(0)
-                        .maxSize(settings.maxPoolSize())
-                        .maxConnectionIdleTime(settings.maxIdleTime().toMillis(), TimeUnit.MILLISECONDS))
+                        .maxSize(settings.maxPoolSize()))
                 .applyToClusterSettings(cluster -> cluster.serverSelectionTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS))
                 .applyToSocketSettings(socket -> socket.connectTimeout((int) timeout.toMillis(), TimeUnit.MILLISECONDS));
+        profile(connectionName).applyTo(builder);
         listeners.forEach(builder::addCommandListener);
-        return MongoClients.create(builder.build());
+        return builder.build();
     }
 
     @Override

@@ -6,6 +6,7 @@ import ai.mozaiks.audit.AuditLog;
 import ai.mozaiks.broker.RuntimeTokens;
 import ai.mozaiks.broker.SessionBroker;
 import ai.mozaiks.config.Environment;
+import ai.mozaiks.config.MongoFlavor;
 import ai.mozaiks.engine.AzureStepQueue;
 import ai.mozaiks.engine.ChatInputs;
 import ai.mozaiks.engine.ChatWorkflows;
@@ -282,6 +283,11 @@ public final class Platform implements AutoCloseable {
 
     public BuildInfo buildInfo() {
         return buildInfo;
+    }
+
+    /** The shared cluster's flavor (MONGODB_FLAVOR or detected): what shapes the database accepts. */
+    public MongoFlavor flavor() {
+        return settings.mongo().flavor();
     }
 
     public AppScopeGuard scopeGuard() {
