@@ -43,11 +43,12 @@ import reactor.core.publisher.Mono;
  * An attempt that dies between the two writes leaves its step out of the month, never in twice; the minute buckets stay
  * the record for reporting.
  *
- * <p>Seeding: a counter notes the minute it was created ({@code since}). Usage counted before that minute, by a
- * version of the platform without counters (a deploy mid-month), is added once from the month's minute buckets before
- * {@code since} (one aggregation, a conditional update on {@code seeded}), by the first that finds the counter
- * unseeded. Since every counted step creates or increments the counter, those buckets hold nothing counted twice;
- * what the old version counted within the deploy's minute itself is left out.
+ * <p>Seeding, so a deploy mid-month stays right: usage counted before the month's counter existed (by a version of the
+ * platform without counters) is added to it once, from the month's minute buckets (one aggregation). A reading that
+ * finds no counter creates it with the sum of the month's buckets. A step that creates it notes its minute
+ * ({@code since}) and adds the buckets before that minute with a conditional update on {@code seeded}, which a later
+ * reading does instead if that step died first. Every counted step creates or increments the counter, so those buckets
+ * hold nothing counted twice; old-version usage within the minute a step created the counter is left out.
  */
 public final class MonthlyTokens {
     /** How long a reading stands for an app. */
@@ -105,7 +106,7 @@ public final class MonthlyTokens {
                         AppCollection months = db.collection(RuntimeCollection.USAGE_MONTHS);
                         String id = counterId(appId, month);
                         return months.findOne(eq("_id", id))
-                                .switchIfEmpty(Mono.defer(() -> created(months, id, month, now)))
+                                .switchIfEmpty(Mono.defer(() -> created(minutes, months, id, month, now)))
                                 .flatMap(counter -> counter.getBoolean(SEEDED, false) ? Mono.just(tokens(counter))
                                         : seeded(minutes, months, counter));
                     })
@@ -131,13 +132,27 @@ public final class MonthlyTokens {
                 .then();
     }
 
-    /** A counter created for a reading, empty, as of the current minute (or the one another created meanwhile). */
-    private static Mono<Document> created(AppCollection months, String id, Instant month, Instant now) {
-        return months.updateOne(eq("_id", id), Updates.combine(Updates.setOnInsert(MONTH, Date.from(month)),
-                        Updates.setOnInsert(SINCE, Date.from(now.truncatedTo(ChronoUnit.MINUTES))),
-                        Updates.setOnInsert(TOTAL_TOKENS, 0L)), true)
-                .onErrorResume(Duplicates::isDuplicate, collided -> Mono.empty())
+    /**
+     * A counter created for a reading, already seeded: the month's minute buckets summed, then inserted with that sum
+     * (or the one a step created meanwhile, which seeds itself).
+     */
+    private static Mono<Document> created(AppCollection minutes, AppCollection months, String id, Instant month, Instant now) {
+        return sum(minutes, month, month.atZone(ZoneOffset.UTC).plusMonths(1).toInstant())
+                .flatMap(sum -> months.updateOne(eq("_id", id), Updates.combine(Updates.setOnInsert(MONTH, Date.from(month)),
+                                Updates.setOnInsert(SINCE, Date.from(now)), Updates.setOnInsert(TOTAL_TOKENS, sum),
+                                Updates.setOnInsert(SEEDED, true)), true)
+                        .onErrorResume(Duplicates::isDuplicate, collided -> Mono.empty()))
                 .then(months.findOne(eq("_id", id)));
+    }
+
+    /** The tokens of the app's minute buckets in [from, to). */
+    private static Mono<Long> sum(AppCollection minutes, Instant from, Instant to) {
+        return minutes.aggregate(List.of(
+                        Aggregates.match(and(gte(UsageFields.MINUTE, Date.from(from)), lt(UsageFields.MINUTE, Date.from(to)))),
+                        Aggregates.group(null, Accumulators.sum(TOTAL_TOKENS, "$" + UsageFields.TOTAL_TOKENS))))
+                .next()
+                .map(MonthlyTokens::tokens)
+                .defaultIfEmpty(0L);
     }
 
     /**
@@ -151,12 +166,7 @@ public final class MonthlyTokens {
         Object id = counter.get("_id");
         Instant month = counter.getDate(MONTH).toInstant();
         Instant since = counter.getDate(SINCE).toInstant();
-        return minutes.aggregate(List.of(
-                        Aggregates.match(and(gte(UsageFields.MINUTE, Date.from(month)), lt(UsageFields.MINUTE, Date.from(since)))),
-                        Aggregates.group(null, Accumulators.sum(TOTAL_TOKENS, "$" + UsageFields.TOTAL_TOKENS))))
-                .next()
-                .map(MonthlyTokens::tokens)
-                .defaultIfEmpty(0L)
+        return sum(minutes, month, since)
                 .flatMap(before -> months.findOneAndUpdate(and(eq("_id", id), ne(SEEDED, true)),
                         Updates.combine(Updates.inc(TOTAL_TOKENS, before), Updates.set(SEEDED, true)), AFTER))
                 .switchIfEmpty(Mono.defer(() -> months.findOne(eq("_id", id))))
