@@ -88,25 +88,26 @@ class MonthlyTokensIT {
         Instant now = fixture.clock().instant();
         spend(APP, now.minus(Duration.ofHours(1)), 100);
         spend(APP, now.minus(Duration.ofMinutes(2)), 10);
+        spend(APP, now, 1); // this minute's
         spend(APP, EmbeddedMongoFixture.START.minusSeconds(1), 5_000); // last month's
         MonthlyTokens tokens = new MonthlyTokens(fixture.appDatabases(), fixture.clock());
         commands.clear();
 
-        assertEquals(110L, await(tokens.thisMonth(APP)));
+        assertEquals(111L, await(tokens.thisMonth(APP)));
         assertEquals(1, aggregations(), "the month seeded from its buckets, once");
         Document counter = counter(APP, "2025-01");
-        assertEquals(110L, counter.getLong("total_tokens"));
+        assertEquals(111L, counter.getLong("total_tokens"));
         assertEquals(true, counter.getBoolean("seeded"));
         assertEquals("app-monthly", counter.getString("app_id"));
 
         count(tokens, APP, fixture.clock().instant(), 4);
-        assertEquals(110L, await(tokens.thisMonth(APP)), "a fresh reading stands");
+        assertEquals(111L, await(tokens.thisMonth(APP)), "a fresh reading stands");
         advance(MonthlyTokens.FRESH);
         commands.clear();
-        assertEquals(114L, await(tokens.thisMonth(APP)));
+        assertEquals(115L, await(tokens.thisMonth(APP)));
         assertEquals(0, aggregations());
         assertEquals(1, pointReads(), "one point read by _id");
-        assertEquals(114L, await(new MonthlyTokens(fixture.appDatabases(), fixture.clock()).thisMonth(APP)),
+        assertEquals(115L, await(new MonthlyTokens(fixture.appDatabases(), fixture.clock()).thisMonth(APP)),
                 "another instance reads the same counter");
         assertEquals(0, aggregations(), "seeded once");
     }
