@@ -3,12 +3,15 @@ package ai.mozaiks.bench;
 import com.mongodb.event.CommandListener;
 import com.mongodb.event.CommandStartedEvent;
 import org.bson.BsonValue;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.BsonDocumentCodec;
 
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Counts the database commands the driver starts, as reads or writes, between two {@link #take()}s.
@@ -18,14 +21,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class CommandCounter implements CommandListener {
     static final Set<String> READS = Set.of("find", "aggregate", "count", "getMore", "distinct");
     static final Set<String> WRITES = Set.of("insert", "update", "delete", "findAndModify");
+    private static final BsonDocumentCodec CODEC = new BsonDocumentCodec();
 
-    /** What one phase sent: reads, writes, anything else, and each command by name and collection. */
-    record Counts(int reads, int writes, int other, Map<String, Integer> byCommand) {
+    /**
+     * What one phase sent: reads, writes, anything else, the BSON bytes of its write commands (what a request-unit
+     * database charges writes by), and each command by name and collection.
+     */
+    record Counts(int reads, int writes, int other, long writeBytes, Map<String, Integer> byCommand) {
     }
 
     private final AtomicInteger reads = new AtomicInteger();
     private final AtomicInteger writes = new AtomicInteger();
     private final AtomicInteger other = new AtomicInteger();
+    private final AtomicLong writeBytes = new AtomicLong();
     private final Map<String, AtomicInteger> byCommand = new ConcurrentHashMap<>();
 
     @Override
@@ -35,6 +43,7 @@ final class CommandCounter implements CommandListener {
             reads.incrementAndGet();
         } else if (WRITES.contains(name)) {
             writes.incrementAndGet();
+            writeBytes.addAndGet(new RawBsonDocument(event.getCommand(), CODEC).getByteBuffer().remaining());
         } else {
             other.incrementAndGet();
         }
@@ -52,6 +61,6 @@ final class CommandCounter implements CommandListener {
                 commands.put(key, n);
             }
         });
-        return new Counts(reads.getAndSet(0), writes.getAndSet(0), other.getAndSet(0), commands);
+        return new Counts(reads.getAndSet(0), writes.getAndSet(0), other.getAndSet(0), writeBytes.getAndSet(0), commands);
     }
 }

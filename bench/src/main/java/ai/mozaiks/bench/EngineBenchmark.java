@@ -94,6 +94,7 @@ public final class EngineBenchmark {
         final List<Long> modelNanos = new ArrayList<>();
         final List<Integer> reads = new ArrayList<>();
         final List<Integer> writes = new ArrayList<>();
+        final List<Long> writeBytes = new ArrayList<>();
         final List<Integer> live = new ArrayList<>();
         /** Samples whose live messages exceeded 1 + one per started 100 ms of model time. */
         int liveOver;
@@ -104,6 +105,7 @@ public final class EngineBenchmark {
             modelNanos.add(model);
             reads.add(counts.reads());
             writes.add(counts.writes());
+            writeBytes.add(counts.writeBytes());
             live.add(sent.messages());
             if (sent.messages() > 1 + (model + 99_999_999L) / 100_000_000L) {
                 liveOver++;
@@ -339,6 +341,9 @@ public final class EngineBenchmark {
         row("input (ChatInputs.submitMessage)", inputs);
         row("runner follow-up (slot, drainPending)", followUps);
         row("opening step (once per chat)", opens);
+        System.out.printf(Locale.ROOT, "  bytes written per turn (BSON of the write commands): step %.0f, input %.0f, follow-up %.0f; "
+                        + "a whole round %.0f%n", meanLong(steps.writeBytes), meanLong(inputs.writeBytes), meanLong(followUps.writeBytes),
+                meanLong(steps.writeBytes) + meanLong(inputs.writeBytes) + meanLong(followUps.writeBytes));
         System.out.println("  step commands per turn, by command and collection:");
         commands(steps);
         System.out.println("  input commands per turn, by command and collection:");
@@ -357,6 +362,10 @@ public final class EngineBenchmark {
                 stepReads + mean(followUps.reads) <= READ_BUDGET);
         budget("live messages per step <= 1 + 1 per 100 ms streaming", String.format(Locale.ROOT, "%.2f (max %d, %d over)",
                 mean(steps.live), maxInt(steps.live), steps.liveOver), steps.liveOver == 0);
+    }
+
+    private static double meanLong(List<Long> values) {
+        return values.stream().mapToLong(Long::longValue).average().orElse(0);
     }
 
     private static void row(String label, Phase phase) {

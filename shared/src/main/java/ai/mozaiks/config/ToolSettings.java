@@ -16,7 +16,7 @@ public record ToolSettings(Duration timeout, int maxResponseBytes, boolean allow
     static ToolSettings read(SettingsReader reader) {
         return new ToolSettings(
                 reader.seconds("HTTP_TOOL_TIMEOUT_SECONDS", Duration.ofSeconds(30), 1, 300),
-                reader.integer("HTTP_TOOL_MAX_RESPONSE_KB", 256, 1, 4096) * 1024,
+                reader.integer("HTTP_TOOL_MAX_RESPONSE_KB", 256, 1, 1024) * 1024,
                 reader.flag("HTTP_TOOLS_ALLOW_PRIVATE_NETWORKS", false));
     }
 }

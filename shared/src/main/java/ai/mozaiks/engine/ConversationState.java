@@ -29,6 +29,14 @@ import java.util.Objects;
 public record ConversationState(List<Message> messages, Map<String, Object> variables, String lastSpeaker,
                                 String lastAgent, int turns, Map<String, Integer> consecutive, String transferTo) {
     public static final int DEFAULT_WINDOW = 40;
+    /**
+     * The most characters of one message's content the conversation keeps: a longer one (a large tool result) is kept
+     * as its head and a note, so the chat document stays far under Cosmos DB's 2 MB item limit. As large as the
+     * largest UI tool answer, which is therefore kept whole; the full tool result stays in {@code tool_results}.
+     */
+    public static final int MAX_MESSAGE_CHARS = ai.mozaiks.http.InputLimits.MAX_UI_RESPONSE_CHARS;
+    /** The most bytes (UTF-8) of content and tool-call arguments all kept messages hold together; older ones go first. */
+    public static final int MAX_STORED_BYTES = 768 * 1024;
     public static final String USER = "user";
     private static final ObjectReader JSON = Json.firstValue();
 
@@ -60,9 +68,55 @@ public record ConversationState(List<Message> messages, Map<String, Object> vari
             return new Message(Role.ASSISTANT, agent, content, calls, null, hidden);
         }
 
+        /** A tool's result, its content {@linkplain #bounded bounded} to {@link #MAX_MESSAGE_CHARS}. */
         public static Message tool(String callId, String content) {
-            return new Message(Role.TOOL, null, content, List.of(), callId, false);
+            return new Message(Role.TOOL, null, bounded(content, MAX_MESSAGE_CHARS), List.of(), callId, false);
         }
+
+        /** The bytes (UTF-8) the message keeps on the chat document: content and tool-call arguments. */
+        long storedBytes() {
+            long bytes = utf8Length(content);
+            for (ToolCall call : toolCalls) {
+                bytes += utf8Length(call.argumentsJson());
+            }
+            return bytes;
+        }
+    }
+
+    /**
+     * {@code text} when it has at most {@code max} characters; otherwise its head and a note saying how much was left
+     * out, at most {@code max} characters in all.
+     */
+    public static String bounded(String text, int max) {
+        if (text == null || text.length() <= max) {
+            return text;
+        }
+        // The note is under 80 characters: the head leaves room for it.
+        int head = Math.max(0, max - 80);
+        if (head > 0 && Character.isHighSurrogate(text.charAt(head - 1))) {
+            head--; // never split a surrogate pair
+        }
+        return text.substring(0, head) + "\n[truncated: the first " + head + " of " + text.length() + " characters]";
+    }
+
+    /** The first index from {@code from} on that is not a tool result (a kept history never starts with one). */
+    private static int skipResults(List<Message> all, int from) {
+        while (from < all.size() && all.get(from).role() == Message.Role.TOOL) {
+            from++;
+        }
+        return from;
+    }
+
+    static long utf8Length(String text) {
+        if (text == null) {
+            return 0;
+        }
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3; // a pair is 4 bytes
+        }
+        return bytes;
     }
 
     public Message lastMessage() {
@@ -73,13 +127,38 @@ public record ConversationState(List<Message> messages, Map<String, Object> vari
         return messages.stream().anyMatch(m -> m.role() == Message.Role.USER);
     }
 
-    /** Adds messages, keeping only the last {@code window}, never starting on a tool result. */
+    /**
+     * Adds messages, keeping only the last {@code window} and at most {@link #MAX_STORED_BYTES} of them, never starting
+     * on a tool result (the older ones are in the event log). When the newest message and the tool results after it
+     * alone are over the budget, those results are cut shorter, evenly: the model still sees an answer to every call.
+     */
     public ConversationState withMessages(List<Message> added, int window) {
         List<Message> all = new ArrayList<>(messages);
         all.addAll(added);
-        int from = Math.max(0, all.size() - window);
-        while (from < all.size() && all.get(from).role() == Message.Role.TOOL) {
-            from++;
+        int from = skipResults(all, Math.max(0, all.size() - window));
+        int last = all.size() - 1;
+        while (last > from && all.get(last).role() == Message.Role.TOOL) {
+            last--;
+        }
+        long stored = 0;
+        for (int i = from; i < all.size(); i++) {
+            stored += all.get(i).storedBytes();
+        }
+        while (stored > MAX_STORED_BYTES && from < last) {
+            int next = skipResults(all, from + 1);
+            for (int i = from; i < next; i++) {
+                stored -= all.get(i).storedBytes();
+            }
+            from = Math.min(next, last);
+        }
+        if (stored > MAX_STORED_BYTES) {
+            long results = all.subList(from, all.size()).stream().filter(m -> m.role() == Message.Role.TOOL).count();
+            // Up to 3 bytes a character (4 for a pair of 2): a third of each result's share, in characters.
+            int share = (int) Math.max(1024, (MAX_STORED_BYTES - all.get(last).storedBytes()) / Math.max(1, results) / 3);
+            for (int i = last + 1; i < all.size(); i++) {
+                Message m = all.get(i);
+                all.set(i, new Message(m.role(), m.name(), bounded(m.content(), share), m.toolCalls(), m.toolCallId(), m.hidden()));
+            }
         }
         return new ConversationState(all.subList(from, all.size()), variables, lastSpeaker, lastAgent, turns, consecutive,
                 transferTo);

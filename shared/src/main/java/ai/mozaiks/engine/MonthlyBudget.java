@@ -6,10 +6,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Checks an app's monthly token budget before a model call: the month's tokens as {@link MonthlyTokens} keeps them on this
- * instance (summed from the minute buckets, a reading standing for {@link MonthlyTokens#FRESH}) against the budget from
- * {@link TokenBudgets}. An app can therefore go past its budget by what it spends in that time, by the calls of steps
- * under way (their tokens count when they commit) and by usage {@link MonthlyTokens} has not seen yet (written late into
- * an already summed minute); the next call after that is refused.
+ * instance (its month counter, a reading standing for {@link MonthlyTokens#FRESH}) against the budget from
+ * {@link TokenBudgets}. An app can therefore go past its budget by what it spends in that time and by the calls of steps
+ * under way (their tokens count when they commit); the next call after that is refused.
  */
 final class MonthlyBudget {
     private final TokenBudgets budgets;

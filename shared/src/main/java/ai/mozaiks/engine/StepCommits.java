@@ -91,11 +91,12 @@ final class StepCommits {
         return chats.release(lease, now()).onErrorResume(ignored -> Mono.empty());
     }
 
-    /** Stores a commit's events that are not in the log yet, and their usage in the minute bucket (once per step). */
+    /** Stores a commit's events that are not in the log yet, and their usage in the minute bucket and month (once per step). */
     Mono<Void> storeMissing(AppDatabase database, StepMessage message, PendingEvents pending) {
         return recorder.storeMissing(message.appId(), message.chatId(), pending)
                 .flatMap(stored -> !stored ? Mono.<Void>empty()
-                        : ledger.addToMinute(database.collection(RuntimeCollection.USAGE_MINUTES), message.chatId(), pending.step(),
+                        : ledger.addToMinute(database.collection(RuntimeCollection.USAGE_MINUTES),
+                                database.collection(RuntimeCollection.USAGE_MONTHS), message.chatId(), pending.step(),
                                 ledger.totals(pending.events(), pending.stamp())));
     }
 
@@ -136,7 +137,7 @@ final class StepCommits {
 
     /** After the commit: usage into its minute bucket, the events into the log, then out to the chat's feed. */
     private Mono<Void> recorded(Turn turn, List<NewEvent> out, UsageLedger.Totals usage, Instant stamp, long lastSeq) {
-        return ledger.addToMinute(turn.minutes, turn.message.chatId(), turn.message.stepSeq(), usage)
+        return ledger.addToMinute(turn.minutes, turn.months, turn.message.chatId(), turn.message.stepSeq(), usage)
                 .then(recorder.recordCommitted(turn.message.appId(), turn.message.chatId(), lastSeq, out, stamp));
     }
 

@@ -67,8 +67,9 @@ import reactor.core.publisher.Mono;
  *       kept in the chat's {@code outbox}. Committed therefore means recorded, in one write.</li>
  *   <li><b>Usage.</b> Each model call is a {@code chat.usage_delta} event ({@link UsageLedger}), from its recorded
  *       response, so a reused response counts once; the step's usage goes into its per-app minute bucket
- *       ({@code usage_minutes}, one upsert, counted once per step); the month's usage for the budget check is summed from
- *       these buckets ({@link MonthlyTokens}), so it costs no write of its own.</li>
+ *       ({@code usage_minutes}, one upsert, counted once per step), and the write that counted it there adds its tokens to
+ *       the app's month counter ({@code usage_months}, one {@code $inc}), which the budget check reads by {@code _id}
+ *       ({@link MonthlyTokens}).</li>
  *   <li><b>Log.</b> One {@code insertMany} stores the events in their seqs ({@link EventRecorder#recordCommitted}); keys
  *       {@code step:<n>:<i>} make a repeat harmless. A crash between the commit and this insert loses nothing: the
  *       next step of the chat, or the redelivered message, finds the outbox and stores what is missing
@@ -131,7 +132,7 @@ public final class StepExecutor {
         this.workflows = workflows;
         this.clock = clock;
         this.settings = settings;
-        UsageLedger ledger = new UsageLedger(Objects.requireNonNull(prices, "prices"));
+        UsageLedger ledger = new UsageLedger(Objects.requireNonNull(prices, "prices"), Objects.requireNonNull(used, "used"));
         TurnPlanner planner = new TurnPlanner();
         this.agentTurn = new AgentTurn(planner, new AgentReplies(model, new RequestBuilder(settings.model()), ledger, planner, recorder,
                 settings, new ReplyJournal(hooks, clock), new MonthlyBudget(budgets, used)), new ToolRound(tools, hooks, clock), settings);

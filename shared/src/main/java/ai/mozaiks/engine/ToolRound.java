@@ -40,6 +40,12 @@ final class ToolRound {
     private static final String STEP_SEQ = "step_seq";
     private static final String CHAT_ID = "chat_id";
     private static final ObjectMapper JSON = Json.mapper();
+    /**
+     * The most characters of a tool's result its {@code tool_response} event shows. The step's events wait in the chat
+     * document's outbox until they are in the log, so ten large results in one reply must not add up to megabytes there;
+     * the whole result stays in {@code tool_results} (one document per call, bounded by the tools' answer limit).
+     */
+    static final int MAX_EVENT_CHARS = 16 * 1024;
 
     private final ToolRegistry tools;
     private final StepHooks hooks;
@@ -72,8 +78,14 @@ final class ToolRound {
         return Flux.fromIterable(calls).index()
                 .concatMap(call -> answer(results, turn, agent, call.getT2(), call.getT1().intValue(), transfers, recorded))
                 .map(answer -> {
-                    turn.event(EventKind.TOOL_RESPONSE, data("agent", agent, CALL_ID, answer.call().id(),
-                            "tool_name", answer.call().name(), "content", answer.content()));
+                    // The event rides in the chat's outbox with the step's other events: it carries a bounded preview.
+                    Map<String, Object> response = data("agent", agent, CALL_ID, answer.call().id(),
+                            "tool_name", answer.call().name(), "content", ConversationState.bounded(answer.content(), MAX_EVENT_CHARS));
+                    if (answer.content() != null && answer.content().length() > MAX_EVENT_CHARS) {
+                        response.put("content_chars", answer.content().length());
+                        response.put("truncated", true);
+                    }
+                    turn.event(EventKind.TOOL_RESPONSE, response);
                     return ConversationState.Message.tool(answer.call().id(), answer.content());
                 })
                 .collectList()

@@ -23,6 +23,8 @@ final class Turn {
     final ChatStore chats;
     /** Where the step's model usage is bucketed per minute. */
     final AppCollection minutes;
+    /** The app's month counters ({@code usage_months}), incremented with the minute bucket. */
+    final AppCollection months;
     /** Where the step's model responses are recorded before anything acts on them ({@link ReplyJournal}). */
     final AppCollection replies;
     /** The model responses an earlier attempt of this step recorded, by call ({@link ReplyJournal#SELECT}, {@link ReplyJournal#REPLY}). */
@@ -49,6 +51,7 @@ final class Turn {
         this.workflow = workflow;
         this.state = state;
         this.minutes = database.collection(RuntimeCollection.USAGE_MINUTES);
+        this.months = database.collection(RuntimeCollection.USAGE_MONTHS);
         this.replies = database.collection(RuntimeCollection.STEP_REPLIES);
     }
 

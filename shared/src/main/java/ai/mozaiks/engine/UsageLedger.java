@@ -9,6 +9,7 @@ import ai.mozaiks.persistence.UsageFields;
 import ai.mozaiks.session.Duplicates;
 import ai.mozaiks.session.NewEvent;
 import ai.mozaiks.session.EventKind;
+import ai.mozaiks.tenancy.MonthlyTokens;
 import com.mongodb.client.model.PushOptions;
 import com.mongodb.client.model.Updates;
 import org.bson.conversions.Bson;
@@ -30,14 +31,15 @@ import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.ne;
 
 /**
- * Token usage and cost of model calls: the {@code chat.usage_delta} event data, the chat's running totals
- * and the per-app per-minute bucket in {@code usage_minutes}.
+ * Token usage and cost of model calls: the {@code chat.usage_delta} event data, the chat's running totals,
+ * the per-app per-minute bucket in {@code usage_minutes} and the app's month counter ({@link MonthlyTokens}).
  *
  * <p>Everything is derived from the step's usage events as its commit records them, so the event log, the
  * chat totals and the minute buckets always agree: the totals ride on the step's commit, and the bucket
  * (keyed by the minute of the commit's stamp, which the events carry too, so a late repeat lands in the same
  * bucket) is incremented once per step thanks to a bounded marker list ({@value #MAX_MARKERS} most recent
- * steps of that app and minute). Cost is
+ * steps of that app and minute); the write that counts a step there adds its tokens to the month's counter too, so a
+ * repeat adds nothing to either. Cost is
  * recomputed from the stored token counts with the {@link PriceTable}, exactly ({@link Decimal128}); an
  * unpriced model costs {@code null} in the event and adds nothing to the cost sums (its calls are counted
  * in {@code unpriced_calls}).
@@ -58,9 +60,11 @@ final class UsageLedger {
     private static final DateTimeFormatter MINUTE_ID = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm").withZone(ZoneOffset.UTC);
 
     private final PriceTable prices;
+    private final MonthlyTokens months;
 
-    UsageLedger(PriceTable prices) {
+    UsageLedger(PriceTable prices, MonthlyTokens months) {
         this.prices = prices;
+        this.months = months;
     }
 
     /** The {@code chat.usage_delta} data of one model call. */
@@ -138,9 +142,10 @@ final class UsageLedger {
      * One upsert adding a step's usage to its minute bucket, unless the bucket already counted that step.
      * A bucket that exists with the step's marker makes the upsert try an insert that collides on
      * {@code _id}; the collision is retried once as a plain update (two steps creating one bucket at once
-     * collide the same way), which then matches nothing when the step was counted.
+     * collide the same way), which then matches nothing when the step was counted. The write that counted the step
+     * adds its tokens to the month's counter ({@code monthCounters}, {@code usage_months}).
      */
-    Mono<Void> addToMinute(AppCollection minutes, String chatId, long stepSeq, Totals totals) {
+    Mono<Void> addToMinute(AppCollection minutes, AppCollection monthCounters, String chatId, long stepSeq, Totals totals) {
         if (totals.isEmpty()) {
             return Mono.empty();
         }
@@ -158,6 +163,7 @@ final class UsageLedger {
                 Updates.pushEach(STEPS, List.of(marker), new PushOptions().slice(-MAX_MARKERS)));
         return minutes.updateOne(filter, update, true)
                 .onErrorResume(Duplicates::isDuplicate, collided -> minutes.updateOne(filter, update, false))
-                .then();
+                .filter(result -> result.getUpsertedId() != null || result.getMatchedCount() > 0)
+                .flatMap(counted -> months.add(minutes, monthCounters, minute, totals.total()));
     }
 }

@@ -36,6 +36,11 @@ public final class InputLimits {
     public static final int MAX_UI_RESPONSE_CHARS = 64 * 1024;
     /** The largest tool-call arguments or structured output a model reply may carry, as JSON text. */
     public static final int MAX_MODEL_JSON_CHARS = 256 * 1024;
+    /**
+     * The most characters a whole model reply (its text and all its tool calls' arguments) may have: far more than a
+     * model writes in one reply, and little enough that the reply fits, with everything else, in one chat document.
+     */
+    public static final int MAX_MODEL_REPLY_CHARS = 384 * 1024;
     /** Aliases a YAML document may use for collections (SnakeYAML counts them; Jackson never expands them). */
     private static final int MAX_YAML_ALIASES = 20;
 

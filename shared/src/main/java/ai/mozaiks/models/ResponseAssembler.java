@@ -78,6 +78,15 @@ public final class ResponseAssembler {
         for (Map.Entry<Integer, PartialCall> entry : calls.entrySet()) {
             toolCalls.add(entry.getValue().toToolCall(entry.getKey()));
         }
+        long size = text.length();
+        for (PartialCall call : calls.values()) {
+            size += call.arguments.length();
+        }
+        if (size > InputLimits.MAX_MODEL_REPLY_CHARS) {
+            // Journaled, kept in the chat's outbox and conversation: bounded as a whole, not only call by call.
+            throw new ModelException(ModelException.Kind.OVER_LIMIT, request.requestId(),
+                    "the reply's text and tool-call arguments exceed " + InputLimits.MAX_MODEL_REPLY_CHARS + " characters");
+        }
         String content = text.length() == 0 && !toolCalls.isEmpty() ? null : text.toString();
         AssistantMessage message = new AssistantMessage(content, toolCalls, request.agentName());
         Usage used = usage != null ? usage

@@ -47,6 +47,12 @@ public enum RuntimeCollection {
     USAGE_MINUTES("usage_minutes", List.of(
             index("app_minute", false, ascending("app_id", "minute")))),
     /**
+     * Model tokens per app and calendar month (UTC), a running counter: {@code {_id: "<app_id>:<yyyy-MM>", app_id, month,
+     * total_tokens}}, incremented with each step's minute bucket and read by {@code _id} for the monthly budget.
+     */
+    USAGE_MONTHS("usage_months", List.of(
+            index("app_month", false, ascending("app_id", "month")))),
+    /**
      * Fan-outs of child workflows ({@code _id} the run id): the parent, the merge policy and each child's state. Waiting
      * children of running runs are started oldest run first; the reconciler walks running runs, oldest first.
      */

@@ -1,8 +1,10 @@
 package ai.mozaiks.tenancy;
 
 import static com.mongodb.client.model.Filters.and;
+import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.gte;
 import static com.mongodb.client.model.Filters.lt;
+import static com.mongodb.client.model.Filters.ne;
 
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.kernel.LruMap;
@@ -10,46 +12,57 @@ import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.persistence.UsageFields;
+import ai.mozaiks.session.Duplicates;
 import com.mongodb.client.model.Accumulators;
 import com.mongodb.client.model.Aggregates;
-import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.Updates;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import org.bson.Document;
+import org.bson.conversions.Bson;
 import reactor.core.publisher.Mono;
 
 /**
- * The tokens an app's model calls used in the current calendar month (UTC), summed from its minute buckets
- * ({@code usage_minutes}) and kept per app on this instance, so that asking before every model call costs no write and
- * about one small read per app every {@link #FRESH}.
+ * The tokens an app's model calls used in a calendar month (UTC), as a running counter per app and month in
+ * {@code usage_months}: the engine adds a step's tokens when its minute bucket counts the step ({@link #add}), the
+ * monthly budget reads the counter with one point read by {@code _id} ({@link #thisMonth}), and a reading stands on this
+ * instance for {@link #FRESH}, so asking before every model call costs about one small read per app every
+ * {@link #FRESH}.
  *
- * <p>A reading is a <em>base</em>, the sum of the month's buckets before {@code upTo}, plus the <em>recent</em> buckets
- * from {@code upTo} on. The base is one aggregation the first time an app is asked about in a month (and every
- * {@link #REBASE}); after that only the recent buckets are read (a handful of small documents, their minute and tokens),
- * at most once per {@link #FRESH}, and {@code upTo} moves forward with that same read: the buckets it passes are added to
- * the base. {@code upTo} stays {@link #LAG} behind now, because a bucket is written after its step commits, with the
- * commit's stamp: a minute is frozen into the base only once its buckets are normally complete.
+ * <p>Usage is recorded at least once: the minute bucket ({@code usage_minutes}) marks the steps it counted, and the
+ * month is incremented (an upsert) only by the write that counted the step there, so a redelivered step adds nothing.
+ * An attempt that dies between the two writes leaves its step out of the month, never in twice; the minute buckets stay
+ * the record for reporting.
  *
- * <p>What that costs: tokens written into a minute already in the base (a step whose commit happened more than
- * {@link #LAG} before its bucket was written, as a redelivered step's events and usage stored late with the old stamp)
- * are missed by this instance until its next full re-base, at most {@link #REBASE} later; an instance that bases later
- * counts them. Readings of at most {@link #MAX_APPS} apps are kept, least recently asked first out.
+ * <p>Seeding, so a deploy mid-month stays right: usage counted before the month's counter existed (by a version of the
+ * platform without counters) is added to it once, from the month's minute buckets (one aggregation). A reading that
+ * finds no counter creates it with the sum of the month's buckets. A step that creates it notes its minute
+ * ({@code since}) and adds the buckets before that minute with a conditional update on {@code seeded}, which a later
+ * reading does instead if that step died first. Every counted step creates or increments the counter, so those buckets
+ * hold nothing counted twice; old-version usage within the minute a step created the counter is left out.
  */
 public final class MonthlyTokens {
     /** How long a reading stands for an app. */
     public static final Duration FRESH = Duration.ofSeconds(2);
-    /** How far behind now the base ends. */
-    static final Duration LAG = Duration.ofMinutes(5);
-    /** How often an app's base is summed again in full, which picks up buckets written late into it. */
-    static final Duration REBASE = Duration.ofHours(1);
     static final int MAX_APPS = 10_000;
-    private static final String TOKENS = "tokens";
+    /** Fields of {@code usage_months}. */
+    static final String MONTH = "month";
+    static final String TOTAL_TOKENS = UsageFields.TOTAL_TOKENS;
+    /** The minute the counter was created: usage before it is added once from the minute buckets. */
+    static final String SINCE = "since";
+    /** Set once the usage before {@link #SINCE} is in the counter. */
+    static final String SEEDED = "seeded";
+    private static final FindOneAndUpdateOptions AFTER = new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER);
+    private static final DateTimeFormatter MONTH_ID = DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
 
     private final AppDatabases databases;
     private final Clock clock;
@@ -65,22 +78,18 @@ public final class MonthlyTokens {
         this.readings = new LruMap<>(maxApps);
     }
 
-    /**
-     * One app's month: the buckets in [month, upTo) summed in {@code base} (in full at {@code basedAt}, moved forward
-     * since), those from {@code upTo} on in {@code recent}, read at {@code readAt}.
-     */
-    private record Reading(Instant month, long base, Instant upTo, Instant basedAt, long recent, Instant readAt) {
-        long total() {
-            return base + recent;
-        }
-    }
-
-    private record Bucket(Instant minute, long tokens) {
+    /** One app's month as read at {@code readAt}. */
+    private record Reading(Instant month, long total, Instant readAt) {
     }
 
     /** The first instant of the current month: the start {@link #thisMonth} counts from. */
     public Instant currentMonth() {
         return UsageFields.monthStart(clock.instant());
+    }
+
+    /** The counter's id: {@code <app_id>:<yyyy-MM>}. */
+    static String counterId(AppId appId, Instant month) {
+        return appId.value() + ":" + MONTH_ID.format(month);
     }
 
     /** The tokens {@code appId}'s model calls used since the start of the current month (UTC). */
@@ -92,54 +101,80 @@ public final class MonthlyTokens {
             if (last != null && last.month().equals(month) && now.isBefore(last.readAt().plus(FRESH))) {
                 return Mono.just(last.total());
             }
-            Instant upTo = max(month, now.truncatedTo(ChronoUnit.MINUTES).minus(LAG));
-            boolean rebase = last == null || !last.month().equals(month) || !now.isBefore(last.basedAt().plus(REBASE));
-            return databases.forApp(appId).map(db -> db.collection(RuntimeCollection.USAGE_MINUTES))
-                    .flatMap(minutes -> rebase ? based(minutes, month, upTo, now) : movedOn(minutes, last, upTo, now))
-                    .doOnNext(reading -> remember(appId, reading))
-                    .map(Reading::total);
+            return databases.forApp(appId).flatMap(db -> {
+                        AppCollection minutes = db.collection(RuntimeCollection.USAGE_MINUTES);
+                        AppCollection months = db.collection(RuntimeCollection.USAGE_MONTHS);
+                        String id = counterId(appId, month);
+                        return months.findOne(eq("_id", id))
+                                .switchIfEmpty(Mono.defer(() -> created(minutes, months, id, month, now)))
+                                .flatMap(counter -> counter.getBoolean(SEEDED, false) ? Mono.just(tokens(counter))
+                                        : seeded(minutes, months, counter));
+                    })
+                    .doOnNext(total -> remember(appId, new Reading(month, total, now)));
         });
     }
 
-    /** A reading from scratch: the month's buckets before {@code upTo} in one aggregation, then the recent ones. */
-    private Mono<Reading> based(AppCollection minutes, Instant month, Instant upTo, Instant now) {
+    /**
+     * Adds a step's tokens to the month of {@code at} (its commit's stamp, as its minute bucket): called once per step,
+     * by the write that counted it in its minute bucket. The write that creates the counter seeds it.
+     */
+    public Mono<Void> add(AppCollection minutes, AppCollection months, Instant at, long tokens) {
+        Instant month = UsageFields.monthStart(at);
+        String id = counterId(months.appId(), month);
+        Bson update = Updates.combine(Updates.inc(TOTAL_TOKENS, tokens), Updates.setOnInsert(MONTH, Date.from(month)),
+                Updates.setOnInsert(SINCE, Date.from(at.truncatedTo(ChronoUnit.MINUTES))));
+        return months.updateOne(eq("_id", id), update, true)
+                // Two steps creating the counter at once: the loser's upsert collides on _id and increments instead.
+                .onErrorResume(Duplicates::isDuplicate, collided -> months.updateOne(eq("_id", id), update, false))
+                .filter(result -> result.getUpsertedId() != null)
+                .flatMap(created -> months.findOne(eq("_id", id)))
+                .flatMap(counter -> seeded(minutes, months, counter))
+                .then();
+    }
+
+    /**
+     * A counter created for a reading, already seeded: the month's minute buckets summed, then inserted with that sum
+     * (or the one a step created meanwhile, which seeds itself).
+     */
+    private static Mono<Document> created(AppCollection minutes, AppCollection months, String id, Instant month, Instant now) {
+        return sum(minutes, month, month.atZone(ZoneOffset.UTC).plusMonths(1).toInstant())
+                .flatMap(sum -> months.updateOne(eq("_id", id), Updates.combine(Updates.setOnInsert(MONTH, Date.from(month)),
+                                Updates.setOnInsert(SINCE, Date.from(now)), Updates.setOnInsert(TOTAL_TOKENS, sum),
+                                Updates.setOnInsert(SEEDED, true)), true)
+                        .onErrorResume(Duplicates::isDuplicate, collided -> Mono.empty()))
+                .then(months.findOne(eq("_id", id)));
+    }
+
+    /** The tokens of the app's minute buckets in [from, to). */
+    private static Mono<Long> sum(AppCollection minutes, Instant from, Instant to) {
         return minutes.aggregate(List.of(
-                        Aggregates.match(and(gte(UsageFields.MINUTE, Date.from(month)), lt(UsageFields.MINUTE, Date.from(upTo)))),
-                        Aggregates.group(null, Accumulators.sum(TOKENS, "$" + UsageFields.TOTAL_TOKENS))))
+                        Aggregates.match(and(gte(UsageFields.MINUTE, Date.from(from)), lt(UsageFields.MINUTE, Date.from(to)))),
+                        Aggregates.group(null, Accumulators.sum(TOTAL_TOKENS, "$" + UsageFields.TOTAL_TOKENS))))
                 .next()
-                .map(sum -> ((Number) sum.get(TOKENS)).longValue())
-                .defaultIfEmpty(0L)
-                .flatMap(base -> recent(minutes, month, upTo)
-                        .map(buckets -> new Reading(month, base, upTo, now, sum(buckets, upTo, false), now)));
+                .map(MonthlyTokens::tokens)
+                .defaultIfEmpty(0L);
     }
 
-    /** The last reading brought up to date: the buckets from its {@code upTo} on, those now before {@code upTo} into the base. */
-    private Mono<Reading> movedOn(AppCollection minutes, Reading last, Instant upTo, Instant now) {
-        Instant from = last.upTo();
-        Instant to = max(from, upTo);
-        return recent(minutes, last.month(), from).map(buckets -> new Reading(last.month(), last.base() + sum(buckets, to, true),
-                to, last.basedAt(), sum(buckets, to, false), now));
+    /**
+     * The counter with the usage counted before it existed (the month's minute buckets before {@code since}) added
+     * once: the conditional update on {@code seeded} lets only one seeder add it. Answers the month's tokens.
+     */
+    private static Mono<Long> seeded(AppCollection minutes, AppCollection months, Document counter) {
+        if (counter.getBoolean(SEEDED, false)) {
+            return Mono.just(tokens(counter));
+        }
+        Object id = counter.get("_id");
+        Instant month = counter.getDate(MONTH).toInstant();
+        Instant since = counter.getDate(SINCE).toInstant();
+        return sum(minutes, month, since)
+                .flatMap(before -> months.findOneAndUpdate(and(eq("_id", id), ne(SEEDED, true)),
+                        Updates.combine(Updates.inc(TOTAL_TOKENS, before), Updates.set(SEEDED, true)), AFTER))
+                .switchIfEmpty(Mono.defer(() -> months.findOne(eq("_id", id))))
+                .map(MonthlyTokens::tokens);
     }
 
-    /** The month's buckets from {@code from} on: their minute and tokens only (a bucket also holds its steps' markers). */
-    private static Mono<List<Bucket>> recent(AppCollection minutes, Instant month, Instant from) {
-        Instant next = month.atZone(ZoneOffset.UTC).plusMonths(1).toInstant();
-        return minutes.aggregate(List.of(
-                        Aggregates.match(and(gte(UsageFields.MINUTE, Date.from(from)), lt(UsageFields.MINUTE, Date.from(next)))),
-                        Aggregates.project(Projections.fields(Projections.include(UsageFields.MINUTE, UsageFields.TOTAL_TOKENS),
-                                Projections.excludeId()))))
-                .map(found -> new Bucket(found.getDate(UsageFields.MINUTE).toInstant(),
-                        found.get(UsageFields.TOTAL_TOKENS) instanceof Number tokens ? tokens.longValue() : 0L))
-                .collectList();
-    }
-
-    /** The tokens of the buckets before {@code split} ({@code before}) or from it on. */
-    private static long sum(List<Bucket> buckets, Instant split, boolean before) {
-        return buckets.stream().filter(bucket -> bucket.minute().isBefore(split) == before).mapToLong(Bucket::tokens).sum();
-    }
-
-    private static Instant max(Instant a, Instant b) {
-        return a.isAfter(b) ? a : b;
+    private static long tokens(Document document) {
+        return document.get(TOTAL_TOKENS) instanceof Number tokens ? tokens.longValue() : 0L;
     }
 
     private Reading reading(AppId appId) {
@@ -148,7 +183,7 @@ public final class MonthlyTokens {
         }
     }
 
-    /** Keeps the newer of two readings made at once (both are right; the later one has seen more). */
+    /** Keeps the newer of two readings made at once. */
     private void remember(AppId appId, Reading reading) {
         synchronized (readings) {
             Reading kept = readings.get(appId);

@@ -108,11 +108,13 @@ class MonthlyBudgetIT {
         CommandRecorder commands = fixture.commands();
 
         assertEquals(new StepOutcome.Next(1), step(executor, chatId, 0));
-        assertEquals(2, usageReads(commands), "the app's first reading of the month: its base and its recent buckets");
+        assertEquals(3, usageReads(commands), "the app's first reading of the month: the counter looked up, created and read, "
+                + "seeded with one sum of the buckets");
+        assertEquals(1, commands.count("aggregate", "usage_minutes"));
         fixture.clock().advance(MonthlyTokens.FRESH);
         commands.clear();
         assertEquals(new StepOutcome.Next(2), step(executor, chatId, 1));
-        assertEquals(1, usageReads(commands), "the reading of the first call is no longer fresh: the recent buckets are read");
+        assertEquals(1, usageReads(commands), "the reading of the first call is no longer fresh: the counter is read by _id");
 
         commands.clear();
         fixture.clock().advance(MonthlyTokens.FRESH);
@@ -134,9 +136,10 @@ class MonthlyBudgetIT {
         assertEquals(2, ((Number) stored.get("usage_calls")).intValue());
     }
 
-    /** Reads of the minute buckets (the month's tokens are summed from them; a step only writes them otherwise). */
+    /** Reads of the month counter (by _id) and of the minute buckets (summed only to seed a counter). */
     private static long usageReads(CommandRecorder commands) {
-        return commands.count("aggregate", "usage_minutes") + commands.count("find", "usage_minutes");
+        return commands.count("find", "usage_months") + commands.count("aggregate", "usage_minutes")
+                + commands.count("find", "usage_minutes");
     }
 
     @Test
@@ -147,16 +150,16 @@ class MonthlyBudgetIT {
         CommandRecorder commands = fixture.commands();
         commands.clear();
 
-        // Two chats of the app, one step each, within FRESH: one reading (the month's base and recent buckets).
+        // Two chats of the app, one step each, within FRESH: one reading (the month's counter created and seeded).
         assertEquals(new StepOutcome.Next(1), step(executor, first, 0));
         assertEquals(new StepOutcome.Next(1), step(executor, second, 0));
-        assertEquals(2, usageReads(commands));
+        assertEquals(3, usageReads(commands));
         assertEquals(2, modelCalls.get());
 
         // 220 tokens used by then; once the reading is stale the next call sees them (one read) and is refused.
         fixture.clock().advance(MonthlyTokens.FRESH);
         assertEquals(new StepOutcome.AwaitingInput("budget_exhausted"), step(executor, first, 1));
-        assertEquals(3, usageReads(commands));
+        assertEquals(4, usageReads(commands));
         assertEquals(2, modelCalls.get());
     }
 

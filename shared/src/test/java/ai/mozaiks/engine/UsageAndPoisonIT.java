@@ -306,20 +306,23 @@ class UsageAndPoisonIT {
     void stepsCreatingOneBucketAtOnceAreAllCountedAndARepeatIsNot() {
         ai.mozaiks.persistence.AppCollection minutes = await(fixture.appDatabases().forApp(APP))
                 .collection(ai.mozaiks.persistence.RuntimeCollection.USAGE_MINUTES);
-        UsageLedger ledger = new UsageLedger(PRICES);
+        ai.mozaiks.persistence.AppCollection months = await(fixture.appDatabases().forApp(APP))
+                .collection(ai.mozaiks.persistence.RuntimeCollection.USAGE_MONTHS);
+        UsageLedger ledger = new UsageLedger(PRICES, new ai.mozaiks.tenancy.MonthlyTokens(fixture.appDatabases(), fixture.clock()));
         UsageLedger.Totals one = new UsageLedger.Totals(10, 2, 12, 0, new BigDecimal("0.000045"), 1, 0,
                 EmbeddedMongoFixture.START.plusSeconds(30));
 
         // Eight steps race to create the bucket: the losers' upserts collide on _id and are retried as updates.
-        Flux.range(0, 8).flatMap(i -> ledger.addToMinute(minutes, "chat-" + i, 0, one).then(Mono.just(i)), 8).blockLast();
-        await(ledger.addToMinute(minutes, "chat-3", 0, one)); // a repeat of a counted step
+        Flux.range(0, 8).flatMap(i -> ledger.addToMinute(minutes, months, "chat-" + i, 0, one).then(Mono.just(i)), 8).blockLast();
+        await(ledger.addToMinute(minutes, months, "chat-3", 0, one)); // a repeat of a counted step
 
         Document bucket = bucket(APP, "2025-01-01T00:00");
         assertEquals(8L, longOf(bucket, "calls"));
         assertEquals(96L, longOf(bucket, "total_tokens"));
         assertEquals(0, new BigDecimal("0.00036").compareTo(decimal(bucket, "cost_usd")));
         assertEquals(8, bucket.getList("steps", String.class).size());
-        // The month's tokens are summed from the buckets: every step once, the repeat not at all.
+        // The month's counter: every step once, the repeat not at all.
+        assertEquals(96L, longOf(await(raw("usage_months").find(eq("_id", APP.value() + ":2025-01")).first()), "total_tokens"));
         assertEquals(96L, await(new ai.mozaiks.tenancy.MonthlyTokens(fixture.appDatabases(), fixture.clock()).thisMonth(APP)));
     }
 

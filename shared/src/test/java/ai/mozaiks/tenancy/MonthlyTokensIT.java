@@ -5,7 +5,10 @@ import static com.mongodb.client.model.Filters.eq;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.persistence.AppCollection;
+import ai.mozaiks.persistence.AppDatabase;
 import ai.mozaiks.persistence.CommandRecorder;
+import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
@@ -22,18 +25,23 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** The month's tokens kept per app: a base summed once, moved forward with the recent buckets, never counting one twice. */
+/**
+ * The month's tokens as a running counter per app: incremented by the step that counted its usage in a minute bucket,
+ * read by {@code _id}, seeded once from the minute buckets written before it existed.
+ */
 class MonthlyTokensIT {
     private static final AppId APP = AppId.of("app-monthly");
 
     private EmbeddedMongoFixture fixture;
     private MongoCollection<Document> buckets;
+    private MongoCollection<Document> counters;
     private CommandRecorder commands;
 
     @BeforeEach
     void start() {
         fixture = EmbeddedMongoFixture.start();
         buckets = fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_minutes");
+        counters = fixture.rawDatabase(EmbeddedMongoFixture.SHARED_RUNTIME_DB).getCollection("usage_months");
         commands = fixture.commands();
     }
 
@@ -43,7 +51,7 @@ class MonthlyTokensIT {
         fixture.close();
     }
 
-    /** Adds tokens to an app's bucket of {@code at}'s minute, as the engine's ledger does. */
+    /** Adds tokens to an app's bucket of {@code at}'s minute, as a platform without month counters did. */
     private void spend(AppId app, Instant at, long tokens) {
         Instant minute = at.truncatedTo(ChronoUnit.MINUTES);
         await(Mono.from(buckets.updateOne(eq("_id", app.value() + ":" + minute),
@@ -51,14 +59,23 @@ class MonthlyTokensIT {
                         Updates.inc("total_tokens", tokens)), new UpdateOptions().upsert(true))));
     }
 
-    /** What the app's buckets of the month hold, summed directly. */
-    private long stored(AppId app, Instant month) {
-        return Flux.from(buckets.find(eq("app_id", app.value()))).filter(bucket -> !bucket.getDate("minute").toInstant().isBefore(month))
-                .map(bucket -> ((Number) bucket.get("total_tokens")).longValue()).reduce(0L, Long::sum).block();
+    /** Counts a step's tokens as the engine's ledger does: its minute bucket, then the month. */
+    private void count(MonthlyTokens tokens, AppId app, Instant at, long spent) {
+        spend(app, at, spent);
+        AppDatabase db = await(fixture.appDatabases().forApp(app));
+        await(tokens.add(db.collection(RuntimeCollection.USAGE_MINUTES), db.collection(RuntimeCollection.USAGE_MONTHS), at, spent));
     }
 
-    private long reads() {
+    private long aggregations() {
         return commands.count("aggregate", "usage_minutes");
+    }
+
+    private long pointReads() {
+        return commands.count("find", "usage_months");
+    }
+
+    private Document counter(AppId app, String month) {
+        return await(Mono.from(counters.find(eq("_id", app.value() + ":" + month)).first()));
     }
 
     private void advance(Duration duration) {
@@ -66,88 +83,104 @@ class MonthlyTokensIT {
     }
 
     @Test
-    void theBaseMovesForwardWithTheRecentBucketsAndCountsEachTokenOnce() {
+    void aMonthCountedBeforeTheCounterIsSeededOnceFromItsBucketsThenReadByIdAndIncremented() {
         advance(Duration.ofDays(1).plusHours(12));
         Instant now = fixture.clock().instant();
         spend(APP, now.minus(Duration.ofHours(1)), 100);
         spend(APP, now.minus(Duration.ofMinutes(2)), 10);
-        spend(APP, now, 1);
+        spend(APP, now, 1); // this minute's
         spend(APP, EmbeddedMongoFixture.START.minusSeconds(1), 5_000); // last month's
         MonthlyTokens tokens = new MonthlyTokens(fixture.appDatabases(), fixture.clock());
         commands.clear();
 
         assertEquals(111L, await(tokens.thisMonth(APP)));
-        assertEquals(2, reads(), "the app's first reading: the month's base, then its recent buckets");
-        spend(APP, fixture.clock().instant(), 4);
+        assertEquals(1, aggregations(), "the month seeded from its buckets, once");
+        Document counter = counter(APP, "2025-01");
+        assertEquals(111L, counter.getLong("total_tokens"));
+        assertEquals(true, counter.getBoolean("seeded"));
+        assertEquals("app-monthly", counter.getString("app_id"));
+
+        count(tokens, APP, fixture.clock().instant(), 4);
         assertEquals(111L, await(tokens.thisMonth(APP)), "a fresh reading stands");
-        assertEquals(2, reads());
-
-        // Half an hour of steps, each minute's bucket still written to for a while after it began: every reading is
-        // right, and costs one read of the recent buckets.
-        for (int minute = 0; minute < 30; minute++) {
-            advance(Duration.ofMinutes(1));
-            Instant at = fixture.clock().instant();
-            spend(APP, at, 3);
-            spend(APP, at.minus(Duration.ofMinutes(2)), 2);
-            commands.clear();
-            assertEquals(stored(APP, EmbeddedMongoFixture.START), await(tokens.thisMonth(APP)), "after " + minute + " minutes");
-            assertEquals(1, reads());
-        }
-    }
-
-    @Test
-    void aBucketWrittenLateIntoTheBaseCountsFromTheNextFullSum() {
-        advance(Duration.ofDays(2));
-        spend(APP, fixture.clock().instant(), 50);
-        MonthlyTokens tokens = new MonthlyTokens(fixture.appDatabases(), fixture.clock());
-        assertEquals(50L, await(tokens.thisMonth(APP)));
-        advance(Duration.ofMinutes(20));
-        assertEquals(50L, await(tokens.thisMonth(APP)));
-
-        // A redelivered step stores the usage of a commit made 10 minutes ago: its minute is in the base already.
-        spend(APP, fixture.clock().instant().minus(Duration.ofMinutes(10)), 7);
         advance(MonthlyTokens.FRESH);
-        assertEquals(50L, await(tokens.thisMonth(APP)), "missed until the base is summed again");
-
-        advance(MonthlyTokens.REBASE);
         commands.clear();
-        assertEquals(57L, await(tokens.thisMonth(APP)));
-        assertEquals(2, reads(), "the month summed again in full, then the recent buckets");
-        assertEquals(57L, new MonthlyTokens(fixture.appDatabases(), fixture.clock()).thisMonth(APP).block(),
-                "an instance asking for the first time counts it at once");
+        assertEquals(115L, await(tokens.thisMonth(APP)));
+        assertEquals(0, aggregations());
+        assertEquals(1, pointReads(), "one point read by _id");
+        assertEquals(115L, await(new MonthlyTokens(fixture.appDatabases(), fixture.clock()).thisMonth(APP)),
+                "another instance reads the same counter");
+        assertEquals(0, aggregations(), "seeded once");
     }
 
     @Test
-    void aNewMonthStartsFromItsOwnBuckets() {
-        advance(Duration.ofDays(31).minus(Duration.ofMinutes(2))); // 2025-01-31T23:58
-        spend(APP, fixture.clock().instant(), 100);
+    void aCounterCreatedByAStepAddsTheUsageCountedBeforeItsMinuteOnce() {
+        advance(Duration.ofDays(3));
+        Instant now = fixture.clock().instant();
+        spend(APP, now.minus(Duration.ofMinutes(30)), 40); // counted by the platform before the deploy
         MonthlyTokens tokens = new MonthlyTokens(fixture.appDatabases(), fixture.clock());
+
+        count(tokens, APP, now, 7);
+        count(tokens, APP, now.plusSeconds(1), 3);
+        advance(Duration.ofMinutes(1));
+        count(tokens, APP, fixture.clock().instant(), 5);
+
+        assertEquals(55L, counter(APP, "2025-01").getLong("total_tokens"));
+        commands.clear();
+        assertEquals(55L, await(tokens.thisMonth(APP)));
+        assertEquals(0, aggregations());
+    }
+
+    @Test
+    void stepsCreatingTheCounterAtOnceAreAllCounted() {
+        advance(Duration.ofDays(5));
+        spend(APP, fixture.clock().instant().minus(Duration.ofHours(2)), 1_000);
+        MonthlyTokens tokens = new MonthlyTokens(fixture.appDatabases(), fixture.clock());
+        AppDatabase db = await(fixture.appDatabases().forApp(APP));
+        AppCollection minutes = db.collection(RuntimeCollection.USAGE_MINUTES);
+        AppCollection months = db.collection(RuntimeCollection.USAGE_MONTHS);
+        Instant at = fixture.clock().instant();
+
+        Flux.range(0, 8).flatMap(i -> tokens.add(minutes, months, at, 12), 8).blockLast();
+
+        assertEquals(1_096L, counter(APP, "2025-01").getLong("total_tokens"));
+        assertEquals(1_096L, await(tokens.thisMonth(APP)));
+    }
+
+    @Test
+    void aNewMonthStartsFromItsOwnCounter() {
+        advance(Duration.ofDays(31).minus(Duration.ofMinutes(2))); // 2025-01-31T23:58
+        MonthlyTokens tokens = new MonthlyTokens(fixture.appDatabases(), fixture.clock());
+        count(tokens, APP, fixture.clock().instant(), 100);
         assertEquals(100L, await(tokens.thisMonth(APP)));
 
         advance(Duration.ofMinutes(3));
-        spend(APP, fixture.clock().instant(), 7);
+        count(tokens, APP, fixture.clock().instant(), 7);
+        // A step of January committed late still counts in January.
+        count(tokens, APP, fixture.clock().instant().minus(Duration.ofMinutes(4)), 1);
         assertEquals(Instant.parse("2025-02-01T00:00:00Z"), tokens.currentMonth());
         assertEquals(7L, await(tokens.thisMonth(APP)));
+        assertEquals(101L, counter(APP, "2025-01").getLong("total_tokens"));
     }
 
     @Test
     void theReadingsOfTheAppsLeastRecentlyAskedAboutMakeRoom() {
         AppId second = AppId.of("app-monthly-2");
         AppId third = AppId.of("app-monthly-3");
-        spend(APP, fixture.clock().instant(), 1);
-        spend(second, fixture.clock().instant(), 2);
-        spend(third, fixture.clock().instant(), 3);
         MonthlyTokens tokens = new MonthlyTokens(fixture.appDatabases(), fixture.clock(), 2);
+        count(tokens, APP, fixture.clock().instant(), 1);
+        count(tokens, second, fixture.clock().instant(), 2);
+        count(tokens, third, fixture.clock().instant(), 3);
         commands.clear();
 
         assertEquals(1L, await(tokens.thisMonth(APP)));
         assertEquals(2L, await(tokens.thisMonth(second)));
         assertEquals(1L, await(tokens.thisMonth(APP)));
-        assertEquals(4, reads(), "two first readings; the third ask is answered from the first");
+        assertEquals(2, pointReads(), "two first readings; the third ask is answered from the first");
         assertEquals(3L, await(tokens.thisMonth(third)));
         assertEquals(1L, await(tokens.thisMonth(APP)));
-        assertEquals(6, reads(), "the first app's reading is kept");
+        assertEquals(3, pointReads(), "the first app's reading is kept");
         assertEquals(2L, await(tokens.thisMonth(second)));
-        assertEquals(8, reads(), "the second app's reading made room for the third's: it is summed again");
+        assertEquals(4, pointReads(), "the second app's reading made room for the third's: it is read again");
+        assertEquals(0, aggregations());
     }
 }

@@ -433,10 +433,16 @@ class FanOutAcceptanceIT extends EngineAcceptance {
         harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD);
         harness.replies(selection(List.of("research_part")));
         String parentId = harness.startChat("research_split");
-        // The pro tier's 5,000,000 tokens, spent this month (the Planner's call will add to it).
-        ai.mozaiks.persistence.EmbeddedMongoFixture.await(harness.fixture().rawDatabase("mozaiks_runtime").getCollection("usage_minutes")
-                .insertOne(new Document("_id", "app-acceptance:spent").append("app_id", "app-acceptance")
-                        .append("minute", java.util.Date.from(ai.mozaiks.persistence.EmbeddedMongoFixture.START)).append("total_tokens", 5_000_000L)));
+        // The pro tier's 5,000,000 tokens, spent this month, in the app's month counter (the Planner's call will add to it).
+        java.util.Date month = java.util.Date.from(ai.mozaiks.persistence.EmbeddedMongoFixture.START);
+        ai.mozaiks.persistence.EmbeddedMongoFixture.await(harness.fixture().rawDatabase("mozaiks_runtime").getCollection("usage_months")
+                .updateOne(new Document("_id", "app-acceptance:2025-01"), com.mongodb.client.model.Updates.combine(
+                        com.mongodb.client.model.Updates.inc("total_tokens", 5_000_000L),
+                        com.mongodb.client.model.Updates.setOnInsert("app_id", "app-acceptance"),
+                        com.mongodb.client.model.Updates.setOnInsert("month", month),
+                        com.mongodb.client.model.Updates.setOnInsert("since", month),
+                        com.mongodb.client.model.Updates.setOnInsert("seeded", true)),
+                        new com.mongodb.client.model.UpdateOptions().upsert(true)));
         assertTrue(harness.deliverNext() instanceof StepOutcome.AwaitingChildren);
 
         Document child = harness.runs().get(0).getList("children", Document.class).get(0);

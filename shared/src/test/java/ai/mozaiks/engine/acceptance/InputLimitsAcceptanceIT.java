@@ -107,6 +107,16 @@ class InputLimitsAcceptanceIT extends EngineAcceptance {
         storeStillServes();
     }
 
+    @Test
+    void aReplyLargerThanTheReplyLimitIsARecordedStepError() {
+        harness = EngineHarness.start(OPENAI_COMPATIBLE);
+        harness.replies("y".repeat(InputLimits.MAX_MODEL_REPLY_CHARS + 1));
+        String chatId = openAndAsk();
+
+        failedWithoutTrace(chatId, harness.deliverAll(), "exceed " + InputLimits.MAX_MODEL_REPLY_CHARS + " characters");
+        storeStillServes();
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {65, 400, 1_000, 10_000})
     void aStructuredOutputNestedTooDeepIsARecordedStepErrorAndNotStored(int depth) {

@@ -1,0 +1,285 @@
+package ai.mozaiks.devhost.controlplane;
+
+import static ai.mozaiks.devhost.controlplane.ControlPlane.expect;
+import static ai.mozaiks.devhost.controlplane.ControlPlane.json;
+import static ai.mozaiks.devhost.controlplane.ControlPlane.obj;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.mozaiks.config.Settings;
+import ai.mozaiks.devhost.controlplane.ControlPlane.Response;
+import ai.mozaiks.devhost.controlplane.ControlPlane.User;
+import ai.mozaiks.devhost.functions.FunctionHost;
+import ai.mozaiks.devhost.functions.HostJson;
+import ai.mozaiks.devhost.http.HttpHost;
+import ai.mozaiks.functions.FunctionFactory;
+import ai.mozaiks.functions.PlatformFunctionInjector;
+import ai.mozaiks.http.InputLimits;
+import ai.mozaiks.platform.Platform;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.model.Filters;
+import com.mongodb.reactivestreams.client.MongoDatabase;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bson.Document;
+import org.bson.RawBsonDocument;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+
+/**
+ * Large payloads in one chat, through the HTTP API of a running host: an agent's ten calls of an HTTP tool each answer
+ * 256 KB, and the user answers a UI tool with 3 MB, then within the limit. Afterwards every document of the control and
+ * runtime databases, read with the real driver, is under Cosmos DB's 2 MB item limit, and the chat completed.
+ */
+class LargePayloadsIT {
+    private static final ControlPlane cp = ControlPlane.get();
+    private static final Duration STEP = Duration.ofSeconds(60);
+    private static final String WORKFLOW = "big_payloads";
+    private static final int CALLS = 10;
+    private static final int RESULT_BYTES = 256 * 1024;
+    /** Cosmos DB for MongoDB (RU): the largest item without the 16 MB capability. */
+    private static final int ITEM_LIMIT = 2 * 1024 * 1024;
+
+    private static HttpServer tool;
+    private static Platform platform;
+    private static FunctionHost functions;
+    private static final AtomicInteger toolCalls = new AtomicInteger();
+
+    @BeforeAll
+    static void aHostWithTheWorkflow() throws IOException {
+        tool = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        tool.setExecutor(Executors.newCachedThreadPool());
+        tool.createContext("/page", LargePayloadsIT::page);
+        tool.start();
+        Path workflows = Files.createTempDirectory("mozaiks-large-payloads-");
+        writeWorkflow(workflows.resolve(WORKFLOW), tool.getAddress().getPort());
+
+        Map<String, String> settings = new HashMap<>(ControlPlane.baseSettings(cp.idp));
+        settings.put("WORKFLOWS_DIR", workflows.toString());
+        settings.put("HTTP_TOOLS_ALLOW_PRIVATE_NETWORKS", "true");
+        // A 256 KB answer in a JSON envelope is a little over 256 KB.
+        settings.put("HTTP_TOOL_MAX_RESPONSE_KB", "512");
+        platform = Platform.start(Settings.from(settings));
+        functions = FunctionHost.start(HttpHost.bind("127.0.0.1", 0), FunctionFactory.functionClasses(),
+                new PlatformFunctionInjector(platform), settings, HostJson.load());
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        if (functions != null) {
+            functions.close();
+        }
+        if (platform != null) {
+            platform.close();
+        }
+        if (tool != null) {
+            tool.stop(0);
+        }
+    }
+
+    /** The HTTP tool: a page of 256 KB of text (non-ASCII too), different for every call. */
+    private static void page(HttpExchange exchange) throws IOException {
+        exchange.getRequestBody().readAllBytes();
+        int call = toolCalls.incrementAndGet();
+        StringBuilder text = new StringBuilder(RESULT_BYTES);
+        String line = "page " + call + ": the tide tables of Saint-Malo, été " + call + "; ";
+        while (text.length() + line.length() < RESULT_BYTES - 100) {
+            text.append(line);
+        }
+        byte[] body = json(obj("page", call, "text", text.toString())).getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+    }
+
+    private static void writeWorkflow(Path folder, int toolPort) throws IOException {
+        Files.createDirectories(folder);
+        Files.writeString(folder.resolve("orchestrator.yaml"), """
+                workflow_name: big_payloads
+                max_turns: 20
+                human_in_the_loop: true
+                startup_mode: AgentDriven
+                orchestration_pattern: DefaultPattern
+                initial_agent: Reader
+                initial_message: Read the ten pages, then ask me which one matters.
+                """);
+        Files.writeString(folder.resolve("agents.yaml"), """
+                agents:
+                - name: Reader
+                  prompt_sections:
+                  - id: role
+                    heading: '[ROLE]'
+                    content: You read pages with fetch_page and ask the user to choose with choose_page.
+                  max_consecutive_auto_reply: 5
+                  auto_tool_mode: false
+                  structured_outputs_required: false
+                """);
+        Files.writeString(folder.resolve("handoffs.yaml"), """
+                handoff_rules:
+                - source_agent: Reader
+                  target_agent: terminate
+                  handoff_type: after_work
+                  transition_target: TerminateTarget
+                """);
+        Files.writeString(folder.resolve("ui_config.yaml"), """
+                visual_agents:
+                - Reader
+                - user
+                display_name: Big payloads
+                description: Large tool results and a large UI answer.
+                icon: wrench
+                category: examples
+                """);
+        Files.writeString(folder.resolve("tools.yaml"), """
+                tools:
+                - agent: Reader
+                  function: fetch_page
+                  description: Fetch one page of text.
+                  tool_type: Agent_Tool
+                  auto_invoke: false
+                  implementation: {type: http, url: 'http://127.0.0.1:%d/page', method: POST}
+                  parameters:
+                    type: object
+                    properties: {page: {type: integer}}
+                    required: [page]
+                - agent: Reader
+                  function: choose_page
+                  description: Ask the user which page matters, with their notes.
+                  tool_type: UI_Tool
+                  auto_invoke: true
+                  ui:
+                    component: PagePicker
+                    mode: inline
+                  parameters:
+                    type: object
+                    properties: {question: {type: string}}
+                    required: [question]
+                lifecycle_tools: []
+                """.formatted(toolPort));
+        StringBuilder calls = new StringBuilder();
+        for (int i = 1; i <= CALLS; i++) {
+            calls.append("  - {name: fetch_page, arguments: {page: ").append(i).append("}}\n");
+        }
+        Files.writeString(folder.resolve("offline_script.yaml"), """
+                - agent: Reader
+                  tool_calls:
+                %s- agent: Reader
+                  tool_call: {name: choose_page, arguments: {question: 'Which page matters?'}}
+                - agent: Reader
+                  text: Noted. Page three it is.
+                """.formatted(calls));
+    }
+
+    private static Response send(String method, String path, String token, String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + functions.port() + path))
+                .timeout(ControlPlane.TIMEOUT).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json");
+        return cp.send(request.method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build());
+    }
+
+    private static List<JsonNode> events(String chat, String token) {
+        JsonNode page = cp.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + functions.port()
+                + "/api/chats/" + chat + "/events?after_seq=0&limit=500")).timeout(ControlPlane.TIMEOUT)
+                .header("Authorization", "Bearer " + token).GET().build()).json();
+        List<JsonNode> events = new java.util.ArrayList<>();
+        page.path("items").forEach(events::add);
+        return events;
+    }
+
+    private static Document chatDocument(String chat) {
+        return cp.findOne(cp.runtime(), "chat_sessions", Filters.eq("chat_id", chat));
+    }
+
+    /** The largest document found: where, and its BSON size. */
+    private record Largest(String where, int bytes) {
+    }
+
+    /** Every document of the database, read as raw BSON: the largest one, after checking each is under the item limit. */
+    private static Largest scan(MongoDatabase database, Largest largest) {
+        for (String collection : Flux.from(database.listCollectionNames()).collectList().block(ControlPlane.TIMEOUT)) {
+            for (RawBsonDocument document : Flux.from(database.getCollection(collection, RawBsonDocument.class).find())
+                    .collectList().block(ControlPlane.TIMEOUT)) {
+                int bytes = document.getByteBuffer().remaining();
+                String where = database.getName() + "." + collection + " " + document.get("_id");
+                assertTrue(bytes < ITEM_LIMIT, where + " is " + bytes + " bytes");
+                if (bytes > largest.bytes()) {
+                    largest = new Largest(where, bytes);
+                }
+            }
+        }
+        return largest;
+    }
+
+    @Test
+    void tenLargeToolResultsAndA3MbUiAnswerLeaveNoDocumentOver2MbAndTheChatCompletes() {
+        User owner = cp.user("large-owner");
+        String app = cp.createApp(owner, cp.createTenant(owner), "pro");
+        JsonNode grant = expect(201, send("POST", "/api/sessions", owner.token(), json(obj("app_id", app, "workflow_name", WORKFLOW))),
+                "start").json();
+        String chat = grant.path("chat_id").asText();
+        String token = grant.path("runtime_token").asText();
+
+        ControlPlane.await("the ten pages read and the UI tool asked", STEP, () -> events(chat, token).stream()
+                .anyMatch(event -> event.at("/data/awaiting_response").asBoolean(false)));
+        assertEquals(CALLS, toolCalls.get());
+        List<JsonNode> responses = events(chat, token).stream()
+                .filter(event -> event.path("type").asText().equals("chat.tool_response")).toList();
+        assertEquals(CALLS, responses.size());
+        for (JsonNode response : responses) {
+            // The event shows a preview and says how long the result is; the whole result is kept in tool_results.
+            assertTrue(response.at("/data/truncated").asBoolean(false), response.toString().substring(0, 200));
+            assertTrue(response.at("/data/content_chars").asInt() > RESULT_BYTES - 200);
+            assertTrue(response.at("/data/content").asText().length() <= 16 * 1024);
+        }
+        assertEquals(CALLS, cp.count(cp.runtime(), "tool_results", Filters.eq("app_id", app)));
+        Document stored = cp.findOne(cp.runtime(), "tool_results", Filters.eq("app_id", app));
+        assertTrue(stored.getString("result").length() > RESULT_BYTES - 200, "the whole result is stored");
+
+        String callId = events(chat, token).stream().filter(event -> event.at("/data/awaiting_response").asBoolean(false))
+                .findFirst().orElseThrow().at("/data/call_id").asText();
+        Document waiting = chatDocument(chat);
+
+        // 3 MB: over the API's documented limit for a UI tool's answer. A clear 413, and the chat still waits as it was.
+        String threeMegabytes = "n".repeat(3 * 1024 * 1024);
+        Response refused = send("POST", "/api/chats/" + chat + "/ui-responses", token,
+                json(obj("tool_call_id", callId, "response", obj("page", 3, "notes", threeMegabytes))));
+        assertEquals(413, refused.status(), refused.body());
+        assertEquals("application/problem+json", refused.contentType());
+        assertEquals("payload_too_large", refused.code(), refused.body());
+        assertTrue(refused.json().path("detail").asText().contains(String.valueOf(InputLimits.MAX_UI_RESPONSE_CHARS)), refused.body());
+        assertEquals(waiting, chatDocument(chat), "nothing was written");
+
+        // The same answer within the limit is taken, and the chat goes on to its end.
+        String notes = "n".repeat(InputLimits.MAX_UI_RESPONSE_CHARS - 100);
+        expect(202, send("POST", "/api/chats/" + chat + "/ui-responses", token,
+                json(obj("tool_call_id", callId, "response", obj("page", 3, "notes", notes)))), "the answer within the limit");
+        ControlPlane.await("the chat completed", STEP, () -> "completed".equals(chatDocument(chat).getString("status")));
+        // The commit comes first; its events reach the log right after.
+        ControlPlane.await("the agent's answer after the UI tool", STEP, () -> events(chat, token).stream()
+                .anyMatch(event -> event.path("type").asText().equals("chat.text")
+                        && event.at("/data/content").asText().contains("Page three")));
+
+        Largest largest = scan(cp.runtime(), scan(cp.control(), new Largest("none", 0)));
+        int chatBytes = new RawBsonDocument(chatDocument(chat), new org.bson.codecs.DocumentCodec()).getByteBuffer().remaining();
+        System.out.println("largest document: " + largest.where() + " " + largest.bytes() + " bytes; the chat document "
+                + chatBytes + " bytes");
+        assertTrue(largest.bytes() < ITEM_LIMIT / 2, "the largest, " + largest + ", is far from the limit");
+    }
+}
