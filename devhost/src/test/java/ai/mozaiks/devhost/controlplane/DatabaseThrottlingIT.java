@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Cosmos DB throttling on the local host, end to end: the real platform, queue trigger (Azurite), model client and
  * driver against a database that answers a fifth of its data commands with 16500 TooManyRequests
- * ({@link ThrottlingMongo}) for a while ({@code -Dmozaiks.throttle.seconds}, 20 by default). Chats are started and
+ * ({@link ThrottlingMongo}) for a while ({@code -Dmozaiks.throttle.seconds}, 20 by default; the share
+ * {@code -Dmozaiks.throttle.share}), and three in five mid-step for 15 s. Chats are started and
  * watched through the HTTP API meanwhile. No answer is a 500: a call the database refused past the brief in-process retry
  * answers 503 problem+json with {@code Retry-After}, and the client repeats it after that; no chat fails, no step
  * message is poisoned, and every chat completes.
@@ -39,7 +40,7 @@ import org.junit.jupiter.api.Test;
 class DatabaseThrottlingIT {
     private static final ControlPlane cp = ControlPlane.get();
     private static final Duration WINDOW = Duration.ofSeconds(Long.getLong("mozaiks.throttle.seconds", 20));
-    private static final double SHARE = 0.2;
+    private static final double SHARE = Double.parseDouble(System.getProperty("mozaiks.throttle.share", "0.2"));
     private static final int CHATS = 6;
     private static final String WORKFLOW = "market_scan";
     private static final String AGENT = "Market";
@@ -95,10 +96,37 @@ class DatabaseThrottlingIT {
         }
     }
 
+    /** What one run saw: HTTP answers, commands throttled, steps re-queued for throttling, deliveries failed. */
+    private record Seen(Client client, long commands, long throttled, long stepRetries, long failedDeliveries) {
+    }
+
     @Test
     void aFifthOfTheDatabaseCommandsThrottledFailsNoChatAndNoCallWith500() throws Exception {
-        try (ThrottlingMongo mongo = ThrottlingMongo.start(SHARE, Duration.ofMillis(100));
-             OutageModelServer model = OutageModelServer.start(Duration.ofMillis(300))) {
+        Seen seen = run(SHARE, WINDOW, true);
+        assertTrue(seen.client().count(503) > 0, "the database refused some calls past the in-process retry: " + seen.client().answers);
+        assertEquals(0, seen.failedDeliveries(), "no step delivery failed: the dequeue count was never spent");
+    }
+
+    /**
+     * Throttling heavy enough (three commands in five) that the brief in-process retry often gives up: steps in flight
+     * when it starts go back on the queue as {@code database_throttled}, waiting what the database asked, and complete
+     * once it eases; none is poisoned.
+     */
+    @Test
+    void heavyThrottlingMidStepRequeuesTheStepsAndFailsNone() throws Exception {
+        Seen seen = run(0.6, Duration.ofSeconds(15), false);
+        assertTrue(seen.stepRetries() > 0, "steps went back on the queue for throttling");
+    }
+
+    /**
+     * Starts {@link #CHATS} chats on a host of its own whose database throttles {@code share} of the data commands for
+     * {@code window} (from before the chats start when {@code startInWindow}, else once every step is calling the model),
+     * reads every chat meanwhile, waits for them to end, and checks what must hold whatever the share: every chat
+     * completed with one reply and no error, no answer a 5xx other than 503, no step poisoned.
+     */
+    private Seen run(double share, Duration window, boolean startInWindow) throws Exception {
+        try (ThrottlingMongo mongo = ThrottlingMongo.start(share, Duration.ofMillis(100));
+             OutageModelServer model = OutageModelServer.start(Duration.ofMillis(startInWindow ? 60 : 400))) {
             Map<String, String> settings = new HashMap<>(Map.of("MODEL_PROVIDER", "openai", "MODEL_ENDPOINT", model.endpoint(),
                     "MODEL_NAME", "gpt-4o", "MODEL_API_KEY", "sk-throttle-test"));
             settings.put("MONGODB_CONNECTION_STRING", mongo.connectionString());
@@ -112,26 +140,33 @@ class DatabaseThrottlingIT {
                 String app = client.expect(201, client.call("POST", "/api/tenants/" + tenant + "/apps", owner,
                         obj("name", ControlPlane.unique("app"), "tier", "enterprise")), "create app").json().path("id").asText();
 
-                mongo.throttleFor(WINDOW);
+                if (startInWindow) {
+                    mongo.throttleFor(window);
+                }
                 long started = System.nanoTime();
-                long end = started + WINDOW.toNanos();
                 List<JsonNode> chats = new ArrayList<>();
-                // Throughout the window: chats started one after another, and every chat's state read, as a client would.
+                // The chats started one after another, then every chat's state read until the window ends, as a client would.
+                for (int i = 0; i < CHATS; i++) {
+                    chats.add(client.expect(201, client.call("POST", "/api/sessions", owner,
+                            obj("app_id", app, "workflow_name", WORKFLOW), "Idempotency-Key", UUID.randomUUID().toString()),
+                            "start " + WORKFLOW).json());
+                }
+                if (!startInWindow) {
+                    // Every step is in flight (streaming its reply) when the throttling starts.
+                    ControlPlane.await("every step to call the model", Duration.ofSeconds(30), () -> model.received() >= CHATS);
+                    mongo.throttleFor(window);
+                    started = System.nanoTime();
+                }
+                long end = started + window.toNanos();
                 while (System.nanoTime() < end) {
-                    if (chats.size() < CHATS) {
-                        chats.add(client.expect(201, client.call("POST", "/api/sessions", owner,
-                                obj("app_id", app, "workflow_name", WORKFLOW), "Idempotency-Key", UUID.randomUUID().toString()),
-                                "start " + WORKFLOW).json());
-                    }
                     for (JsonNode chat : chats) {
                         client.expect(200, client.call("GET", "/api/apps/" + app + "/chats/" + chat.path("chat_id").asText(), owner, null),
                                 "read chat");
                     }
                     sleep(Duration.ofMillis(200));
                 }
-                long throttledInWindow = mongo.throttled();
-                long commandsInWindow = mongo.commands();
-                assertEquals(CHATS, chats.size(), "every chat was started within the window");
+                long throttled = mongo.throttled();
+                long commands = mongo.commands();
                 for (JsonNode chat : chats) {
                     String id = chat.path("chat_id").asText();
                     ControlPlane.await("chat " + id + " to end", Duration.ofMinutes(3), () -> Set.of("completed", "failed", "cancelled")
@@ -139,27 +174,29 @@ class DatabaseThrottlingIT {
                 }
                 long stepRetries = hostLog.lines().stream().filter(line -> line.contains("step done")
                         && line.contains("database_throttled") && line.contains("Retrying[")).count();
+                Seen seen = new Seen(client, commands, throttled, stepRetries, hostLog.failedDeliveries());
                 System.out.printf("throttling %.0f %% for %d s: %d of %d data commands answered 16500; HTTP answers %s "
                                 + "(503 with Retry-After: %d); steps re-queued for throttling: %d; failed deliveries: %d; "
-                                + "%d chats completed %.1f s after the window opened%n",
-                        SHARE * 100, WINDOW.toSeconds(), throttledInWindow, commandsInWindow, client.answers, client.count(503),
-                        stepRetries, hostLog.failedDeliveries(), CHATS, (System.nanoTime() - started) / 1e9);
+                                + "%d chats completed %.1f s after the throttling began%n",
+                        share * 100, window.toSeconds(), throttled, commands, client.answers, client.count(503),
+                        stepRetries, seen.failedDeliveries(), CHATS, (System.nanoTime() - started) / 1e9);
 
                 assertTrue(client.unexpected.isEmpty(), "no 5xx but 503: " + client.unexpected);
-                assertTrue(client.count(503) > 0, "the database refused some calls past the in-process retry: " + client.answers);
-                assertTrue(throttledInWindow > 0, "the database throttled");
+                assertTrue(throttled > 0, "the database throttled");
                 assertTrue(hostLog.lines().stream().noneMatch(line -> line.contains("poisoned step handled")), "no step message was poisoned");
                 for (JsonNode chat : chats) {
                     String id = chat.path("chat_id").asText();
                     assertEquals("completed", status(client, owner, app, id), "chat " + id);
                     List<JsonNode> events = new ArrayList<>();
-                    client.call("GET", "/api/chats/" + id + "/events?after_seq=0&limit=500",
-                            new User("runtime", "", chat.path("runtime_token").asText()), null).json().path("items").forEach(events::add);
+                    client.expect(200, client.call("GET", "/api/chats/" + id + "/events?after_seq=0&limit=500",
+                            new User("runtime", "", chat.path("runtime_token").asText()), null), "events of " + id)
+                            .json().path("items").forEach(events::add);
                     List<String> types = events.stream().map(e -> e.path("type").asText()).toList();
                     assertFalse(types.contains("chat.error"), "no error: " + types);
                     assertEquals(1, events.stream().filter(e -> e.path("type").asText().equals("chat.text")
                             && AGENT.equals(e.path("data").path("agent").asText())).count(), "one reply: " + types);
                 }
+                return seen;
             }
         }
     }
