@@ -12,6 +12,7 @@ import ai.mozaiks.identity.IdentityProviderUnavailableException;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.logging.InvocationLog;
 import ai.mozaiks.persistence.DatabaseErrors;
+import ai.mozaiks.persistence.DatabaseRetry;
 import ai.mozaiks.realtime.UpstreamAuth;
 import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpMethod;
@@ -86,7 +87,7 @@ public final class Api {
             if (request.getHttpMethod() == HttpMethod.POST && key != null) {
                 response = once(request, call, key, () -> run(endpoint, call, headers), headers);
             } else {
-                response = run(endpoint, call, headers);
+                response = run(safe(request, endpoint), call, headers);
             }
         } catch (AuthenticationException e) {
             // RFC 6750 §3.1: no error code when the request carried no credentials at all.
@@ -117,6 +118,18 @@ public final class Api {
             headers.put("Location", response.location());
         }
         return HttpResponses.raw(request, response.status(), response.contentType(), response.body(), headers);
+    }
+
+    /**
+     * A GET changes nothing, so the whole endpoint is run again, briefly, when the database throttled it
+     * ({@link DatabaseRetry}); any other method is answered 503 and left for its caller to repeat.
+     */
+    private static Function<ApiCall, Mono<ApiResult>> safe(HttpRequestMessage<Optional<String>> request,
+                                                          Function<ApiCall, Mono<ApiResult>> endpoint) {
+        if (request.getHttpMethod() != HttpMethod.GET && request.getHttpMethod() != HttpMethod.HEAD) {
+            return endpoint;
+        }
+        return call -> DatabaseRetry.throttled(Mono.defer(() -> endpoint.apply(call)));
     }
 
     private StoredResponse run(Function<ApiCall, Mono<ApiResult>> endpoint, ApiCall call, Map<String, String> headers) {
