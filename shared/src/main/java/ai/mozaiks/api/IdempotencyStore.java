@@ -5,6 +5,7 @@ import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.lte;
 
 import ai.mozaiks.http.Problem;
+import ai.mozaiks.persistence.DatabaseRetry;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.model.Updates;
@@ -72,9 +73,9 @@ public final class IdempotencyStore {
         Document claim = new Document("_id", id).append("request_hash", requestHash).append("state", "pending")
                 .append("holder", holder).append("lease_until", Date.from(now.plus(lease)))
                 .append("created_at", Date.from(now));
-        return Mono.from(keys.insertOne(claim))
+        return DatabaseRetry.throttled(Mono.from(keys.insertOne(claim)))
                 .thenReturn(new Claim(id, holder, null))
-                .onErrorResume(IdempotencyStore::isDuplicate, duplicate -> Mono.from(keys.find(eq("_id", id)).first())
+                .onErrorResume(IdempotencyStore::isDuplicate, duplicate -> DatabaseRetry.throttled(Mono.from(keys.find(eq("_id", id)).first()))
                         .switchIfEmpty(Mono.error(() -> inProgress(lease)))
                         .flatMap(existing -> {
                             if (!requestHash.equals(existing.getString("request_hash"))) {
@@ -106,17 +107,20 @@ public final class IdempotencyStore {
     }
 
     public Mono<Void> complete(Claim claim, StoredResponse response) {
-        return Mono.from(keys.updateOne(and(eq("_id", claim.id()), eq("holder", claim.holder())), Updates.combine(
+        // Repeated while throttled: the request's work is done, and a key left pending would hold its retry for the lease.
+        return DatabaseRetry.throttled(Mono.from(keys.updateOne(and(eq("_id", claim.id()), eq("holder", claim.holder())), Updates.combine(
                 Updates.set("state", "done"),
                 Updates.unset("lease_until"),
                 Updates.set("status", response.status()), Updates.set("content_type", response.contentType()),
                 Updates.set("body", response.body()),
-                Updates.set("location", response.location())))).then();
+                Updates.set("location", response.location()))))).then();
     }
 
     /** Gives the key back after a failure that a retry might not repeat. */
     public Mono<Void> release(Claim claim) {
-        return Mono.from(keys.deleteOne(and(eq("_id", claim.id()), eq("holder", claim.holder()), eq("state", "pending")))).then();
+        // Repeated while throttled: a key left pending answers the caller's retry 409 until its lease ends.
+        return DatabaseRetry.throttled(Mono.from(keys.deleteOne(and(eq("_id", claim.id()), eq("holder", claim.holder()),
+                eq("state", "pending"))))).then();
     }
 
     private static ApiException inProgress(Duration wait) {

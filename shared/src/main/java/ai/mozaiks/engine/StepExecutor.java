@@ -182,6 +182,7 @@ public final class StepExecutor {
             case StepRetries.MODEL_TIMEOUT -> "the model service did not answer in time";
             case StepRetries.MODEL_INVALID_RESPONSE -> "the model service kept answering malformed responses";
             case StepRetries.DATABASE_UNAVAILABLE -> "the database was unavailable";
+            case StepRetries.DATABASE_THROTTLED -> "the database kept refusing requests (throttled)";
             case StepRetries.STORAGE_UNAVAILABLE -> "storage was unavailable";
             default -> "the model service was unavailable";
         };

@@ -1,13 +1,8 @@
 package ai.mozaiks.engine;
 
 import ai.mozaiks.models.ModelException;
+import ai.mozaiks.persistence.DatabaseErrors;
 import com.azure.core.exception.HttpResponseException;
-import com.mongodb.MongoConnectionPoolClearedException;
-import com.mongodb.MongoException;
-import com.mongodb.MongoNodeIsRecoveringException;
-import com.mongodb.MongoNotPrimaryException;
-import com.mongodb.MongoSocketException;
-import com.mongodb.MongoTimeoutException;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,9 +17,10 @@ import java.util.function.DoubleSupplier;
 /**
  * What a transient failure of a step comes to: the step again later, or — once the step has been failing for longer than
  * its budget — the end of the chat. Transient means a dependency that is briefly away: the model (rate limited, 5xx,
- * timed out, unreachable, a garbled answer), the database (no server, a dropped socket, a failover) or storage. The wait
+ * timed out, unreachable, a garbled answer), the database (throttled, timed out, no server, a dropped socket, a failover:
+ * {@link DatabaseErrors}) or storage. The wait
  * is exponential backoff with full jitter (a random point below {@link #BASE}·2<sup>n-1</sup>, at most {@link #MAX_BACKOFF}),
- * and never shorter than the model's {@code Retry-After} (itself capped at {@link #MAX_RETRY_AFTER}). The retry state
+ * and never shorter than the model's {@code Retry-After} or the database's {@code RetryAfterMs} (itself capped at {@link #MAX_RETRY_AFTER}). The retry state
  * travels in the {@link StepMessage}, not in the database, so it works while the database is down.
  */
 public final class StepRetries {
@@ -42,6 +38,8 @@ public final class StepRetries {
     public static final String MODEL_TIMEOUT = "model_timeout";
     public static final String MODEL_INVALID_RESPONSE = "model_invalid_response";
     public static final String DATABASE_UNAVAILABLE = "database_unavailable";
+    /** The database refused the request for want of capacity (Cosmos 16500, {@link DatabaseErrors}). */
+    public static final String DATABASE_THROTTLED = "database_throttled";
     public static final String STORAGE_UNAVAILABLE = "storage_unavailable";
 
     /** What to do about one transient failure. */
@@ -88,11 +86,11 @@ public final class StepRetries {
             if (t instanceof ModelException model) {
                 return model.retryable() ? Optional.of(modelReason(model.kind())) : Optional.empty();
             }
-            if (t instanceof MongoTimeoutException || t instanceof MongoSocketException || t instanceof MongoNotPrimaryException
-                    || t instanceof MongoNodeIsRecoveringException || t instanceof MongoConnectionPoolClearedException
-                    || t instanceof MongoException mongo && (mongo.hasErrorLabel("RetryableWriteError")
-                            || mongo.hasErrorLabel(MongoException.TRANSIENT_TRANSACTION_ERROR_LABEL))) {
-                return Optional.of(DATABASE_UNAVAILABLE);
+            // A step is safe to run again after any of them, a timed-out write included: its commit is conditional on
+            // the chat's lease and step, so a repeated step finds its work done or does it once.
+            Optional<DatabaseErrors.Transient> database = DatabaseErrors.direct(t);
+            if (database.isPresent()) {
+                return Optional.of(database.get().kind() == DatabaseErrors.Kind.THROTTLED ? DATABASE_THROTTLED : DATABASE_UNAVAILABLE);
             }
             if (t instanceof HttpResponseException http && http.getResponse() != null) {
                 int status = http.getResponse().getStatusCode();
@@ -151,6 +149,10 @@ public final class StepRetries {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ModelException model) {
                 return model.retryAfter();
+            }
+            Optional<DatabaseErrors.Transient> database = DatabaseErrors.direct(t);
+            if (database.isPresent()) {
+                return database.get().retryAfter();
             }
         }
         return Optional.empty();

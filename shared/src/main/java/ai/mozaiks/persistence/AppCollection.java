@@ -26,7 +26,9 @@ import reactor.core.publisher.Mono;
 /**
  * A runtime collection seen through one app. Every filter, update, delete and aggregation it
  * sends is narrowed to {@code app_id}, and every document it writes carries it; the raw driver
- * collection never leaves this class, so unscoped access cannot be written against it.
+ * collection never leaves this class, so unscoped access cannot be written against it. An operation the database
+ * throttles is tried again here, briefly ({@link DatabaseRetry}), except {@link #insertMany} and {@link #updateMany}:
+ * part of them may already be written (an ordered batch; an update of several documents need not be idempotent).
  */
 public final class AppCollection {
     private final AppId appId;
@@ -51,7 +53,7 @@ public final class AppCollection {
     }
 
     public Mono<Void> insertOne(Document document) {
-        return Mono.from(collection.insertOne(stamped(document))).then();
+        return DatabaseRetry.throttled(Mono.from(collection.insertOne(stamped(document)))).then();
     }
 
     public Mono<Void> insertMany(List<Document> documents) {
@@ -61,7 +63,7 @@ public final class AppCollection {
     }
 
     public Mono<Document> findOne(Bson filter) {
-        return Mono.from(collection.find(scoped(filter)).first());
+        return DatabaseRetry.throttled(Mono.from(collection.find(scoped(filter)).first()));
     }
 
     public Flux<Document> find(Bson filter, Bson sort, int limit) {
@@ -72,7 +74,7 @@ public final class AppCollection {
         if (limit > 0) {
             find = find.limit(limit);
         }
-        return Flux.from(find);
+        return DatabaseRetry.throttled(Flux.from(find));
     }
 
     /**
@@ -89,15 +91,15 @@ public final class AppCollection {
             writes.add(new ReplaceOneModel<>(scoped(eq("_id", stamped.get("_id"))), stamped, new ReplaceOptions().upsert(true)));
         }
         // Unordered lets the server carry on past one failed write; each write is an idempotent upsert either way.
-        return Mono.from(collection.bulkWrite(writes, new BulkWriteOptions().ordered(orderedBulkWrites))).then();
+        return DatabaseRetry.throttled(Mono.from(collection.bulkWrite(writes, new BulkWriteOptions().ordered(orderedBulkWrites)))).then();
     }
 
     public Mono<Long> count(Bson filter) {
-        return Mono.from(collection.countDocuments(scoped(filter)));
+        return DatabaseRetry.throttled(Mono.from(collection.countDocuments(scoped(filter))));
     }
 
     public Mono<UpdateResult> updateOne(Bson filter, Bson update, boolean upsert) {
-        return Mono.defer(() -> Mono.from(collection.updateOne(scoped(filter), checked(update), new UpdateOptions().upsert(upsert))));
+        return DatabaseRetry.throttled(Mono.defer(() -> Mono.from(collection.updateOne(scoped(filter), checked(update), new UpdateOptions().upsert(upsert)))));
     }
 
     public Mono<UpdateResult> updateMany(Bson filter, Bson update) {
@@ -105,15 +107,15 @@ public final class AppCollection {
     }
 
     public Mono<Document> findOneAndUpdate(Bson filter, Bson update, FindOneAndUpdateOptions options) {
-        return Mono.defer(() -> Mono.from(collection.findOneAndUpdate(scoped(filter), checked(update), options)));
+        return DatabaseRetry.throttled(Mono.defer(() -> Mono.from(collection.findOneAndUpdate(scoped(filter), checked(update), options))));
     }
 
     public Mono<Long> deleteOne(Bson filter) {
-        return Mono.from(collection.deleteOne(scoped(filter))).map(result -> result.getDeletedCount());
+        return DatabaseRetry.throttled(Mono.from(collection.deleteOne(scoped(filter)))).map(result -> result.getDeletedCount());
     }
 
     public Mono<Long> deleteMany(Bson filter) {
-        return Mono.from(collection.deleteMany(scoped(filter))).map(result -> result.getDeletedCount());
+        return DatabaseRetry.throttled(Mono.from(collection.deleteMany(scoped(filter)))).map(result -> result.getDeletedCount());
     }
 
     /**
@@ -129,7 +131,7 @@ public final class AppCollection {
                 scopedPipeline.add(stage);
             }
             return Flux.from(collection.aggregate(scopedPipeline));
-        });
+        }).transform(DatabaseRetry::throttled);
     }
 
     /**

@@ -8,6 +8,7 @@ import static com.mongodb.client.model.Filters.lte;
 import static com.mongodb.client.model.Filters.or;
 
 import ai.mozaiks.persistence.AppCollection;
+import ai.mozaiks.persistence.DatabaseRetry;
 import ai.mozaiks.session.ChatFields;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,7 +43,8 @@ final class EventWriter {
         for (int i = 0; i < batch.size(); i++) {
             documents.add(EventDocuments.event(appId, chatId, seqs.seq(i), batch.get(i), now));
         }
-        return events.insertMany(documents)
+        // Tried again in place while throttled: a repeat of a batch partly written meets its own events, settled below.
+        return DatabaseRetry.throttled(events.insertMany(documents))
                 .then(Mono.fromSupplier(() -> documents.stream().map(d -> Optional.of(new Appended(EventDocuments.toEvent(d), false))).toList()))
                 .onErrorResume(Duplicates::isDuplicate, duplicate -> settle(events, chatId, seqs, documents, now));
     }

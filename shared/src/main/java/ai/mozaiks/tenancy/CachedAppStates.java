@@ -3,6 +3,7 @@ package ai.mozaiks.tenancy;
 import static com.mongodb.client.model.Filters.eq;
 
 import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.persistence.DatabaseRetry;
 import com.mongodb.client.model.Projections;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.time.Clock;
@@ -60,7 +61,9 @@ public final class CachedAppStates implements AppStates {
         if (cached != null && cached.expiresAt().isAfter(clock.instant())) {
             return Mono.just(cached);
         }
-        return Mono.from(apps.find(eq("_id", appId.value())).projection(Projections.include("status", "tier", AppLimits.FIELD)).first())
+        // Read by every step and many requests: a throttled read is tried again in place (DatabaseRetry).
+        return DatabaseRetry.throttled(Mono.from(apps.find(eq("_id", appId.value()))
+                        .projection(Projections.include("status", "tier", AppLimits.FIELD)).first()))
                 .map(app -> new Cached(known(app.getString("status")), app.getString("tier"), app.get(AppLimits.FIELD, Document.class),
                         clock.instant().plus(ttl)))
                 .defaultIfEmpty(new Cached(AppService.DELETED, null, null, clock.instant().plus(ttl)))

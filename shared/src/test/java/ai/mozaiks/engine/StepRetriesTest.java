@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.models.ModelException;
 import ai.mozaiks.persistence.MutableClock;
+import com.mongodb.MongoCommandException;
 import com.mongodb.MongoSocketOpenException;
 import com.mongodb.MongoTimeoutException;
 import com.mongodb.ServerAddress;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import org.bson.BsonDocument;
 import org.junit.jupiter.api.Test;
 
 /** Which failures wait, how long, and when waiting ends; and the retry state's way through the queue's JSON. */
@@ -85,6 +87,21 @@ class StepRetriesTest {
         StepRetries.Retry bounded = assertInstanceOf(StepRetries.Retry.class,
                 retries.after(FRESH, model(ModelException.Kind.RATE_LIMITED, Duration.ofHours(3)), StepRetries.MODEL_RATE_LIMITED));
         assertEquals(StepRetries.MAX_RETRY_AFTER, bounded.delay());
+    }
+
+    @Test
+    void aThrottledDatabaseIsWaitedForAsLongAsItAsksAndADuplicateKeyIsNot() {
+        jitter.set(0.0);
+        MongoCommandException throttled = new MongoCommandException(BsonDocument.parse(
+                "{ok: 0, code: 16500, codeName: 'TooManyRequests', errmsg: 'Error=16500, RetryAfterMs=4200, Details=...'}"),
+                new ServerAddress());
+        assertEquals(Optional.of(StepRetries.DATABASE_THROTTLED), StepRetries.transientReason(new RuntimeException("step", throttled)));
+        StepRetries.Retry retry = assertInstanceOf(StepRetries.Retry.class, retries.after(FRESH, throttled, StepRetries.DATABASE_THROTTLED));
+        assertEquals(Duration.ofSeconds(5), retry.delay(), "never sooner than RetryAfterMs, rounded up to whole seconds");
+        assertEquals(Optional.of(StepRetries.DATABASE_UNAVAILABLE), StepRetries.transientReason(new MongoCommandException(
+                BsonDocument.parse("{ok: 0, code: 50, codeName: 'ExceededTimeLimit', errmsg: 'timeout'}"), new ServerAddress())));
+        assertEquals(Optional.empty(), StepRetries.transientReason(new MongoCommandException(
+                BsonDocument.parse("{ok: 0, code: 11000, errmsg: 'E11000 duplicate key'}"), new ServerAddress())));
     }
 
     @Test

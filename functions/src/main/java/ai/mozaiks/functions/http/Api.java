@@ -11,6 +11,8 @@ import ai.mozaiks.identity.BearerTokenValidator;
 import ai.mozaiks.identity.IdentityProviderUnavailableException;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.logging.InvocationLog;
+import ai.mozaiks.persistence.DatabaseErrors;
+import ai.mozaiks.persistence.DatabaseRetry;
 import ai.mozaiks.realtime.UpstreamAuth;
 import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpMethod;
@@ -30,6 +32,8 @@ import reactor.core.publisher.Mono;
  */
 public final class Api {
     private static final String JSON = "application/json";
+    /** The {@code Retry-After} of a 503 for a database that is away (no server, timed out). */
+    static final Duration DATABASE_RETRY_AFTER = Duration.ofSeconds(5);
 
     private final BearerTokenValidator tokens;
     private final RuntimeTokens runtimeTokens;
@@ -83,7 +87,7 @@ public final class Api {
             if (request.getHttpMethod() == HttpMethod.POST && key != null) {
                 response = once(request, call, key, () -> run(endpoint, call, headers), headers);
             } else {
-                response = run(endpoint, call, headers);
+                response = run(safe(request, endpoint), call, headers);
             }
         } catch (AuthenticationException e) {
             // RFC 6750 §3.1: no error code when the request carried no credentials at all.
@@ -99,13 +103,33 @@ public final class Api {
             response = problem(Problem.of(503, "identity_provider_unavailable", "Temporarily unavailable",
                     "Tokens cannot be checked right now; retry shortly."));
         } catch (RuntimeException e) {
-            log.error("request failed", e, "method", request.getHttpMethod(), "path", request.getUri().getPath());
-            response = problem(Problem.internal());
+            Optional<ApiException> busy = databaseBusy(e);
+            if (busy.isPresent()) {
+                log.warn("database busy", "method", request.getHttpMethod(), "path", request.getUri().getPath(),
+                        "error", String.valueOf(e.getMessage()));
+                headers.putAll(busy.get().headers());
+                response = problem(busy.get().problem());
+            } else {
+                log.error("request failed", e, "method", request.getHttpMethod(), "path", request.getUri().getPath());
+                response = problem(Problem.internal());
+            }
         }
         if (response.location() != null) {
             headers.put("Location", response.location());
         }
         return HttpResponses.raw(request, response.status(), response.contentType(), response.body(), headers);
+    }
+
+    /**
+     * A GET changes nothing, so the whole endpoint is run again, briefly, when the database throttled it
+     * ({@link DatabaseRetry}); any other method is answered 503 and left for its caller to repeat.
+     */
+    private static Function<ApiCall, Mono<ApiResult>> safe(HttpRequestMessage<Optional<String>> request,
+                                                          Function<ApiCall, Mono<ApiResult>> endpoint) {
+        if (request.getHttpMethod() != HttpMethod.GET && request.getHttpMethod() != HttpMethod.HEAD) {
+            return endpoint;
+        }
+        return call -> DatabaseRetry.throttled(Mono.defer(() -> endpoint.apply(call)));
     }
 
     private StoredResponse run(Function<ApiCall, Mono<ApiResult>> endpoint, ApiCall call, Map<String, String> headers) {
@@ -147,6 +171,23 @@ public final class Api {
             idempotency.release(claim).onErrorResume(ignored -> Mono.empty()).block(deadline);
             throw e;
         }
+    }
+
+    /**
+     * A database failure that waiting cures ({@link DatabaseErrors}: throttled past the brief retry of the operation
+     * itself, timed out, away) is ours, not the caller's: 503 with {@code Retry-After} — what the database asked for,
+     * in whole seconds, or {@link #DATABASE_RETRY_AFTER} — never 500. The caller repeats the request; a POST with an
+     * {@code Idempotency-Key} has its key released, so the repeat runs it.
+     */
+    static Optional<ApiException> databaseBusy(Throwable error) {
+        return DatabaseErrors.classify(error).map(failure -> {
+            boolean throttled = failure.kind() == DatabaseErrors.Kind.THROTTLED;
+            long seconds = failure.retryAfter().map(wait -> (wait.toMillis() + 999) / 1000)
+                    .orElse(throttled ? 1L : DATABASE_RETRY_AFTER.toSeconds());
+            return ApiException.unavailable(throttled ? "database_throttled" : "database_unavailable",
+                    throttled ? "The database is busy; retry shortly." : "The database is not answering right now; retry shortly.",
+                    (int) Math.max(1, Math.min(seconds, 60)));
+        });
     }
 
     private static StoredResponse problem(Problem problem) {
