@@ -33,7 +33,8 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
                 reader.string("MONGODB_RUNTIME_DATABASE", "mozaiks_runtime", Settings::isDatabaseName, "a database name of letters, digits, _ or -"),
                 reader.integer("MONGODB_MAX_POOL_SIZE", 20, 1, 500),
                 reader.seconds("MONGODB_MAX_IDLE_SECONDS", Duration.ofSeconds(60), 1, 3600),
-                reader.seconds("STORAGE_ROUTE_CACHE_SECONDS", Duration.ofSeconds(30), 0, 3600));
+                reader.seconds("STORAGE_ROUTE_CACHE_SECONDS", Duration.ofSeconds(30), 0, 3600),
+                strictProfile(reader));
         StorageAccount storage = storageAccount(reader);
         BlobContainers containers = new BlobContainers(
                 reader.string("ARCHIVE_CONTAINER", "transcripts", Settings::isContainerName, CONTAINER_RULE),
@@ -58,6 +59,14 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         reader.validate();
         return new Settings(environment, mongo, storage, containers, identity, realtime, model, stepQueue, stepConcurrency, workflowsDir, appPurgeGrace, migrationQueue,
                 migrationSourceGrace, dependencyTimeout, tools, appConfig, tenancy, steps);
+    }
+
+    /** MONGODB_STRICT_PROFILE: off (the default) or cosmos-ru; see {@link MongoSettings.StrictProfile}. */
+    private static MongoSettings.StrictProfile strictProfile(SettingsReader reader) {
+        String profile = reader.string("MONGODB_STRICT_PROFILE", "off", value -> value.equals("off") || value.equals("cosmos-ru"),
+                "off or cosmos-ru");
+        boolean ttlOnCustomPath = reader.flag("MONGODB_STRICT_TTL_ON_CUSTOM_PATH", false);
+        return profile.equals("cosmos-ru") ? new MongoSettings.StrictProfile(true, ttlOnCustomPath) : MongoSettings.StrictProfile.OFF;
     }
 
     /** The platform's workflow packs: deployed beside the function app, or WORKFLOWS_DIR. */

@@ -38,6 +38,7 @@ import ai.mozaiks.health.StorageHealthChecks;
 import ai.mozaiks.identity.BearerTokenValidator;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.AppScopeGuard;
+import ai.mozaiks.persistence.CosmosRuProfile;
 import ai.mozaiks.persistence.MongoConnections;
 import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.storage.StorageClients;
@@ -107,6 +108,8 @@ public final class Platform implements AutoCloseable {
     private final Settings settings;
     private final BuildInfo buildInfo;
     private final AppScopeGuard scopeGuard;
+    /** The strict Cosmos RU profile when the settings switch it on, else null. */
+    private final CosmosRuProfile strictProfile;
     private final MongoConnections mongo;
     private final StorageRouter storageRouter;
     private final AppDatabases appDatabases;
@@ -142,7 +145,9 @@ public final class Platform implements AutoCloseable {
         this.settings = settings;
         this.buildInfo = BuildInfo.load();
         this.scopeGuard = new AppScopeGuard();
-        this.mongo = new MongoConnections(settings.mongo(), settings.dependencyTimeout(), List.of(scopeGuard));
+        this.strictProfile = CosmosRuProfile.from(settings.mongo());
+        this.mongo = new MongoConnections(settings.mongo(), settings.dependencyTimeout(),
+                strictProfile == null ? List.of(scopeGuard) : List.of(scopeGuard, strictProfile));
         this.storageRouter = new StorageRouter(
                 mongo.controlDatabase().getCollection(StorageRouter.ROUTES),
                 mongo.sharedRuntimeLocation(),
@@ -281,6 +286,10 @@ public final class Platform implements AutoCloseable {
 
     public AppScopeGuard scopeGuard() {
         return scopeGuard;
+    }
+
+    public java.util.Optional<CosmosRuProfile> strictProfile() {
+        return java.util.Optional.ofNullable(strictProfile);
     }
 
     public StorageRouter storageRouter() {
