@@ -84,6 +84,23 @@ class SettingsTest {
     }
 
     @Test
+    void theStrictProfileIsOffByDefaultAndKnowsWhetherRetryableWritesAreOn() {
+        Settings defaults = Settings.from(minimal());
+        assertEquals(MongoSettings.StrictProfile.OFF, defaults.mongo().strictProfile());
+        assertTrue(defaults.mongo().retryWrites());
+
+        Settings strict = Settings.from(with(minimal(), "MONGODB_STRICT_PROFILE", "cosmos-ru", "MONGODB_STRICT_TTL_ON_CUSTOM_PATH", "true",
+                "MONGODB_CONNECTION_STRING", MONGO + "/?retryWrites=false"));
+        assertEquals(new MongoSettings.StrictProfile(true, true), strict.mongo().strictProfile());
+        assertFalse(strict.mongo().retryWrites());
+        assertTrue(Settings.from(with(minimal(), "MONGODB_CONNECTION_STRING", MONGO + "/?retryWrites=false",
+                "MONGODB_CONNECTION_STRING_ACME", "mongodb+srv://acme.example.net/?tls=true")).mongo().retryWrites());
+
+        assertEquals(List.of("MONGODB_STRICT_PROFILE: \"atlas\" is malformed; expected off or cosmos-ru"),
+                invalid(with(minimal(), "MONGODB_STRICT_PROFILE", "atlas")).problems());
+    }
+
+    @Test
     void stepConcurrencyDefaultsToTheTriggersConcurrencyAndIsBounded() {
         assertEquals(24, Settings.from(minimal()).stepConcurrency());
         assertEquals(64, Settings.from(with(minimal(), "STEP_CONCURRENCY", "64")).stepConcurrency());

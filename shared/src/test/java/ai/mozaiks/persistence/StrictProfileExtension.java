@@ -11,6 +11,7 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * build); a test that breaks a rule on purpose says {@link BreaksStrictProfile}. Commands sent outside a test
  * method (a class's set-up) fail the class.
  */
-public final class StrictProfileExtension implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+public final class StrictProfileExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
     /** The settings that switch the profile on, as the suite runs it: an RU account with a TTL on a custom path. */
     public static final Map<String, String> SETTINGS = Map.of(
             "MONGODB_STRICT_PROFILE", "cosmos-ru",
@@ -31,35 +32,48 @@ public final class StrictProfileExtension implements BeforeAllCallback, AfterEac
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        Recorder recorder = new Recorder();
+        if (recorder(context) != null) {
+            return; // a @Nested class: the enclosing class's recorder serves it
+        }
+        Recorder recorder = new Recorder(context.getUniqueId());
         PROFILE_LOG.addHandler(recorder);
         context.getStore(NAMESPACE).put(Recorder.class, recorder);
     }
 
+    /** What the class's set-up (or the previous test's stragglers) sent is the class's, reported when it ends. */
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        Recorder recorder = recorder(context);
+        if (recorder != null) {
+            recorder.setAside();
+        }
+    }
+
     @Override
     public void afterEach(ExtensionContext context) {
-        check(context, "during this test");
+        Recorder recorder = recorder(context);
+        if (recorder != null) {
+            check(recorder.drain(), expected(context), "during this test");
+        }
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        try {
-            check(context, "while the class set up or tore down");
-        } finally {
-            Recorder recorder = context.getStore(NAMESPACE).remove(Recorder.class, Recorder.class);
-            if (recorder != null) {
-                PROFILE_LOG.removeHandler(recorder);
-            }
-        }
-    }
-
-    private static void check(ExtensionContext context, String when) {
-        Recorder recorder = context.getStore(NAMESPACE).get(Recorder.class, Recorder.class);
-        if (recorder == null) {
+        Recorder recorder = recorder(context);
+        if (recorder == null || !recorder.owner.equals(context.getUniqueId())) {
             return;
         }
-        List<String> reported = recorder.drain();
-        if (reported.isEmpty() || expected(context)) {
+        PROFILE_LOG.removeHandler(recorder);
+        recorder.setAside();
+        check(recorder.drainSetAside(), expected(context), "outside its tests (class set-up or tear-down)");
+    }
+
+    private static Recorder recorder(ExtensionContext context) {
+        return context.getStore(NAMESPACE).get(Recorder.class, Recorder.class);
+    }
+
+    private static void check(List<String> reported, boolean expected, String when) {
+        if (reported.isEmpty() || expected) {
             return;
         }
         throw new AssertionError("the Cosmos RU profile reported " + reported.size() + " violation(s) " + when + ":\n  "
@@ -73,13 +87,30 @@ public final class StrictProfileExtension implements BeforeAllCallback, AfterEac
     }
 
     private static final class Recorder extends Handler {
+        private final String owner;
         private final List<String> messages = new ArrayList<>();
+        private final List<String> setAside = new ArrayList<>();
 
         @Override
         public synchronized void publish(LogRecord record) {
             if (record.getLevel().intValue() >= Level.SEVERE.intValue()) {
                 messages.add(MessageFormat.format(record.getMessage(), record.getParameters() == null ? new Object[0] : record.getParameters()));
             }
+        }
+
+        Recorder(String owner) {
+            this.owner = owner;
+        }
+
+        synchronized void setAside() {
+            setAside.addAll(messages);
+            messages.clear();
+        }
+
+        synchronized List<String> drainSetAside() {
+            List<String> drained = List.copyOf(setAside);
+            setAside.clear();
+            return drained;
         }
 
         synchronized List<String> drain() {
