@@ -14,7 +14,6 @@ import com.mongodb.client.model.IndexModel;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
-import com.mongodb.client.model.Sorts;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 import java.time.Clock;
@@ -61,15 +60,18 @@ public final class AppSettings {
         this.clock = clock;
     }
 
+    /** An app's settings by name; listing sorts on this exact key, as Cosmos RU serves a sort only from an index with its fields. */
+    private static final org.bson.conversions.Bson APP_NAMES_KEY = Indexes.ascending("app_id", "name");
+
     public Mono<Void> ensureIndexes() {
         return Flux.from(settings.createIndexes(List.of(
-                new IndexModel(Indexes.ascending("app_id", "name"), new IndexOptions().name("app_names"))))).then();
+                new IndexModel(APP_NAMES_KEY, new IndexOptions().name("app_names"))))).then();
     }
 
     /** The app's settings by name: plain values shown, secret ones never. */
     public Mono<Map<String, Object>> list(Principal actor, String appId) {
         return apps.authorized(actor, appId, Role.ADMIN)
-                .flatMap(app -> Flux.from(settings.find(eq("app_id", appId)).sort(Sorts.ascending("name")).limit(MAX_PER_APP))
+                .flatMap(app -> Flux.from(settings.find(eq("app_id", appId)).sort(APP_NAMES_KEY).limit(MAX_PER_APP))
                         .map(AppSettings::view).collectList())
                 .map(items -> Map.of("items", items));
     }

@@ -32,8 +32,10 @@ public final class AuditLog {
         return Flux.from(records.createIndexes(List.of(
                 new IndexModel(Indexes.compoundIndex(Indexes.ascending("tenant_id"), Indexes.descending("at")),
                         new IndexOptions().name("tenant_recent")),
+                // Not sparse (Cosmos RU has no sparse indexes); a new name, because MongoDB refuses to redeclare the
+                // sparse "app_recent" of existing deployments with other options.
                 new IndexModel(Indexes.compoundIndex(Indexes.ascending("app_id"), Indexes.descending("at")),
-                        new IndexOptions().name("app_recent").sparse(true))))).then();
+                        new IndexOptions().name("app_history"))))).then();
     }
 
     /**

@@ -1,5 +1,8 @@
 package ai.mozaiks.packs;
 
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.IndexModel;
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 
@@ -52,6 +55,21 @@ public final class PackService {
     public static final String COLLECTION = "packs";
     /** A published version whose files are all stored. */
     public static final String READY = "ready";
+    /**
+     * An app's ready packs by age: the one sort every read of this collection uses ({@link #BY_AGE}), because
+     * Cosmos RU serves a sort only from an index with exactly its fields.
+     */
+    static final IndexModel APP_STATE_CREATED = new IndexModel(Indexes.ascending("app_id", "state", "created_at"),
+            new IndexOptions().name("app_state_created"));
+    /** Oldest first on {@link #APP_STATE_CREATED}'s full key (app and state are pinned by every query that sorts). */
+    static final org.bson.conversions.Bson BY_AGE = Sorts.ascending("app_id", "state", "created_at");
+    /** Newest first on the same key. */
+    static final org.bson.conversions.Bson NEWEST_FIRST = Sorts.descending("app_id", "state", "created_at");
+
+    /** Declares the packs collection's index; safe to repeat. */
+    public static Mono<Void> ensureIndexes(MongoCollection<Document> packs) {
+        return Flux.from(packs.createIndexes(List.of(APP_STATE_CREATED))).then();
+    }
 
     private final WorkflowCatalog platform;
     private final PackGraph graph;
@@ -183,7 +201,7 @@ public final class PackService {
     private Mono<Optional<String>> publishedVersion(String appId, String packId, String version) {
         return Flux.from(packs.find(version == null ? and(eq("app_id", appId), eq("pack_id", packId), eq("state", READY))
                         : and(eq("app_id", appId), eq("pack_id", packId), eq("version", version), eq("state", READY)))
-                        .sort(Sorts.descending("created_at")).limit(1))
+                        .sort(NEWEST_FIRST).limit(1))
                 .next()
                 .map(pack -> Optional.of(pack.getString("version")))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("The pack")));

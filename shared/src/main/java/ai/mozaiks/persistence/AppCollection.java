@@ -85,7 +85,8 @@ public final class AppCollection {
             Document stamped = stamped(document);
             writes.add(new ReplaceOneModel<>(scoped(eq("_id", stamped.get("_id"))), stamped, new ReplaceOptions().upsert(true)));
         }
-        return Mono.from(collection.bulkWrite(writes, new BulkWriteOptions().ordered(false))).then();
+        // Ordered: Cosmos RU with retryable writes on refuses unordered bulk writes, and a failed batch is copied again anyway.
+        return Mono.from(collection.bulkWrite(writes, new BulkWriteOptions().ordered(true))).then();
     }
 
     public Mono<Long> count(Bson filter) {

@@ -169,7 +169,7 @@ public final class Platform implements AutoCloseable {
         // Declared while the rest is built (the round trips overlap the storage clients' set-up); start() waits for them.
         this.indexes = Mono.when(appDatabases.ensureIndexes(mongo.sharedRuntimeLocation()), control.ensureIndexes(),
                 audit.ensureIndexes(), idempotency.ensureIndexes(), appSettings.ensureIndexes(), rateWindows.ensureIndexes(),
-                runSlots.ensureIndexes()).toFuture();
+                runSlots.ensureIndexes(), PackService.ensureIndexes(controlDatabase.getCollection(PackService.COLLECTION))).toFuture();
         this.storage = new StorageClients(settings.storage());
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new MongoHealthCheck(mongo.controlDatabase()));
