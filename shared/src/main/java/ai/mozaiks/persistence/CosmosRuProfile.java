@@ -124,7 +124,9 @@ public final class CosmosRuProfile implements CommandListener {
                         "unique index " + name + " declared after documents were written");
             }
             List<BsonDocument> known = indexes.computeIfAbsent(context.namespace(), ignored -> new CopyOnWriteArrayList<>());
-            if (!known.contains(key)) {
+            // Not contains(): BsonDocument equality ignores field order, which is what tells (a, b) from (b, a).
+            String declared = key.toJson();
+            if (known.stream().noneMatch(existing -> existing.toJson().equals(declared))) {
                 known.add(key);
             }
         }

@@ -41,6 +41,13 @@ class CosmosRuProfileTest {
         assertEquals(5, profile.violations().size());
         assertTrue(profile.violations().stream().allMatch(violation -> violation.rule() == CosmosRuRule.SORT_WITHOUT_INDEX));
         assertEquals("aggregate", profile.violations().get(4).command());
+
+        profile.clear();
+        send(profile, "createIndexes", "{createIndexes: 'members', indexes: [{key: {user_id: 1, tenant_id: 1}, name: 'user_tenants'},"
+                + " {key: {tenant_id: 1, user_id: 1}, name: 'tenant_members'}]}");
+        send(profile, "find", "{find: 'members', filter: {tenant_id: 't'}, sort: {tenant_id: 1, user_id: 1}}");
+        send(profile, "find", "{find: 'members', filter: {user_id: 'u'}, sort: {user_id: 1, tenant_id: 1}}");
+        assertEquals(List.of(), profile.violations());
     }
 
     @Test
