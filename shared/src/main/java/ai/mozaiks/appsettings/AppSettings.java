@@ -57,10 +57,13 @@ public final class AppSettings {
         this.clock = clock;
     }
 
+    /** An app's settings by name: the exact key of the collection's {@code app_names} index, as Cosmos RU sorts only on one. */
+    private static final org.bson.conversions.Bson BY_NAME = Sorts.ascending("app_id", "name");
+
     /** The app's settings by name: plain values shown, secret ones never. */
     public Mono<Map<String, Object>> list(Principal actor, String appId) {
         return apps.authorized(actor, appId, Role.ADMIN)
-                .flatMap(app -> Flux.from(settings.find(eq("app_id", appId)).sort(Sorts.ascending("name")).limit(MAX_PER_APP))
+                .flatMap(app -> Flux.from(settings.find(eq("app_id", appId)).sort(BY_NAME).limit(MAX_PER_APP))
                         .map(AppSettings::view).collectList())
                 .map(items -> Map.of("items", items));
     }

@@ -1,5 +1,6 @@
 package ai.mozaiks.children;
 
+import ai.mozaiks.persistence.ScopedField;
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.lt;
@@ -69,7 +70,7 @@ public final class ChildReconciler {
         Date before = Date.from(clock.instant().minus(spawnGrace));
         return runs.records(appId).flatMapMany(c -> c.chats()
                 .find(and(eq(ChatFields.STATUS, ChatStatus.AWAITING_CHILDREN.wire()), lt(ChatFields.UPDATED_AT, before)),
-                        Sorts.ascending(ChatFields.UPDATED_AT), PER_APP)
+                        Sorts.ascending(ScopedField.APP_ID, ChatFields.STATUS, ChatFields.UPDATED_AT), PER_APP)
                 .filter(parent -> parent.get(ChatFields.FAN_OUT) instanceof Document)
                 .concatMap(parent -> {
                     String runId = parent.get(ChatFields.FAN_OUT, Document.class).getString("run_id");
@@ -83,7 +84,8 @@ public final class ChildReconciler {
 
     private Flux<Integer> running(AppId appId, Progress progress) {
         return runs.records(appId).flatMapMany(c -> c.runs()
-                .find(eq(PackRun.STATUS, PackRun.RUNNING), Sorts.ascending(PackRun.CREATED_AT), PER_APP)
+                // Sorts on the indexes' full keys (app_status_updated, app_status_created): Cosmos RU sorts only on exact ones.
+                .find(eq(PackRun.STATUS, PackRun.RUNNING), Sorts.ascending(ScopedField.APP_ID, PackRun.STATUS, PackRun.CREATED_AT), PER_APP)
                 .concatMap(run -> c.chats().findOne(eq(ChatFields.CHAT_ID, run.getString(PackRun.PARENT_CHAT_ID)))
                         .map(parent -> parentGone(run, parent))
                         .defaultIfEmpty(true)

@@ -1,5 +1,6 @@
 package ai.mozaiks.children;
 
+import ai.mozaiks.persistence.ScopedField;
 import static ai.mozaiks.session.EventData.data;
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
@@ -172,7 +173,8 @@ public final class ChildRuns implements ChildWorkflows {
     private Mono<Void> startWaiting(AppId appId, Records c) {
         return policy.parallel(appId).flatMap(parallel -> c.runs.find(and(eq(PackRun.STATUS, PackRun.RUNNING),
                                 eq(PackRun.CHILDREN + "." + PackRun.CHILD_STATUS, PackRun.WAITING), exists(PackRun.STOPPING, false)),
-                        Sorts.ascending(PackRun.CREATED_AT), 100)
+                        // The full key of app_status_created: Cosmos RU sorts only on an index's exact fields.
+                        Sorts.ascending(ScopedField.APP_ID, PackRun.STATUS, PackRun.CREATED_AT), 100)
                 .concatMapIterable(run -> waitingOf(run))
                 .concatMap(place -> places.takeChildPlace(appId, PackRun.placeKey(place.run().getString("_id"), place.index()), parallel)
                         .flatMap(taken -> taken ? start(appId, c, place.run(), place.index()).thenReturn(true) : Mono.just(false)))

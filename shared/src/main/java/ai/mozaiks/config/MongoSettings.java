@@ -1,5 +1,6 @@
 package ai.mozaiks.config;
 
+import com.mongodb.ConnectionString;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +16,17 @@ public record MongoSettings(
         int maxPoolSize,
         Duration maxIdleTime,
         Duration routeCacheTtl,
-        Map<String, MongoFlavor> flavors) {
+        Map<String, MongoFlavor> flavors,
+        StrictProfile strictProfile) {
+
+    /**
+     * The strict profile a test suite (or a dev run) holds every command to, reported by a command listener:
+     * {@code MONGODB_STRICT_PROFILE=cosmos-ru} (off by default), with {@code ttlOnCustomPath} when the target RU
+     * account has the {@code EnableTtlOnCustomPath} capability ({@code MONGODB_STRICT_TTL_ON_CUSTOM_PATH=true}).
+     */
+    public record StrictProfile(boolean cosmosRu, boolean ttlOnCustomPath) {
+        public static final StrictProfile OFF = new StrictProfile(false, false);
+    }
 
     /** The setting every deployment has: the shared cluster. */
     public static final String DEFAULT_CONNECTION = "MONGODB_CONNECTION_STRING";

@@ -37,7 +37,8 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
                 reader.seconds("MONGODB_MAX_IDLE_SECONDS", Duration.ofSeconds(
                         flavors.get(MongoSettings.DEFAULT_CONNECTION) == MongoFlavor.COSMOS_VCORE ? 120 : 60), 1, 3600),
                 reader.seconds("STORAGE_ROUTE_CACHE_SECONDS", Duration.ofSeconds(30), 0, 3600),
-                flavors);
+                flavors,
+                strictProfile(reader));
         StorageAccount storage = storageAccount(reader);
         BlobContainers containers = new BlobContainers(
                 reader.string("ARCHIVE_CONTAINER", "transcripts", Settings::isContainerName, CONTAINER_RULE),
@@ -62,6 +63,14 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         reader.validate();
         return new Settings(environment, mongo, storage, containers, identity, realtime, model, stepQueue, stepConcurrency, workflowsDir, appPurgeGrace, migrationQueue,
                 migrationSourceGrace, dependencyTimeout, tools, appConfig, tenancy, steps);
+    }
+
+    /** MONGODB_STRICT_PROFILE: off (the default) or cosmos-ru; see {@link MongoSettings.StrictProfile}. */
+    private static MongoSettings.StrictProfile strictProfile(SettingsReader reader) {
+        String profile = reader.string("MONGODB_STRICT_PROFILE", "off", value -> value.equals("off") || value.equals("cosmos-ru"),
+                "off or cosmos-ru");
+        boolean ttlOnCustomPath = reader.flag("MONGODB_STRICT_TTL_ON_CUSTOM_PATH", false);
+        return profile.equals("cosmos-ru") ? new MongoSettings.StrictProfile(true, ttlOnCustomPath) : MongoSettings.StrictProfile.OFF;
     }
 
     /** The platform's workflow packs: deployed beside the function app, or WORKFLOWS_DIR. */

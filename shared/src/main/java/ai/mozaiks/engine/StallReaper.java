@@ -1,5 +1,6 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.persistence.ScopedField;
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.exists;
@@ -112,7 +113,8 @@ public final class StallReaper {
                 .concatMap(appId -> databases.forApp(appId).flatMapMany(database -> database.collection(RuntimeCollection.CHAT_SESSIONS)
                                 .find(and(eq(ChatFields.STATUS, ChatFields.RUNNING), lt(ChatFields.UPDATED_AT, before),
                                         or(exists(ChatFields.LEASE_UNTIL, false), lt(ChatFields.LEASE_UNTIL, Date.from(now.minus(PICK_UP))))),
-                                        Sorts.ascending(ChatFields.UPDATED_AT), PER_APP))
+                                        // The full key of app_status_updated: Cosmos RU sorts only on an index's exact fields.
+                                        Sorts.ascending(ScopedField.APP_ID, ChatFields.STATUS, ChatFields.UPDATED_AT), PER_APP))
                         .concatMap(chat -> {
                             String chatId = chat.getString(ChatFields.CHAT_ID);
                             long stepSeq = ((Number) chat.get(ChatFields.STEP_SEQ)).longValue();

@@ -7,7 +7,6 @@ import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.WorkflowDirectory;
 import ai.mozaiks.tenancy.WorkflowEntry;
 import ai.mozaiks.workflows.WorkflowCatalog;
-import com.mongodb.client.model.Sorts;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +32,8 @@ public final class AppWorkflows implements WorkflowDirectory {
         platform.workflows().forEach(workflow -> entries.add(
                 new WorkflowEntry(workflow.name(), workflow.pack(), WorkflowEntry.Source.PLATFORM, null)));
         return Flux.from(packs.find(and(eq("app_id", appId.value()), eq("state", PackService.READY)))
-                        .sort(Sorts.ascending("pack_id", "created_at")))
+                        // Oldest first, so the newest version of each pack is the one kept below.
+                        .sort(PackService.BY_AGE))
                 .collectList()
                 .map(published -> {
                     Map<String, Document> newest = new TreeMap<>();

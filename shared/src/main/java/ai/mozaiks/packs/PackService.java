@@ -52,6 +52,13 @@ public final class PackService {
     public static final String COLLECTION = "packs";
     /** A published version whose files are all stored. */
     public static final String READY = "ready";
+    /**
+     * Oldest first on the full key of the collection's {@code app_state_created} index (app and state are pinned by
+     * every query that sorts): Cosmos RU serves a sort only from an index with exactly its fields.
+     */
+    static final org.bson.conversions.Bson BY_AGE = Sorts.ascending("app_id", "state", "created_at");
+    /** Newest first on the same key. */
+    static final org.bson.conversions.Bson NEWEST_FIRST = Sorts.descending("app_id", "state", "created_at");
 
     private final WorkflowCatalog platform;
     private final PackGraph graph;
@@ -183,7 +190,7 @@ public final class PackService {
     private Mono<Optional<String>> publishedVersion(String appId, String packId, String version) {
         return Flux.from(packs.find(version == null ? and(eq("app_id", appId), eq("pack_id", packId), eq("state", READY))
                         : and(eq("app_id", appId), eq("pack_id", packId), eq("version", version), eq("state", READY)))
-                        .sort(Sorts.descending("created_at")).limit(1))
+                        .sort(NEWEST_FIRST).limit(1))
                 .next()
                 .map(pack -> Optional.of(pack.getString("version")))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("The pack")));

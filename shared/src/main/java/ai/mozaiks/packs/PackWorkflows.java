@@ -12,7 +12,6 @@ import ai.mozaiks.workflows.WorkflowLoadResult;
 import ai.mozaiks.workflows.WorkflowLoader;
 import com.azure.storage.blob.BlobContainerAsyncClient;
 import com.azure.storage.blob.models.ListBlobsOptions;
-import com.mongodb.client.model.Sorts;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.util.Collections;
 import java.util.Map;
@@ -55,7 +54,7 @@ public final class PackWorkflows implements ChatWorkflows {
     private Mono<Optional<Pinned>> published(AppId appId, String workflowName, String ref) {
         Mono<Document> pack = ref == null
                 ? Mono.from(packs.find(and(eq("app_id", appId.value()), eq("state", PackService.READY), eq("workflows", workflowName)))
-                        .sort(Sorts.descending("created_at")).first())
+                        .sort(PackService.NEWEST_FIRST).first())
                 : Mono.from(packs.find(and(eq("_id", ref), eq("app_id", appId.value()), eq("state", PackService.READY))).first());
         return pack.flatMap(found -> load(appId, found, workflowName))
                 .map(Optional::of)

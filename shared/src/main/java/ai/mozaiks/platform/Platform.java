@@ -39,6 +39,7 @@ import ai.mozaiks.health.StorageHealthChecks;
 import ai.mozaiks.identity.BearerTokenValidator;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.AppScopeGuard;
+import ai.mozaiks.persistence.CosmosRuProfile;
 import ai.mozaiks.persistence.MongoConnections;
 import ai.mozaiks.persistence.RuntimeSchema;
 import ai.mozaiks.schema.Schema;
@@ -108,6 +109,8 @@ public final class Platform implements AutoCloseable {
     private final Settings settings;
     private final BuildInfo buildInfo;
     private final AppScopeGuard scopeGuard;
+    /** The strict Cosmos RU profile when the settings switch it on, else null. */
+    private final CosmosRuProfile strictProfile;
     private final MongoConnections mongo;
     private final StorageRouter storageRouter;
     private final AppDatabases appDatabases;
@@ -143,7 +146,9 @@ public final class Platform implements AutoCloseable {
         this.settings = settings;
         this.buildInfo = BuildInfo.load();
         this.scopeGuard = new AppScopeGuard();
-        this.mongo = new MongoConnections(settings.mongo(), settings.dependencyTimeout(), List.of(scopeGuard));
+        this.strictProfile = CosmosRuProfile.from(settings.mongo());
+        this.mongo = new MongoConnections(settings.mongo(), settings.dependencyTimeout(),
+                strictProfile == null ? List.of(scopeGuard) : List.of(scopeGuard, strictProfile));
         this.storageRouter = new StorageRouter(
                 mongo.controlDatabase().getCollection(StorageRouter.ROUTES),
                 mongo.sharedRuntimeLocation(),
@@ -292,6 +297,10 @@ public final class Platform implements AutoCloseable {
 
     public AppScopeGuard scopeGuard() {
         return scopeGuard;
+    }
+
+    public java.util.Optional<CosmosRuProfile> strictProfile() {
+        return java.util.Optional.ofNullable(strictProfile);
     }
 
     public StorageRouter storageRouter() {

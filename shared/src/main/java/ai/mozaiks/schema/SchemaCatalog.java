@@ -67,7 +67,9 @@ public final class SchemaCatalog {
                 CollectionSpec.of(RunSlots.COLLECTION,
                         index("app", ascending("app_id"))),
                 CollectionSpec.of(StorageRouter.ROUTES),
-                CollectionSpec.of(PackService.COLLECTION),
+                // An app's ready packs by age: the key of every sort on packs (PackService.BY_AGE, NEWEST_FIRST).
+                CollectionSpec.of(PackService.COLLECTION,
+                        index("app_state_created", ascending("app_id", "state", "created_at"))),
                 CollectionSpec.of(Migration.COLLECTION),
                 CollectionSpec.of(AppPurger.COLLECTION));
     }

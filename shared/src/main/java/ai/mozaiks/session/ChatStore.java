@@ -1,5 +1,6 @@
 package ai.mozaiks.session;
 
+import ai.mozaiks.persistence.ScopedField;
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.exists;
@@ -35,6 +36,11 @@ import reactor.core.publisher.Mono;
  */
 public final class ChatStore {
     /** A claim answers the chat as it was: its lease fields tell a redelivery. */
+    /**
+     * Sorts of chats of one status, on the full key of their index (app_status_updated, app_status_queued): Cosmos RU
+     * serves a sort only from an index with exactly its fields; app and status are pinned, so the order is the last field's.
+     */
+    private static final Bson BY_STATUS_UPDATED = Sorts.ascending(ScopedField.APP_ID, ChatFields.STATUS, ChatFields.UPDATED_AT);
     private static final FindOneAndUpdateOptions BEFORE = new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE);
     /** A commit answers the chat as it was: the messages that were waiting for a turn. */
     private static final FindOneAndUpdateOptions COMMITTED = new FindOneAndUpdateOptions()
@@ -260,13 +266,13 @@ public final class ChatStore {
     public Flux<Document> oldestQueued(int limit, java.util.Set<String> passedOver) {
         Bson queued = and(eq(ChatFields.STATUS, ChatStatus.QUEUED.wire()), exists(ChatFields.PARENT_CHAT_ID, false));
         return chats.find(passedOver.isEmpty() ? queued : and(queued, com.mongodb.client.model.Filters.nin(ChatFields.USER_ID, passedOver)),
-                Sorts.ascending(ChatFields.QUEUED_AT), limit);
+                Sorts.ascending(ScopedField.APP_ID, ChatFields.STATUS, ChatFields.QUEUED_AT), limit);
     }
 
     /** The app's running top-level chats (runs), least recently changed first. */
     public Flux<Document> runningTopLevel(int limit) {
         return chats.find(and(eq(ChatFields.STATUS, ChatStatus.RUNNING.wire()), exists(ChatFields.PARENT_CHAT_ID, false)),
-                Sorts.ascending(ChatFields.UPDATED_AT), limit);
+                BY_STATUS_UPDATED, limit);
     }
 
     /** A chat queued at this step goes running (its run slot is taken); answers whether it did. */
@@ -279,7 +285,7 @@ public final class ChatStore {
     /** The app's top-level chats waiting for their user, unchanged since before {@code before}, longest idle first. */
     public Flux<Document> idleSince(Instant before, int limit) {
         return chats.find(and(eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()), lt(ChatFields.UPDATED_AT, Date.from(before)),
-                exists(ChatFields.PARENT_CHAT_ID, false)), Sorts.ascending(ChatFields.UPDATED_AT), limit);
+                exists(ChatFields.PARENT_CHAT_ID, false)), BY_STATUS_UPDATED, limit);
     }
 
     /** Ends a chat still waiting for its user at this step and still unchanged since before {@code before}; answers whether it did. */

@@ -1,5 +1,6 @@
 package ai.mozaiks.session;
 
+import ai.mozaiks.persistence.ScopedField;
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.gt;
@@ -44,7 +45,7 @@ final class EventReader {
     }
 
     private Mono<EventPage> read(AppCollection events, String chatId, long afterSeq, int limit, List<ChatEvent> collected, int fills) {
-        return events.find(and(eq(ChatFields.CHAT_ID, chatId), gt(EventDocuments.SEQ, afterSeq)), Sorts.ascending(EventDocuments.SEQ), limit)
+        return events.find(and(eq(ChatFields.CHAT_ID, chatId), gt(EventDocuments.SEQ, afterSeq)), Sorts.ascending(ScopedField.APP_ID, ChatFields.CHAT_ID, EventDocuments.SEQ), limit)
                 .collectList()
                 .flatMap(documents -> {
                     long expected = afterSeq + 1;

@@ -1,5 +1,6 @@
 package ai.mozaiks.session;
 
+import ai.mozaiks.persistence.ScopedField;
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.lt;
@@ -42,7 +43,9 @@ final class RecentChats {
             }
             Bson older = after == null ? mine : and(mine, lt(ChatFields.UPDATED_AT, new Date(after.updatedAtMillis())));
             int wanted = limit + 1 - group.size();
-            return sessions.find(older, Sorts.descending(ChatFields.UPDATED_AT), wanted).collectList()
+            // The full key of app_user_recent: Cosmos RU sorts only on an index's exact fields (app and user are pinned).
+            return sessions.find(older, Sorts.orderBy(Sorts.ascending(ScopedField.APP_ID, ChatFields.USER_ID),
+                            Sorts.descending(ChatFields.UPDATED_AT)), wanted).collectList()
                     .flatMap(found -> olderPart(sessions, mine, group, found, wanted));
         });
     }

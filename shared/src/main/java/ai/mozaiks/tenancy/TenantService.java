@@ -113,12 +113,15 @@ public final class TenantService {
                 : Mono.from(collections.users().updateOne(eq("_id", actor.userId()), Updates.inc("tenants_created", -1))).then();
     }
 
-    /** The tenants the caller is a member of, in id order. */
+    /**
+     * The tenants the caller is a member of, in id order. Membership pages sort on their index's full key (user_tenants
+     * here, tenant_members for a tenant's members): Cosmos RU sorts only on an index's exact fields.
+     */
     public Mono<Page<TenantView>> listMine(Principal actor, PageRequest page) {
         TenantAccess.requirePlatformUser(actor, "The resource");
         Bson filter = page.after() == null ? eq("user_id", actor.userId())
                 : and(eq("user_id", actor.userId()), gt("tenant_id", page.after()));
-        return Flux.from(collections.memberships().find(filter).sort(Sorts.ascending("tenant_id")).limit(page.limit() + 1))
+        return Flux.from(collections.memberships().find(filter).sort(Sorts.ascending("user_id", "tenant_id")).limit(page.limit() + 1))
                 .collectList()
                 .flatMap(memberships -> {
                     List<Document> shown = memberships.subList(0, Math.min(page.limit(), memberships.size()));
@@ -136,7 +139,7 @@ public final class TenantService {
         Bson filter = page.after() == null ? eq("tenant_id", tenantId)
                 : and(eq("tenant_id", tenantId), gt("user_id", page.after()));
         return access.require(actor, tenantId, Role.BUILDER, "The tenant")
-                .thenMany(Flux.from(collections.memberships().find(filter).sort(Sorts.ascending("user_id")).limit(page.limit() + 1)))
+                .thenMany(Flux.from(collections.memberships().find(filter).sort(Sorts.ascending("tenant_id", "user_id")).limit(page.limit() + 1)))
                 .collectList()
                 .map(found -> page(found, page.limit(), MemberView::of, m -> m.getString("user_id")));
     }

@@ -84,6 +84,19 @@ class SettingsTest {
     }
 
     @Test
+    void theStrictProfileIsOffByDefault() {
+        Settings defaults = Settings.from(minimal());
+        assertEquals(MongoSettings.StrictProfile.OFF, defaults.mongo().strictProfile());
+
+        Settings strict = Settings.from(with(minimal(), "MONGODB_STRICT_PROFILE", "cosmos-ru", "MONGODB_STRICT_TTL_ON_CUSTOM_PATH", "true",
+                "MONGODB_CONNECTION_STRING", MONGO + "/?retryWrites=false"));
+        assertEquals(new MongoSettings.StrictProfile(true, true), strict.mongo().strictProfile());
+
+        assertEquals(List.of("MONGODB_STRICT_PROFILE: \"atlas\" is malformed; expected off or cosmos-ru"),
+                invalid(with(minimal(), "MONGODB_STRICT_PROFILE", "atlas")).problems());
+    }
+
+    @Test
     void stepConcurrencyDefaultsToTheTriggersConcurrencyAndIsBounded() {
         assertEquals(24, Settings.from(minimal()).stepConcurrency());
         assertEquals(64, Settings.from(with(minimal(), "STEP_CONCURRENCY", "64")).stepConcurrency());

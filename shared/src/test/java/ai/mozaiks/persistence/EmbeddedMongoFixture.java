@@ -42,6 +42,7 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
     private final Settings settings;
     private final AppScopeGuard guard = new AppScopeGuard();
     private final CommandRecorder commands = new CommandRecorder();
+    private final CosmosRuProfile strictProfile;
     private final MutableClock clock = new MutableClock(START);
     private final MongoConnections connections;
     private final StorageRouter router;
@@ -63,9 +64,13 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
         source.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
         source.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
         source.put("MODEL_PROVIDER", "offline");
+        // Every test is held to the Cosmos RU profile (StrictProfileExtension fails it on a violation).
+        source.putAll(StrictProfileExtension.SETTINGS);
         source.putAll(extraSettings);
         this.settings = Settings.from(source);
-        this.connections = new MongoConnections(settings.mongo(), settings.dependencyTimeout(), List.of(guard, commands));
+        this.strictProfile = CosmosRuProfile.from(settings.mongo());
+        this.connections = new MongoConnections(settings.mongo(), settings.dependencyTimeout(),
+                strictProfile == null ? List.of(guard, commands) : List.of(guard, commands, strictProfile));
         this.router = new StorageRouter(
                 connections.controlDatabase().getCollection(StorageRouter.ROUTES),
                 connections.sharedRuntimeLocation(),
@@ -108,6 +113,11 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
 
     public AppScopeGuard guard() {
         return guard;
+    }
+
+    /** The strict Cosmos RU profile watching {@link #connections()}, or null when the settings switched it off. */
+    public CosmosRuProfile strictProfile() {
+        return strictProfile;
     }
 
     /** Every command sent through {@link #connections()}; raw clients are not recorded here. */

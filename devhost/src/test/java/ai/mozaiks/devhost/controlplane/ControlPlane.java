@@ -1,5 +1,6 @@
 package ai.mozaiks.devhost.controlplane;
 
+import ai.mozaiks.persistence.StrictProfileExtension;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -155,6 +156,7 @@ final class ControlPlane {
         map.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
         map.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
         map.put("MODEL_PROVIDER", "offline");
+        map.putAll(StrictProfileExtension.SETTINGS);
         map.put("STEP_QUEUE", "steps-" + Long.toHexString(System.nanoTime()));
         map.put("WORKFLOWS_DIR", ProjectHome.find().resolve("workflows").toString());
         map.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");

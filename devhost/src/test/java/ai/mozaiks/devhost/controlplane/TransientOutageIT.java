@@ -1,5 +1,6 @@
 package ai.mozaiks.devhost.controlplane;
 
+import ai.mozaiks.persistence.StrictProfileExtension;
 import static ai.mozaiks.devhost.controlplane.ControlPlane.expect;
 import static ai.mozaiks.devhost.controlplane.ControlPlane.json;
 import static ai.mozaiks.devhost.controlplane.ControlPlane.obj;
@@ -135,6 +136,7 @@ class TransientOutageIT {
              DroppingProxy proxy = DroppingProxy.start(hostPort[0], Integer.parseInt(hostPort[1]))) {
             Map<String, String> settings = new HashMap<>(model(model));
             settings.put("MONGODB_CONNECTION_STRING", "mongodb://127.0.0.1:" + proxy.port());
+            settings.putAll(StrictProfileExtension.SETTINGS);
             try (Host host = Host.start(settings); HostLog hostLog = new HostLog()) {
                 User owner = cp.user("outage-db");
                 String app = cp.createApp(owner, cp.createTenant(owner), "enterprise");

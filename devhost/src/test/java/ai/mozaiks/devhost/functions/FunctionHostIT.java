@@ -1,5 +1,6 @@
 package ai.mozaiks.devhost.functions;
 
+import ai.mozaiks.persistence.StrictProfileExtension;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -79,6 +80,7 @@ class FunctionHostIT {
         map.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
         map.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
         map.put("MODEL_PROVIDER", "offline");
+        map.putAll(StrictProfileExtension.SETTINGS);
         map.put("STEP_QUEUE", "steps-" + Long.toHexString(System.nanoTime()));
         map.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
         map.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");

@@ -1,5 +1,6 @@
 package ai.mozaiks.devhost.ui;
 
+import ai.mozaiks.persistence.StrictProfileExtension;
 import ai.mozaiks.config.Settings;
 import ai.mozaiks.devhost.TestEmulators;
 import ai.mozaiks.devhost.functions.FunctionHost;
@@ -81,6 +82,7 @@ final class ChatUiStack implements AutoCloseable {
             settings.put("RUNTIME_TOKEN_KEY", KEY);
             settings.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
             settings.put("MODEL_PROVIDER", "offline");
+            settings.putAll(StrictProfileExtension.SETTINGS);
             settings.put("WORKFLOWS_DIR", home.resolve("workflows").toString());
             settings.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
             settings.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
