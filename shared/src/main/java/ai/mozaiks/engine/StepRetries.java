@@ -120,7 +120,10 @@ public final class StepRetries {
         Instant firstFailedAt = message.attempt() == 0 ? now : message.firstFailedAt();
         Duration failingFor = Duration.between(firstFailedAt, now);
         Duration left = budget.minus(failingFor);
-        if (left.isNegative() || left.isZero()) {
+        // A throttled database is there and asks for patience: the step waits as long as it is told, budget or not, so
+        // throttling never ends a chat (an unreachable one, or a model, still does once the budget is spent).
+        boolean throttled = DATABASE_THROTTLED.equals(reason);
+        if (!throttled && (left.isNegative() || left.isZero())) {
             return new GiveUp(reason, failingFor);
         }
         int attempt = message.attempt() + 1;
@@ -131,7 +134,7 @@ public final class StepRetries {
             delay = bounded.compareTo(delay) > 0 ? bounded : delay;
         }
         // The last retry comes when the budget ends, not after it.
-        delay = delay.compareTo(left) > 0 ? left : delay;
+        delay = !throttled && delay.compareTo(left) > 0 ? left : delay;
         // Queues hide messages in whole seconds: rounded up, the step is never seen before its time.
         long seconds = (delay.toMillis() + 999) / 1000;
         delay = Duration.ofSeconds(seconds);

@@ -20,7 +20,7 @@ import reactor.core.publisher.Mono;
  * The deploy-time step: brings the control database and every runtime database in use (the shared one and each
  * database an app is routed to) in line with {@link SchemaCatalog}, and registers the end-user issuers of apps made
  * before {@code app_issuers} existed. Idempotent: a second run creates nothing. Run by the devhost at start and, in
- * Azure, once per deployment ({@code POST /api/admin/schema}); requests never create collections or indexes.
+ * Azure, once per deployment ({@code PUT /api/admin/schema}); requests never create collections or indexes.
  */
 public final class Schema {
     private final MongoDatabase control;

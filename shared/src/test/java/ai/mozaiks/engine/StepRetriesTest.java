@@ -105,6 +105,22 @@ class StepRetriesTest {
     }
 
     @Test
+    void throttlingOutlastingTheBudgetIsStillWaitedForAndNeverEndsTheChat() {
+        jitter.set(0.0);
+        MongoCommandException throttled = new MongoCommandException(BsonDocument.parse(
+                "{ok: 0, code: 16500, codeName: 'TooManyRequests', errmsg: 'Error=16500, RetryAfterMs=3000, Details=...'}"),
+                new ServerAddress());
+        StepMessage failing = FRESH.retried(40, START);
+        clock.advance(Duration.ofMinutes(30));
+        StepRetries.Retry retry = assertInstanceOf(StepRetries.Retry.class,
+                retries.after(failing, throttled, StepRetries.DATABASE_THROTTLED));
+        assertTrue(retry.delay().compareTo(Duration.ofSeconds(3)) >= 0,
+                "at least as long as the database asks, though the budget ended 20 minutes ago: " + retry.delay());
+        assertInstanceOf(StepRetries.GiveUp.class, retries.after(failing, new MongoTimeoutException("x"), StepRetries.DATABASE_UNAVAILABLE),
+                "an unreachable database still ends the chat once the budget is spent");
+    }
+
+    @Test
     void theBudgetEndsTheRetriesAndTheLastOneComesWhenItEnds() {
         jitter.set(0.999);
         StepMessage failing = FRESH.retried(7, START);

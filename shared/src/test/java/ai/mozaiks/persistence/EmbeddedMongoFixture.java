@@ -80,9 +80,11 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
         this.appDatabases = new AppDatabases(router, connections);
         this.runtimeSchema = new RuntimeSchema(connections, router);
         // As a deployment: the ensure step has made the declared collections and indexes before anything runs. Through a
-        // client of its own, so the fixture's clients start cold and record nothing of it.
-        SchemaEnsurer.ensure(rawDatabase(CONTROL_DB), ai.mozaiks.schema.SchemaCatalog.control()).block(TIMEOUT);
-        SchemaEnsurer.ensure(rawDatabase(SHARED_RUNTIME_DB), ai.mozaiks.schema.SchemaCatalog.runtime()).block(TIMEOUT);
+        // client of its own, so the fixture's clients start cold and record nothing of it; the strict profile watches it
+        // too, to learn the indexes the sorts it judges may use.
+        MongoClient deploy = strictProfile == null ? rawClient() : rawClient(strictProfile);
+        SchemaEnsurer.ensure(deploy.getDatabase(CONTROL_DB), ai.mozaiks.schema.SchemaCatalog.control()).block(TIMEOUT);
+        SchemaEnsurer.ensure(deploy.getDatabase(SHARED_RUNTIME_DB), ai.mozaiks.schema.SchemaCatalog.runtime()).block(TIMEOUT);
     }
 
     /** Makes and indexes the runtime collections in {@code location}, as app creation or a migration's start does. */
