@@ -2,8 +2,10 @@ package ai.mozaiks.persistence;
 
 import ai.mozaiks.config.ConnectionStrings;
 
+import com.mongodb.event.CommandFailedEvent;
 import com.mongodb.event.CommandListener;
 import com.mongodb.event.CommandStartedEvent;
+import com.mongodb.event.CommandSucceededEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +23,8 @@ import org.bson.codecs.BsonDocumentCodec;
  * The strict "Cosmos RU" profile: watches every command the driver sends and reports any that uses a shape the
  * Cosmos DB for MongoDB RU API refuses ({@link CosmosRuRule}, each rule with its source), so a suite running against
  * a permissive server still holds the code to RU. It judges the wire, not the server: it learns each collection's
- * indexes from the {@code createIndexes} commands it sees (plus {@code _id}) and which collections hold data from
- * the inserts and upserts it sees.
+ * indexes from the {@code createIndexes} commands and {@code listIndexes} answers it sees (plus {@code _id}), and
+ * which collections hold data from the inserts and upserts it sees.
  */
 public final class CosmosRuProfile implements CommandListener {
     private static final Logger LOG = Logger.getLogger(CosmosRuProfile.class.getName());
@@ -41,6 +43,8 @@ public final class CosmosRuProfile implements CommandListener {
     private final Map<String, String> ttlFields = new ConcurrentHashMap<>();
     /** Namespaces something was inserted or upserted into. */
     private final Set<String> populated = ConcurrentHashMap.newKeySet();
+    /** listIndexes commands in flight, by request id: their answers tell indexes that exist. */
+    private final Map<Integer, String> listing = new ConcurrentHashMap<>();
     private final List<Violation> violations = new CopyOnWriteArrayList<>();
 
     public record Violation(String database, String collection, String command, CosmosRuRule rule, String detail) {
@@ -88,6 +92,7 @@ public final class CosmosRuProfile implements CommandListener {
         Context context = new Context(event.getDatabaseName(), target.asString().getValue(), command);
         switch (command) {
             case "createIndexes" -> createIndexes(context, body);
+            case "listIndexes" -> listing.put(event.getRequestId(), context.namespace());
             case "find" -> sort(context, body.get("sort"));
             case "aggregate" -> aggregate(context, body.get("pipeline"));
             case "findAndModify", "findandmodify" -> findAndModify(context, body);
@@ -96,6 +101,39 @@ public final class CosmosRuProfile implements CommandListener {
             case "delete" -> unordered(context, body);
             default -> {
             }
+        }
+    }
+
+    /**
+     * What a listing answered is known too: a process started on a deployed database (whose deploy step lists the
+     * indexes and finds nothing to create) sees no createIndexes, yet its sorts are served.
+     */
+    @Override
+    public void commandSucceeded(CommandSucceededEvent event) {
+        String namespace = listing.remove(event.getRequestId());
+        BsonValue cursor = namespace == null ? null : event.getResponse().get("cursor");
+        BsonValue batch = cursor == null || !cursor.isDocument() ? null : cursor.asDocument().get("firstBatch");
+        if (batch == null || !batch.isArray()) {
+            return;
+        }
+        for (BsonValue index : batch.asArray()) {
+            if (index.isDocument() && index.asDocument().isDocument("key")) {
+                know(namespace, index.asDocument().getDocument("key").clone());
+            }
+        }
+    }
+
+    @Override
+    public void commandFailed(CommandFailedEvent event) {
+        listing.remove(event.getRequestId());
+    }
+
+    private void know(String namespace, BsonDocument key) {
+        List<BsonDocument> known = indexes.computeIfAbsent(namespace, ignored -> new CopyOnWriteArrayList<>());
+        // Not contains(): BsonDocument equality ignores field order, which is what tells (a, b) from (b, a).
+        String declared = key.toJson();
+        if (known.stream().noneMatch(existing -> existing.toJson().equals(declared))) {
+            known.add(key);
         }
     }
 
@@ -131,12 +169,7 @@ public final class CosmosRuProfile implements CommandListener {
                 report(context, CosmosRuRule.UNIQUE_INDEX_ON_POPULATED_COLLECTION,
                         "unique index " + name + " declared after documents were written");
             }
-            List<BsonDocument> known = indexes.computeIfAbsent(context.namespace(), ignored -> new CopyOnWriteArrayList<>());
-            // Not contains(): BsonDocument equality ignores field order, which is what tells (a, b) from (b, a).
-            String declared = key.toJson();
-            if (known.stream().noneMatch(existing -> existing.toJson().equals(declared))) {
-                known.add(key);
-            }
+            know(context.namespace(), key);
         }
     }
 

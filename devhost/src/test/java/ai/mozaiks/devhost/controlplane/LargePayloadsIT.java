@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.config.Settings;
+import ai.mozaiks.devhost.DeployStep;
 import ai.mozaiks.devhost.controlplane.ControlPlane.Response;
 import ai.mozaiks.devhost.controlplane.ControlPlane.User;
 import ai.mozaiks.devhost.functions.FunctionHost;
@@ -76,6 +77,7 @@ class LargePayloadsIT {
         // A 256 KB answer in a JSON envelope is a little over 256 KB.
         settings.put("HTTP_TOOL_MAX_RESPONSE_KB", "512");
         platform = Platform.start(Settings.from(settings));
+        DeployStep.ensureSchema(platform); // as the devhost starts: the deploy step first
         functions = FunctionHost.start(HttpHost.bind("127.0.0.1", 0), FunctionFactory.functionClasses(),
                 new PlatformFunctionInjector(platform), settings, HostJson.load());
     }

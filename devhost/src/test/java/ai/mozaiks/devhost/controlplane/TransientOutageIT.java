@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.config.Settings;
 import ai.mozaiks.devhost.TestEmulators;
+import ai.mozaiks.devhost.DeployStep;
 import ai.mozaiks.devhost.controlplane.ControlPlane.User;
 import ai.mozaiks.devhost.functions.FunctionHost;
 import ai.mozaiks.devhost.functions.HostJson;
@@ -52,6 +53,8 @@ class TransientOutageIT {
             // Only the retries move these chats: no sweep requeues them.
             settings.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
             Platform platform = Platform.start(Settings.from(settings));
+            // As the devhost starts: the deploy step first (here it finds everything made and creates nothing).
+            DeployStep.ensureSchema(platform);
             return new Host(platform, FunctionHost.start(HttpHost.bind("127.0.0.1", 0), FunctionFactory.functionClasses(),
                     new PlatformFunctionInjector(platform), settings, HostJson.load()));
         }
