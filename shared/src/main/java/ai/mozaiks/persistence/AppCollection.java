@@ -90,7 +90,8 @@ public final class AppCollection {
             Document stamped = stamped(document);
             writes.add(new ReplaceOneModel<>(scoped(eq("_id", stamped.get("_id"))), stamped, new ReplaceOptions().upsert(true)));
         }
-        // Unordered lets the server carry on past one failed write; each write is an idempotent upsert either way.
+        // Unordered, where the connection allows it (not Cosmos RU with retryable writes on), the server carries on past one
+        // failed write; each write is an idempotent upsert either way.
         return DatabaseRetry.throttled(Mono.from(collection.bulkWrite(writes, new BulkWriteOptions().ordered(orderedBulkWrites)))).then();
     }
 

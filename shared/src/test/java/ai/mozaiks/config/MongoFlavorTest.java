@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -16,19 +15,7 @@ class MongoFlavorTest {
     private static final String ATLAS = "mongodb+srv://user:pw@cluster0.ab1cd.mongodb.net/?retryWrites=true&w=majority";
 
     private static Map<String, String> with(String connection, String... keyValues) {
-        Map<String, String> source = new HashMap<>();
-        source.put("MONGODB_CONNECTION_STRING", connection);
-        source.put("AzureWebJobsStorage", "UseDevelopmentStorage=true");
-        source.put("AUTH_PLATFORM_ISSUER", "https://login.example.com/tenant/v2.0");
-        source.put("AUTH_PLATFORM_AUDIENCE", "api://mozaiks");
-        source.put("WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh;Version=1.0;");
-        source.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
-        source.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
-        source.put("MODEL_PROVIDER", "offline");
-        for (int i = 0; i < keyValues.length; i += 2) {
-            source.put(keyValues[i], keyValues[i + 1]);
-        }
-        return source;
+        return TestSettings.minimal(connection, keyValues);
     }
 
     @Test

@@ -21,16 +21,7 @@ class SettingsTest {
     private static final String AZURITE = "UseDevelopmentStorage=true";
 
     private static Map<String, String> minimal() {
-        Map<String, String> source = new HashMap<>();
-        source.put("MONGODB_CONNECTION_STRING", MONGO);
-        source.put("AzureWebJobsStorage", AZURITE);
-        source.put("AUTH_PLATFORM_ISSUER", "https://login.example.com/tenant/v2.0");
-        source.put("AUTH_PLATFORM_AUDIENCE", "api://mozaiks");
-        source.put("WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh;Version=1.0;");
-        source.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
-        source.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
-        source.put("MODEL_PROVIDER", "offline");
-        return source;
+        return TestSettings.minimal(MONGO);
     }
 
     private static Map<String, String> with(Map<String, String> source, String... keyValues) {

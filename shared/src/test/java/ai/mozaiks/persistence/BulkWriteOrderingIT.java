@@ -2,15 +2,14 @@ package ai.mozaiks.persistence;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.mozaiks.config.MongoSettings;
 import ai.mozaiks.config.Settings;
+import ai.mozaiks.config.TestSettings;
 import ai.mozaiks.kernel.AppId;
 import com.mongodb.event.CommandListener;
 import com.mongodb.event.CommandStartedEvent;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -52,15 +51,7 @@ class BulkWriteOrderingIT {
     }
 
     private List<Boolean> copyTwoDocuments(String connection, String flavor) {
-        Map<String, String> source = new HashMap<>();
-        source.put(MongoSettings.DEFAULT_CONNECTION, connection);
-        source.put(Settings.STORAGE, "UseDevelopmentStorage=true");
-        source.put("AUTH_PLATFORM_ISSUER", "https://login.example.com/tenant/v2.0");
-        source.put("AUTH_PLATFORM_AUDIENCE", "api://mozaiks");
-        source.put("WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh;Version=1.0;");
-        source.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
-        source.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
-        source.put("MODEL_PROVIDER", "offline");
+        Map<String, String> source = TestSettings.minimal(connection);
         if (flavor != null) {
             source.put("MONGODB_FLAVOR", flavor);
         }

@@ -6,11 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.config.MongoFlavor;
 import ai.mozaiks.config.Settings;
+import ai.mozaiks.config.TestSettings;
 import com.mongodb.MongoClientSettings;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -21,19 +20,7 @@ class ConnectionProfileTest {
     private static final String LOCAL = "mongodb://127.0.0.1:27017";
 
     private static MongoClientSettings clientSettings(String connection, String... keyValues) {
-        Map<String, String> source = new HashMap<>();
-        source.put("MONGODB_CONNECTION_STRING", connection);
-        source.put("AzureWebJobsStorage", "UseDevelopmentStorage=true");
-        source.put("AUTH_PLATFORM_ISSUER", "https://login.example.com/tenant/v2.0");
-        source.put("AUTH_PLATFORM_AUDIENCE", "api://mozaiks");
-        source.put("WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh;Version=1.0;");
-        source.put("RUNTIME_TOKEN_KEY", "dGVzdC1ydW50aW1lLXRva2VuLWtleS0zMi1ieXRlcyEh");
-        source.put("APP_SETTINGS_KEY", "dGVzdC1hcHAtc2V0dGluZ3Mta2V5LW9mLTMyLWJ5dGU=");
-        source.put("MODEL_PROVIDER", "offline");
-        for (int i = 0; i < keyValues.length; i += 2) {
-            source.put(keyValues[i], keyValues[i + 1]);
-        }
-        Settings settings = Settings.from(source);
+        Settings settings = Settings.from(TestSettings.minimal(connection, keyValues));
         try (MongoConnections connections = new MongoConnections(settings.mongo(), Duration.ofSeconds(5), List.of())) {
             return connections.clientSettings(ai.mozaiks.config.MongoSettings.DEFAULT_CONNECTION);
         }
