@@ -220,7 +220,7 @@ public final class CosmosBenchmark {
 
             RuntimeSchema runtimeSchema = new RuntimeSchema(connections, router);
             // The deploy step's work: every declared collection and index, control and runtime, before the first request.
-            scenario("indexes", () -> SchemaEnsurer.ensure(control, SchemaCatalog.control())
+            scenario("indexes", () -> SchemaEnsurer.ensure(control, settings.mongo().flavor(), SchemaCatalog.control())
                     .then(runtimeSchema.ensure(connections.sharedRuntimeLocation())));
             scenario("app record", () -> Mono.from(apps.insertOne(new Document("_id", app.value()).append("status", AppService.ACTIVE)
                     .append("tier", "enterprise"))));

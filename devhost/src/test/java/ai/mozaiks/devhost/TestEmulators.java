@@ -3,6 +3,7 @@ package ai.mozaiks.devhost;
 import ai.mozaiks.devhost.emulators.Azurite;
 import ai.mozaiks.devhost.emulators.EmbeddedMongo;
 import ai.mozaiks.devhost.emulators.Ports;
+import ai.mozaiks.persistence.CosmosRuBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashSet;
@@ -44,11 +45,14 @@ public final class TestEmulators {
         return azurite;
     }
 
-    /** The embedded MongoDB wire-protocol server with the memory backend, started on first use. */
+    /**
+     * The embedded MongoDB wire-protocol server with the memory backend, started on first use. It also answers Cosmos
+     * DB RU's CreateCollection, since the suite's platforms run as on RU ({@code StrictProfileExtension.SETTINGS}).
+     */
     public static synchronized EmbeddedMongo mongo() {
         if (mongo == null) {
             installHook();
-            mongo = EmbeddedMongo.inMemory();
+            mongo = EmbeddedMongo.on(new CosmosRuBackend());
         }
         return mongo;
     }

@@ -23,8 +23,9 @@ import org.bson.codecs.BsonDocumentCodec;
  * The strict "Cosmos RU" profile: watches every command the driver sends and reports any that uses a shape the
  * Cosmos DB for MongoDB RU API refuses ({@link CosmosRuRule}, each rule with its source), so a suite running against
  * a permissive server still holds the code to RU. It judges the wire, not the server: it learns each collection's
- * indexes from the {@code createIndexes} commands and {@code listIndexes} answers it sees (plus {@code _id}), and
- * which collections hold data from the inserts and upserts it sees.
+ * indexes from the {@code createIndexes} commands and {@code listIndexes} answers it sees (plus {@code _id}), each
+ * collection's shard key from the {@code CreateCollection} commands and {@code GetCollection} answers it sees (Cosmos's
+ * extension commands, which also declare indexes), and which collections hold data from the inserts and upserts it sees.
  */
 public final class CosmosRuProfile implements CommandListener {
     private static final Logger LOG = Logger.getLogger(CosmosRuProfile.class.getName());
@@ -43,8 +44,12 @@ public final class CosmosRuProfile implements CommandListener {
     private final Map<String, String> ttlFields = new ConcurrentHashMap<>();
     /** Namespaces something was inserted or upserted into. */
     private final Set<String> populated = ConcurrentHashMap.newKeySet();
+    /** Namespace → the field its collection is sharded on. */
+    private final Map<String, String> shardKeys = new ConcurrentHashMap<>();
     /** listIndexes commands in flight, by request id: their answers tell indexes that exist. */
     private final Map<Integer, String> listing = new ConcurrentHashMap<>();
+    /** GetCollection commands in flight, by request id: their answers tell shard keys. */
+    private final Map<Integer, String> describing = new ConcurrentHashMap<>();
     private final List<Violation> violations = new CopyOnWriteArrayList<>();
 
     public record Violation(String database, String collection, String command, CosmosRuRule rule, String detail) {
@@ -85,6 +90,10 @@ public final class CosmosRuProfile implements CommandListener {
     public void commandStarted(CommandStartedEvent event) {
         String command = event.getCommandName();
         BsonDocument body = event.getCommand();
+        if (command.equals("customAction")) {
+            customAction(event, body);
+            return;
+        }
         BsonValue target = body.get(command);
         if (target == null || !target.isString()) {
             return;
@@ -110,6 +119,14 @@ public final class CosmosRuProfile implements CommandListener {
      */
     @Override
     public void commandSucceeded(CommandSucceededEvent event) {
+        String described = describing.remove(event.getRequestId());
+        if (described != null) {
+            BsonValue definition = event.getResponse().get("shardKeyDefinition");
+            if (definition != null && definition.isDocument() && !definition.asDocument().isEmpty()) {
+                shardKeys.put(described, definition.asDocument().getFirstKey());
+            }
+            return;
+        }
         String namespace = listing.remove(event.getRequestId());
         BsonValue cursor = namespace == null ? null : event.getResponse().get("cursor");
         BsonValue batch = cursor == null || !cursor.isDocument() ? null : cursor.asDocument().get("firstBatch");
@@ -126,6 +143,7 @@ public final class CosmosRuProfile implements CommandListener {
     @Override
     public void commandFailed(CommandFailedEvent event) {
         listing.remove(event.getRequestId());
+        describing.remove(event.getRequestId());
     }
 
     private void know(String namespace, BsonDocument key) {
@@ -143,8 +161,39 @@ public final class CosmosRuProfile implements CommandListener {
         }
     }
 
+    /**
+     * Cosmos's extension commands name their collection in {@code collection}: CreateCollection declares its shard key
+     * and indexes (on an empty collection), GetCollection answers the shard key.
+     */
+    private void customAction(CommandStartedEvent event, BsonDocument body) {
+        BsonValue action = body.get("customAction");
+        BsonValue collection = body.get("collection");
+        if (action == null || !action.isString() || collection == null || !collection.isString()) {
+            return;
+        }
+        Context context = new Context(event.getDatabaseName(), collection.asString().getValue(), action.asString().getValue());
+        switch (context.command()) {
+            case "CreateCollection" -> {
+                BsonValue shardKey = body.get("shardKey");
+                if (shardKey != null && shardKey.isString()) {
+                    shardKeys.put(context.namespace(), shardKey.asString().getValue());
+                }
+                // Made now, so empty (Cosmos refuses CreateCollection for a collection that exists): its unique indexes are
+                // built before any document.
+                populated.remove(context.namespace());
+                indexes(context, body.get("indexes"));
+            }
+            case "GetCollection" -> describing.put(event.getRequestId(), context.namespace());
+            default -> {
+            }
+        }
+    }
+
     private void createIndexes(Context context, BsonDocument body) {
-        BsonValue list = body.get("indexes");
+        indexes(context, body.get("indexes"));
+    }
+
+    private void indexes(Context context, BsonValue list) {
         if (list == null || !list.isArray()) {
             return;
         }
@@ -168,6 +217,11 @@ public final class CosmosRuProfile implements CommandListener {
             if (isTrue(index.get("unique")) && populated.contains(context.namespace())) {
                 report(context, CosmosRuRule.UNIQUE_INDEX_ON_POPULATED_COLLECTION,
                         "unique index " + name + " declared after documents were written");
+            }
+            String shardKey = shardKeys.get(context.namespace());
+            if (isTrue(index.get("unique")) && shardKey != null && !key.isEmpty() && !key.getFirstKey().equals(shardKey)) {
+                report(context, CosmosRuRule.UNIQUE_INDEX_NOT_LED_BY_SHARD_KEY, "unique index " + name + " " + key.toJson()
+                        + " on a collection sharded on " + shardKey);
             }
             know(context.namespace(), key);
         }

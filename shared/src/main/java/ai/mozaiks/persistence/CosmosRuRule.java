@@ -49,6 +49,13 @@ public enum CosmosRuRule {
      */
     UNIQUE_INDEX_ON_POPULATED_COLLECTION,
     /**
+     * A unique index of a sharded collection must lead with the shard key: "all unique indexes on a sharded collection
+     * are compound indexes where one of the fields is the shard key. The first field in the order should be the shard
+     * key." Judged for collections the profile saw created sharded ({@code CreateCollection} with a {@code shardKey}) or
+     * whose {@code GetCollection} answer named one. Source: https://learn.microsoft.com/azure/cosmos-db/mongodb/indexing
+     */
+    UNIQUE_INDEX_NOT_LED_BY_SHARD_KEY,
+    /**
      * An item is at most 2 MB (16 MB only for collections created after {@code EnableMongo16MBDocumentSupport}).
      * Sources: https://learn.microsoft.com/azure/cosmos-db/concepts-limits,
      * https://learn.microsoft.com/azure/cosmos-db/mongodb/feature-support-42

@@ -40,6 +40,18 @@ public record IndexSpec(String name, Bson keys, boolean unique, Duration expireA
         return expireAfter == null ? options : options.expireAfter(expireAfter.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    /** The index as the {@code indexes} of a createIndexes (or Cosmos's CreateCollection) command lists it. */
+    public Document definition() {
+        Document definition = new Document("key", keys.toBsonDocument()).append("name", name);
+        if (unique) {
+            definition.append("unique", true);
+        }
+        if (expireAfter != null) {
+            definition.append("expireAfterSeconds", expireAfter.toSeconds());
+        }
+        return definition;
+    }
+
     /** The keys in order, each with its direction (1, -1) or kind ("text", "2dsphere"). */
     public List<Map.Entry<String, Object>> keyList() {
         return keyList(keys.toBsonDocument());

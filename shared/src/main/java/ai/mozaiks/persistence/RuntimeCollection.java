@@ -13,7 +13,9 @@ import java.util.List;
  * The collections that hold chat data, each with the indexes that back its query shapes: the runtime part of the
  * schema catalog, created by the deploy-time ensure step ({@link RuntimeSchema}), never by a request.
  * Every index leads with {@code app_id}: queries are always app-scoped, so they always use one. The one exception is
- * a TTL index, which the database requires on a single date field; it serves no query.
+ * a TTL index, which the database requires on a single date field; it serves no query. On Cosmos DB RU each collection
+ * is sharded on {@code app_id} ({@link #SHARD_KEY}): every read and write names one app, so each touches one partition,
+ * and no tenant shares another's 20 GB / 10,000 RU/s partition limits.
  */
 public enum RuntimeCollection {
     CHAT_SESSIONS("chat_sessions", List.of(
@@ -59,6 +61,9 @@ public enum RuntimeCollection {
     PACK_RUNS("pack_runs", List.of(
             index("app_status_created", false, ascending("app_id", "status", "created_at"))));
 
+    /** The shard key of every runtime collection on Cosmos DB RU. */
+    public static final String SHARD_KEY = "app_id";
+
     private final String collectionName;
     private final List<IndexSpec> indexes;
 
@@ -90,7 +95,7 @@ public enum RuntimeCollection {
 
     /** This collection's declaration for the ensure step. */
     public CollectionSpec spec() {
-        return new CollectionSpec(collectionName, indexes, List.of());
+        return new CollectionSpec(collectionName, SHARD_KEY, indexes, List.of());
     }
 
     /** Every runtime collection's declaration, in the order they are created. */

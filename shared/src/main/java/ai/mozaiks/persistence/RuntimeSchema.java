@@ -10,7 +10,7 @@ import reactor.core.publisher.Mono;
  * Makes the runtime collections and their indexes ({@link RuntimeCollection}) exist in a runtime database: at deploy
  * for every database in use, when an app is created (before its first chat), and when a migration starts moving an
  * app to a database. Control-plane operations call it, never a chat request. A database this process has run the
- * step on is not listed again by it.
+ * step on is not listed again by it; one it could not reach is tried again next time.
  */
 public final class RuntimeSchema {
     private static final Logger LOG = Logger.getLogger(RuntimeSchema.class.getName());
@@ -26,11 +26,14 @@ public final class RuntimeSchema {
 
     /** Ensures the runtime collections at {@code location} and reports what it did and found. */
     public Mono<SchemaReport> ensure(StorageLocation location) {
-        return SchemaEnsurer.ensure(connections.database(location), RuntimeCollection.specs())
+        return Mono.defer(() -> SchemaEnsurer.ensure(connections.database(location), flavor(location), RuntimeCollection.specs()))
                 .doOnNext(report -> {
                     // Done, drift or not: what the server refused (say a TTL index on Cosmos RU) it would refuse again, and
                     // retrying it on every app creation would only cost round trips. The drift is the operators' to fix.
-                    ensured.add(location);
+                    // A database that could not be listed was not looked at: nothing is remembered of it.
+                    if (report.reached()) {
+                        ensured.add(location);
+                    }
                     if (!report.drift().isEmpty()) {
                         LOG.warning("runtime schema of " + location + " drifts from the declarations:\n" + report);
                     }
@@ -39,7 +42,11 @@ public final class RuntimeSchema {
 
     /** Reports, changing nothing. */
     public Mono<SchemaReport> check(StorageLocation location) {
-        return SchemaEnsurer.check(connections.database(location), RuntimeCollection.specs());
+        return Mono.defer(() -> SchemaEnsurer.check(connections.database(location), flavor(location), RuntimeCollection.specs()));
+    }
+
+    private ai.mozaiks.config.MongoFlavor flavor(StorageLocation location) {
+        return connections.profile(location.connectionName()).flavor();
     }
 
     /** The runtime collections where {@code appId} lives, made if missing; a no-op once this process made them there. */

@@ -25,6 +25,8 @@ public record SchemaReport(List<Entry> entries) {
         DIFFERENT(true),
         /** Exists but is not declared; left as it is. */
         EXTRA(true),
+        /** The database could not be listed (down, or unknown to this deployment): nothing was checked or made there. */
+        UNREACHABLE(true),
         /** Data that the step could not bring in line (e.g. two apps registering one end-user issuer). */
         CONFLICT(true);
 
@@ -64,6 +66,11 @@ public record SchemaReport(List<Entry> entries) {
         List<Entry> all = new ArrayList<>(entries);
         all.addAll(other.entries);
         return new SchemaReport(all);
+    }
+
+    /** Every database the step concerned could be listed: a later run would find nothing it has not seen. */
+    public boolean reached() {
+        return entries.stream().noneMatch(entry -> entry.outcome() == Outcome.UNREACHABLE);
     }
 
     /** What was created or dropped. */

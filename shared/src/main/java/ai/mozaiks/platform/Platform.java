@@ -169,7 +169,7 @@ public final class Platform implements AutoCloseable {
         RunSlots runSlots = new RunSlots(controlDatabase.getCollection(RunSlots.COLLECTION), clock);
         this.runtimeSchema = new RuntimeSchema(mongo, storageRouter);
         AppIssuers appIssuers = new AppIssuers(control);
-        this.schema = new Schema(controlDatabase, runtimeSchema, storageRouter, appIssuers);
+        this.schema = new Schema(controlDatabase, settings.mongo().flavor(), runtimeSchema, storageRouter, appIssuers);
         this.storage = new StorageClients(settings.storage());
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new MongoHealthCheck(mongo.controlDatabase()));

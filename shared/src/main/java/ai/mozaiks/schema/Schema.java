@@ -1,6 +1,7 @@
 package ai.mozaiks.schema;
 
 import ai.mozaiks.api.ApiException;
+import ai.mozaiks.config.MongoFlavor;
 import ai.mozaiks.identity.Principal;
 import ai.mozaiks.persistence.RuntimeSchema;
 import ai.mozaiks.persistence.SchemaEnsurer;
@@ -24,12 +25,15 @@ import reactor.core.publisher.Mono;
  */
 public final class Schema {
     private final MongoDatabase control;
+    private final MongoFlavor controlFlavor;
     private final RuntimeSchema runtime;
     private final StorageRouter router;
     private final AppIssuers issuers;
 
-    public Schema(MongoDatabase control, RuntimeSchema runtime, StorageRouter router, AppIssuers issuers) {
+    /** {@code controlFlavor}: the flavor of the control database's connection (the shared cluster's). */
+    public Schema(MongoDatabase control, MongoFlavor controlFlavor, RuntimeSchema runtime, StorageRouter router, AppIssuers issuers) {
         this.control = control;
+        this.controlFlavor = controlFlavor;
         this.runtime = runtime;
         this.router = router;
         this.issuers = issuers;
@@ -37,14 +41,14 @@ public final class Schema {
 
     /** Creates what is missing, then reports what it did and every drift left. */
     public Mono<SchemaReport> ensure() {
-        return SchemaEnsurer.ensure(control, SchemaCatalog.control())
+        return SchemaEnsurer.ensure(control, controlFlavor, SchemaCatalog.control())
                 .flatMap(report -> issuers.backfill().map(report::plus))
                 .flatMap(report -> eachRuntime(runtime::ensure).map(report::plus));
     }
 
     /** Changes nothing: what {@link #ensure} would create is reported as missing. */
     public Mono<SchemaReport> check() {
-        return SchemaEnsurer.check(control, SchemaCatalog.control())
+        return SchemaEnsurer.check(control, controlFlavor, SchemaCatalog.control())
                 .flatMap(report -> eachRuntime(runtime::check).map(report::plus));
     }
 
@@ -72,7 +76,7 @@ public final class Schema {
                 .concatMap(location -> Mono.defer(() -> step.apply(location))
                         // A route naming a connection this deployment lacks (or a database down) is reported, not fatal.
                         .onErrorResume(RuntimeException.class, e -> Mono.just(new SchemaReport(List.of(new SchemaReport.Entry(
-                                location.databaseName(), "*", null, SchemaReport.Outcome.MISSING,
+                                location.databaseName(), "*", null, SchemaReport.Outcome.UNREACHABLE,
                                 "not reachable via " + location.connectionName() + ": " + e.getMessage()))))))
                 .reduce(SchemaReport.empty(), SchemaReport::plus);
     }

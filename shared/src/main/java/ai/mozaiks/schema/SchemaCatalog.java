@@ -26,6 +26,13 @@ import java.util.List;
  * the runtime databases' in {@link RuntimeCollection}. The ensure step ({@link Schema}) creates them at deploy; no
  * request does. To add an index, add one {@code index(...)}/{@code unique(...)}/{@code expiring(...)} to its
  * collection's declaration; to add a collection, add one {@code CollectionSpec.of(...)} line.
+ *
+ * <p>Sharding (Cosmos DB RU): the runtime collections hold the tenants' chat data and are sharded on {@code app_id}
+ * ({@link RuntimeCollection#SHARD_KEY}). The control collections stay unsharded: they hold a bounded amount per
+ * tenant or app (far from a partition's 20 GB), several are read across apps (a tenant's apps, a user's tenants, the
+ * purge and reconciliation sweeps), and their writes address documents by {@code _id} alone, which on a sharded
+ * collection would be a cross-partition query and, with retryable writes on, a refused update. {@code app_issuers}
+ * must stay unsharded: its {@code _id} is unique across apps, which a shard key would narrow to one app.
  */
 public final class SchemaCatalog {
     private SchemaCatalog() {

@@ -12,7 +12,10 @@ import org.bson.BsonValue;
  */
 public final class CommandRecorder implements CommandListener {
 
-    /** One started command: its database, name, and the collection it targets (null if none). */
+    /**
+     * One started command: its database, name (a Cosmos extension command's action, e.g. {@code CreateCollection}), and
+     * the collection it targets (null if none).
+     */
     public record Observed(String database, String command, String collection) {
     }
 
@@ -20,9 +23,15 @@ public final class CommandRecorder implements CommandListener {
 
     @Override
     public void commandStarted(CommandStartedEvent event) {
-        BsonValue target = event.getCommand().get(event.getCommandName());
+        String command = event.getCommandName();
+        BsonValue target = event.getCommand().get(command);
+        if (command.equals("customAction") && target != null && target.isString()) {
+            // Cosmos's extension commands: recorded by their action (CreateCollection), which names its collection apart.
+            command = target.asString().getValue();
+            target = event.getCommand().get("collection");
+        }
         String collection = target != null && target.isString() ? target.asString().getValue() : null;
-        observed.add(new Observed(event.getDatabaseName(), event.getCommandName(), collection));
+        observed.add(new Observed(event.getDatabaseName(), command, collection));
     }
 
     public List<Observed> observed() {

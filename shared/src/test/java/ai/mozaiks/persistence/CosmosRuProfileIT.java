@@ -81,4 +81,32 @@ class CosmosRuProfileIT {
                 fixture.strictProfile().violations().stream().map(CosmosRuProfile.Violation::rule).toList());
         assertEquals(CONTROL_DB, fixture.strictProfile().violations().get(0).database());
     }
+
+    /**
+     * Through the driver and the embedded server's Cosmos commands: a collection created sharded (CreateCollection) or
+     * found sharded (GetCollection's answer, as a process started on a deployed database learns it) holds its unique
+     * indexes to its shard key.
+     */
+    @Test
+    void aUniqueIndexNotLedByTheShardKeyOfASeenShardedCollectionIsReported() {
+        com.mongodb.reactivestreams.client.MongoDatabase control = fixture.connections().controlDatabase();
+        await(control.runCommand(new Document("customAction", "CreateCollection").append("collection", "sharded")
+                .append("shardKey", "app_id").append("indexes", List.of(new Document("key", new Document("_id", 1)).append("name", "_id_"),
+                        new Document("key", new Document("app_id", 1).append("name", 1)).append("name", "app_names").append("unique", true)))));
+        assertEquals(List.of(), fixture.strictProfile().violations());
+        assertEquals("app_id", fixture.backend().shardKey(CONTROL_DB, "sharded"));
+
+        MongoCollection<Document> sharded = control.getCollection("sharded");
+        await(sharded.createIndex(Indexes.ascending("name"), new IndexOptions().name("names").unique(true)));
+
+        CosmosRuProfile later = new CosmosRuProfile(true, false);
+        com.mongodb.reactivestreams.client.MongoDatabase seen = fixture.rawClient(later).getDatabase(CONTROL_DB);
+        Document described = await(seen.runCommand(new Document("customAction", "GetCollection").append("collection", "sharded")));
+        assertEquals(new Document("app_id", "hashed"), described.get("shardKeyDefinition"));
+        await(seen.getCollection("sharded").createIndex(Indexes.ascending("name", "app_id"), new IndexOptions().name("names_apps").unique(true)));
+
+        assertEquals(List.of(CosmosRuRule.UNIQUE_INDEX_NOT_LED_BY_SHARD_KEY),
+                fixture.strictProfile().violations().stream().map(CosmosRuProfile.Violation::rule).toList());
+        assertEquals(List.of(CosmosRuRule.UNIQUE_INDEX_NOT_LED_BY_SHARD_KEY), later.violations().stream().map(CosmosRuProfile.Violation::rule).toList());
+    }
 }

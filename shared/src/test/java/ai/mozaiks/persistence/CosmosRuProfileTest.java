@@ -108,6 +108,26 @@ class CosmosRuProfileTest {
     }
 
     @Test
+    void aUniqueIndexOfAShardedCollectionLeadsWithItsShardKey() {
+        send(profile, "customAction", "{customAction: 'CreateCollection', collection: 'events', shardKey: 'app_id', indexes: ["
+                + "{key: {_id: 1}, name: '_id_'}, {key: {app_id: 1, chat_id: 1, seq: 1}, name: 'app_chat_seq', unique: true},"
+                + "{key: {chat_id: 1}, name: 'by_chat'}]}");
+        send(profile, "createIndexes", "{createIndexes: 'events', indexes: [{key: {app_id: 1, call: 1}, name: 'app_call', unique: true}]}");
+        send(profile, "createIndexes", "{createIndexes: 'unsharded', indexes: [{key: {issuer: 1}, name: 'issuer', unique: true}]}");
+        // The indexes CreateCollection declared serve sorts as createIndexes' do.
+        send(profile, "find", "{find: 'events', filter: {app_id: 'a'}, sort: {app_id: 1, chat_id: 1, seq: 1}}");
+        send(profile, "find", "{find: 'events', filter: {app_id: 'a'}, sort: {chat_id: -1}}");
+        assertEquals(List.of(), profile.violations());
+
+        send(profile, "customAction", "{customAction: 'CreateCollection', collection: 'steps', shardKey: 'app_id', indexes: ["
+                + "{key: {_id: 1}, name: '_id_'}, {key: {chat_id: 1, app_id: 1}, name: 'chat_app', unique: true}]}");
+        send(profile, "createIndexes", "{createIndexes: 'events', indexes: [{key: {chat_id: 1}, name: 'chat', unique: true}]}");
+        assertEquals(List.of(CosmosRuRule.UNIQUE_INDEX_NOT_LED_BY_SHARD_KEY, CosmosRuRule.UNIQUE_INDEX_NOT_LED_BY_SHARD_KEY), rules(profile));
+        assertEquals("steps", profile.violations().get(0).collection());
+        assertEquals("CreateCollection", profile.violations().get(0).command());
+    }
+
+    @Test
     void documentsAndUpdatesOverTwoMegabytesAreRefused() {
         BsonDocument small = new BsonDocument("payload", new BsonBinary(new byte[CosmosRuProfile.MAX_DOCUMENT_BYTES - 100]));
         BsonDocument large = new BsonDocument("payload", new BsonBinary(new byte[CosmosRuProfile.MAX_DOCUMENT_BYTES]));

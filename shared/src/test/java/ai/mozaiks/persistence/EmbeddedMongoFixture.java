@@ -8,7 +8,6 @@ import com.mongodb.reactivestreams.client.MongoClient;
 import com.mongodb.reactivestreams.client.MongoClients;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -21,7 +20,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * An in-memory MongoDB server wired the way {@code Platform} wires it, minus Azure storage:
+ * An in-memory MongoDB server (with Cosmos RU's collection commands, {@link CosmosRuBackend}) wired the way
+ * {@code Platform} wires it, minus Azure storage:
  * validated {@link Settings}, {@link MongoConnections} with an {@link AppScopeGuard} and a
  * {@link CommandRecorder} as command listeners, a {@link StorageRouter} on a {@link MutableClock},
  * and {@link AppDatabases}. Both the default and the dedicated {@value #ACME} connection setting
@@ -37,6 +37,7 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
     public static final Duration TIMEOUT = Duration.ofSeconds(5);
     public static final Instant START = Instant.parse("2025-01-01T00:00:00Z");
 
+    private final CosmosRuBackend backend = new CosmosRuBackend();
     private final MongoServer server;
     private final String connectionString;
     private final Settings settings;
@@ -52,7 +53,7 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
     private MongoClient unobserved;
 
     private EmbeddedMongoFixture(Map<String, String> extraSettings) {
-        this.server = new MongoServer(new MemoryBackend());
+        this.server = new MongoServer(backend);
         this.connectionString = server.bindAndGetConnectionString();
         Map<String, String> source = new HashMap<>();
         source.put("MONGODB_CONNECTION_STRING", connectionString);
@@ -83,8 +84,10 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
         // client of its own, so the fixture's clients start cold and record nothing of it; the strict profile watches it
         // too, to learn the indexes the sorts it judges may use.
         MongoClient deploy = strictProfile == null ? rawClient() : rawClient(strictProfile);
-        SchemaEnsurer.ensure(deploy.getDatabase(CONTROL_DB), ai.mozaiks.schema.SchemaCatalog.control()).block(TIMEOUT);
-        SchemaEnsurer.ensure(deploy.getDatabase(SHARED_RUNTIME_DB), ai.mozaiks.schema.SchemaCatalog.runtime()).block(TIMEOUT);
+        SchemaEnsurer.ensure(deploy.getDatabase(CONTROL_DB), settings.mongo().flavor(), ai.mozaiks.schema.SchemaCatalog.control())
+                .block(TIMEOUT);
+        SchemaEnsurer.ensure(deploy.getDatabase(SHARED_RUNTIME_DB), settings.mongo().flavor(), ai.mozaiks.schema.SchemaCatalog.runtime())
+                .block(TIMEOUT);
     }
 
     /** Makes and indexes the runtime collections in {@code location}, as app creation or a migration's start does. */
@@ -107,6 +110,11 @@ public final class EmbeddedMongoFixture implements AutoCloseable {
 
     public String connectionString() {
         return connectionString;
+    }
+
+    /** The server's backend: what Cosmos's CreateCollection recorded (shard keys). */
+    public CosmosRuBackend backend() {
+        return backend;
     }
 
     public Settings settings() {

@@ -50,7 +50,7 @@ import reactor.core.publisher.Mono;
  * a driver command listener recording every command.
  */
 class RestartIT {
-    private static final Set<String> CREATING = Set.of("create", "createIndexes");
+    private static final Set<String> CREATING = Set.of("create", "createIndexes", "CreateCollection");
     private static final Principal ADMIN = new Principal("operator", "https://platform.example", null, null, Set.of("platform_admin"), true, null);
     private static final AppId SHARED_APP = AppId.of("app_shared");
     private static final AppId ROUTED_APP = AppId.of("app_routed");
@@ -85,7 +85,7 @@ class RestartIT {
                 new CreateRate(new RateWindows(connections.controlDatabase().getCollection(RateWindows.COLLECTION), fixture.clock()), 1000),
                 Duration.ofDays(7), new AppRequests.IdpRules("https://platform.example", false), fixture.clock(),
                 (appId, status) -> Mono.empty(), issuers, runtime);
-        return new Process(commands, connections, new Schema(connections.controlDatabase(), runtime, router, issuers),
+        return new Process(commands, connections, new Schema(connections.controlDatabase(), fixture.settings().mongo().flavor(), runtime, router, issuers),
                 new ChatSessions(databases, fixture.clock()), new EventLog(databases, fixture.clock()), apps);
     }
 

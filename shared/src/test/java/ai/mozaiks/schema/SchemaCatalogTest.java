@@ -1,6 +1,8 @@
 package ai.mozaiks.schema;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.persistence.CollectionSpec;
 import ai.mozaiks.persistence.IndexSpec;
@@ -24,6 +26,25 @@ class SchemaCatalogTest {
             }
         }
         assertEquals(List.of(), offending, "unique runtime indexes must lead with app_id (the shard key on Cosmos RU)");
+    }
+
+    @Test
+    void tenantDataIsShardedOnAppIdAndTheControlPlaneIsNot() {
+        assertEquals(List.of(), SchemaCatalog.runtime().stream().filter(spec -> !"app_id".equals(spec.shardKey()))
+                .map(CollectionSpec::name).toList(), "runtime collections shard on app_id");
+        assertEquals(List.of(), SchemaCatalog.control().stream().filter(CollectionSpec::isSharded).map(CollectionSpec::name).toList(),
+                "control collections are unsharded (see SchemaCatalog)");
+    }
+
+    @Test
+    void aShardedCollectionRefusesAUniqueIndexNotLedByItsShardKey() {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> CollectionSpec.sharded("events", "app_id",
+                IndexSpec.unique("chat_seq", com.mongodb.client.model.Indexes.ascending("chat_id", "app_id", "seq"))));
+        assertTrue(refused.getMessage().contains("events.chat_seq"), refused.getMessage());
+        CollectionSpec.sharded("events", "app_id", IndexSpec.unique("app_chat_seq",
+                com.mongodb.client.model.Indexes.ascending("app_id", "chat_id", "seq")),
+                IndexSpec.index("chat", com.mongodb.client.model.Indexes.ascending("chat_id")));
+        CollectionSpec.of("issuers", IndexSpec.unique("issuer", com.mongodb.client.model.Indexes.ascending("issuer")));
     }
 
     @Test

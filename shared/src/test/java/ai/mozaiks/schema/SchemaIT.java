@@ -9,19 +9,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.mozaiks.config.MongoFlavor;
 import ai.mozaiks.persistence.CollectionSpec;
+import ai.mozaiks.persistence.CosmosRuBackend;
 import ai.mozaiks.persistence.CommandRecorder;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.persistence.IndexSpec;
 import ai.mozaiks.persistence.SchemaEnsurer;
 import ai.mozaiks.persistence.SchemaReport;
 import ai.mozaiks.persistence.SchemaReport.Outcome;
+import ai.mozaiks.persistence.StorageLocation;
 import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.tenancy.AppIssuers;
 import ai.mozaiks.tenancy.ControlCollections;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
+import com.mongodb.reactivestreams.client.MongoClient;
+import com.mongodb.reactivestreams.client.MongoClients;
 import com.mongodb.reactivestreams.client.MongoDatabase;
+import de.bwaldvogel.mongo.MongoServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +50,7 @@ class SchemaIT {
     @BeforeEach
     void start() {
         fixture = EmbeddedMongoFixture.start();
-        schema = new Schema(fixture.connections().controlDatabase(), fixture.runtimeSchema(), fixture.router(),
+        schema = new Schema(fixture.connections().controlDatabase(), fixture.settings().mongo().flavor(), fixture.runtimeSchema(), fixture.router(),
                 new AppIssuers(new ControlCollections(fixture.connections().controlDatabase())));
     }
 
@@ -68,7 +74,7 @@ class SchemaIT {
         CommandRecorder commands = new CommandRecorder();
         MongoDatabase fresh = fixture.rawClient(commands).getDatabase("fresh_control");
 
-        SchemaReport first = await(SchemaEnsurer.ensure(fresh, SchemaCatalog.control()));
+        SchemaReport first = await(SchemaEnsurer.ensure(fresh, MongoFlavor.MONGODB, SchemaCatalog.control()));
 
         assertEquals(List.of(), first.drift(), first.toString());
         long declaredIndexes = SchemaCatalog.control().stream().mapToLong(spec -> spec.indexes().size()).sum();
@@ -89,11 +95,108 @@ class SchemaIT {
                         .get("expireAfterSeconds")).longValue());
 
         commands.clear();
-        SchemaReport second = await(SchemaEnsurer.ensure(fresh, SchemaCatalog.control()));
+        SchemaReport second = await(SchemaEnsurer.ensure(fresh, MongoFlavor.MONGODB, SchemaCatalog.control()));
         assertEquals(List.of(), second.changes(), second.toString());
         assertEquals(List.of(), second.drift(), second.toString());
         assertEquals(0, commands.observed().stream().filter(o -> Set.of("create", "createIndexes", "dropIndexes").contains(o.command())).count(),
                 commands.observed().toString());
+        assertEquals(0, commands.observed().stream().filter(o -> o.command().equals("CreateCollection")).count(), "not on MongoDB");
+    }
+
+    @Test
+    void onCosmosRuEachCollectionIsCreatedWithItsShardKeyAndIndexesInOneCommand() {
+        CommandRecorder commands = new CommandRecorder();
+        // The strict profile watches too: what the RU path sends is held to its rules (the unique indexes lead with app_id).
+        MongoDatabase runtime = fixture.rawClient(commands, fixture.strictProfile()).getDatabase("fresh_runtime");
+        MongoDatabase control = fixture.rawClient(commands, fixture.strictProfile()).getDatabase("fresh_control");
+
+        SchemaReport first = await(SchemaEnsurer.ensure(runtime, MongoFlavor.COSMOS_RU, SchemaCatalog.runtime())
+                .zipWith(SchemaEnsurer.ensure(control, MongoFlavor.COSMOS_RU, SchemaCatalog.control()), SchemaReport::plus));
+
+        assertEquals(List.of(), first.drift(), first.toString());
+        long declared = concat(SchemaCatalog.runtime(), SchemaCatalog.control()).stream().mapToLong(spec -> spec.indexes().size()).sum();
+        assertEquals(declared, first.changes().stream().filter(e -> e.outcome() == Outcome.CREATED).count(), first.toString());
+        for (CollectionSpec spec : SchemaCatalog.runtime()) {
+            assertEquals(1, commands.count("CreateCollection", spec.name()), spec.name());
+            assertEquals("app_id", fixture.backend().shardKey("fresh_runtime", spec.name()), spec.name() + " sharded on app_id");
+            // Only a TTL index follows the collection on its own (refused without EnableTtlOnCustomPath, never at its cost).
+            long ttl = spec.indexes().stream().filter(index -> index.expireAfter() != null).count();
+            assertEquals(ttl, commands.count("createIndexes", spec.name()), spec.name());
+            assertEquals(0, commands.count("create", spec.name()), spec.name());
+            Map<String, Document> made = indexes("fresh_runtime", spec.name());
+            for (IndexSpec index : spec.indexes()) {
+                assertEquals(List.of(), index.differences(made.get(index.name())), spec.name() + "." + index.name());
+            }
+        }
+        for (CollectionSpec spec : SchemaCatalog.control()) {
+            assertEquals(1, commands.count("CreateCollection", spec.name()), spec.name());
+            assertEquals(null, fixture.backend().shardKey("fresh_control", spec.name()), spec.name() + " unsharded");
+        }
+        assertTrue(indexes("fresh_runtime", "chat_events").get("app_chat_seq").getBoolean("unique"));
+
+        commands.clear();
+        SchemaReport second = await(SchemaEnsurer.ensure(runtime, MongoFlavor.COSMOS_RU, SchemaCatalog.runtime()));
+        assertEquals(List.of(), second.changes(), second.toString());
+        assertEquals(List.of(), second.drift(), second.toString());
+        assertEquals(0, commands.observed().stream().filter(o -> Set.of("create", "createIndexes", "CreateCollection")
+                .contains(o.command())).count(), commands.observed().toString());
+        // The second run read each collection's shard key to compare it with the declaration.
+        assertEquals(SchemaCatalog.runtime().size(), commands.observed().stream().filter(o -> o.command().equals("GetCollection")).count());
+    }
+
+    @Test
+    void aCollectionLeftUnshardedWhereTheCatalogShardsItIsDriftAndIsNeverRemade() {
+        MongoDatabase db = fixture.rawDatabase("unsharded_rt");
+        // As a standard create leaves them (say, an earlier release's deploy, or the collections made by a first write).
+        await(SchemaEnsurer.ensure(db, MongoFlavor.MONGODB, SchemaCatalog.runtime()));
+        await(db.getCollection("chat_events").insertOne(new Document("app_id", "app_1").append("chat_id", "c").append("seq", 1)));
+
+        SchemaReport checked = await(SchemaEnsurer.check(db, MongoFlavor.COSMOS_RU, SchemaCatalog.runtime()));
+        SchemaReport ensured = await(SchemaEnsurer.ensure(db, MongoFlavor.COSMOS_RU, SchemaCatalog.runtime()));
+
+        Set<String> expected = SchemaCatalog.runtime().stream().map(spec -> "DIFFERENT unsharded_rt." + spec.name())
+                .collect(Collectors.toSet());
+        for (SchemaReport report : List.of(checked, ensured)) {
+            assertEquals(expected, described(report.drift()), report.toString());
+            assertEquals(List.of(), report.changes(), report.toString());
+            assertEquals("unsharded, declared sharded on app_id", report.drift().get(0).detail());
+        }
+        assertEquals(null, fixture.backend().shardKey("unsharded_rt", "chat_events"), "left as it is: resharding is the operators' call");
+        assertEquals(1L, await(db.getCollection("chat_events").countDocuments()));
+        // Other flavors have no shard key to compare: the same database is in line there.
+        assertEquals(List.of(), await(SchemaEnsurer.check(db, MongoFlavor.MONGODB, SchemaCatalog.runtime())).drift());
+    }
+
+    @Test
+    void aLocationThatCouldNotBeListedIsNotRememberedAsEnsured() throws Exception {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        String down = "MONGODB_CONNECTION_STRING_LATER";
+        try (EmbeddedMongoFixture later = EmbeddedMongoFixture.start(Map.of(down, "mongodb://127.0.0.1:" + port,
+                "DEPENDENCY_TIMEOUT_SECONDS", "1"))) {
+            StorageLocation location = new StorageLocation(down, "later_rt");
+
+            SchemaReport unreachable = await(later.runtimeSchema().ensure(location));
+            assertEquals(List.of(Outcome.UNREACHABLE), unreachable.drift().stream().map(SchemaReport.Entry::outcome).toList(),
+                    unreachable.toString());
+            assertFalse(unreachable.reached());
+            later.provision(location);
+
+            // The server comes up: the next provisioning does the work a remembered failure would have skipped.
+            MongoServer server = new MongoServer(new CosmosRuBackend());
+            try {
+                server.bind("127.0.0.1", port);
+                later.provision(location);
+                try (MongoClient direct = MongoClients.create("mongodb://127.0.0.1:" + port)) {
+                    List<String> made = awaitAll(direct.getDatabase("later_rt").listCollectionNames());
+                    assertEquals(SchemaCatalog.runtime().stream().map(CollectionSpec::name).collect(Collectors.toSet()), Set.copyOf(made));
+                }
+            } finally {
+                server.shutdownNow();
+            }
+        }
     }
 
     @Test
@@ -140,7 +243,7 @@ class SchemaIT {
                 CollectionSpec.of("things", IndexSpec.unique("unique_k", Indexes.ascending("k")), IndexSpec.index("by_x", Indexes.ascending("x"))),
                 CollectionSpec.of("others", IndexSpec.expiring("expire", "created_at", Duration.ofHours(1))));
 
-        SchemaReport report = await(SchemaEnsurer.ensure(db, specs));
+        SchemaReport report = await(SchemaEnsurer.ensure(db, fixture.settings().mongo().flavor(), specs));
 
         assertEquals(Set.of("REFUSED refusals.things unique_k"), described(report.drift()), report.toString());
         assertEquals(Set.of("CREATED refusals.things by_x", "COLLECTION_CREATED refusals.others", "CREATED refusals.others expire"),
@@ -207,6 +310,12 @@ class SchemaIT {
     private static Set<String> indexNames(MongoDatabase db, String collection) {
         return awaitAll(db.getCollection(collection).listIndexes()).stream().map(index -> index.getString("name"))
                 .filter(name -> !"_id_".equals(name)).collect(Collectors.toSet());
+    }
+
+    private static List<CollectionSpec> concat(List<CollectionSpec> first, List<CollectionSpec> second) {
+        List<CollectionSpec> all = new java.util.ArrayList<>(first);
+        all.addAll(second);
+        return all;
     }
 
     private static int indexOf(List<CommandRecorder.Observed> observed, String command, String collection) {

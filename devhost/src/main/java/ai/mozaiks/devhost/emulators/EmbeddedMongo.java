@@ -33,7 +33,12 @@ public final class EmbeddedMongo implements AutoCloseable {
     }
 
     public static EmbeddedMongo inMemory() {
-        return new EmbeddedMongo(new MemoryBackend(), Ports.LOOPBACK, 0);
+        return on(new MemoryBackend());
+    }
+
+    /** A server with the given backend on a free loopback port (tests add commands a target has, e.g. Cosmos's). */
+    public static EmbeddedMongo on(MongoBackend backend) {
+        return new EmbeddedMongo(backend, Ports.LOOPBACK, 0);
     }
 
     public String connectionString() {

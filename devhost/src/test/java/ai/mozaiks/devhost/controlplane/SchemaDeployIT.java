@@ -52,5 +52,11 @@ class SchemaDeployIT {
         List<String> collections = Flux.from(cp.database(database).listCollectionNames()).collectList().block(ControlPlane.TIMEOUT);
         assertTrue(collections.containsAll(List.of("chat_sessions", "chat_events", "tool_results", "step_replies", "usage_minutes",
                 "pack_runs")), collections.toString());
+        // The suite runs as on Cosmos RU: each was made by CreateCollection, sharded on app_id.
+        for (String collection : List.of("chat_sessions", "chat_events", "step_replies")) {
+            Document described = Flux.from(cp.database(database).runCommand(new Document("customAction", "GetCollection")
+                    .append("collection", collection))).blockFirst(ControlPlane.TIMEOUT);
+            assertEquals(new Document("app_id", "hashed"), described.get("shardKeyDefinition"), collection + ": " + described.toJson());
+        }
     }
 }

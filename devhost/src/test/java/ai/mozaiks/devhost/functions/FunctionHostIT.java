@@ -1,5 +1,6 @@
 package ai.mozaiks.devhost.functions;
 
+import ai.mozaiks.persistence.CosmosRuBackend;
 import ai.mozaiks.persistence.StrictProfileExtension;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,7 +28,6 @@ import com.azure.storage.queue.models.PeekedMessageItem;
 import com.azure.storage.queue.models.QueueStorageException;
 import com.fasterxml.jackson.databind.JsonNode;
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 import java.io.IOException;
 import java.net.URI;
@@ -344,7 +344,7 @@ class FunctionHostIT {
     }
 
     /** The embedded server's backend, whose reads fail while {@link #failReads} is set (pings and writes still work). */
-    private static final class ReadFailingBackend extends MemoryBackend {
+    private static final class ReadFailingBackend extends CosmosRuBackend {
         volatile boolean failReads;
 
         @Override

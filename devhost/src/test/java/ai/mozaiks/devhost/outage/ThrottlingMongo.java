@@ -1,7 +1,7 @@
 package ai.mozaiks.devhost.outage;
 
+import ai.mozaiks.persistence.CosmosRuBackend;
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 import io.netty.channel.Channel;
@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ThrottlingMongo implements AutoCloseable {
     /** The commands Cosmos charges request units for, and so may throttle. */
     private static final Set<String> DATA_COMMANDS = Set.of("find", "getMore", "insert", "update", "delete", "findAndModify",
-            "aggregate", "count", "distinct", "createIndexes", "listIndexes", "listCollections", "create");
+            "aggregate", "count", "distinct", "createIndexes", "listIndexes", "listCollections", "create", "customAction");
 
     private final MongoServer server;
     private final String connectionString;
@@ -62,7 +62,8 @@ public final class ThrottlingMongo implements AutoCloseable {
         server.shutdownNow();
     }
 
-    private static final class Backend extends MemoryBackend {
+    /** Cosmos RU's collection commands too: the hosts on it run as on RU, their deploy step with CreateCollection. */
+    private static final class Backend extends CosmosRuBackend {
         private final double share;
         private final long retryAfterMs;
         private final AtomicLong commands = new AtomicLong();
