@@ -15,8 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code CreateCollection} creates the collection with its shard key and the given indexes, refuses a collection
  * that exists (48 NamespaceExists: Cosmos's code for that answer is not documented) and an {@code indexes} list
  * without the index on {@code _id} ("When present, an index on _id is required"); {@code GetCollection} answers the
- * collection's {@code shardKeyDefinition}. Everything else is the memory backend's, so the suite runs the RU creation
- * path against a real wire server.
+ * collection's {@code shardKeyDefinition}. An insert into a sharded collection of a document without the shard key
+ * is refused ("If it's specified, all documents inserted require this key and value"). Everything else is the memory
+ * backend's, so the suite runs the RU creation path against a real wire server.
  */
 public class CosmosRuBackend extends MemoryBackend {
     /** Namespace → the shard key CreateCollection was given. */
@@ -28,6 +29,7 @@ public class CosmosRuBackend extends MemoryBackend {
             case "customAction" -> {
                 return customAction(channel, database, query);
             }
+            case "insert" -> requireShardKey(database, query);
             case "drop" -> shardKeys.remove(database + "." + query.get("drop"));
             case "dropDatabase" -> shardKeys.keySet().removeIf(namespace -> namespace.startsWith(database + "."));
             default -> {
@@ -39,6 +41,19 @@ public class CosmosRuBackend extends MemoryBackend {
     /** The shard key of a collection made by CreateCollection, or null (unsharded, or made another way). */
     public String shardKey(String database, String collection) {
         return shardKeys.get(database + "." + collection);
+    }
+
+    private void requireShardKey(String database, Document query) {
+        String shardKey = shardKeys.get(database + "." + query.get("insert"));
+        if (shardKey == null || !(query.get("documents") instanceof List<?> documents)) {
+            return;
+        }
+        for (Object document : documents) {
+            if (document instanceof Document inserted && inserted.get(shardKey) == null) {
+                throw new MongoServerError(2, "BadValue", "a document inserted into " + database + "." + query.get("insert")
+                        + " lacks its shard key " + shardKey);
+            }
+        }
     }
 
     private Document customAction(Channel channel, String database, Document query) {

@@ -142,6 +142,13 @@ class SchemaIT {
                 .contains(o.command())).count(), commands.observed().toString());
         // The second run read each collection's shard key to compare it with the declaration.
         assertEquals(SchemaCatalog.runtime().size(), commands.observed().stream().filter(o -> o.command().equals("GetCollection")).count());
+
+        // Sharded, a collection takes only documents that carry the shard key.
+        await(runtime.getCollection("chat_events").insertOne(new Document("app_id", "app_1").append("chat_id", "c").append("seq", 1)));
+        com.mongodb.MongoException refused = org.junit.jupiter.api.Assertions.assertThrows(com.mongodb.MongoException.class,
+                () -> await(runtime.getCollection("chat_events").insertOne(new Document("chat_id", "c").append("seq", 2))));
+        assertTrue(refused.getMessage().contains("shard key app_id"), refused.getMessage());
+        await(control.getCollection("tenants").insertOne(new Document("_id", "tenant_1")));
     }
 
     @Test
