@@ -1,5 +1,6 @@
 package ai.mozaiks.persistence;
 
+import ai.mozaiks.config.MongoFlavor;
 import ai.mozaiks.kernel.AppId;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,7 +46,7 @@ public final class RuntimeSchema {
         return Mono.defer(() -> SchemaEnsurer.check(connections.database(location), flavor(location), RuntimeCollection.specs()));
     }
 
-    private ai.mozaiks.config.MongoFlavor flavor(StorageLocation location) {
+    private MongoFlavor flavor(StorageLocation location) {
         return connections.profile(location.connectionName()).flavor();
     }
 
