@@ -5,6 +5,7 @@ import static ai.mozaiks.session.EventData.data;
 import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.ModelException;
 import ai.mozaiks.models.PriceTable;
+import ai.mozaiks.payloads.PayloadStore;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabase;
 import ai.mozaiks.persistence.AppDatabases;
@@ -127,6 +128,13 @@ public final class StepExecutor {
     public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
                         ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks,
                         PriceTable prices, TokenBudgets budgets, MonthlyTokens used) {
+        this(databases, events, feed, model, tools, workflows, clock, settings, hooks, prices, budgets, used, null);
+    }
+
+    /** An executor that keeps a tool's long result whole in {@code payloads}, its documents a bounded head of it. */
+    public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
+                        ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks,
+                        PriceTable prices, TokenBudgets budgets, MonthlyTokens used, PayloadStore payloads) {
         this.databases = databases;
         this.recorder = new EventRecorder(events, feed);
         this.workflows = workflows;
@@ -135,7 +143,7 @@ public final class StepExecutor {
         UsageLedger ledger = new UsageLedger(Objects.requireNonNull(prices, "prices"), Objects.requireNonNull(used, "used"));
         TurnPlanner planner = new TurnPlanner();
         this.agentTurn = new AgentTurn(planner, new AgentReplies(model, new RequestBuilder(settings.model()), ledger, planner, recorder,
-                settings, new ReplyJournal(hooks, clock), new MonthlyBudget(budgets, used)), new ToolRound(tools, hooks, clock), settings);
+                settings, new ReplyJournal(hooks, clock), new MonthlyBudget(budgets, used)), new ToolRound(tools, hooks, clock, payloads), settings);
         this.commits = new StepCommits(recorder, ledger, hooks, clock);
     }
 
