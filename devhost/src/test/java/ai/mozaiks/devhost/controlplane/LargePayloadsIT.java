@@ -292,8 +292,13 @@ class LargePayloadsIT {
 
         // 3 MB is taken whole, and the chat goes on to its end.
         String answer = json(obj("page", 3, "notes", "n".repeat(3 * 1024 * 1024)));
-        expect(202, send("POST", "/api/chats/" + chat + "/ui-responses", token,
-                "{\"tool_call_id\":\"" + callId + "\",\"response\":" + answer + "}"), "the 3 MB answer");
+        String body = "{\"tool_call_id\":\"" + callId + "\",\"response\":" + answer + "}";
+        long seq = expect(202, send("POST", "/api/chats/" + chat + "/ui-responses", token, body), "the 3 MB answer").json().path("seq").asLong();
+        // A retry is answered as the first time; another large answer to the same call is refused.
+        assertEquals(seq, expect(202, send("POST", "/api/chats/" + chat + "/ui-responses", token, body), "the retry").json().path("seq").asLong());
+        Response changed = send("POST", "/api/chats/" + chat + "/ui-responses", token, body.replace("\"page\":3", "\"page\":4"));
+        assertEquals(409, changed.status(), changed.body());
+        assertEquals("ui_tool_already_answered", changed.code(), changed.body());
         ControlPlane.await("the chat completed", STEP, () -> "completed".equals(chatDocument(chat).getString("status")));
         // The commit comes first; its events reach the log right after.
         ControlPlane.await("the agent's answer after the UI tool", STEP, () -> events(chat, token).stream()
