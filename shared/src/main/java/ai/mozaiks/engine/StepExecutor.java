@@ -123,7 +123,8 @@ public final class StepExecutor {
 
     /**
      * An executor that checks each app's monthly token budget ({@code budgets}) before every model call against the
-     * month's tokens as {@code used} keeps them (one per instance, shared with the session start's check).
+     * month's tokens as {@code used} keeps them (one per instance, shared with the session start's check). Without a
+     * payload store a tool's result is recorded whole in {@code tool_results} (the tools' answer limit keeps it under 1 MiB).
      */
     public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
                         ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks,
