@@ -24,6 +24,7 @@ import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.models.PriceTable;
 import ai.mozaiks.models.offline.OfflineModel;
+import ai.mozaiks.payloads.PayloadStore;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.AppScopeGuard;
 import ai.mozaiks.persistence.ConnectionProfile;
@@ -39,6 +40,7 @@ import ai.mozaiks.session.ChatSessions;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
+import ai.mozaiks.storage.StorageClients;
 import ai.mozaiks.tenancy.AppAccess;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.CachedAppStates;
@@ -211,7 +213,8 @@ public final class CosmosBenchmark {
             Tiers tiers = Tiers.load();
             RunQueue runs = new RunQueue(databases, new RunSlots(control.getCollection(RunSlots.COLLECTION), clock),
                     appId -> appStates.limits(appId, tiers), queue, clock);
-            ChatInputs inputs = new ChatInputs(databases, events, feed, ChatWorkflows.platform(catalog::find), clock, engine, appStates, runs);
+            ChatInputs inputs = new ChatInputs(databases, events, feed, ChatWorkflows.platform(catalog::find), clock, engine, appStates, runs,
+                    PayloadStore.of(new StorageClients(settings.storage()), settings.containers()));
             ChatSessions sessions = new ChatSessions(databases, clock);
             ControlCollections collections = new ControlCollections(control);
             AppSettings appSettings = new AppSettings(control, new AppAccess(collections, new TenantAccess(collections)),

@@ -14,6 +14,7 @@ import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.models.PriceTable;
 import ai.mozaiks.models.offline.OfflineModel;
+import ai.mozaiks.payloads.PayloadStore;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.AppScopeGuard;
 import ai.mozaiks.persistence.MongoConnections;
@@ -23,6 +24,7 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.storage.StorageClients;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.MonthlyTokens;
 import ai.mozaiks.tenancy.CachedAppStates;
@@ -191,7 +193,7 @@ public final class EngineBenchmark {
                 runs = new RunQueue(databases, new RunSlots(connections.controlDatabase().getCollection(RunSlots.COLLECTION), clock),
                         appId -> appStates.limits(appId, tiers), queue, clock);
                 chatInputs = new ChatInputs(databases, events, feed, ChatWorkflows.platform(catalog::find), clock, engine,
-                        appStates, runs);
+                        appStates, runs, PayloadStore.of(new StorageClients(settings.storage()), settings.containers()));
                 sessions = new ChatSessions(databases, clock);
 
                 long started = System.nanoTime();

@@ -20,6 +20,7 @@ import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.functions.engine.StepWorker;
 import ai.mozaiks.models.openai.OpenAiCompatibleModel;
 import ai.mozaiks.models.openai.OpenAiCompatibleSettings;
+import ai.mozaiks.payloads.PayloadStore;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.MongoConnections;
 import ai.mozaiks.persistence.StorageRouter;
@@ -30,6 +31,7 @@ import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.storage.StorageClients;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.AppStates;
 import ai.mozaiks.tenancy.AppLimits;
@@ -135,7 +137,8 @@ public final class FairnessRun {
             // Run slots under the largest tier: the run measures fairness between apps, not run limits.
             RunQueue runs = new RunQueue(databases, new RunSlots(connections.controlDatabase().getCollection(RunSlots.COLLECTION), clock),
                     appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, clock);
-            ChatInputs inputs = new ChatInputs(databases, events, done, workflows, clock, engine, active, runs);
+            ChatInputs inputs = new ChatInputs(databases, events, done, workflows, clock, engine, active, runs,
+                    PayloadStore.of(new StorageClients(settings.storage()), settings.containers()));
             FairShare fairShare = new FairShare(settings.stepConcurrency(), clock);
             StepWorker worker = new StepWorker(new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(),
                     ai.mozaiks.engine.ChildWorkflows.none(), fairShare, active, runs,

@@ -13,6 +13,7 @@ import ai.mozaiks.functions.engine.StallReaperFunction;
 import ai.mozaiks.functions.realtime.RealtimeUpstreamFunction;
 import ai.mozaiks.functions.session.ChatEventFunctions;
 import ai.mozaiks.functions.session.ChatInputFunctions;
+import ai.mozaiks.functions.session.ChatPayloadFunctions;
 import ai.mozaiks.functions.session.SessionFunctions;
 import ai.mozaiks.functions.tenancy.AppFunctions;
 import ai.mozaiks.functions.tenancy.AppLifecycleFunctions;
@@ -48,6 +49,7 @@ public final class FunctionFactory {
             Map.entry(MigrationWorker.class, platform -> new MigrationWorker(platform.migrationRunner(), platform.migrationQueue())),
             Map.entry(SessionFunctions.class, platform -> new SessionFunctions(api(platform), platform.broker())),
             Map.entry(ChatEventFunctions.class, platform -> new ChatEventFunctions(api(platform), platform.events())),
+            Map.entry(ChatPayloadFunctions.class, platform -> new ChatPayloadFunctions(api(platform), platform.payloads())),
             Map.entry(StepWorker.class, platform -> new StepWorker(platform.steps())),
             Map.entry(StepPoisonWorker.class, platform -> new StepPoisonWorker(platform.steps())),
             Map.entry(ChatInputFunctions.class, platform -> new ChatInputFunctions(api(platform), platform.inputs())),

@@ -42,7 +42,8 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         StorageAccount storage = storageAccount(reader);
         BlobContainers containers = new BlobContainers(
                 reader.string("ARCHIVE_CONTAINER", "transcripts", Settings::isContainerName, CONTAINER_RULE),
-                reader.string("PACKS_CONTAINER", "packs", Settings::isContainerName, CONTAINER_RULE));
+                reader.string("PACKS_CONTAINER", "packs", Settings::isContainerName, CONTAINER_RULE),
+                reader.string("PAYLOADS_CONTAINER", "payloads", Settings::isContainerName, CONTAINER_RULE));
         IdentitySettings identity = IdentitySettings.read(reader);
         RealtimeSettings realtime = RealtimeSettings.read(reader);
         ModelSettings model = ModelSettings.read(reader);

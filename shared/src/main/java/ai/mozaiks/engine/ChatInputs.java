@@ -5,6 +5,7 @@ import ai.mozaiks.api.ApiException;
 import ai.mozaiks.api.Validation;
 import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.models.ToolCall;
+import ai.mozaiks.payloads.PayloadStore;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
@@ -68,6 +69,11 @@ import java.util.regex.Pattern;
  *   <li><b>The app's state.</b> A suspended or deleted app's chats take no message and no UI tool answer (409
  *       {@code app_suspended} / {@code app_deleted}, from {@link AppStates}, before anything is read or written);
  *       a cancel is still taken.</li>
+ *   <li><b>Large UI tool answers.</b> An answer of more than {@value #INLINE_UI_RESPONSE_CHARS} characters of JSON (up to
+ *       {@link InputLimits#MAX_UI_RESPONSE_CHARS}) is written whole to the chat's {@link PayloadStore} first; the
+ *       conversation, the {@code chat.tool_response} event and any context variable it sets keep a bounded preview, its
+ *       full size and the payload's id, so no document approaches Cosmos DB's 2 MB item limit. The model sees the preview
+ *       and a note that it was cut short.</li>
  *   <li><b>Cancel</b> is cooperative and visible: a waiting or queued chat is {@code cancelled} at once with a
  *       {@code chat.run_complete}; a running one gets {@code cancel_requested}, which the executor commits as
  *       {@code cancelled} at its next step boundary (before claiming work, or when the turn commits).</li>
@@ -75,6 +81,10 @@ import java.util.regex.Pattern;
  */
 public final class ChatInputs {
     public static final int MAX_TEXT = 16_000;
+    /** The most characters of JSON a UI tool's answer may have to be kept whole on the chat's documents. */
+    public static final int INLINE_UI_RESPONSE_CHARS = PayloadStore.PREVIEW_CHARS;
+    /** The payload kind of a UI tool's answer kept in the {@link PayloadStore}. */
+    static final String UI_PAYLOAD = "ui";
     /** Marks an acknowledged input whose chat waits for a run slot ({@code chat.input_ack}, {@code chat.tool_response}). */
     static final String QUEUED = "queued";
     static final int MAX_ID = 120;
@@ -89,13 +99,17 @@ public final class ChatInputs {
     private final int window;
     private final AppStates apps;
     private final RunQueue runs;
+    private final PayloadStore payloads;
 
     /**
      * {@code apps}: a suspended or deleted app takes no message and no UI tool answer (409); a cancel is still taken.
      * {@code runs}: what makes a chat run takes a run slot first, or queues it.
+     * {@code payloads}: where a large UI tool answer is kept whole.
      */
-    public ChatInputs(AppDatabases databases, EventLog events, ChatFeed feed, ChatWorkflows workflows, Clock clock, EngineSettings settings, AppStates apps, RunQueue runs) {
+    public ChatInputs(AppDatabases databases, EventLog events, ChatFeed feed, ChatWorkflows workflows, Clock clock, EngineSettings settings, AppStates apps, RunQueue runs,
+                      PayloadStore payloads) {
         this.databases = databases;
+        this.payloads = payloads;
         this.runs = runs;
         this.recorder = new EventRecorder(events, feed);
         this.workflows = workflows;
@@ -275,7 +289,7 @@ public final class ChatInputs {
                     .require(InputLimits.depth(response) <= InputLimits.MAX_DEPTH, "response",
                             "is nested deeper than " + InputLimits.MAX_DEPTH + " levels of objects and arrays")
                     .check();
-            // Kept in the conversation and in the log, so bounded before anything is read or written.
+            // A large answer is kept as a payload, but even that is bounded before anything is read or written.
             if (response.toString().length() > InputLimits.MAX_UI_RESPONSE_CHARS) {
                 return Mono.error(new ApiException(InputLimits.tooLarge(
                         "A UI tool's response is at most " + InputLimits.MAX_UI_RESPONSE_CHARS + " characters of JSON.")));
@@ -292,10 +306,11 @@ public final class ChatInputs {
             ChatStatus status = status(chat);
             Optional<Long> known = acceptedSeq(chat, key);
             if (known.isPresent()) {
-                // A retry answers as the first time; another answer to a call already answered is refused.
+                // A retry answers as the first time; another answer to a call already answered is refused (a large one is
+                // known by its payload id, which carries a digest of its content).
                 String content = response.isTextual() ? response.asText() : response.toString();
                 return recorder.stored(appId, chatId, key)
-                        .filter(first -> !content.equals(first.data().get("content")))
+                        .filter(first -> !sameAnswer(first.data(), callId, content))
                         .flatMap(first -> Mono.<InputResult>error(ApiException.conflict("ui_tool_already_answered",
                                 "UI tool call " + callId + " was already answered with another response.")))
                         .switchIfEmpty(Mono.fromSupplier(() -> new InputResult(chatId, true, known.get(), status)));
@@ -315,29 +330,68 @@ public final class ChatInputs {
                 }
                 Workflow workflow = found.get();
                 String content = response.isTextual() ? response.asText() : response.toString();
-                ConversationState next = state.withMessages(List.of(ConversationState.Message.tool(callId, content)), window);
-                next = next.withVariables(ContextState.applyUiResponse(workflow, call.call().name(), response, next.variables()));
                 long step = stepSeq(chat);
-                ConversationState stored = next;
-                // The last answer the chat waits for makes it run: that takes a run slot, or the chat waits for one.
-                Mono<ChatStatus> going = waiting.size() > 1 ? Mono.just(ChatStatus.AWAITING_INPUT) : runs.admit(appId, chat);
-                return going.flatMap(after -> {
-                    Map<String, Object> data = data("agent", call.agent(), StepExecutor.TOOL_CALL_ID, callId,
-                            "tool_name", call.call().name(), "content", content, "ui_response", ContextState.plain(response));
-                    if (after == ChatStatus.QUEUED) {
-                        data.put(QUEUED, true);
-                    }
-                    return recorder.record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
-                        long seq = appended.event().seq();
-                        return chats.acceptInput(chatId, step, key, seq, stored.toDocument(), after, now())
-                                .filter(taken -> taken)
-                                .flatMap(taken -> runs.started(appId, chatId, step, after).thenReturn(true))
-                                .switchIfEmpty(after == ChatStatus.RUNNING ? missed(appId, chatId) : Mono.empty())
-                                .map(ignored -> new InputResult(chatId, true, seq, after));
+                // A large answer is written whole before any document refers to it; the documents keep its summary.
+                Mono<Optional<PayloadStore.Stored>> kept = content.length() <= INLINE_UI_RESPONSE_CHARS ? Mono.just(Optional.empty())
+                        : payloads.put(appId, chatId, UI_PAYLOAD, callId, content).map(Optional::of);
+                return kept.flatMap(payload -> {
+                    String shown = payload.isEmpty() ? content : ConversationState.bounded(content, INLINE_UI_RESPONSE_CHARS);
+                    ConversationState next = state.withMessages(List.of(ConversationState.Message.tool(callId, shown)), window);
+                    Map<String, Object> before = next.variables();
+                    Map<String, Object> variables = ContextState.applyUiResponse(workflow, call.call().name(), response, before);
+                    ConversationState stored = next.withVariables(payload.map(p -> boundedVariables(before, variables, p)).orElse(variables));
+                    // The last answer the chat waits for makes it run: that takes a run slot, or the chat waits for one.
+                    Mono<ChatStatus> going = waiting.size() > 1 ? Mono.just(ChatStatus.AWAITING_INPUT) : runs.admit(appId, chat);
+                    return going.flatMap(after -> {
+                        Map<String, Object> data = data("agent", call.agent(), StepExecutor.TOOL_CALL_ID, callId,
+                                "tool_name", call.call().name(), "content", shown);
+                        if (payload.isEmpty()) {
+                            data.put("ui_response", ContextState.plain(response));
+                        } else {
+                            data.put("content_chars", content.length());
+                            data.put("truncated", true);
+                            data.put("payload_id", payload.get().payloadId());
+                        }
+                        if (after == ChatStatus.QUEUED) {
+                            data.put(QUEUED, true);
+                        }
+                        return recorder.record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
+                            long seq = appended.event().seq();
+                            return chats.acceptInput(chatId, step, key, seq, stored.toDocument(), after, now())
+                                    .filter(taken -> taken)
+                                    .flatMap(taken -> runs.started(appId, chatId, step, after).thenReturn(true))
+                                    .switchIfEmpty(after == ChatStatus.RUNNING ? missed(appId, chatId) : Mono.empty())
+                                    .map(ignored -> new InputResult(chatId, true, seq, after));
+                        });
                     });
                 }).switchIfEmpty(Mono.defer(() -> respond(appId, chats, userId, chatId, callId, response, attempts - 1)));
             });
         });
+    }
+
+    /** Whether a stored answer's event records this answer: the same content, or the payload this content would be. */
+    private static boolean sameAnswer(Map<String, Object> first, String callId, String content) {
+        Object payloadId = first.get("payload_id");
+        return payloadId != null ? payloadId.equals(PayloadStore.payloadId(UI_PAYLOAD, callId, content)) : content.equals(first.get("content"));
+    }
+
+    /**
+     * The context variables a large answer set, each kept as it is when small and otherwise as a summary: the payload's
+     * id, the value's size as JSON and its first characters. Variables the answer left alone are untouched.
+     */
+    static Map<String, Object> boundedVariables(Map<String, Object> before, Map<String, Object> after, PayloadStore.Stored payload) {
+        Map<String, Object> bounded = new LinkedHashMap<>(after);
+        after.forEach((name, value) -> {
+            if (value == null || value == before.get(name)) {
+                return;
+            }
+            String json = ai.mozaiks.http.Json.write(value);
+            if (json.length() > INLINE_UI_RESPONSE_CHARS) {
+                bounded.put(name, data("payload_id", payload.payloadId(), "chars", json.length(),
+                        "preview", PayloadStore.preview(json, INLINE_UI_RESPONSE_CHARS), "truncated", true));
+            }
+        });
+        return bounded;
     }
 
     /** A UI tool call the chat waits on, and the agent that made it. */

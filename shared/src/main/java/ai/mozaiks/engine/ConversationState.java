@@ -31,10 +31,10 @@ public record ConversationState(List<Message> messages, Map<String, Object> vari
     public static final int DEFAULT_WINDOW = 40;
     /**
      * The most characters of one message's content the conversation keeps: a longer one (a large tool result) is kept
-     * as its head and a note, so the chat document stays far under Cosmos DB's 2 MB item limit. As large as the
-     * largest UI tool answer, which is therefore kept whole; the full tool result stays in {@code tool_results}.
+     * as its head and a note, so the chat document stays far under Cosmos DB's 2 MB item limit; the whole result is kept
+     * as a payload ({@code ai.mozaiks.payloads.PayloadStore}). A large UI tool answer is kept shorter still.
      */
-    public static final int MAX_MESSAGE_CHARS = ai.mozaiks.http.InputLimits.MAX_UI_RESPONSE_CHARS;
+    public static final int MAX_MESSAGE_CHARS = 64 * 1024;
     /** The most bytes (UTF-8) of content and tool-call arguments all kept messages hold together; older ones go first. */
     public static final int MAX_STORED_BYTES = 768 * 1024;
     public static final String USER = "user";
@@ -88,15 +88,23 @@ public record ConversationState(List<Message> messages, Map<String, Object> vari
      * out, at most {@code max} characters in all.
      */
     public static String bounded(String text, int max) {
-        if (text == null || text.length() <= max) {
+        return text == null ? null : bounded(text, max, text.length());
+    }
+
+    /**
+     * {@link #bounded(String, int)} for the head of a longer text of {@code total} characters (kept whole elsewhere):
+     * the note gives the whole text's size.
+     */
+    public static String bounded(String text, int max, int total) {
+        if (text == null || text.length() <= max && total <= text.length()) {
             return text;
         }
         // The note is under 80 characters: the head leaves room for it.
-        int head = Math.max(0, max - 80);
+        int head = Math.min(text.length(), Math.max(0, max - 80));
         if (head > 0 && Character.isHighSurrogate(text.charAt(head - 1))) {
             head--; // never split a surrogate pair
         }
-        return text.substring(0, head) + "\n[truncated: the first " + head + " of " + text.length() + " characters]";
+        return text.substring(0, head) + "\n[truncated: the first " + head + " of " + total + " characters]";
     }
 
     /** The first index from {@code from} on that is not a tool result (a kept history never starts with one). */

@@ -5,6 +5,7 @@ import static ai.mozaiks.session.EventData.data;
 import ai.mozaiks.models.ChatModel;
 import ai.mozaiks.models.ModelException;
 import ai.mozaiks.models.PriceTable;
+import ai.mozaiks.payloads.PayloadStore;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.persistence.AppDatabase;
 import ai.mozaiks.persistence.AppDatabases;
@@ -122,11 +123,19 @@ public final class StepExecutor {
 
     /**
      * An executor that checks each app's monthly token budget ({@code budgets}) before every model call against the
-     * month's tokens as {@code used} keeps them (one per instance, shared with the session start's check).
+     * month's tokens as {@code used} keeps them (one per instance, shared with the session start's check). Without a
+     * payload store a tool's result is recorded whole in {@code tool_results} (the tools' answer limit keeps it under 1 MiB).
      */
     public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
                         ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks,
                         PriceTable prices, TokenBudgets budgets, MonthlyTokens used) {
+        this(databases, events, feed, model, tools, workflows, clock, settings, hooks, prices, budgets, used, null);
+    }
+
+    /** An executor that keeps a tool's long result whole in {@code payloads}, its documents a bounded head of it. */
+    public StepExecutor(AppDatabases databases, EventLog events, ChatFeed feed, ChatModel model, ToolRegistry tools,
+                        ChatWorkflows workflows, Clock clock, EngineSettings settings, StepHooks hooks,
+                        PriceTable prices, TokenBudgets budgets, MonthlyTokens used, PayloadStore payloads) {
         this.databases = databases;
         this.recorder = new EventRecorder(events, feed);
         this.workflows = workflows;
@@ -135,7 +144,7 @@ public final class StepExecutor {
         UsageLedger ledger = new UsageLedger(Objects.requireNonNull(prices, "prices"), Objects.requireNonNull(used, "used"));
         TurnPlanner planner = new TurnPlanner();
         this.agentTurn = new AgentTurn(planner, new AgentReplies(model, new RequestBuilder(settings.model()), ledger, planner, recorder,
-                settings, new ReplyJournal(hooks, clock), new MonthlyBudget(budgets, used)), new ToolRound(tools, hooks, clock), settings);
+                settings, new ReplyJournal(hooks, clock), new MonthlyBudget(budgets, used)), new ToolRound(tools, hooks, clock, payloads), settings);
         this.commits = new StepCommits(recorder, ledger, hooks, clock);
     }
 

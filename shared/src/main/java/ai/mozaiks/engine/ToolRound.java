@@ -6,6 +6,7 @@ import static com.mongodb.client.model.Filters.eq;
 
 import ai.mozaiks.http.Json;
 import ai.mozaiks.models.ToolCall;
+import ai.mozaiks.payloads.PayloadStore;
 import ai.mozaiks.persistence.AppCollection;
 import ai.mozaiks.session.Duplicates;
 import ai.mozaiks.session.EventKind;
@@ -34,27 +35,39 @@ import reactor.core.publisher.Mono;
  * (which answers the same calls: the reply is the one {@link ReplyJournal} recorded) takes the result from the record
  * instead of calling the tool twice. A call whose result was not recorded (the attempt died during it) is made again,
  * with the same idempotency key ({@link ToolInvocation#idempotencyKey()}), so a tool can tell the repeat.
+ *
+ * <p>A result longer than the conversation keeps ({@link ConversationState#MAX_MESSAGE_CHARS}) is written whole to the
+ * {@link PayloadStore} before its record: the record, the conversation and the event keep its head, its full size and
+ * the payload's id. (An executor built without a payload store keeps the whole result in the record, which the tools'
+ * answer limit keeps under 1 MiB.)
  */
 final class ToolRound {
     private static final String CALL_ID = StepExecutor.TOOL_CALL_ID;
     private static final String STEP_SEQ = "step_seq";
     private static final String CHAT_ID = "chat_id";
+    private static final String RESULT_CHARS = "result_chars";
+    private static final String PAYLOAD_ID = "payload_id";
+    /** The payload kind of a tool's result; its stable id is {@code <step_seq>-<call id>}. */
+    static final String TOOL_PAYLOAD = "tool";
     private static final ObjectMapper JSON = Json.mapper();
     /**
      * The most characters of a tool's result its {@code tool_response} event shows. The step's events wait in the chat
      * document's outbox until they are in the log, so ten large results in one reply must not add up to megabytes there;
-     * the whole result stays in {@code tool_results} (one document per call, bounded by the tools' answer limit).
+     * the whole result is a payload, or in {@code tool_results}.
      */
     static final int MAX_EVENT_CHARS = 16 * 1024;
 
     private final ToolRegistry tools;
     private final StepHooks hooks;
     private final Clock clock;
+    private final PayloadStore payloads;
 
-    ToolRound(ToolRegistry tools, StepHooks hooks, Clock clock) {
+    /** {@code payloads}: where a long result is kept whole; {@code null} keeps it whole in its record. */
+    ToolRound(ToolRegistry tools, StepHooks hooks, Clock clock, PayloadStore payloads) {
         this.tools = tools;
         this.hooks = hooks;
         this.clock = clock;
+        this.payloads = payloads;
     }
 
     /** What an agent's tool calls came to: the tool messages, the agent a handoff goes to, and whether a UI tool waits. */
@@ -80,19 +93,32 @@ final class ToolRound {
                 .map(answer -> {
                     // The event rides in the chat's outbox with the step's other events: it carries a bounded preview.
                     Map<String, Object> response = data("agent", agent, CALL_ID, answer.call().id(),
-                            "tool_name", answer.call().name(), "content", ConversationState.bounded(answer.content(), MAX_EVENT_CHARS));
-                    if (answer.content() != null && answer.content().length() > MAX_EVENT_CHARS) {
-                        response.put("content_chars", answer.content().length());
+                            "tool_name", answer.call().name(), "content", answer.bounded(MAX_EVENT_CHARS));
+                    if (answer.chars() > MAX_EVENT_CHARS) {
+                        response.put("content_chars", answer.chars());
                         response.put("truncated", true);
                     }
+                    if (answer.payloadId() != null) {
+                        response.put("payload_id", answer.payloadId());
+                    }
                     turn.event(EventKind.TOOL_RESPONSE, response);
-                    return ConversationState.Message.tool(answer.call().id(), answer.content());
+                    return ConversationState.Message.tool(answer.call().id(), answer.bounded(ConversationState.MAX_MESSAGE_CHARS));
                 })
                 .collectList()
                 .map(messages -> new Outcome(messages, transfer, uiWait));
     }
 
-    private record Answer(ToolCall call, String content) {
+    /** A call's answer: its content (the head of a result kept as a payload), its full length and the payload's id. */
+    private record Answer(ToolCall call, String content, int chars, String payloadId) {
+
+        Answer(ToolCall call, String content) {
+            this(call, content, content == null ? 0 : content.length(), null);
+        }
+
+        /** The content in at most {@code max} characters, a note giving the full size when cut. */
+        String bounded(int max) {
+            return ConversationState.bounded(content, max, Math.max(chars, content == null ? 0 : content.length()));
+        }
     }
 
     private Mono<Answer> answer(AppCollection results, Turn turn, String agent, ToolCall call, int index,
@@ -116,7 +142,10 @@ final class ToolRound {
         }
         Document previous = recorded.get(call.id());
         if (previous != null) {
-            return Mono.just(new Answer(call, previous.getString("result")));
+            String result = previous.getString("result");
+            Number chars = previous.get(RESULT_CHARS, Number.class);
+            return Mono.just(new Answer(call, result, chars == null ? result == null ? 0 : result.length() : chars.intValue(),
+                    previous.getString(PAYLOAD_ID)));
         }
         return execute(results, turn, agent, call, index, spec(turn, agent, call));
     }
@@ -141,16 +170,26 @@ final class ToolRound {
                                 .onErrorResume(failure -> Mono.just(error(String.valueOf(failure.getMessage())))));
         return result.flatMap(value -> {
             String content = value.isTextual() ? value.asText() : value.toString();
-            Document record = new Document(CHAT_ID, turn.message.chatId())
-                    .append(STEP_SEQ, turn.message.stepSeq())
-                    .append(CALL_ID, call.id())
-                    .append("tool_name", call.name())
-                    .append("result", content)
-                    .append("recorded_at", Date.from(clock.instant().truncatedTo(ChronoUnit.MILLIS)));
-            return results.insertOne(record)
-                    .onErrorResume(Duplicates::isDuplicate, duplicate -> Mono.empty())
-                    .then(Mono.fromRunnable(() -> hooks.afterToolRecorded(turn.message.chatId(), turn.message.stepSeq(), call.id())))
-                    .thenReturn(new Answer(call, content));
+            // A long result is written whole before the record refers to it: the record keeps what the conversation keeps.
+            Mono<Answer> kept = payloads == null || content.length() <= ConversationState.MAX_MESSAGE_CHARS ? Mono.just(new Answer(call, content))
+                    : payloads.put(turn.message.appId(), turn.message.chatId(), TOOL_PAYLOAD, turn.message.stepSeq() + "-" + call.id(), content)
+                            .map(stored -> new Answer(call, PayloadStore.preview(content, ConversationState.MAX_MESSAGE_CHARS),
+                                    content.length(), stored.payloadId()));
+            return kept.flatMap(answer -> {
+                Document record = new Document(CHAT_ID, turn.message.chatId())
+                        .append(STEP_SEQ, turn.message.stepSeq())
+                        .append(CALL_ID, call.id())
+                        .append("tool_name", call.name())
+                        .append("result", answer.content())
+                        .append("recorded_at", Date.from(clock.instant().truncatedTo(ChronoUnit.MILLIS)));
+                if (answer.payloadId() != null) {
+                    record.append(RESULT_CHARS, answer.chars()).append(PAYLOAD_ID, answer.payloadId());
+                }
+                return results.insertOne(record)
+                        .onErrorResume(Duplicates::isDuplicate, duplicate -> Mono.empty())
+                        .then(Mono.fromRunnable(() -> hooks.afterToolRecorded(turn.message.chatId(), turn.message.stepSeq(), call.id())))
+                        .thenReturn(answer);
+            });
         });
     }
 

@@ -32,8 +32,11 @@ public final class InputLimits {
     public static final int MAX_STRING_CHARS = 16 * 1024 * 1024;
     /** The largest property name: far above any field the platform knows. */
     public static final int MAX_NAME_CHARS = 1024;
-    /** The largest UI tool answer, as JSON text: it is kept in the chat's conversation and in its log. */
-    public static final int MAX_UI_RESPONSE_CHARS = 64 * 1024;
+    /**
+     * The largest UI tool answer, as JSON text. One over 16 Ki characters is kept whole as a blob (the chat's documents
+     * keep a preview), so this bound is the HTTP body's ({@link #MAX_BODY_CHARS}) with room for the request around it.
+     */
+    public static final int MAX_UI_RESPONSE_CHARS = 4 * 1024 * 1024;
     /** The largest tool-call arguments or structured output a model reply may carry, as JSON text. */
     public static final int MAX_MODEL_JSON_CHARS = 256 * 1024;
     /**

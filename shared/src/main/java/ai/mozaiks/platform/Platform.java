@@ -56,6 +56,7 @@ import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.packs.AppWorkflows;
 import ai.mozaiks.packs.PackWorkflows;
 import ai.mozaiks.packs.TierTurns;
+import ai.mozaiks.payloads.PayloadStore;
 import ai.mozaiks.realtime.ChatEvents;
 import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.realtime.ClientAccess;
@@ -139,6 +140,7 @@ public final class Platform implements AutoCloseable {
     private final StallReaper stallReaper;
     private final ChildReconciler childReconciler;
     private final ChatEvents chatEvents;
+    private final PayloadStore payloads;
     private final RuntimeSchema runtimeSchema;
     private final Schema schema;
 
@@ -233,10 +235,11 @@ public final class Platform implements AutoCloseable {
         ChatFeed feed = new WebPubSubFeed(realtime.service());
         // The monthly token budget comes with the cached app states: no control-plane read per model call.
         TokenBudgets budgets = appId -> appStates.limits(appId, tiers).map(AppLimits::monthlyTokenBudget).defaultIfEmpty(0L);
+        this.payloads = PayloadStore.of(storage, settings.containers());
         StepExecutor executor = new StepExecutor(appDatabases, events, feed, model, tools, chatWorkflows, clock, engine,
-                StepHooks.NONE, PriceTable.bundled(), budgets, monthlyTokens);
+                StepHooks.NONE, PriceTable.bundled(), budgets, monthlyTokens, payloads);
         RunQueue runQueue = new RunQueue(appDatabases, runSlots, appId -> appStates.limits(appId, tiers), stepQueue, clock);
-        this.inputs = new ChatInputs(appDatabases, events, feed, chatWorkflows, clock, engine, appStates, runQueue);
+        this.inputs = new ChatInputs(appDatabases, events, feed, chatWorkflows, clock, engine, appStates, runQueue, payloads);
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, runQueue);
         ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, runSlots,
                 new ChildPolicy(control.apps(), workflows, entitlements), clock, engine.window());
@@ -369,6 +372,11 @@ public final class Platform implements AutoCloseable {
 
     public SessionBroker broker() {
         return broker;
+    }
+
+    /** Chats' large payloads (UI tool answers, tool results), kept whole. */
+    public PayloadStore payloads() {
+        return payloads;
     }
 
     public EventLog events() {

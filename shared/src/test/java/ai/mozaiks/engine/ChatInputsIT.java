@@ -1,5 +1,6 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.payloads.PayloadStores;
 import ai.mozaiks.realtime.RecordingFeed;
 
 import ai.mozaiks.api.ApiException;
@@ -96,7 +97,8 @@ class ChatInputsIT {
     private ChatInputs inputs(Workflow flow) {
         return new ChatInputs(fixture.appDatabases(), log, feed,
                 ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(flow) : Optional.empty()), fixture.clock(),
-                EngineSettings.defaults("gpt-4o"), appId -> Mono.just(AppService.ACTIVE), runQueue());
+                EngineSettings.defaults("gpt-4o"), appId -> Mono.just(AppService.ACTIVE), runQueue(),
+                PayloadStores.developmentStorage());
     }
 
     /** Run slots under the enterprise tier's limits (20 runs per user): these tests are not about limits. */

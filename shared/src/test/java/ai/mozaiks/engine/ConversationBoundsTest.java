@@ -27,6 +27,18 @@ class ConversationBoundsTest {
     }
 
     @Test
+    void theHeadOfALongerTextKeptElsewhereGivesTheWholeTextsSize() {
+        String head = "h".repeat(1000);
+        String shown = ConversationState.bounded(head, 2000, 3_000_000);
+        assertTrue(shown.startsWith(head), "the head, whole, when it fits");
+        assertTrue(shown.endsWith("[truncated: the first 1000 of 3000000 characters]"), shown.substring(1000));
+        String cut = ConversationState.bounded(head, 500, 3_000_000);
+        assertTrue(cut.length() <= 500, "at most the limit: " + cut.length());
+        assertTrue(cut.endsWith(" of 3000000 characters]"), cut);
+        assertSame(head, ConversationState.bounded(head, 2000, head.length()), "a whole text that fits is kept as it is");
+    }
+
+    @Test
     void aSurrogatePairIsNeverSplit() {
         String emoji = "\uD83D\uDE00".repeat(40_000);
         String kept = ConversationState.bounded(emoji, 1001);

@@ -13,6 +13,7 @@ import ai.mozaiks.models.ModelEvent;
 import ai.mozaiks.models.ModelException;
 import ai.mozaiks.models.offline.OfflineModel;
 import ai.mozaiks.models.offline.OfflineScript;
+import ai.mozaiks.payloads.PayloadStores;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.realtime.RecordingFeed;
 import ai.mozaiks.session.ChatEvent;
@@ -86,7 +87,8 @@ class StepRetriesIT {
                 fixture.clock(), engine, StepHooks.NONE);
         AppStates active = appId -> Mono.just(AppService.ACTIVE);
         RunQueue runs = RunQueues.roomy(fixture, queue);
-        ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, workflows, fixture.clock(), engine, active, runs);
+        ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, workflows, fixture.clock(), engine, active, runs,
+                PayloadStores.developmentStorage());
         return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), new FairShare(24, fixture.clock()),
                 active, runs, new StepRetries(budget, fixture.clock()));
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.models.offline.OfflineModel;
 import ai.mozaiks.models.offline.OfflineScript;
+import ai.mozaiks.payloads.PayloadStores;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.realtime.RecordingFeed;
 import ai.mozaiks.session.ChatSessions;
@@ -64,7 +65,8 @@ class StepRunnerFairnessIT {
                 workflows, fixture.clock(), engine, StepHooks.NONE);
         AppStates active = appId -> Mono.just(AppService.ACTIVE);
         RunQueue runs = RunQueues.roomy(fixture, queue);
-        ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, workflows, fixture.clock(), engine, active, runs);
+        ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, workflows, fixture.clock(), engine, active, runs,
+                PayloadStores.developmentStorage());
         return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare, active, runs,
                 new StepRetries(StepRetries.DEFAULT_BUDGET, fixture.clock()));
     }

@@ -467,6 +467,10 @@ final class ControlPlane {
         return platform.settings().containers().archives();
     }
 
+    String payloadsContainer() {
+        return platform.settings().containers().payloads();
+    }
+
     /** The chat's events as its runtime token reads them, oldest first. */
     List<JsonNode> events(String chatId, String token) {
         JsonNode page = send("GET", "/api/chats/" + chatId + "/events?after_seq=0&limit=500", token, null).json();

@@ -45,8 +45,10 @@ import reactor.core.publisher.Flux;
 
 /**
  * Large payloads in one chat, through the HTTP API of a running host: an agent's ten calls of an HTTP tool each answer
- * 256 KB, and the user answers a UI tool with 3 MB, then within the limit. Afterwards every document of the control and
- * runtime databases, read with the real driver, is under Cosmos DB's 2 MB item limit, and the chat completed.
+ * 256 KB, and the user answers a UI tool with 3 MB (after an answer over the 4 MiB limit was refused). The chat's
+ * documents keep previews; the whole results and the whole answer are blobs in Azurite, read back byte for byte through
+ * the chat's payload endpoint. Afterwards every document of the control and runtime databases, read with the real
+ * driver, is under Cosmos DB's 2 MB item limit, and the chat completed.
  */
 class LargePayloadsIT {
     private static final ControlPlane cp = ControlPlane.get();
@@ -61,6 +63,8 @@ class LargePayloadsIT {
     private static Platform platform;
     private static FunctionHost functions;
     private static final AtomicInteger toolCalls = new AtomicInteger();
+    /** What the tool answered, whole, by call. */
+    private static final Map<Integer, String> pages = new java.util.concurrent.ConcurrentHashMap<>();
 
     @BeforeAll
     static void aHostWithTheWorkflow() throws IOException {
@@ -104,7 +108,9 @@ class LargePayloadsIT {
         while (text.length() + line.length() < RESULT_BYTES - 100) {
             text.append(line);
         }
-        byte[] body = json(obj("page", call, "text", text.toString())).getBytes(StandardCharsets.UTF_8);
+        String page = json(obj("page", call, "text", text.toString()));
+        pages.put(call, page);
+        byte[] body = page.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", "application/json");
         exchange.sendResponseHeaders(200, body.length);
         exchange.getResponseBody().write(body);
@@ -196,6 +202,11 @@ class LargePayloadsIT {
         return cp.send(request.method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build());
     }
 
+    private static Response payload(String chat, String token, String payloadId) {
+        return cp.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + functions.port() + "/api/chats/" + chat
+                + "/payloads/" + payloadId)).timeout(ControlPlane.TIMEOUT).header("Authorization", "Bearer " + token).GET().build());
+    }
+
     private static List<JsonNode> events(String chat, String token) {
         JsonNode page = cp.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + functions.port()
                 + "/api/chats/" + chat + "/events?after_seq=0&limit=500")).timeout(ControlPlane.TIMEOUT)
@@ -244,39 +255,79 @@ class LargePayloadsIT {
         List<JsonNode> responses = events(chat, token).stream()
                 .filter(event -> event.path("type").asText().equals("chat.tool_response")).toList();
         assertEquals(CALLS, responses.size());
+        java.util.Set<String> readBack = new java.util.HashSet<>();
         for (JsonNode response : responses) {
-            // The event shows a preview and says how long the result is; the whole result is kept in tool_results.
+            // The event shows a preview, says how long the result is and where the whole of it is kept.
             assertTrue(response.at("/data/truncated").asBoolean(false), response.toString().substring(0, 200));
             assertTrue(response.at("/data/content_chars").asInt() > RESULT_BYTES - 200);
             assertTrue(response.at("/data/content").asText().length() <= 16 * 1024);
+            Response whole = expect(200, payload(chat, token, response.at("/data/payload_id").asText()), "a tool result");
+            String content = whole.json().path("content").asText();
+            assertEquals(response.at("/data/content_chars").asInt(), content.length());
+            assertTrue(pages.containsValue(content), "the whole result, as the tool answered it");
+            readBack.add(content);
         }
+        assertEquals(CALLS, readBack.size(), "ten different results");
+        // The step's records keep what the conversation keeps, and where the whole result is.
         assertEquals(CALLS, cp.count(cp.runtime(), "tool_results", Filters.eq("app_id", app)));
         Document stored = cp.findOne(cp.runtime(), "tool_results", Filters.eq("app_id", app));
-        assertTrue(stored.getString("result").length() > RESULT_BYTES - 200, "the whole result is stored");
+        assertTrue(stored.getString("result").length() <= 64 * 1024, "a bounded head is recorded");
+        assertTrue(stored.getInteger("result_chars") > RESULT_BYTES - 200, "with the whole result's size");
+        assertTrue(pages.containsValue(payload(chat, token, stored.getString("payload_id")).json().path("content").asText()));
 
         String callId = events(chat, token).stream().filter(event -> event.at("/data/awaiting_response").asBoolean(false))
                 .findFirst().orElseThrow().at("/data/call_id").asText();
         Document waiting = chatDocument(chat);
 
-        // 3 MB: over the API's documented limit for a UI tool's answer. A clear 413, and the chat still waits as it was.
-        String threeMegabytes = "n".repeat(3 * 1024 * 1024);
+        // Over the API's documented limit for a UI tool's answer (still under the body limit): a clear 413, and the chat
+        // still waits as it was.
+        String tooLarge = "n".repeat(InputLimits.MAX_UI_RESPONSE_CHARS);
         Response refused = send("POST", "/api/chats/" + chat + "/ui-responses", token,
-                json(obj("tool_call_id", callId, "response", obj("page", 3, "notes", threeMegabytes))));
+                json(obj("tool_call_id", callId, "response", obj("page", 3, "notes", tooLarge))));
         assertEquals(413, refused.status(), refused.body());
         assertEquals("application/problem+json", refused.contentType());
         assertEquals("payload_too_large", refused.code(), refused.body());
         assertTrue(refused.json().path("detail").asText().contains(String.valueOf(InputLimits.MAX_UI_RESPONSE_CHARS)), refused.body());
         assertEquals(waiting, chatDocument(chat), "nothing was written");
 
-        // The same answer within the limit is taken, and the chat goes on to its end.
-        String notes = "n".repeat(InputLimits.MAX_UI_RESPONSE_CHARS - 100);
-        expect(202, send("POST", "/api/chats/" + chat + "/ui-responses", token,
-                json(obj("tool_call_id", callId, "response", obj("page", 3, "notes", notes)))), "the answer within the limit");
+        // 3 MB is taken whole, and the chat goes on to its end.
+        String answer = json(obj("page", 3, "notes", "n".repeat(3 * 1024 * 1024)));
+        String body = "{\"tool_call_id\":\"" + callId + "\",\"response\":" + answer + "}";
+        long seq = expect(202, send("POST", "/api/chats/" + chat + "/ui-responses", token, body), "the 3 MB answer").json().path("seq").asLong();
+        // A retry is answered as the first time; another large answer to the same call is refused.
+        assertEquals(seq, expect(202, send("POST", "/api/chats/" + chat + "/ui-responses", token, body), "the retry").json().path("seq").asLong());
+        Response changed = send("POST", "/api/chats/" + chat + "/ui-responses", token, body.replace("\"page\":3", "\"page\":4"));
+        assertEquals(409, changed.status(), changed.body());
+        assertEquals("ui_tool_already_answered", changed.code(), changed.body());
         ControlPlane.await("the chat completed", STEP, () -> "completed".equals(chatDocument(chat).getString("status")));
         // The commit comes first; its events reach the log right after.
         ControlPlane.await("the agent's answer after the UI tool", STEP, () -> events(chat, token).stream()
                 .anyMatch(event -> event.path("type").asText().equals("chat.text")
                         && event.at("/data/content").asText().contains("Page three")));
+
+        // The answer's event carries a preview and where the whole answer is; read back, it is the answer byte for byte.
+        JsonNode answered = events(chat, token).stream().filter(event -> event.path("type").asText().equals("chat.tool_response")
+                && event.at("/data/call_id").asText().equals(callId)).findFirst().orElseThrow();
+        assertTrue(answered.at("/data/content").asText().length() <= 16 * 1024, "a preview");
+        assertEquals(answer.length(), answered.at("/data/content_chars").asInt());
+        String answerId = answered.at("/data/payload_id").asText();
+        Response whole = expect(200, payload(chat, token, answerId), "the whole answer");
+        assertEquals("application/json", whole.contentType().split(";")[0]);
+        assertEquals(answer, whole.json().path("content").asText(), "the answer, read back whole");
+        // What the model was given: the head of the answer and a note of its full size.
+        String shown = chatDocument(chat).get("conversation", Document.class).getList("messages", Document.class).stream()
+                .filter(message -> callId.equals(message.getString("id"))).findFirst().orElseThrow().getString("c");
+        assertTrue(shown.length() <= 16 * 1024 && shown.endsWith("of " + answer.length() + " characters]"), shown.substring(shown.length() - 100));
+
+        // Another chat's token reads none of this chat's payloads, nor does a made-up id find one.
+        JsonNode other = expect(201, send("POST", "/api/sessions", owner.token(), json(obj("app_id", app, "workflow_name", WORKFLOW))),
+                "another chat").json();
+        Response foreign = payload(other.path("chat_id").asText(), other.path("runtime_token").asText(), answerId);
+        assertEquals(404, foreign.status(), foreign.body());
+        assertEquals("application/problem+json", foreign.contentType());
+        assertEquals(404, payload(chat, other.path("runtime_token").asText(), answerId).status(), "a token for another chat");
+        assertEquals(404, payload(chat, token, answerId.substring(0, answerId.length() - 1) + "0").status(), "no such payload");
+        assertEquals(404, payload(chat, token, "..%2F..%2Fsecret").status(), "not a payload id");
 
         Largest largest = scan(cp.runtime(), scan(cp.control(), new Largest("none", 0)));
         int chatBytes = new RawBsonDocument(chatDocument(chat), new org.bson.codecs.DocumentCodec()).getByteBuffer().remaining();

@@ -90,7 +90,7 @@ class PurgeIT {
                 new Document("_id", "app:" + appId).append("app_id", appId).append("count", 1).append("holders", List.of(holder)),
                 new Document("_id", "user:" + appId + ":u-0").append("app_id", appId).append("user_id", "u-0").append("count", 1)
                         .append("holders", List.of(holder))))).block(ControlPlane.TIMEOUT);
-        for (String container : List.of(cp.archiveContainer(), cp.packsContainer())) {
+        for (String container : List.of(cp.archiveContainer(), cp.packsContainer(), cp.payloadsContainer())) {
             var client = cp.container(container);
             client.createIfNotExists();
             for (String name : List.of("chat-0.json", "chat-1.json", "nested/deeper/chat-2.json")) {
@@ -104,7 +104,8 @@ class PurgeIT {
     }
 
     private static int blobCount(String appId) {
-        return cp.blobNames(cp.archiveContainer(), appId + "/").size() + cp.blobNames(cp.packsContainer(), appId + "/").size();
+        return cp.blobNames(cp.archiveContainer(), appId + "/").size() + cp.blobNames(cp.packsContainer(), appId + "/").size()
+                + cp.blobNames(cp.payloadsContainer(), appId + "/").size();
     }
 
     private static User owner;
@@ -149,8 +150,8 @@ class PurgeIT {
         });
     }
 
-    /** Seeded blobs (3 per container) plus the 4 manifest files of the published pack. */
-    private static final int BLOBS = 3 + 3 + 4;
+    /** Seeded blobs (3 in each of the 3 containers) plus the 4 manifest files of the published pack. */
+    private static final int BLOBS = 3 + 3 + 3 + 4;
 
     @Test
     void noDocumentOfThePurgedAppRemains() {
@@ -167,6 +168,7 @@ class PurgeIT {
     void noBlobOfThePurgedAppRemains() {
         assertEquals(List.of(), cp.blobNames(cp.archiveContainer(), doomed + "/"), "archive blobs of the purged app");
         assertEquals(List.of(), cp.blobNames(cp.packsContainer(), doomed + "/"), "pack blobs of the purged app");
+        assertEquals(List.of(), cp.blobNames(cp.payloadsContainer(), doomed + "/"), "chat payloads of the purged app");
     }
 
     @Test
@@ -211,6 +213,7 @@ class PurgeIT {
         assertEquals(EVENTS, ((Number) removed.get("chat_events")).longValue(), purge.toJson());
         assertEquals(3, ((Number) removed.get("blobs:" + cp.archiveContainer())).longValue(), purge.toJson());
         assertEquals(3 + 4, ((Number) removed.get("blobs:" + cp.packsContainer())).longValue(), purge.toJson());
+        assertEquals(3, ((Number) removed.get("blobs:" + cp.payloadsContainer())).longValue(), purge.toJson());
         assertNotNull(purge.getDate("started_at"), purge.toJson());
         assertNotNull(purge.getDate("finished_at"), purge.toJson());
         assertTrue(!purge.getDate("finished_at").before(purge.getDate("started_at")), purge.toJson());

@@ -28,6 +28,7 @@ import ai.mozaiks.models.openai.OpenAiCompatibleModel;
 import ai.mozaiks.models.openai.OpenAiCompatibleSettings;
 import ai.mozaiks.outbound.HostResolver;
 import ai.mozaiks.outbound.OutboundClient;
+import ai.mozaiks.payloads.PayloadStores;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.session.ChatFeed;
 import ai.mozaiks.session.ChatEvent;
@@ -195,7 +196,7 @@ final class EngineHarness implements AutoCloseable {
         Tiers tiers = Tiers.load();
         RunQueue runQueue = new RunQueue(fixture.appDatabases(), runSlots, appId -> appStates.limits(appId, tiers), queue, clock);
         this.inputs = new ChatInputs(fixture.appDatabases(), log, feed, ChatWorkflows.platform(this::workflow), clock, engine,
-                appStates, runQueue);
+                appStates, runQueue, PayloadStores.developmentStorage());
         this.chatEvents = new ChatEvents(inputs, sessions, log, appStates);
         this.reaper = new StallReaper(apps, fixture.appDatabases(), queue, engine.stalledAfter(), clock, runQueue,
                 new IdleChats(fixture.appDatabases(), log, feed, clock), Duration.ZERO);
