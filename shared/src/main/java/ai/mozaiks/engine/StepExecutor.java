@@ -237,7 +237,9 @@ public final class StepExecutor {
     /** A chat claimed for this attempt: the chat as it was before the claim, and where it is. */
     private record Claim(AppDatabase database, ChatStore chats, StepMessage message, StepLease lease, Document chat) {
         Turn turn(Workflow workflow, ConversationState state) {
-            return new Turn(database, chats, message, lease.owner(), workflow, state, ChatStore.eventSeq(chat));
+            Turn turn = new Turn(database, chats, message, lease.owner(), workflow, state, ChatStore.eventSeq(chat));
+            turn.claimedConversation = chat.get(ChatFields.CONVERSATION, Document.class);
+            return turn;
         }
     }
 
