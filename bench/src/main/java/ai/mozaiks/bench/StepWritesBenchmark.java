@@ -22,6 +22,7 @@ import ai.mozaiks.persistence.MongoConnections;
 import ai.mozaiks.persistence.RuntimeSchema;
 import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.session.ChatSessions;
+import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.ChatStore;
 import ai.mozaiks.session.EventLog;
@@ -67,6 +68,8 @@ public final class StepWritesBenchmark {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     static final String PLAIN = "plain text turn (assistant)";
     static final String TOOL = "turn with one tool call (tool_demo)";
+    /** The most turns of a tool_demo chat: its max_turns is 20, and a turn here takes two (the tool round, the reply). */
+    static final int TOOL_TURNS = 9;
 
     /** The in-process step queue: pending messages, in order. */
     private static final class PendingSteps implements StepQueue {
@@ -88,7 +91,7 @@ public final class StepWritesBenchmark {
 
     /** One scenario's writes: per phase (steps, input, follow-up), summed by collection over {@code turns} turns. */
     record Scenario(String name, int turns, int steps, Map<String, Map<String, WriteMeter.Writes>> phases,
-                    Map<String, Integer> outcomes, long chatBytes) {
+                    Map<String, Integer> outcomes, long chatBytes, long firstTurnChatBytes, long lastTurnChatBytes) {
         /** The phase's writes of one collection per turn. */
         double perTurn(String phase, String collection, java.util.function.ToLongFunction<WriteMeter.Writes> field) {
             WriteMeter.Writes writes = phases.get(phase).get(collection);
@@ -103,6 +106,7 @@ public final class StepWritesBenchmark {
     static final String STEPS = "steps (StepExecutor.run)";
     static final String INPUT = "input (ChatInputs.submitMessage)";
     static final String FOLLOW_UP = "runner follow-up (slot, drainPending)";
+    private static final WriteMeter.Writes NONE = new WriteMeter.Writes(0, 0, 0);
 
     private final Clock clock = Clock.systemUTC();
     private final WriteMeter meter = new WriteMeter();
@@ -168,7 +172,8 @@ public final class StepWritesBenchmark {
                 // One unmeasured chat of each first: indexes, the month's counter and the app's state cached.
                 scenario("warm-up", "assistant", 1, 2);
                 scenario("warm-up", "tool_demo", 1, 2);
-                return List.of(scenario(PLAIN, "assistant", chats, turns), scenario(TOOL, "tool_demo", chats, turns));
+                // tool_demo ends a chat after max_turns (20) agent turns, tool rounds included: two a turn here.
+                return List.of(scenario(PLAIN, "assistant", chats, turns), scenario(TOOL, "tool_demo", chats, Math.min(turns, TOOL_TURNS)));
             }
         }
     }
@@ -182,15 +187,22 @@ public final class StepWritesBenchmark {
         int measured = 0;
         int steps = 0;
         long chatBytes = 0;
+        long first = 0;
+        long last = 0;
         for (int c = 0; c < chats; c++) {
             String chatId = block(sessions.start(APP, new NewChat(USER, workflow, null, ChatStatus.RUNNING))).chat().chatId();
             block(queue.enqueue(new StepMessage(APP, chatId, 0), Duration.ZERO));
-            drain(null, outcomes);
+            drain(null, null, outcomes);
             for (int turn = 0; turn < turns; turn++) {
                 meter.take();
                 block(inputs.submitMessage(APP, USER, chatId, "m-" + turn, "Question " + turn + ": what is the tide doing at the harbour?"));
                 add(phases.get(INPUT), meter.take());
-                steps += drain(phases, outcomes);
+                Map<String, WriteMeter.Writes> turnSteps = new TreeMap<>();
+                steps += drain(phases, turnSteps, outcomes);
+                add(phases.get(STEPS), turnSteps);
+                long chatWrites = turnSteps.getOrDefault(RuntimeCollection.CHAT_SESSIONS.collectionName(), NONE).payloadBytes();
+                first += turn == 0 ? chatWrites : 0;
+                last += turn == turns - 1 ? chatWrites : 0;
                 measured++;
             }
             meter.take();
@@ -198,17 +210,22 @@ public final class StepWritesBenchmark {
                     .map(chat -> (long) new RawBsonDocument(chat, new org.bson.codecs.DocumentCodec()).getByteBuffer().remaining()));
             meter.take();
         }
-        return new Scenario(name, measured, steps, phases, outcomes, chatBytes / Math.max(1, chats));
+        return new Scenario(name, measured, steps, phases, outcomes, chatBytes / Math.max(1, chats), first / Math.max(1, chats),
+                last / Math.max(1, chats));
     }
 
-    /** Runs the pending steps until the chat waits or ends, each step's writes added to {@code phases}; answers the steps run. */
-    private int drain(Map<String, Map<String, WriteMeter.Writes>> phases, Map<String, Integer> outcomes) {
+    /**
+     * Runs the pending steps until the chat waits or ends, each step's writes added to {@code stepWrites} and the runner's
+     * follow-up's to {@code phases} (nothing measured when {@code phases} is null); answers the steps run.
+     */
+    private int drain(Map<String, Map<String, WriteMeter.Writes>> phases, Map<String, WriteMeter.Writes> stepWrites,
+                      Map<String, Integer> outcomes) {
         int steps = 0;
         for (StepMessage message = queue.poll(); message != null; message = queue.poll()) {
             meter.take();
             StepOutcome outcome = block(executor.run(message));
             if (phases != null) {
-                add(phases.get(STEPS), meter.take());
+                add(stepWrites, meter.take());
                 outcomes.merge(outcome.getClass().getSimpleName(), 1, Integer::sum);
                 steps++;
             }
@@ -257,8 +274,10 @@ public final class StepWritesBenchmark {
                 chats, Runtime.version());
         out.println("  bytes: cmd = the whole write commands (BSON); doc = what they write (inserted documents, update specifications)");
         for (Scenario scenario : scenarios) {
-            out.printf(Locale.ROOT, "  %s: %d turns, %.2f steps per turn %s; chat document at the end %,d bytes%n", scenario.name(),
-                    scenario.turns(), scenario.steps() / (double) Math.max(1, scenario.turns()), scenario.outcomes(), scenario.chatBytes());
+            out.printf(Locale.ROOT, "  %s: %d turns, %.2f steps per turn %s; chat document at the end %,d bytes; "
+                            + "the steps' chat_sessions doc bytes in a chat's first turn %,d, in its last %,d%n", scenario.name(),
+                    scenario.turns(), scenario.steps() / (double) Math.max(1, scenario.turns()), scenario.outcomes(), scenario.chatBytes(),
+                    scenario.firstTurnChatBytes(), scenario.lastTurnChatBytes());
             scenario.phases().forEach((phase, collections) -> {
                 WriteMeter.Writes total = scenario.total(phase);
                 out.printf(Locale.ROOT, "    %-40s %6.2f writes %9.0f cmd bytes %9.0f doc bytes per turn%n", phase,
