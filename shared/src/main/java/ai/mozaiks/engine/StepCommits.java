@@ -54,8 +54,8 @@ final class StepCommits {
         // The seqs after the counter as last seen are the step's, unless input took some meanwhile: then the commit
         // misses and is tried again from the counter's new value. A cancel requested during the turn makes it miss
         // too; the turn then ends as cancelled.
-        return turn.chats.commit(turn.lease, turn.eventBase, status, stamp, turn.state == null ? null : turn.state.toDocument(),
-                        out, turn.changes, outcome instanceof StepOutcome.Cancelled)
+        return turn.chats.commit(turn.lease, turn.eventBase, status, stamp, turn.claimedConversation,
+                        turn.state == null ? null : turn.state.toDocument(), out, turn.changes, outcome instanceof StepOutcome.Cancelled)
                 .flatMap(before -> {
                     hooks.afterCommit(turn.message.chatId(), turn.message.stepSeq());
                     Mono<Void> recorded = out.isEmpty() ? Mono.empty() : recorded(turn, out, usage, stamp, lastSeq);

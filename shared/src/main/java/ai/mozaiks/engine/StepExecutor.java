@@ -63,7 +63,8 @@ import reactor.core.publisher.Mono;
  *       A trigger agent's structured output that selects several workflows ({@link FanOutRequest}) ends the step
  *       instead: the chat commits {@code awaiting_children} with the request, and the runner starts the children.</li>
  *   <li><b>Commit.</b> One conditional {@code findOneAndUpdate} on {@code step_seq} and the lease owner: status,
- *       {@code step_seq+1}, conversation state, the chat's usage totals, lease cleared — and the step's events:
+ *       {@code step_seq+1}, conversation state (what the turn changed in it: new messages pushed, changed fields set), the
+ *       chat's usage totals, lease cleared — and the step's events:
  *       their seqs reserved ({@code $inc} of {@code event_seq}, read back from the update) and the events themselves
  *       kept in the chat's {@code outbox}. Committed therefore means recorded, in one write.</li>
  *   <li><b>Usage.</b> Each model call is a {@code chat.usage_delta} event ({@link UsageLedger}), from its recorded
@@ -246,7 +247,9 @@ public final class StepExecutor {
     /** A chat claimed for this attempt: the chat as it was before the claim, and where it is. */
     private record Claim(AppDatabase database, ChatStore chats, StepMessage message, StepLease lease, Document chat) {
         Turn turn(Workflow workflow, ConversationState state) {
-            return new Turn(database, chats, message, lease.owner(), workflow, state, ChatStore.eventSeq(chat));
+            Turn turn = new Turn(database, chats, message, lease.owner(), workflow, state, ChatStore.eventSeq(chat));
+            turn.claimedConversation = chat.get(ChatFields.CONVERSATION, Document.class);
+            return turn;
         }
     }
 

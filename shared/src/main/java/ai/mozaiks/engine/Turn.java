@@ -41,6 +41,8 @@ final class Turn {
     /** Commits tried so far: input that keeps moving the counter makes the step give up and be redelivered. */
     int commits;
     ConversationState state;
+    /** The conversation as the claim read it (null when the chat had none): the commit writes only what changed. */
+    Document claimedConversation;
 
     Turn(AppDatabase database, ChatStore chats, StepMessage message, String owner, Workflow workflow, ConversationState state,
          long eventBase) {

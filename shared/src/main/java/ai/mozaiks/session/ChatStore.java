@@ -154,20 +154,24 @@ public final class ChatStore {
     }
 
     /**
-     * Commits a step in one conditional update: the next step, status, conversation and the step's changes, lease
+     * Commits a step in one conditional update: the next step, status, conversation (what changed since
+     * {@code claimedConversation}, the one the claim read: {@link ConversationDelta}) and the step's changes, lease
      * cleared, and the step's events — their seqs taken after {@code eventBase} and the events kept in the chat's
      * {@code outbox} (committed means recorded). It misses (empty) when the lease was lost, when input moved the event
      * counter past {@code eventBase}, or, unless {@code cancelling}, when a cancel was requested meanwhile. Answers the
      * chat's pending inputs as they were.
      */
-    public Mono<Document> commit(StepLease lease, long eventBase, ChatStatus status, Instant stamp, Document conversation,
-                                 List<NewEvent> events, StepCommit changes, boolean cancelling) {
+    public Mono<Document> commit(StepLease lease, long eventBase, ChatStatus status, Instant stamp, Document claimedConversation,
+                                 Document conversation, List<NewEvent> events, StepCommit changes, boolean cancelling) {
         long lastSeq = eventBase + events.size();
         List<Bson> outbox = events.isEmpty()
                 ? List.of(Updates.unset(ChatFields.OUTBOX))
                 : List.of(Updates.set(ChatFields.EVENT_SEQ, lastSeq),
                         Updates.set(ChatFields.OUTBOX, new PendingEvents(lease.stepSeq(), stamp, lastSeq, events).toDocument()));
-        List<Bson> updates = changes.updates(lease.stepSeq() + 1, status, stamp, conversation, outbox, cancelling);
+        // Only what changed since the claim: the lease keeps anyone else from changing the conversation meanwhile.
+        List<Bson> written = conversation == null ? List.of()
+                : ConversationDelta.updates(ChatFields.CONVERSATION, claimedConversation, conversation);
+        List<Bson> updates = changes.updates(lease.stepSeq() + 1, status, stamp, written, outbox, cancelling);
         Bson filter = and(held(lease), eq(ChatFields.EVENT_SEQ, eventBase));
         if (!cancelling) {
             filter = and(filter, ne(InputFields.CANCEL_REQUESTED, true));

@@ -70,10 +70,10 @@ public final class StepCommit {
     }
 
     /**
-     * The commit's update: the next step and status, the conversation, the lease cleared, the usage, the events' seqs
-     * and outbox (the store's), and the turn's changes, in that order.
+     * The commit's update: the next step and status, the lease cleared, the usage, the conversation's changes and the
+     * events' seqs and outbox (the store's), and the turn's changes, in that order.
      */
-    List<Bson> updates(long nextStep, ChatStatus status, Instant stamp, Document conversation, List<Bson> outboxUpdates,
+    List<Bson> updates(long nextStep, ChatStatus status, Instant stamp, List<Bson> conversation, List<Bson> outboxUpdates,
                        boolean cancelling) {
         List<Bson> updates = new ArrayList<>(List.of(
                 Updates.set(ChatFields.STEP_SEQ, nextStep),
@@ -82,9 +82,7 @@ public final class StepCommit {
                 Updates.unset(ChatFields.LEASE_UNTIL),
                 Updates.unset(ChatFields.LEASE_OWNER)));
         updates.addAll(usage);
-        if (conversation != null) {
-            updates.add(Updates.set(ChatFields.CONVERSATION, conversation));
-        }
+        updates.addAll(conversation);
         updates.addAll(outboxUpdates);
         if (cancelling) {
             updates.add(Updates.unset(InputFields.CANCEL_REQUESTED));
