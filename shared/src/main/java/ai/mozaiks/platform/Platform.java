@@ -43,6 +43,7 @@ import ai.mozaiks.persistence.CosmosRuProfile;
 import ai.mozaiks.persistence.MongoConnections;
 import ai.mozaiks.persistence.RuntimeSchema;
 import ai.mozaiks.schema.Schema;
+import ai.mozaiks.schema.SchemaHealthCheck;
 import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.storage.StorageClients;
 import ai.mozaiks.journeys.Journeys;
@@ -95,6 +96,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
@@ -106,6 +108,8 @@ import reactor.core.publisher.Mono;
  */
 public final class Platform implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Platform.class.getName());
+    /** How long the health report reuses a passing schema check: a check lists every collection's indexes. */
+    private static final Duration SCHEMA_CHECK_REUSE = Duration.ofMinutes(5);
 
     private final Settings settings;
     private final BuildInfo buildInfo;
@@ -176,6 +180,7 @@ public final class Platform implements AutoCloseable {
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new MongoHealthCheck(mongo.controlDatabase()));
         checks.addAll(StorageHealthChecks.of(storage.queues(), storage.blobs()));
+        checks.add(new SchemaHealthCheck(schema, SCHEMA_CHECK_REUSE));
         this.health = new HealthService(checks, settings.dependencyTimeout(), buildInfo.version());
 
         // One client for every URL a tenant can choose (HTTP tools, apps' identity providers): vetted and pinned.

@@ -472,11 +472,36 @@ final class ControlPlane {
     }
 
     /** The chat's events as its runtime token reads them, oldest first. */
+    /** The chat's events; an answer other than 200 fails the test with it, a 503 is waited out as a client would. */
     List<JsonNode> events(String chatId, String token) {
-        JsonNode page = send("GET", "/api/chats/" + chatId + "/events?after_seq=0&limit=500", token, null).json();
+        Response response = send("GET", "/api/chats/" + chatId + "/events?after_seq=0&limit=500", token, null);
+        for (int attempt = 0; response.status() == 503 && attempt < 10; attempt++) {
+            pause(response.header("Retry-After"));
+            response = send("GET", "/api/chats/" + chatId + "/events?after_seq=0&limit=500", token, null);
+        }
+        if (response.status() != 200) {
+            throw new AssertionError("the events of chat " + chatId + ": " + response);
+        }
+        JsonNode page = response.json();
         List<JsonNode> events = new ArrayList<>();
         page.path("items").forEach(events::add);
         return events;
+    }
+
+    /** Waits what a 503's {@code Retry-After} asks, within 1 to 5 seconds. */
+    private static void pause(String retryAfter) {
+        long seconds = 1;
+        try {
+            seconds = Math.max(1, Math.min(5, Long.parseLong(String.valueOf(retryAfter).trim())));
+        } catch (NumberFormatException ignored) {
+            // No or an unreadable Retry-After: a second.
+        }
+        try {
+            Thread.sleep(seconds * 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     List<String> types(String chatId, String token) {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.config.Settings;
+import ai.mozaiks.devhost.DeployStep;
 import ai.mozaiks.devhost.TestEmulators;
 import ai.mozaiks.devhost.emulators.Ports;
 import ai.mozaiks.devhost.fixtures.FixtureFunctions;
@@ -90,6 +91,7 @@ class FunctionHostIT {
         map.put(FixtureFunctions.ENCODING_QUEUE_SETTING, ENCODING_QUEUE);
         settings = Map.copyOf(map);
         platform = Platform.start(Settings.from(settings));
+        DeployStep.ensureSchema(platform);
         host = FunctionHost.start(HttpHost.bind("127.0.0.1", 0), appAnd(FixtureFunctions.class),
                 new PlatformFunctionInjector(platform), settings, HostJson.load());
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
@@ -319,6 +321,7 @@ class FunctionHostIT {
         try (Platform wedgedPlatform = Platform.start(Settings.from(wedged));
              FunctionHost wedgedHost = FunctionHost.start(HttpHost.bind("127.0.0.1", 0), List.copyOf(FunctionFactory.functionClasses()),
                      new PlatformFunctionInjector(wedgedPlatform), wedged, HostJson.load())) {
+            DeployStep.ensureSchema(wedgedPlatform);
             HttpResponse<String> healthy = send(request(wedgedHost, "/api/health").GET());
             assertEquals(200, healthy.statusCode(), healthy.body());
             JsonNode mongo = json(healthy).path("checks").path("mongo");
