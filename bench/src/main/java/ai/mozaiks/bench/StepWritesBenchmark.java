@@ -17,16 +17,18 @@ import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.models.PriceTable;
 import ai.mozaiks.models.offline.OfflineModel;
 import ai.mozaiks.models.offline.OfflineScript;
+import ai.mozaiks.payloads.PayloadStore;
 import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.persistence.MongoConnections;
+import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.persistence.RuntimeSchema;
 import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.session.ChatSessions;
-import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.session.ChatStatus;
 import ai.mozaiks.session.ChatStore;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
+import ai.mozaiks.storage.StorageClients;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.CachedAppStates;
 import ai.mozaiks.tenancy.MonthlyTokens;
@@ -167,7 +169,9 @@ public final class StepWritesBenchmark {
                 Tiers tiers = Tiers.load();
                 runs = new RunQueue(databases, new RunSlots(connections.controlDatabase().getCollection(RunSlots.COLLECTION), clock),
                         appId -> appStates.limits(appId, tiers), queue, clock);
-                inputs = new ChatInputs(databases, events, feed, workflows, clock, engine, appStates, runs);
+                // The bench's answers stay under the inline bound, so the payload store is never written to.
+                inputs = new ChatInputs(databases, events, feed, workflows, clock, engine, appStates, runs,
+                        PayloadStore.of(new StorageClients(settings.storage()), settings.containers()));
                 sessions = new ChatSessions(databases, clock);
                 // One unmeasured chat of each first: indexes, the month's counter and the app's state cached.
                 scenario("warm-up", "assistant", 1, 2);

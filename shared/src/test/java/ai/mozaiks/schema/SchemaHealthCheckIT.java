@@ -24,7 +24,7 @@ class SchemaHealthCheckIT {
     @BeforeEach
     void start() {
         fixture = EmbeddedMongoFixture.start();
-        schema = new Schema(fixture.connections().controlDatabase(), fixture.runtimeSchema(), fixture.router(),
+        schema = new Schema(fixture.connections().controlDatabase(), fixture.settings().mongo().flavor(), fixture.runtimeSchema(), fixture.router(),
                 new AppIssuers(new ControlCollections(fixture.connections().controlDatabase())));
     }
 
@@ -36,7 +36,7 @@ class SchemaHealthCheckIT {
     @Test
     void failsUntilTheDeployStepHasRunAndNamesNothing() {
         // A control database the deploy step has never seen (the fixture's own is made at start).
-        Schema undeployed = new Schema(fixture.rawDatabase("undeployed_control"), fixture.runtimeSchema(), fixture.router(),
+        Schema undeployed = new Schema(fixture.rawDatabase("undeployed_control"), fixture.settings().mongo().flavor(), fixture.runtimeSchema(), fixture.router(),
                 new AppIssuers(new ControlCollections(fixture.rawDatabase("undeployed_control"))));
         SchemaHealthCheck check = new SchemaHealthCheck(undeployed, Duration.ofMinutes(5));
 
