@@ -138,12 +138,12 @@ public final class AppIssuers implements TrustedIssuers {
     Mono<Void> release(String appId, Document idp) {
         return idp == null ? Mono.empty()
                 : Mono.from(collections.appIssuers().deleteOne(and(eq("_id", pair(idp)), eq("app_id", appId)))).then()
-                        .doFinally(signal -> forget());
+                        .doOnTerminate(this::forget);
     }
 
     /** Gives up whatever the app holds (its purge). */
     Mono<Void> releaseAll(String appId) {
-        return Mono.from(collections.appIssuers().deleteMany(eq("app_id", appId))).then().doFinally(signal -> forget());
+        return Mono.from(collections.appIssuers().deleteMany(eq("app_id", appId))).then().doOnTerminate(this::forget);
     }
 
     /**
