@@ -11,6 +11,7 @@ import com.mongodb.reactivestreams.client.MongoCollection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.bson.Document;
 import reactor.core.publisher.Flux;
@@ -24,6 +25,17 @@ public final class AppWorkflows implements WorkflowDirectory {
     public AppWorkflows(WorkflowCatalog platform, MongoCollection<Document> packs) {
         this.platform = platform;
         this.packs = packs;
+    }
+
+    /**
+     * As {@link #list} finds it, where the platform's workflows come first: a platform workflow is answered without
+     * reading the app's packs (a session start's lookup), the app's own only with them.
+     */
+    @Override
+    public Mono<Optional<WorkflowEntry>> find(AppId appId, String workflowName) {
+        Optional<WorkflowEntry> platformEntry = platform.find(workflowName).filter(workflow -> workflow.name().equals(workflowName))
+                .map(workflow -> new WorkflowEntry(workflow.name(), workflow.pack(), WorkflowEntry.Source.PLATFORM, null));
+        return platformEntry.isPresent() ? Mono.just(platformEntry) : WorkflowDirectory.super.find(appId, workflowName);
     }
 
     @Override

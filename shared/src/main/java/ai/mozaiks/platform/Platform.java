@@ -174,7 +174,8 @@ public final class Platform implements AutoCloseable {
         CreateRate createRate = new CreateRate(rateWindows, settings.tenancy().createsPerUserPerMinute());
         RunSlots runSlots = new RunSlots(controlDatabase.getCollection(RunSlots.COLLECTION), clock);
         this.runtimeSchema = new RuntimeSchema(mongo, storageRouter);
-        AppIssuers appIssuers = new AppIssuers(control);
+        // Found issuers kept as long as app states are (one lookup per burst of an app's users, not per request).
+        AppIssuers appIssuers = new AppIssuers(control, settings.steps().appStateTtl(), clock);
         this.schema = new Schema(controlDatabase, settings.mongo().flavor(), runtimeSchema, storageRouter, appIssuers);
         this.storage = new StorageClients(settings.storage());
         List<HealthCheck> checks = new ArrayList<>();

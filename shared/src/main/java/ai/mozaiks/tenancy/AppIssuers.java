@@ -15,9 +15,15 @@ import com.mongodb.MongoException;
 import com.mongodb.client.model.Sorts;
 import ai.mozaiks.persistence.SchemaReport;
 import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bson.Document;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -27,15 +33,35 @@ import reactor.core.publisher.Mono;
  * end-user tokens must carry the audience the app registered, and the pair (issuer, audience) belongs to one app
  * (its {@code _id} in {@code app_issuers}, which {@link AppService} keeps), so apps may share an issuer but a token for one app is never accepted by another. A token
  * naming the audiences of two apps is trusted by neither.
+ *
+ * <p>What was found is kept for a short time (the app-state cache's {@code APP_STATE_CACHE_SECONDS}, 2 s by default, at
+ * most {@link #MAX_CACHED} pairs), so a burst of one app's users costs one lookup, not one per request: a pair given up
+ * or re-pointed (another JWKS address) on another instance goes on being trusted here for at most that time; on this
+ * instance a change takes effect at once ({@link #forget}). Only a found issuer is kept, so unknown issuers fill
+ * nothing. The app's state is not taken from here: the broker and the runtime read it themselves.
  */
 public final class AppIssuers implements TrustedIssuers {
     /** More audiences than any real token carries; such a token is not looked up. */
     static final int MAX_AUDIENCES = 16;
+    static final int MAX_CACHED = 10_000;
 
     private final ControlCollections collections;
+    private final Duration ttl;
+    private final Clock clock;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    /** Counts {@link #forget}s, so a lookup that began before one is not kept after it. */
+    private final AtomicLong generation = new AtomicLong();
 
+    /** Looks every pair up (nothing kept). */
     public AppIssuers(ControlCollections collections) {
+        this(collections, Duration.ZERO, Clock.systemUTC());
+    }
+
+    /** Keeps what it found for {@code ttl}. */
+    public AppIssuers(ControlCollections collections, Duration ttl, Clock clock) {
         this.collections = collections;
+        this.ttl = ttl;
+        this.clock = clock;
     }
 
     @Override
@@ -44,10 +70,44 @@ public final class AppIssuers implements TrustedIssuers {
         if (distinct.isEmpty() || distinct.size() > MAX_AUDIENCES) {
             return Mono.just(Optional.empty());
         }
+        String key = issuer + '\n' + String.join("\n", distinct.stream().sorted().toList());
+        Cached cached = cache.get(key);
+        if (cached != null && cached.expiresAt().isAfter(clock.instant())) {
+            return Mono.just(Optional.of(cached.issuer()));
+        }
+        long asOf = generation.get();
         return Flux.from(collections.apps().find(and(eq("end_user_idp.issuer", issuer), in("end_user_idp.audience", distinct),
                         ne("status", AppService.DELETED))).limit(2))
                 .collectList()
-                .map(apps -> apps.size() != 1 ? Optional.empty() : Optional.of(trusted(issuer, apps.get(0))));
+                .map(apps -> apps.size() != 1 ? Optional.<TrustedIssuer>empty() : Optional.of(trusted(issuer, apps.get(0))))
+                .doOnNext(found -> found.ifPresent(trusted -> remember(key, trusted, asOf)));
+    }
+
+    /** Drops every pair this instance keeps (an app's IdP or state changed here), so the next request looks it up. */
+    void forget() {
+        generation.incrementAndGet();
+        cache.clear();
+    }
+
+    /** Keeps a pair found as of {@code asOf}, unless something here changed since (the answer may predate the change). */
+    private void remember(String key, TrustedIssuer trusted, long asOf) {
+        if (ttl.isZero() || generation.get() != asOf) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (cache.size() >= MAX_CACHED) {
+            cache.values().removeIf(entry -> !entry.expiresAt().isAfter(now));
+            if (cache.size() >= MAX_CACHED) {
+                cache.clear();
+            }
+        }
+        cache.put(key, new Cached(trusted, now.plus(ttl)));
+        if (generation.get() != asOf) {
+            cache.remove(key); // a forget ran meanwhile
+        }
+    }
+
+    private record Cached(TrustedIssuer issuer, Instant expiresAt) {
     }
 
     private static TrustedIssuer trusted(String issuer, Document app) {
@@ -77,12 +137,13 @@ public final class AppIssuers implements TrustedIssuers {
     /** Gives the app's pair up (its IdP changed, or it was deleted); a pair another app holds is left alone. */
     Mono<Void> release(String appId, Document idp) {
         return idp == null ? Mono.empty()
-                : Mono.from(collections.appIssuers().deleteOne(and(eq("_id", pair(idp)), eq("app_id", appId)))).then();
+                : Mono.from(collections.appIssuers().deleteOne(and(eq("_id", pair(idp)), eq("app_id", appId)))).then()
+                        .doOnTerminate(this::forget);
     }
 
     /** Gives up whatever the app holds (its purge). */
     Mono<Void> releaseAll(String appId) {
-        return Mono.from(collections.appIssuers().deleteMany(eq("app_id", appId))).then();
+        return Mono.from(collections.appIssuers().deleteMany(eq("app_id", appId))).then().doOnTerminate(this::forget);
     }
 
     /**

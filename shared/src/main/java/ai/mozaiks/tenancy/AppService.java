@@ -170,7 +170,13 @@ public final class AppService {
                             .then(save(actor, app, changes, "app.update")
                                     .onErrorResume(error -> unclaim.then(target.equals(current) ? Mono.error(error)
                                             : moveQuota(app.getString("tenant_id"), target, current).then(Mono.error(error)))))
-                            .flatMap(view -> newPair ? issuers.release(id, oldIdp).thenReturn(view) : Mono.just(view));
+                            .flatMap(view -> newPair ? issuers.release(id, oldIdp).thenReturn(view) : Mono.just(view))
+                            // A new JWKS address under the same pair: this instance stops trusting the old at once.
+                            .doOnNext(view -> {
+                                if (newIdp != null) {
+                                    issuers.forget();
+                                }
+                            });
                 });
     }
 

@@ -185,6 +185,46 @@ class AppIssuersIT {
     }
 
     @Test
+    void aFoundPairIsKeptForItsTimeAndForgottenAtOnceWhenThisInstanceChangesAnIdp() {
+        AppIssuers kept = new AppIssuers(collections, Duration.ofSeconds(2), fixture.clock());
+        await(collections.apps().insertOne(app("app_a", "aud-a", AppService.ACTIVE)));
+        assertEquals(AppId.of("app_a"), await(kept.find(ISSUER, List.of("aud-a"))).orElseThrow().appId());
+        assertTrue(await(kept.find(ISSUER, List.of("aud-b"))).isEmpty());
+
+        // Changed behind this instance's back (as by another instance): the kept answer holds until its time is up.
+        await(collections.apps().updateOne(Filters.eq("_id", "app_a"), Updates.set("end_user_idp.jwks_url", "https://login.example/rotated")));
+        await(collections.apps().insertOne(app("app_b", "aud-b", AppService.ACTIVE)));
+        assertEquals("https://login.example/keys", await(kept.find(ISSUER, List.of("aud-a"))).orElseThrow().jwksUri().toString());
+        assertEquals(AppId.of("app_b"), await(kept.find(ISSUER, List.of("aud-b"))).orElseThrow().appId(), "an unknown pair is not kept");
+        fixture.clock().advance(Duration.ofSeconds(2));
+        assertEquals("https://login.example/rotated", await(kept.find(ISSUER, List.of("aud-a"))).orElseThrow().jwksUri().toString());
+
+        // A change made here is seen at once.
+        await(collections.apps().updateOne(Filters.eq("_id", "app_a"), Updates.set("status", AppService.DELETED)));
+        assertTrue(await(kept.find(ISSUER, List.of("aud-a"))).isPresent(), "still within its time");
+        await(kept.release("app_a", new Document("issuer", ISSUER).append("audience", "aud-a")));
+        assertTrue(await(kept.find(ISSUER, List.of("aud-a"))).isEmpty());
+    }
+
+    @Test
+    void anIdpChangedOrAnAppDeletedOnThisInstanceIsSeenAtOnce() {
+        issuers = new AppIssuers(collections, Duration.ofSeconds(2), fixture.clock());
+        AppService apps = apps();
+        String tenant = tenant();
+        String app = await(apps.create(OWNER, tenant, new AppRequests.CreateApp("first", "enterprise", null, idp("aud-1")))).id();
+        assertEquals("https://login.example/keys", find("aud-1").orElseThrow().jwksUri().toString());
+
+        await(apps.update(OWNER, app, new AppRequests.UpdateApp(null, null, null,
+                new AppRequests.EndUserIdp(ISSUER, "aud-1", "https://login.example/rotated"))));
+        assertEquals("https://login.example/rotated", find("aud-1").orElseThrow().jwksUri().toString());
+        await(apps.update(OWNER, app, new AppRequests.UpdateApp(null, null, null, idp("aud-2"))));
+        assertTrue(find("aud-1").isEmpty());
+        assertEquals(AppId.of(app), find("aud-2").orElseThrow().appId());
+        await(apps.delete(OWNER, app));
+        assertTrue(find("aud-2").isEmpty());
+    }
+
+    @Test
     void thePlatformIssuerIsRecognisedInAnySpelling() {
         String platform = "https://login.mozaiks.example/platform";
         assertTrue(AppIssuers.isPlatformIssuer(platform, platform));
