@@ -2,8 +2,7 @@ package ai.mozaiks.engine;
 
 import ai.mozaiks.models.ModelException;
 import ai.mozaiks.persistence.DatabaseErrors;
-import com.azure.core.exception.HttpResponseException;
-import java.io.IOException;
+import ai.mozaiks.storage.StorageErrors;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,7 +10,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeoutException;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -81,7 +79,6 @@ public final class StepRetries {
      * a failure waiting cannot help (a refused request, a bug).
      */
     public static Optional<String> transientReason(Throwable error) {
-        boolean azure = false;
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ModelException model) {
                 return model.retryable() ? Optional.of(modelReason(model.kind())) : Optional.empty();
@@ -92,17 +89,8 @@ public final class StepRetries {
             if (database.isPresent()) {
                 return Optional.of(database.get().kind() == DatabaseErrors.Kind.THROTTLED ? DATABASE_THROTTLED : DATABASE_UNAVAILABLE);
             }
-            if (t instanceof HttpResponseException http && http.getResponse() != null) {
-                int status = http.getResponse().getStatusCode();
-                return status >= 500 || status == 408 || status == 429 ? Optional.of(STORAGE_UNAVAILABLE) : Optional.empty();
-            }
-            azure |= t.getClass().getName().startsWith("com.azure.");
-            if (azure && (t instanceof IOException || t instanceof TimeoutException)) {
-                // An Azure SDK call (storage, blobs) that got no answer at all.
-                return Optional.of(STORAGE_UNAVAILABLE);
-            }
         }
-        return Optional.empty();
+        return StorageErrors.isTransient(error) ? Optional.of(STORAGE_UNAVAILABLE) : Optional.empty();
     }
 
     private static String modelReason(ModelException.Kind kind) {

@@ -11,7 +11,8 @@ import reactor.core.publisher.Mono;
  * Makes the runtime collections and their indexes ({@link RuntimeCollection}) exist in a runtime database: at deploy
  * for every database in use, when an app is created (before its first chat), and when a migration starts moving an
  * app to a database. Control-plane operations call it, never a chat request. A database this process has run the
- * step on is not listed again by it; one it could not reach is tried again next time.
+ * step on is not listed again by it; one it could not reach is tried again next time. Provisioning fails
+ * ({@link SchemaNotInPlace}) while a runtime collection could not be made, rather than let a first write make it.
  */
 public final class RuntimeSchema {
     private static final Logger LOG = Logger.getLogger(RuntimeSchema.class.getName());
@@ -31,8 +32,9 @@ public final class RuntimeSchema {
                 .doOnNext(report -> {
                     // Done, drift or not: what the server refused (say a TTL index on Cosmos RU) it would refuse again, and
                     // retrying it on every app creation would only cost round trips. The drift is the operators' to fix.
-                    // A database that could not be listed was not looked at: nothing is remembered of it.
-                    if (report.reached()) {
+                    // A database that could not be listed was not looked at, and a collection not made (refused, or not
+                    // reached) would be made implicitly by its first write: nothing is remembered of either.
+                    if (report.reached() && report.collectionsInPlace()) {
                         ensured.add(location);
                     }
                     if (!report.drift().isEmpty()) {
@@ -57,6 +59,7 @@ public final class RuntimeSchema {
 
     /** As {@link #provision(AppId)}, for an explicit location (a migration's target). */
     public Mono<Void> provision(StorageLocation location) {
-        return ensured.contains(location) ? Mono.empty() : ensure(location).then();
+        return ensured.contains(location) ? Mono.empty() : ensure(location).flatMap(report -> report.collectionsInPlace()
+                ? Mono.<Void>empty() : Mono.<Void>error(new SchemaNotInPlace(location, report)));
     }
 }

@@ -84,11 +84,12 @@ public final class SchemaEnsurer {
     /** The standard way: {@code create}, then each index. */
     private static Mono<List<Entry>> create(MongoDatabase database, MongoFlavor flavor, CollectionSpec spec) {
         String db = database.getName();
-        return Mono.from(database.createCollection(spec.name()))
+        return DatabaseRetry.throttled(Mono.from(database.createCollection(spec.name())))
                 .then(Mono.defer(() -> Flux.fromIterable(spec.indexes())
                         .concatMap(index -> create(database.getCollection(spec.name()), db, spec.name(), index))
                         .collectList()
                         .map(indexes -> concat(List.of(new Entry(db, spec.name(), null, Outcome.COLLECTION_CREATED, null)), indexes))))
+                .onErrorResume(SchemaEnsurer::transientFailure, e -> Mono.just(notReached(db, spec, e)))
                 .onErrorResume(MongoCommandException.class, e -> e.getErrorCode() == NAMESPACE_EXISTS
                         ? existingCollection(database, flavor, spec, true)
                         : Flux.fromIterable(spec.indexes())
@@ -110,7 +111,7 @@ public final class SchemaEnsurer {
             command.append("shardKey", spec.shardKey());
         }
         command.append("indexes", indexes);
-        return Mono.from(database.runCommand(command))
+        return DatabaseRetry.throttled(Mono.from(database.runCommand(command)))
                 .then(Mono.defer(() -> {
                     List<Entry> entries = new ArrayList<>();
                     entries.add(new Entry(db, spec.name(), null, Outcome.COLLECTION_CREATED,
@@ -121,6 +122,7 @@ public final class SchemaEnsurer {
                             .collectList()
                             .map(ttl -> concat(entries, ttl));
                 }))
+                .onErrorResume(SchemaEnsurer::transientFailure, e -> Mono.just(notReached(db, spec, e)))
                 .onErrorResume(MongoCommandException.class, e -> {
                     if (e.getErrorCode() == NAMESPACE_EXISTS) {
                         return existingCollection(database, flavor, spec, true);
@@ -132,6 +134,19 @@ public final class SchemaEnsurer {
                             "collection not created")));
                     return Mono.just(entries);
                 });
+    }
+
+    /**
+     * Throttled past the brief retry, timed out or away: the server did not refuse the collection, it did not get to
+     * it. Reported as not reached, so the step is run again (a refusal is remembered; this must not be).
+     */
+    private static boolean transientFailure(Throwable error) {
+        return DatabaseErrors.classify(error).isPresent();
+    }
+
+    private static List<Entry> notReached(String db, CollectionSpec spec, Throwable error) {
+        return List.of(new Entry(db, spec.name(), null, Outcome.UNREACHABLE, "not created, try again: "
+                + (error instanceof MongoException mongo ? message(mongo) : error.getClass().getSimpleName())));
     }
 
     private static Mono<List<Entry>> existingCollection(MongoDatabase database, MongoFlavor flavor, CollectionSpec spec, boolean apply) {

@@ -73,6 +73,15 @@ public record SchemaReport(List<Entry> entries) {
         return entries.stream().noneMatch(entry -> entry.outcome() == Outcome.UNREACHABLE);
     }
 
+    /**
+     * Every declared collection exists: none absent, refused or not reached. Where one is not, the first write to it would
+     * make it implicitly (on Cosmos RU unsharded, and without the unique indexes it can only get at creation).
+     */
+    public boolean collectionsInPlace() {
+        return entries.stream().noneMatch(entry -> entry.index() == null && (entry.outcome() == Outcome.MISSING
+                || entry.outcome() == Outcome.REFUSED || entry.outcome() == Outcome.UNREACHABLE));
+    }
+
     /** What was created or dropped. */
     public List<Entry> changes() {
         return entries.stream().filter(entry -> !entry.outcome().drift()).toList();

@@ -99,6 +99,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Logger;
 import reactor.core.publisher.Mono;
 
@@ -110,6 +111,8 @@ public final class Platform implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Platform.class.getName());
     /** How long the health report reuses a passing schema check: a check lists every collection's indexes. */
     private static final Duration SCHEMA_CHECK_REUSE = Duration.ofMinutes(5);
+    /** A failing one is reused briefly: each costs a listing, and the endpoint is public. */
+    private static final Duration SCHEMA_FAILURE_REUSE = Duration.ofSeconds(30);
 
     private final Settings settings;
     private final BuildInfo buildInfo;
@@ -181,7 +184,8 @@ public final class Platform implements AutoCloseable {
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(new MongoHealthCheck(mongo.controlDatabase()));
         checks.addAll(StorageHealthChecks.of(storage.queues(), storage.blobs()));
-        checks.add(new SchemaHealthCheck(schema, SCHEMA_CHECK_REUSE));
+        checks.add(new SchemaHealthCheck(schema, Set.of(controlDatabase.getName(), storageRouter.sharedLocation().databaseName()),
+                SCHEMA_CHECK_REUSE, SCHEMA_FAILURE_REUSE));
         this.health = new HealthService(checks, settings.dependencyTimeout(), buildInfo.version());
 
         // One client for every URL a tenant can choose (HTTP tools, apps' identity providers): vetted and pinned.

@@ -13,24 +13,25 @@ import java.util.TreeSet;
 import reactor.core.publisher.Mono;
 
 /**
- * The health report's view of the deploy step: fails while a declared collection is absent (the step has not run
- * against that database, so requests would meet unindexed sorts and unguarded uniqueness), and otherwise counts the
- * drift {@code GET /api/admin/schema} lists. A routed database that cannot be listed is counted, not failed: it
- * concerns the apps routed there, and the mongo check speaks for the platform's own cluster. Index drift alone does not fail
- * it: some is expected on a target that refuses a declaration (a TTL index off {@code _ts} on Cosmos RU). The health
- * endpoint is public, so only counts leave here, never names. A check lists every collection's indexes, so its answer
- * is shared for a while rather than paid on every probe.
+ * The health report's view of the deploy step. It fails while a declared collection is absent from the platform's own
+ * databases (the control one and the shared runtime one): the step has not run, so requests would meet unindexed sorts
+ * and unguarded uniqueness. Everything else {@code GET /api/admin/schema} lists is counted, not failed: index drift
+ * (some is expected on a target that refuses a declaration, such as a TTL index off {@code _ts} on Cosmos RU), and the
+ * databases apps are routed to, which concern those apps alone. The endpoint is public, so only counts leave here,
+ * never names. A check lists every collection's indexes, so its answer is reused for a while (a failing one briefly, so
+ * a deploy step just run shows soon) rather than paid on every probe.
  */
 public final class SchemaHealthCheck implements HealthCheck {
+    private final Set<String> platformDatabases;
     private final Mono<CheckResult> cached;
 
-    public SchemaHealthCheck(Schema schema, Duration reuseFor) {
+    public SchemaHealthCheck(Schema schema, Set<String> platformDatabases, Duration reusePassing, Duration reuseFailing) {
+        this.platformDatabases = Set.copyOf(platformDatabases);
         this.cached = Mono.defer(() -> {
                     long started = System.nanoTime();
                     return schema.check().map(report -> judge(report, (System.nanoTime() - started) / 1_000_000));
                 })
-                // Failures are not kept: the next probe asks again, so a deploy step just run shows at once.
-                .cache(result -> result.ok() ? reuseFor : Duration.ZERO, error -> Duration.ZERO, () -> Duration.ZERO);
+                .cache(result -> result.ok() ? reusePassing : reuseFailing, error -> Duration.ZERO, () -> Duration.ZERO);
     }
 
     @Override
@@ -43,25 +44,28 @@ public final class SchemaHealthCheck implements HealthCheck {
         return cached;
     }
 
-    static CheckResult judge(SchemaReport report, long millis) {
+    CheckResult judge(SchemaReport report, long millis) {
         List<SchemaReport.Entry> drift = report.drift();
-        Set<String> unreachable = new TreeSet<>();
         Set<String> absent = new TreeSet<>();
+        long platformAbsent = 0;
         for (SchemaReport.Entry entry : drift) {
             if (entry.outcome() == Outcome.MISSING && entry.index() == null) {
-                (entry.collection().equals("*") ? unreachable : absent).add(entry.database() + "." + entry.collection());
+                absent.add(entry.database() + "." + entry.collection());
+                platformAbsent += platformDatabases.contains(entry.database()) ? 1 : 0;
             }
         }
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("check_ms", millis);
-        details.put("databases_unreachable", (long) unreachable.size());
-        details.put("collections_missing", (long) absent.size());
+        details.put("collections_missing", platformAbsent);
+        details.put("app_database_collections_missing", absent.size() - platformAbsent);
+        details.put("databases_unreachable", count(drift, Outcome.UNREACHABLE));
         // An absent collection's indexes are absent too; they are not counted twice.
         details.put("indexes_missing", drift.stream().filter(entry -> entry.outcome() == Outcome.MISSING && entry.index() != null
                 && !absent.contains(entry.database() + "." + entry.collection())).count());
-        details.put("indexes_different", count(drift, Outcome.DIFFERENT));
+        details.put("indexes_different", drift.stream().filter(entry -> entry.outcome() == Outcome.DIFFERENT && entry.index() != null).count());
+        details.put("shard_keys_different", drift.stream().filter(entry -> entry.outcome() == Outcome.DIFFERENT && entry.index() == null).count());
         details.put("indexes_extra", count(drift, Outcome.EXTRA));
-        if (!absent.isEmpty()) {
+        if (platformAbsent > 0) {
             details.put("error", "declared collections are missing: run the deploy step (PUT /api/admin/schema)");
             return new CheckResult(false, details);
         }

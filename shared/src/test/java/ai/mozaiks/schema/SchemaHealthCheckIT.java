@@ -1,6 +1,8 @@
 package ai.mozaiks.schema;
 
+import static ai.mozaiks.persistence.EmbeddedMongoFixture.ACME;
 import static ai.mozaiks.persistence.EmbeddedMongoFixture.CONTROL_DB;
+import static ai.mozaiks.persistence.EmbeddedMongoFixture.SHARED_RUNTIME_DB;
 import static ai.mozaiks.persistence.EmbeddedMongoFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,9 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.health.CheckResult;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
+import ai.mozaiks.persistence.StorageRouter;
 import ai.mozaiks.tenancy.AppIssuers;
 import ai.mozaiks.tenancy.ControlCollections;
 import java.time.Duration;
+import java.util.Set;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** The health report's schema check against the real driver and the embedded server. */
 class SchemaHealthCheckIT {
+    private static final Set<String> PLATFORM = Set.of(CONTROL_DB, SHARED_RUNTIME_DB);
     private EmbeddedMongoFixture fixture;
     private Schema schema;
 
@@ -38,7 +43,8 @@ class SchemaHealthCheckIT {
         // A control database the deploy step has never seen (the fixture's own is made at start).
         Schema undeployed = new Schema(fixture.rawDatabase("undeployed_control"), fixture.settings().mongo().flavor(), fixture.runtimeSchema(), fixture.router(),
                 new AppIssuers(new ControlCollections(fixture.rawDatabase("undeployed_control"))));
-        SchemaHealthCheck check = new SchemaHealthCheck(undeployed, Duration.ofMinutes(5));
+        SchemaHealthCheck check = new SchemaHealthCheck(undeployed, Set.of("undeployed_control", SHARED_RUNTIME_DB),
+                Duration.ofMinutes(5), Duration.ZERO);
 
         CheckResult before = await(check.probe());
         assertFalse(before.ok(), before.toString());
@@ -48,7 +54,7 @@ class SchemaHealthCheckIT {
 
         await(undeployed.ensure());
 
-        // A failure is not reused: the probe right after the deploy step sees it.
+        // This failure was not kept (kept for no time): the probe right after the deploy step sees it.
         CheckResult after = await(check.probe());
         assertTrue(after.ok(), after.toString());
         assertEquals(0L, after.details().get("collections_missing"));
@@ -59,8 +65,8 @@ class SchemaHealthCheckIT {
     void aPassingCheckIsReusedForItsPeriodAndIndexDriftAloneIsCountedNotFailed() {
         await(schema.ensure());
         String someCollection = SchemaCatalog.control().get(0).name();
-        SchemaHealthCheck reused = new SchemaHealthCheck(schema, Duration.ofMinutes(5));
-        SchemaHealthCheck fresh = new SchemaHealthCheck(schema, Duration.ZERO);
+        SchemaHealthCheck reused = new SchemaHealthCheck(schema, PLATFORM, Duration.ofMinutes(5), Duration.ZERO);
+        SchemaHealthCheck fresh = new SchemaHealthCheck(schema, PLATFORM, Duration.ZERO, Duration.ZERO);
         assertTrue(await(reused.probe()).ok());
 
         await(fixture.rawDatabase(CONTROL_DB).getCollection(someCollection).drop());
@@ -76,5 +82,28 @@ class SchemaHealthCheckIT {
         CheckResult extra = await(fresh.probe());
         assertTrue(extra.ok(), extra.toString());
         assertEquals(1L, extra.details().get("indexes_extra"), extra.toString());
+    }
+
+    @Test
+    void anAppsRoutedDatabaseMissingOrUnreachableIsCountedAndFailsNothingAndAFailureIsReusedForItsPeriod() {
+        await(schema.ensure());
+        await(fixture.rawDatabase(CONTROL_DB).getCollection(StorageRouter.ROUTES).insertOne(new Document("_id", "app_acme")
+                .append("connection", ACME).append("database", "acme_never_provisioned")));
+        await(fixture.rawDatabase(CONTROL_DB).getCollection(StorageRouter.ROUTES).insertOne(new Document("_id", "app_gone")
+                .append("connection", "MONGODB_CONNECTION_STRING_GONE").append("database", "gone_rt")));
+        SchemaHealthCheck check = new SchemaHealthCheck(schema, PLATFORM, Duration.ZERO, Duration.ofMinutes(5));
+
+        CheckResult routed = await(check.probe());
+        assertTrue(routed.ok(), routed.toString());
+        assertEquals((long) SchemaCatalog.runtime().size(), routed.details().get("app_database_collections_missing"), routed.toString());
+        assertEquals(1L, routed.details().get("databases_unreachable"), routed.toString());
+        assertEquals(0L, routed.details().get("collections_missing"), routed.toString());
+
+        String someCollection = SchemaCatalog.control().get(0).name();
+        await(fixture.rawDatabase(CONTROL_DB).getCollection(someCollection).drop());
+        CheckResult failed = await(check.probe());
+        assertFalse(failed.ok(), failed.toString());
+        await(schema.ensure());
+        assertFalse(await(check.probe()).ok(), "a failing answer is reused for its period: a public probe does not list again");
     }
 }

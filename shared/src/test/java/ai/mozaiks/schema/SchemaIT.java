@@ -7,6 +7,7 @@ import static ai.mozaiks.persistence.EmbeddedMongoFixture.await;
 import static ai.mozaiks.persistence.EmbeddedMongoFixture.awaitAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.config.MongoFlavor;
@@ -16,6 +17,7 @@ import ai.mozaiks.persistence.CommandRecorder;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.persistence.IndexSpec;
 import ai.mozaiks.persistence.SchemaEnsurer;
+import ai.mozaiks.persistence.SchemaNotInPlace;
 import ai.mozaiks.persistence.SchemaReport;
 import ai.mozaiks.persistence.SchemaReport.Outcome;
 import ai.mozaiks.persistence.StorageLocation;
@@ -189,7 +191,7 @@ class SchemaIT {
             assertEquals(List.of(Outcome.UNREACHABLE), unreachable.drift().stream().map(SchemaReport.Entry::outcome).toList(),
                     unreachable.toString());
             assertFalse(unreachable.reached());
-            later.provision(location);
+            assertThrows(SchemaNotInPlace.class, () -> later.provision(location), "an app is not made on collections not made");
 
             // The server comes up: the next provisioning does the work a remembered failure would have skipped.
             MongoServer server = new MongoServer(new CosmosRuBackend());

@@ -1,11 +1,11 @@
 package ai.mozaiks.functions.http;
 
 import ai.mozaiks.api.ApiException;
-import ai.mozaiks.api.IdempotencyStore;
 import ai.mozaiks.api.IdempotencyStore.StoredResponse;
+import ai.mozaiks.api.IdempotencyStore;
+import ai.mozaiks.broker.RuntimeTokens;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.http.Problem;
-import ai.mozaiks.broker.RuntimeTokens;
 import ai.mozaiks.identity.AuthenticationException;
 import ai.mozaiks.identity.BearerTokenValidator;
 import ai.mozaiks.identity.IdentityProviderUnavailableException;
@@ -13,7 +13,9 @@ import ai.mozaiks.identity.Principal;
 import ai.mozaiks.logging.InvocationLog;
 import ai.mozaiks.persistence.DatabaseErrors;
 import ai.mozaiks.persistence.DatabaseRetry;
+import ai.mozaiks.persistence.SchemaNotInPlace;
 import ai.mozaiks.realtime.UpstreamAuth;
+import ai.mozaiks.storage.StorageErrors;
 import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpRequestMessage;
@@ -103,7 +105,7 @@ public final class Api {
             response = problem(Problem.of(503, "identity_provider_unavailable", "Temporarily unavailable",
                     "Tokens cannot be checked right now; retry shortly."));
         } catch (RuntimeException e) {
-            Optional<ApiException> busy = databaseBusy(e);
+            Optional<ApiException> busy = dependencyBusy(e);
             if (busy.isPresent()) {
                 log.warn("database busy", "method", request.getHttpMethod(), "path", request.getUri().getPath(),
                         "error", String.valueOf(e.getMessage()));
@@ -174,12 +176,23 @@ public final class Api {
     }
 
     /**
-     * A database failure that waiting cures ({@link DatabaseErrors}: throttled past the brief retry of the operation
-     * itself, timed out, away) is ours, not the caller's: 503 with {@code Retry-After} — what the database asked for,
-     * in whole seconds, or {@link #DATABASE_RETRY_AFTER} — never 500. The caller repeats the request; a POST with an
-     * {@code Idempotency-Key} has its key released, so the repeat runs it.
+     * A dependency failure that waiting cures is ours, not the caller's: 503 with {@code Retry-After}, never 500. That is
+     * a database throttled past the brief retry of the operation itself, timed out or away ({@link DatabaseErrors}; the
+     * wait the database asked for, in whole seconds, or {@link #DATABASE_RETRY_AFTER}), storage not answering
+     * ({@link StorageErrors}), or an app's runtime collections not all made ({@link SchemaNotInPlace}). The caller
+     * repeats the request; a POST with an {@code Idempotency-Key} has its key released, so the repeat runs it.
      */
-    static Optional<ApiException> databaseBusy(Throwable error) {
+    static Optional<ApiException> dependencyBusy(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SchemaNotInPlace) {
+                return Optional.of(ApiException.unavailable("runtime_schema_unavailable",
+                        "The app's data store is not ready; retry shortly.", (int) DATABASE_RETRY_AFTER.toSeconds()));
+            }
+        }
+        if (DatabaseErrors.classify(error).isEmpty() && StorageErrors.isTransient(error)) {
+            return Optional.of(ApiException.unavailable("storage_unavailable",
+                    "Storage is not answering right now; retry shortly.", (int) DATABASE_RETRY_AFTER.toSeconds()));
+        }
         return DatabaseErrors.classify(error).map(failure -> {
             boolean throttled = failure.kind() == DatabaseErrors.Kind.THROTTLED;
             long seconds = failure.retryAfter().map(wait -> (wait.toMillis() + 999) / 1000)
