@@ -74,7 +74,7 @@ import java.util.regex.Pattern;
  *       conversation message keeps its head and a note of its full size (what the model sees), and the
  *       {@code chat.tool_response} event that head, the size and the payload's id. The context variables an answer sets
  *       are bounded on their own ({@link #boundedVariables}): one over {@value #INLINE_UI_RESPONSE_CHARS} characters, or
- *       the largest while all the variables are over {@value #UI_VARIABLES_BUDGET}, become a summary naming the answer's
+ *       the largest while all the variables are over {@value #UI_VARIABLES_BUDGET} bytes of JSON, become a summary naming the answer's
  *       payload (written then even for a small answer), so no document approaches Cosmos DB's 2 MB item limit.</li>
  *   <li><b>Cancel</b> is cooperative and visible: a waiting or queued chat is {@code cancelled} at once with a
  *       {@code chat.run_complete}; a running one gets {@code cancel_requested}, which the executor commits as
@@ -85,7 +85,10 @@ public final class ChatInputs {
     public static final int MAX_TEXT = 16_000;
     /** The most characters of JSON a UI tool's answer may have to be kept whole on the chat's documents. */
     public static final int INLINE_UI_RESPONSE_CHARS = PayloadStore.PREVIEW_CHARS;
-    /** The most characters of JSON the context variables may have after a UI tool's answer before those it set are summarised. */
+    /**
+     * The most bytes of JSON (UTF-8, as BSON stores strings) the context variables may have after a UI tool's answer before
+     * those it set are summarised.
+     */
     public static final int UI_VARIABLES_BUDGET = 256 * 1024;
     /** The preview a summarised variable keeps when even shorter previews leave the variables over the budget. */
     static final int SHORT_PREVIEW_CHARS = 256;
@@ -404,7 +407,7 @@ public final class ChatInputs {
      * The context variables an answer set, bounded so the chat document stays far under the 2 MB item limit: a value over
      * {@value #INLINE_UI_RESPONSE_CHARS} characters of JSON is kept as a summary (the answer's payload id, the value's size
      * as JSON, its first characters); then, while all the variables together are over {@value #UI_VARIABLES_BUDGET}
-     * characters of JSON, the largest the answer set are summarised with a shorter preview, and, if that is not enough
+     * bytes of JSON, the largest the answer set are summarised with a shorter preview, and, if that is not enough
      * (other variables hold most of the budget), every one it set with a {@value #SHORT_PREVIEW_CHARS}-character preview.
      * Variables the answer left alone are untouched. {@code payloadId} names the whole answer, written before the chat
      * refers to it.
@@ -421,7 +424,7 @@ public final class ChatInputs {
             Object value = variable.getValue();
             String json = ai.mozaiks.http.Json.write(value);
             if (value == null || value == before.get(name)) {
-                total += entrySize(name, json.length());
+                total += entrySize(name, json);
                 continue;
             }
             chars.put(name, json.length());
@@ -429,7 +432,7 @@ public final class ChatInputs {
             if (json.length() > INLINE_UI_RESPONSE_CHARS) {
                 sizes.put(name, summarise(bounded, name, payloadId, json.length(), heads.get(name), INLINE_UI_RESPONSE_CHARS));
             } else {
-                sizes.put(name, entrySize(name, json.length()));
+                sizes.put(name, entrySize(name, json));
             }
             total += sizes.get(name);
         }
@@ -444,7 +447,7 @@ public final class ChatInputs {
                         break;
                     }
                     Map<String, Object> summary = summary(payloadId, chars.get(name), heads.get(name), preview);
-                    int size = entrySize(name, ai.mozaiks.http.Json.write(summary).length());
+                    int size = entrySize(name, ai.mozaiks.http.Json.write(summary));
                     if (size < sizes.get(name)) {
                         bounded.put(name, summary);
                         total += size - sizes.put(name, size);
@@ -460,7 +463,7 @@ public final class ChatInputs {
     private static int summarise(Map<String, Object> variables, String name, String payloadId, int chars, String head, int preview) {
         Map<String, Object> summary = summary(payloadId, chars, head, preview);
         variables.put(name, summary);
-        return entrySize(name, ai.mozaiks.http.Json.write(summary).length());
+        return entrySize(name, ai.mozaiks.http.Json.write(summary));
     }
 
     /** The shape workflow expressions see for a summarised variable: {@code {payload_id, chars, preview, truncated}}. */
@@ -468,9 +471,28 @@ public final class ChatInputs {
         return data("payload_id", payloadId, "chars", chars, "preview", PayloadStore.preview(head, preview), "truncated", true);
     }
 
-    /** A variable's share of the variables' JSON: its quoted name, a colon, its value and a comma. */
-    private static int entrySize(String name, int valueChars) {
-        return name.length() + 4 + valueChars;
+    /** A variable's share of the variables' JSON in UTF-8 bytes: its quoted name, a colon, its value and a comma. */
+    private static int entrySize(String name, String json) {
+        return utf8Bytes(name) + 4 + utf8Bytes(json);
+    }
+
+    /** The UTF-8 length of {@code text}, without encoding it (a value may be megabytes). */
+    private static int utf8Bytes(String text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                bytes += 4; // the pair's low half adds nothing
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     /** A UI tool call the chat waits on, and the agent that made it. */

@@ -62,7 +62,7 @@ class LargeUiAnswerVariablesTest {
         ChatInputs.BoundedVariables bounded = ChatInputs.boundedVariables(Map.of(), after, PAYLOAD);
 
         assertTrue(bounded.summarised());
-        int total = Json.write(bounded.values()).length();
+        int total = Json.write(bounded.values()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         assertTrue(total <= ChatInputs.UI_VARIABLES_BUDGET, "the variables are " + total + " characters of JSON");
         assertEquals(true, bounded.values().get("small"), "a value smaller than its summary is kept");
         // The largest went first: the smallest large ones are still whole.
@@ -94,5 +94,19 @@ class LargeUiAnswerVariablesTest {
         }
         int added = Json.write(bounded.values()).length() - Json.write(before).length();
         assertTrue(added < 128 * 512, "what the answer added is " + added + " characters");
+    }
+
+    @Test
+    void theBudgetCountsBytesSoNonAsciiValuesCannotTripleTheDocument() {
+        // 128 values of 8,000 three-byte characters: 1 M characters, but 3 MB as BSON stores them.
+        Map<String, Object> after = new LinkedHashMap<>();
+        for (int i = 0; i < 128; i++) {
+            after.put("v" + i, "\u6f6e".repeat(8_000));
+        }
+        ChatInputs.BoundedVariables bounded = ChatInputs.boundedVariables(Map.of(), after, PAYLOAD);
+
+        assertTrue(bounded.summarised());
+        int bytes = Json.write(bounded.values()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        assertTrue(bytes <= ChatInputs.UI_VARIABLES_BUDGET, "the variables are " + bytes + " bytes of JSON");
     }
 }
