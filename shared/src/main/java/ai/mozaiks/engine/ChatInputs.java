@@ -71,9 +71,11 @@ import java.util.regex.Pattern;
  *       a cancel is still taken.</li>
  *   <li><b>Large UI tool answers.</b> An answer of more than {@value #INLINE_UI_RESPONSE_CHARS} characters of JSON (up to
  *       {@link InputLimits#MAX_UI_RESPONSE_CHARS}) is written whole to the chat's {@link PayloadStore} first; the
- *       conversation, the {@code chat.tool_response} event and any context variable it sets keep a bounded preview, its
- *       full size and the payload's id, so no document approaches Cosmos DB's 2 MB item limit. The model sees the preview
- *       and a note that it was cut short.</li>
+ *       conversation message keeps its head and a note of its full size (what the model sees), and the
+ *       {@code chat.tool_response} event that head, the size and the payload's id. The context variables an answer sets
+ *       are bounded on their own ({@link #boundedVariables}): one over {@value #INLINE_UI_RESPONSE_CHARS} characters, or
+ *       the largest while all the variables are over {@value #UI_VARIABLES_BUDGET} bytes of JSON, become a summary naming the answer's
+ *       payload (written then even for a small answer), so no document approaches Cosmos DB's 2 MB item limit.</li>
  *   <li><b>Cancel</b> is cooperative and visible: a waiting or queued chat is {@code cancelled} at once with a
  *       {@code chat.run_complete}; a running one gets {@code cancel_requested}, which the executor commits as
  *       {@code cancelled} at its next step boundary (before claiming work, or when the turn commits).</li>
@@ -83,6 +85,13 @@ public final class ChatInputs {
     public static final int MAX_TEXT = 16_000;
     /** The most characters of JSON a UI tool's answer may have to be kept whole on the chat's documents. */
     public static final int INLINE_UI_RESPONSE_CHARS = PayloadStore.PREVIEW_CHARS;
+    /**
+     * The most bytes of JSON (UTF-8, as BSON stores strings) the context variables may have after a UI tool's answer before
+     * those it set are summarised.
+     */
+    public static final int UI_VARIABLES_BUDGET = 256 * 1024;
+    /** The preview a summarised variable keeps when even shorter previews leave the variables over the budget. */
+    static final int SHORT_PREVIEW_CHARS = 256;
     /** The payload kind of a UI tool's answer kept in the {@link PayloadStore}. */
     static final String UI_PAYLOAD = "ui";
     /** Marks an acknowledged input whose chat waits for a run slot ({@code chat.input_ack}, {@code chat.tool_response}). */
@@ -311,8 +320,7 @@ public final class ChatInputs {
                 String content = response.isTextual() ? response.asText() : response.toString();
                 return recorder.stored(appId, chatId, key)
                         .filter(first -> !sameAnswer(first.data(), callId, content))
-                        .flatMap(first -> Mono.<InputResult>error(ApiException.conflict("ui_tool_already_answered",
-                                "UI tool call " + callId + " was already answered with another response.")))
+                        .flatMap(first -> Mono.<InputResult>error(alreadyAnswered(callId)))
                         .switchIfEmpty(Mono.fromSupplier(() -> new InputResult(chatId, true, known.get(), status)));
             }
             ConversationState state = conversation(chat);
@@ -331,31 +339,43 @@ public final class ChatInputs {
                 Workflow workflow = found.get();
                 String content = response.isTextual() ? response.asText() : response.toString();
                 long step = stepSeq(chat);
-                // A large answer is written whole before any document refers to it; the documents keep its summary.
-                Mono<Optional<PayloadStore.Stored>> kept = content.length() <= INLINE_UI_RESPONSE_CHARS ? Mono.just(Optional.empty())
-                        : payloads.put(appId, chatId, UI_PAYLOAD, callId, content).map(Optional::of);
-                return kept.flatMap(payload -> {
-                    String shown = payload.isEmpty() ? content : ConversationState.bounded(content, INLINE_UI_RESPONSE_CHARS);
-                    ConversationState next = state.withMessages(List.of(ConversationState.Message.tool(callId, shown)), window);
-                    Map<String, Object> before = next.variables();
-                    Map<String, Object> variables = ContextState.applyUiResponse(workflow, call.call().name(), response, before);
-                    ConversationState stored = next.withVariables(payload.map(p -> boundedVariables(before, variables, p)).orElse(variables));
+                boolean large = content.length() > INLINE_UI_RESPONSE_CHARS;
+                // A large answer's conversation message and event keep its head and a note of its size.
+                String shown = ConversationState.bounded(content, INLINE_UI_RESPONSE_CHARS);
+                ConversationState next = state.withMessages(List.of(ConversationState.Message.tool(callId, shown)), window);
+                Map<String, Object> before = next.variables();
+                // Variables a large answer (or many definitions mapping a small one) would bloat the chat with are kept as
+                // summaries naming the answer's payload; its id is a digest of the content, known before it is written.
+                BoundedVariables variables = boundedVariables(before,
+                        ContextState.applyUiResponse(workflow, call.call().name(), response, before),
+                        PayloadStore.payloadId(UI_PAYLOAD, callId, content));
+                // The answer is written whole before any document refers to it.
+                Mono<Boolean> kept = large || variables.summarised()
+                        ? payloads.put(appId, chatId, UI_PAYLOAD, callId, content).thenReturn(true) : Mono.just(true);
+                return kept.flatMap(written -> {
+                    ConversationState stored = next.withVariables(variables.values());
                     // The last answer the chat waits for makes it run: that takes a run slot, or the chat waits for one.
                     Mono<ChatStatus> going = waiting.size() > 1 ? Mono.just(ChatStatus.AWAITING_INPUT) : runs.admit(appId, chat);
                     return going.flatMap(after -> {
                         Map<String, Object> data = data("agent", call.agent(), StepExecutor.TOOL_CALL_ID, callId,
                                 "tool_name", call.call().name(), "content", shown);
-                        if (payload.isEmpty()) {
+                        if (!large) {
                             data.put("ui_response", ContextState.plain(response));
                         } else {
                             data.put("content_chars", content.length());
                             data.put("truncated", true);
-                            data.put("payload_id", payload.get().payloadId());
+                            data.put("payload_id", PayloadStore.payloadId(UI_PAYLOAD, callId, content));
                         }
                         if (after == ChatStatus.QUEUED) {
                             data.put(QUEUED, true);
                         }
                         return recorder.record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
+                            if (appended.duplicate() && !sameAnswer(appended.event().data(), callId, content)) {
+                                // Another answer to this call was recorded first and is being applied: the event log and
+                                // the conversation must hold the same answer, so this one is refused as a later one is.
+                                Mono<Void> release = after == ChatStatus.AWAITING_INPUT ? Mono.empty() : runs.settle(appId, chatId);
+                                return release.then(Mono.<InputResult>error(alreadyAnswered(callId)));
+                            }
                             long seq = appended.event().seq();
                             return chats.acceptInput(chatId, step, key, seq, stored.toDocument(), after, now())
                                     .filter(taken -> taken)
@@ -375,23 +395,104 @@ public final class ChatInputs {
         return payloadId != null ? payloadId.equals(PayloadStore.payloadId(UI_PAYLOAD, callId, content)) : content.equals(first.get("content"));
     }
 
+    private static ApiException alreadyAnswered(String callId) {
+        return ApiException.conflict("ui_tool_already_answered", "UI tool call " + callId + " was already answered with another response.");
+    }
+
+    /** The context variables as a UI tool's answer leaves them, and whether any of those it set is kept as a summary. */
+    record BoundedVariables(Map<String, Object> values, boolean summarised) {
+    }
+
     /**
-     * The context variables a large answer set, each kept as it is when small and otherwise as a summary: the payload's
-     * id, the value's size as JSON and its first characters. Variables the answer left alone are untouched.
+     * The context variables an answer set, bounded so the chat document stays far under the 2 MB item limit: a value over
+     * {@value #INLINE_UI_RESPONSE_CHARS} characters of JSON is kept as a summary (the answer's payload id, the value's size
+     * as JSON, its first characters); then, while all the variables together are over {@value #UI_VARIABLES_BUDGET}
+     * bytes of JSON, the largest the answer set are summarised with a shorter preview, and, if that is not enough
+     * (other variables hold most of the budget), every one it set with a {@value #SHORT_PREVIEW_CHARS}-character preview.
+     * Variables the answer left alone are untouched. {@code payloadId} names the whole answer, written before the chat
+     * refers to it.
      */
-    static Map<String, Object> boundedVariables(Map<String, Object> before, Map<String, Object> after, PayloadStore.Stored payload) {
+    static BoundedVariables boundedVariables(Map<String, Object> before, Map<String, Object> after, String payloadId) {
         Map<String, Object> bounded = new LinkedHashMap<>(after);
-        after.forEach((name, value) -> {
-            if (value == null || value == before.get(name)) {
-                return;
-            }
+        // Of each variable the answer set: its JSON's length and head (a value may be megabytes: not kept whole).
+        Map<String, Integer> chars = new LinkedHashMap<>();
+        Map<String, String> heads = new LinkedHashMap<>();
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        long total = 0;
+        for (Map.Entry<String, Object> variable : after.entrySet()) {
+            String name = variable.getKey();
+            Object value = variable.getValue();
             String json = ai.mozaiks.http.Json.write(value);
-            if (json.length() > INLINE_UI_RESPONSE_CHARS) {
-                bounded.put(name, data("payload_id", payload.payloadId(), "chars", json.length(),
-                        "preview", PayloadStore.preview(json, INLINE_UI_RESPONSE_CHARS), "truncated", true));
+            if (value == null || value == before.get(name)) {
+                total += entrySize(name, json);
+                continue;
             }
-        });
-        return bounded;
+            chars.put(name, json.length());
+            heads.put(name, PayloadStore.preview(json, INLINE_UI_RESPONSE_CHARS));
+            if (json.length() > INLINE_UI_RESPONSE_CHARS) {
+                sizes.put(name, summarise(bounded, name, payloadId, json.length(), heads.get(name), INLINE_UI_RESPONSE_CHARS));
+            } else {
+                sizes.put(name, entrySize(name, json));
+            }
+            total += sizes.get(name);
+        }
+        if (total > UI_VARIABLES_BUDGET && !chars.isEmpty()) {
+            // Room for every variable the answer set to be summarised within a quarter of the budget (escaping may double a preview).
+            int preview = Math.max(SHORT_PREVIEW_CHARS, Math.min(INLINE_UI_RESPONSE_CHARS, UI_VARIABLES_BUDGET / (4 * chars.size())));
+            for (int step = 0; step < 2 && total > UI_VARIABLES_BUDGET; step++) {
+                List<String> largestFirst = chars.keySet().stream()
+                        .sorted(java.util.Comparator.comparing((String name) -> sizes.get(name)).reversed()).toList();
+                for (String name : largestFirst) {
+                    if (total <= UI_VARIABLES_BUDGET) {
+                        break;
+                    }
+                    Map<String, Object> summary = summary(payloadId, chars.get(name), heads.get(name), preview);
+                    int size = entrySize(name, ai.mozaiks.http.Json.write(summary));
+                    if (size < sizes.get(name)) {
+                        bounded.put(name, summary);
+                        total += size - sizes.put(name, size);
+                    }
+                }
+                preview = SHORT_PREVIEW_CHARS;
+            }
+        }
+        return new BoundedVariables(bounded, chars.keySet().stream().anyMatch(name -> bounded.get(name) != after.get(name)));
+    }
+
+    /** Keeps {@code name} as a summary; answers its size as JSON. */
+    private static int summarise(Map<String, Object> variables, String name, String payloadId, int chars, String head, int preview) {
+        Map<String, Object> summary = summary(payloadId, chars, head, preview);
+        variables.put(name, summary);
+        return entrySize(name, ai.mozaiks.http.Json.write(summary));
+    }
+
+    /** The shape workflow expressions see for a summarised variable: {@code {payload_id, chars, preview, truncated}}. */
+    private static Map<String, Object> summary(String payloadId, int chars, String head, int preview) {
+        return data("payload_id", payloadId, "chars", chars, "preview", PayloadStore.preview(head, preview), "truncated", true);
+    }
+
+    /** A variable's share of the variables' JSON in UTF-8 bytes: its quoted name, a colon, its value and a comma. */
+    private static int entrySize(String name, String json) {
+        return utf8Bytes(name) + 4 + utf8Bytes(json);
+    }
+
+    /** The UTF-8 length of {@code text}, without encoding it (a value may be megabytes). */
+    private static int utf8Bytes(String text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                bytes += 4; // the pair's low half adds nothing
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     /** A UI tool call the chat waits on, and the agent that made it. */

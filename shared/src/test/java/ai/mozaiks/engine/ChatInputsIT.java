@@ -429,6 +429,71 @@ class ChatInputsIT {
     }
 
     @Test
+    void anotherAnswerThatLosesTheRaceForTheCallsEventIsRefusedAndTheFirstIsApplied() {
+        Workflow flow = Manifests.of("max_turns: 10\ninitial_message: Draft, then ask.\n")
+                .with("tools.yaml", """
+                        tools:
+                        - agent: Writer
+                          function: ask_approval
+                          description: Ask the user.
+                          tool_type: UI_Tool
+                          ui: {component: ApprovalCard, mode: inline}
+                        """)
+                .with("context_variables.yaml", """
+                        definitions:
+                        - name: approved
+                          type: boolean
+                          source:
+                            type: state
+                            default: false
+                            triggers:
+                            - {type: ui_response, tool: ask_approval, response_key: approved}
+                        """)
+                .with("handoffs.yaml", """
+                        handoff_rules:
+                        - {source_agent: Writer, target_agent: terminate, handoff_type: after_work}
+                        """).load();
+        StepExecutor executor = executor(scripted("""
+                - agent: Writer
+                  tool_call: {name: ask_approval, arguments: {}}
+                - agent: Writer
+                  text: Done.
+                """), flow);
+        ChatInputs inputs = inputs(flow);
+        String chatId = newChat();
+        assertEquals(new StepOutcome.AwaitingInput("ui_tool"), step(executor, chatId, 0));
+        String callId = (String) events(chatId).stream().filter(e -> e.type().equals("chat.tool_call")).findFirst()
+                .orElseThrow().data().get("call_id");
+        Document waiting = chat(chatId);
+
+        // Answer A has recorded its event and not yet updated the chat when answer B reads the chat, still waiting.
+        JsonNode first = JSON.createObjectNode().put("approved", true);
+        long recorded = await(log.append(APP, chatId, "ui:" + callId, EventKind.TOOL_RESPONSE, Map.of("agent", "Writer",
+                "call_id", callId, "tool_name", "ask_approval", "content", first.toString(),
+                "ui_response", Map.of("approved", true)))).event().seq();
+        ApiException lost = refused(() -> await(inputs.respondToUiTool(APP, USER, chatId, callId,
+                JSON.createObjectNode().put("approved", false))));
+        assertEquals(409, lost.problem().status());
+        assertEquals("ui_tool_already_answered", lost.problem().code());
+        // Only the event log's sequence counter, kept on the chat, moved (each append reserves a seq).
+        Document after = chat(chatId);
+        waiting.remove("event_seq");
+        after.remove("event_seq");
+        assertEquals(waiting, after, "the losing answer changed nothing");
+        assertEquals(List.of(), queue.messages);
+
+        // A goes on: the conversation holds the answer the event log records.
+        ChatInputs.InputResult result = await(inputs.respondToUiTool(APP, USER, chatId, callId, first));
+        assertEquals(recorded, result.seq());
+        assertEquals(ChatStatus.RUNNING, result.status());
+        ConversationState state = ConversationState.fromDocument(chat(chatId).get("conversation", Document.class));
+        assertEquals(true, state.variables().get("approved"));
+        assertEquals(first.toString(), history(chatId).get(history(chatId).size() - 1).content());
+        assertEquals(List.of(new StepMessage(APP, chatId, 1)), queue.messages);
+        assertEquals(new StepOutcome.Completed("terminate"), step(executor, chatId, 1));
+    }
+
+    @Test
     void cancellingAWaitingChatEndsItAtOnceAndVisibly() {
         Workflow flow = hitl(null);
         StepExecutor executor = executor(scripted(ASK), flow);

@@ -55,6 +55,9 @@ class LargePayloadsIT {
     private static final Duration STEP = Duration.ofSeconds(60);
     private static final String WORKFLOW = "big_payloads";
     private static final int CALLS = 10;
+    /** A workflow whose 128 context variables (a pack's most) are all set by its UI tools' answers. */
+    private static final String MANY = "many_variables";
+    private static final int VARIABLES = 128;
     private static final int RESULT_BYTES = 256 * 1024;
     /** Cosmos DB for MongoDB (RU): the largest item without the 16 MB capability. */
     private static final int ITEM_LIMIT = 2 * 1024 * 1024;
@@ -74,6 +77,7 @@ class LargePayloadsIT {
         tool.start();
         Path workflows = Files.createTempDirectory("mozaiks-large-payloads-");
         writeWorkflow(workflows.resolve(WORKFLOW), tool.getAddress().getPort());
+        writeManyVariables(workflows.resolve(MANY));
 
         Map<String, String> settings = new HashMap<>(ControlPlane.baseSettings(cp.idp));
         settings.put("WORKFLOWS_DIR", workflows.toString());
@@ -193,6 +197,84 @@ class LargePayloadsIT {
                 - agent: Reader
                   text: Noted. Page three it is.
                 """.formatted(calls));
+    }
+
+    /**
+     * Two UI tools: every variable is the whole answer of {@code ask_small}, and one key of the answer of
+     * {@code ask_large}.
+     */
+    private static void writeManyVariables(Path folder) throws IOException {
+        Files.createDirectories(folder);
+        Files.writeString(folder.resolve("orchestrator.yaml"), """
+                workflow_name: many_variables
+                max_turns: 20
+                human_in_the_loop: true
+                startup_mode: AgentDriven
+                orchestration_pattern: DefaultPattern
+                initial_agent: Asker
+                initial_message: Ask me twice.
+                """);
+        Files.writeString(folder.resolve("agents.yaml"), """
+                agents:
+                - name: Asker
+                  prompt_sections:
+                  - id: role
+                    heading: '[ROLE]'
+                    content: You ask the user with ask_small, then with ask_large.
+                  max_consecutive_auto_reply: 5
+                  auto_tool_mode: false
+                  structured_outputs_required: false
+                """);
+        Files.writeString(folder.resolve("handoffs.yaml"), """
+                handoff_rules:
+                - source_agent: Asker
+                  target_agent: terminate
+                  handoff_type: after_work
+                  transition_target: TerminateTarget
+                """);
+        Files.writeString(folder.resolve("ui_config.yaml"), """
+                visual_agents:
+                - Asker
+                - user
+                display_name: Many variables
+                description: UI answers that set many context variables.
+                icon: wrench
+                category: examples
+                """);
+        StringBuilder tools = new StringBuilder("tools:\n");
+        for (String name : List.of("ask_small", "ask_large")) {
+            tools.append("""
+                    - agent: Asker
+                      function: %s
+                      description: Ask the user.
+                      tool_type: UI_Tool
+                      auto_invoke: true
+                      ui: {component: Form, mode: inline}
+                      parameters: {type: object, properties: {question: {type: string}}, required: [question]}
+                    """.formatted(name));
+        }
+        Files.writeString(folder.resolve("tools.yaml"), tools + "lifecycle_tools: []\n");
+        StringBuilder variables = new StringBuilder("definitions:\n");
+        for (int i = 0; i < VARIABLES; i++) {
+            variables.append("""
+                    - name: v%d
+                      type: object
+                      source:
+                        type: state
+                        triggers:
+                        - {type: ui_response, tool: ask_small}
+                        - {type: ui_response, tool: ask_large, response_key: k%d}
+                    """.formatted(i, i));
+        }
+        Files.writeString(folder.resolve("context_variables.yaml"), variables.toString());
+        Files.writeString(folder.resolve("offline_script.yaml"), """
+                - agent: Asker
+                  tool_call: {name: ask_small, arguments: {question: 'First?'}}
+                - agent: Asker
+                  tool_call: {name: ask_large, arguments: {question: 'Second?'}}
+                - agent: Asker
+                  text: Noted, twice.
+                """);
     }
 
     private static Response send(String method, String path, String token, String body) {
@@ -334,5 +416,75 @@ class LargePayloadsIT {
         System.out.println("largest document: " + largest.where() + " " + largest.bytes() + " bytes; the chat document "
                 + chatBytes + " bytes");
         assertTrue(largest.bytes() < ITEM_LIMIT / 2, "the largest, " + largest + ", is far from the limit");
+    }
+
+    /** The chat document's BSON size, as the driver would write it. */
+    private static int bsonSize(Document document) {
+        return new RawBsonDocument(document, new org.bson.codecs.DocumentCodec()).getByteBuffer().remaining();
+    }
+
+    /** The UI tool call the chat waits on, once it waits on one other than {@code answered}. */
+    private static String awaitUiCall(String chat, String token, String answered) {
+        ControlPlane.await("a UI tool asked", STEP, () -> events(chat, token).stream()
+                .anyMatch(event -> event.at("/data/awaiting_response").asBoolean(false)
+                        && !event.at("/data/call_id").asText().equals(answered)));
+        return events(chat, token).stream().filter(event -> event.at("/data/awaiting_response").asBoolean(false)
+                && !event.at("/data/call_id").asText().equals(answered)).findFirst().orElseThrow().at("/data/call_id").asText();
+    }
+
+    @Test
+    void uiAnswersSettingManyLargeVariablesLeaveTheChatDocumentBoundedAndTheChatCompletes() {
+        User owner = cp.user("many-variables-owner");
+        String app = cp.createApp(owner, cp.createTenant(owner), "pro");
+        JsonNode grant = expect(201, send("POST", "/api/sessions", owner.token(), json(obj("app_id", app, "workflow_name", MANY))),
+                "start").json();
+        String chat = grant.path("chat_id").asText();
+        String token = grant.path("runtime_token").asText();
+        int bound = 512 * 1024;
+
+        // An answer under the inline bound that each of the 128 variables maps whole: 2 MB of variables unbounded.
+        String small = awaitUiCall(chat, token, "");
+        String smallAnswer = json(obj("notes", "s".repeat(16_000)));
+        assertTrue(smallAnswer.length() <= 16 * 1024);
+        expect(202, send("POST", "/api/chats/" + chat + "/ui-responses", token,
+                "{\"tool_call_id\":\"" + small + "\",\"response\":" + smallAnswer + "}"), "the small answer");
+        int afterSmall = bsonSize(chatDocument(chat));
+        assertTrue(afterSmall < bound, "the chat document is " + afterSmall + " bytes");
+        Document variables = chatDocument(chat).get("conversation", Document.class).get("variables", Document.class);
+        long summaries = java.util.stream.IntStream.range(0, VARIABLES).filter(i -> variables.get("v" + i) instanceof Document summary
+                && summary.containsKey("payload_id")).count();
+        assertTrue(summaries > 0 && summaries < VARIABLES, summaries + " summaries: the largest first, the rest kept whole");
+        Document summary = java.util.stream.IntStream.range(0, VARIABLES).mapToObj(i -> variables.get("v" + i, Document.class))
+                .filter(value -> value.containsKey("payload_id")).findFirst().orElseThrow();
+        assertEquals(true, summary.getBoolean("truncated"));
+        assertTrue(summary.getInteger("chars") >= 16_000, summary.toJson().substring(0, 200));
+        assertEquals(smallAnswer, expect(200, payload(chat, token, summary.getString("payload_id")), "the answer a summary names")
+                .json().path("content").asText(), "a small answer is kept whole when a variable refers to it");
+
+        // A 2 MB answer whose 128 keys of ~16,000 characters each are one variable each.
+        String large = awaitUiCall(chat, token, small);
+        Map<String, Object> keys = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < VARIABLES; i++) {
+            keys.put("k" + i, String.valueOf((char) ('a' + i % 26)).repeat(16_000));
+        }
+        String largeAnswer = json(keys);
+        expect(202, send("POST", "/api/chats/" + chat + "/ui-responses", token,
+                "{\"tool_call_id\":\"" + large + "\",\"response\":" + largeAnswer + "}"), "the large answer");
+        int afterLarge = bsonSize(chatDocument(chat));
+        assertTrue(afterLarge < bound, "the chat document is " + afterLarge + " bytes");
+        Document kept = chatDocument(chat).get("conversation", Document.class).get("variables", Document.class);
+        String answerId = events(chat, token).stream().filter(event -> event.path("type").asText().equals("chat.tool_response")
+                && event.at("/data/call_id").asText().equals(large)).findFirst().orElseThrow().at("/data/payload_id").asText();
+        List<Document> named = java.util.stream.IntStream.range(0, VARIABLES).mapToObj(i -> kept.get("v" + i))
+                .filter(value -> value instanceof Document).map(Document.class::cast).toList();
+        assertTrue(!named.isEmpty() && named.stream().allMatch(value -> answerId.equals(value.getString("payload_id"))),
+                "the summarised variables name the large answer's payload");
+        assertTrue(named.size() < VARIABLES, "the rest are kept whole");
+
+        ControlPlane.await("the chat completed", STEP, () -> "completed".equals(chatDocument(chat).getString("status")));
+        int done = bsonSize(chatDocument(chat));
+        System.out.println("many variables: the chat document is " + afterSmall + " bytes after the small answer, " + afterLarge
+                + " after the large one, " + done + " at the end");
+        assertTrue(done < bound, "the chat document is " + done + " bytes");
     }
 }

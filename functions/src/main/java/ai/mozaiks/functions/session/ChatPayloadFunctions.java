@@ -14,6 +14,7 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import java.util.Map;
 import java.util.Optional;
+import reactor.core.publisher.Mono;
 
 /**
  * {@code GET /api/chats/{chat_id}/payloads/{payload_id}}: a large UI tool answer or tool result of the chat, whole (its
@@ -35,6 +36,6 @@ public final class ChatPayloadFunctions {
             @BindingName("chat_id") String chatId, @BindingName("payload_id") String payloadId, ExecutionContext context) {
         return api.handleChat(request, context, chatId, call -> payloads.read(call.grant().appId(), chatId, payloadId)
                 .map(content -> ApiResult.ok(Map.of("payload_id", payloadId, "chars", content.length(), "content", content)))
-                .switchIfEmpty(reactor.core.publisher.Mono.error(() -> ApiException.notFound("The payload"))));
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("The payload"))));
     }
 }
