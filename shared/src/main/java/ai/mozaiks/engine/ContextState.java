@@ -9,6 +9,7 @@ import ai.mozaiks.workflows.manifest.VariableSource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -146,6 +147,9 @@ public final class ContextState {
     public static Map<String, Object> applyUiResponse(Workflow workflow, String tool, JsonNode response,
                                                       Map<String, Object> variables) {
         Map<String, Object> values = new LinkedHashMap<>(variables);
+        // Each part of the answer is converted once, however many variables take it: a pack may map a 4 MiB answer
+        // into 128 variables, and converting it for each would hold hundreds of megabytes for one request.
+        Map<JsonNode, Object> converted = new IdentityHashMap<>();
         for (ContextVariableDefinition definition : workflow.contextVariables().definitions()) {
             if (!(definition.source() instanceof VariableSource.State state)) {
                 continue;
@@ -155,7 +159,7 @@ public final class ContextState {
                     // An answer without the trigger's key (a dismissed picker, say) leaves the variable as it was.
                     JsonNode value = onResponse.responseKey().isPresent() ? response.get(onResponse.responseKey().get()) : response;
                     if (value != null) {
-                        values.put(definition.name(), plain(value));
+                        values.put(definition.name(), converted.computeIfAbsent(value, ContextState::plain));
                     }
                 }
             }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,6 +57,18 @@ class ContextStateAndRequestTest {
                 type: state
                 triggers:
                 - {type: ui_response, tool: ask_approval, response_key: choice}
+            - name: decision_detail
+              type: object
+              source:
+                type: state
+                triggers:
+                - {type: ui_response, tool: ask_approval, response_key: detail}
+            - name: decision_detail_copy
+              type: object
+              source:
+                type: state
+                triggers:
+                - {type: ui_response, tool: ask_approval, response_key: detail}
             agents:
             - {agent_name: Writer, variables: [draft_ready, plan]}
             """;
@@ -140,6 +153,15 @@ class ContextStateAndRequestTest {
         Map<String, Object> values = ContextState.applyUiResponse(workflow, "ask_approval",
                 new ObjectMapper().readTree("{\"choice\": \"yes\", \"note\": 1}"), Map.of());
         assertEquals("yes", values.get("decision"));
+    }
+
+    @Test
+    void aPartOfTheAnswerTakenByManyVariablesIsConvertedOnce() throws Exception {
+        Map<String, Object> values = ContextState.applyUiResponse(workflow(), "ask_approval",
+                new ObjectMapper().readTree("{\"choice\": \"yes\", \"detail\": {\"reason\": \"fits\", \"score\": 3}}"), Map.of());
+        assertEquals(new org.bson.Document("reason", "fits").append("score", 3), values.get("decision_detail"));
+        // One converted value for both: a large answer mapped into many variables is not held once per variable.
+        assertSame(values.get("decision_detail"), values.get("decision_detail_copy"));
     }
 
     @Test
