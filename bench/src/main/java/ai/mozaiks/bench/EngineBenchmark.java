@@ -10,7 +10,6 @@ import ai.mozaiks.engine.StepExecutor;
 import ai.mozaiks.engine.StepHooks;
 import ai.mozaiks.engine.StepMessage;
 import ai.mozaiks.engine.StepOutcome;
-import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.models.PriceTable;
 import ai.mozaiks.models.offline.OfflineModel;
@@ -39,10 +38,8 @@ import reactor.core.publisher.Mono;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -71,24 +68,6 @@ public final class EngineBenchmark {
     private static final double OVERHEAD_BUDGET_MS = 5.0;
     private static final double READ_BUDGET = 2;
     private static final double WRITE_BUDGET = 4;
-
-    /** The in-process step queue: pending messages, in order. */
-    private static final class PendingSteps implements StepQueue {
-        final Deque<StepMessage> pending = new ArrayDeque<>();
-
-        @Override
-        public synchronized Mono<Void> enqueue(StepMessage message, Duration delay) {
-            return Mono.fromRunnable(() -> {
-                synchronized (this) {
-                    pending.addLast(message);
-                }
-            });
-        }
-
-        synchronized StepMessage poll() {
-            return pending.pollFirst();
-        }
-    }
 
     /** One phase's samples: time, model time, reads and writes, and the commands by name. */
     private static final class Phase {

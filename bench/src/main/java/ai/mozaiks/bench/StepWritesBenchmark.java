@@ -11,7 +11,6 @@ import ai.mozaiks.engine.StepExecutor;
 import ai.mozaiks.engine.StepHooks;
 import ai.mozaiks.engine.StepMessage;
 import ai.mozaiks.engine.StepOutcome;
-import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.engine.ToolRegistry;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.models.PriceTable;
@@ -40,9 +39,7 @@ import com.mongodb.reactivestreams.client.MongoCollection;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -72,24 +69,6 @@ public final class StepWritesBenchmark {
     static final String TOOL = "turn with one tool call (tool_demo)";
     /** The most turns of a tool_demo chat: its max_turns is 20, and a turn here takes two (the tool round, the reply). */
     static final int TOOL_TURNS = 9;
-
-    /** The in-process step queue: pending messages, in order. */
-    private static final class PendingSteps implements StepQueue {
-        final Deque<StepMessage> pending = new ArrayDeque<>();
-
-        @Override
-        public synchronized Mono<Void> enqueue(StepMessage message, Duration delay) {
-            return Mono.fromRunnable(() -> {
-                synchronized (this) {
-                    pending.addLast(message);
-                }
-            });
-        }
-
-        synchronized StepMessage poll() {
-            return pending.pollFirst();
-        }
-    }
 
     /** One scenario's writes: per phase (steps, input, follow-up), summed by collection over {@code turns} turns. */
     record Scenario(String name, int turns, int steps, Map<String, Map<String, WriteMeter.Writes>> phases,

@@ -112,6 +112,8 @@ class DevIdentityProviderCodeFlowIT {
 
     @AfterEach
     void stop() {
+        // A new key is written in the background: waiting for it keeps that write out of the temporary home's removal.
+        idp.jwks();
         server.stop(0);
     }
 

@@ -64,9 +64,12 @@ class DevIdentityProviderIT {
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
     private final List<HttpServer> servers = new ArrayList<>();
+    private final List<DevIdentityProvider> providers = new ArrayList<>();
 
     @AfterEach
     void stop() {
+        // A new key is written in the background: waiting for it keeps that write out of the temporary home's removal.
+        providers.forEach(DevIdentityProvider::jwks);
         servers.forEach(server -> server.stop(0));
     }
 
@@ -78,6 +81,7 @@ class DevIdentityProviderIT {
         idp.routes().forEach(server::createContext);
         server.start();
         servers.add(server);
+        providers.add(idp);
         return idp;
     }
 
