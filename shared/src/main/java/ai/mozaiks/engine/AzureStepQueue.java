@@ -2,7 +2,9 @@ package ai.mozaiks.engine;
 
 import ai.mozaiks.http.Json;
 import ai.mozaiks.kernel.AppId;
+import com.azure.core.http.rest.Response;
 import com.azure.storage.queue.QueueAsyncClient;
+import com.azure.storage.queue.models.SendMessageResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +37,22 @@ public final class AzureStepQueue implements StepQueue {
 
     @Override
     public Mono<Void> enqueue(StepMessage message, Duration delay) {
+        return send(message, delay).then();
+    }
+
+    /** Taken back with the receipt its send answered; a delete that fails (the message was seen meanwhile) is not an error. */
+    @Override
+    public Mono<Held> hold(StepMessage message, Duration delay) {
+        QueueAsyncClient queue = queueOf(message);
+        return send(message, delay).<Held>map(sent -> () -> queue.deleteMessage(sent.getMessageId(), sent.getPopReceipt())
+                .onErrorResume(error -> Mono.empty()));
+    }
+
+    private QueueAsyncClient queueOf(StepMessage message) {
+        return message.lane() == Lane.BACKGROUND ? background : interactive;
+    }
+
+    private Mono<SendMessageResult> send(StepMessage message, Duration delay) {
         Duration visibleIn = delay.compareTo(MAX_DELAY) > 0 ? MAX_DELAY : delay;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("app_id", message.appId().value());
@@ -47,9 +65,9 @@ public final class AzureStepQueue implements StepQueue {
             body.put("attempt", message.attempt());
             body.put("first_failed_at", message.firstFailedAt().toString());
         }
-        QueueAsyncClient queue = message.lane() == Lane.BACKGROUND ? background : interactive;
-        return created.then(queue.sendMessageWithResponse(Json.write(body), visibleIn.isZero() || visibleIn.isNegative() ? null : visibleIn, null))
-                .then();
+        return created.then(queueOf(message).sendMessageWithResponse(Json.write(body),
+                        visibleIn.isZero() || visibleIn.isNegative() ? null : visibleIn, null))
+                .map(Response::getValue);
     }
 
     /** The step a queue message carries; a malformed message is an {@link IllegalArgumentException}. */

@@ -31,4 +31,9 @@ public final class InPlaceQueue implements StepQueue {
         }
         return here.startHere(message).flatMap(started -> started ? Mono.<Void>empty() : queue.enqueue(message, delay));
     }
+
+    @Override
+    public Mono<Held> hold(StepMessage message, Duration delay) {
+        return queue.hold(message, delay);
+    }
 }

@@ -146,13 +146,13 @@ public final class StepRunner implements AutoCloseable {
                 return Mono.just(false);
             }
             FairShare.Ticket ticket = admitted.get();
-            return queue.enqueue(message, inPlace.fallback())
+            return queue.hold(message, inPlace.fallback())
                     .doOnError(error -> ticket.release())
                     .doOnCancel(ticket::release)
-                    .then(Mono.fromCallable(() -> {
-                        launch(message, ticket);
+                    .map(fallback -> {
+                        launch(message, ticket, fallback);
                         return true;
-                    }));
+                    });
         });
     }
 
@@ -161,7 +161,12 @@ public final class StepRunner implements AutoCloseable {
         return startedHereCount.get();
     }
 
-    private void launch(StepMessage message, FairShare.Ticket ticket) {
+    /**
+     * Runs the step here. Once it has an outcome, what follows is on record (the next step queued or started, a retry
+     * queued, the chat waiting or ended), so its fallback message is taken back; a step that failed or was stopped
+     * leaves it, to be resumed by it.
+     */
+    private void launch(StepMessage message, FairShare.Ticket ticket, StepQueue.Held fallback) {
         Disposable.Swap step = Disposables.swap();
         if (!startedHere.add(step)) {
             ticket.release(); // closing: the fallback message runs the step
@@ -169,6 +174,7 @@ public final class StepRunner implements AutoCloseable {
         }
         startedHereCount.incrementAndGet();
         step.update(run(message, this::runAdmitted)
+                .flatMap(outcome -> fallback.drop().onErrorResume(error -> Mono.empty()).thenReturn(outcome))
                 .subscribeOn(Schedulers.boundedElastic())
                 .doFinally(signal -> {
                     ticket.release();

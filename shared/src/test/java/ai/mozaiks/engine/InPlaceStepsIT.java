@@ -80,7 +80,19 @@ class InPlaceStepsIT {
     private EmbeddedMongoFixture fixture;
     private EventLog log;
     private final List<Enqueued> enqueued = Collections.synchronizedList(new ArrayList<>());
-    private final StepQueue queue = (message, delay) -> Mono.fromRunnable(() -> enqueued.add(new Enqueued(message, delay)));
+    /** Fallback messages taken back after their step ran here. */
+    private final List<StepMessage> takenBack = Collections.synchronizedList(new ArrayList<>());
+    private final StepQueue queue = new StepQueue() {
+        @Override
+        public Mono<Void> enqueue(StepMessage message, Duration delay) {
+            return Mono.fromRunnable(() -> enqueued.add(new Enqueued(message, delay)));
+        }
+
+        @Override
+        public Mono<Held> hold(StepMessage message, Duration delay) {
+            return enqueue(message, delay).thenReturn(() -> Mono.fromRunnable(() -> takenBack.add(message)));
+        }
+    };
     private final GatedModel model = new GatedModel();
     private final List<StepRunner> runners = new ArrayList<>();
 
@@ -158,7 +170,8 @@ class InPlaceStepsIT {
         assertEquals(List.of(new Enqueued(step, FALLBACK)), enqueued, "only the fallback, hidden about a lease");
         assertEquals(1, replies(APP, chatId), "the turn ran while its message was still hidden");
         assertEquals(1, model.calls.get());
-        // The fallback message, once seen, finds its step committed: dropped, no second turn.
+        assertEquals(List.of(step), takenBack, "the step ran: its fallback is taken back");
+        // A fallback message seen all the same (its take-back failed) finds its step committed: dropped, no second turn.
         fixture.clock().advance(FALLBACK);
         assertInstanceOf(StepOutcome.Stale.class, await(here.runner().run(step)));
         assertEquals(1, model.calls.get());
@@ -176,6 +189,7 @@ class InPlaceStepsIT {
         dying.runner().close(); // the instance is gone mid-step: its lease stays until it lapses
         eventually("the step stopped", () -> dying.fairShare().inFlight() == 0 && model.running.get() == 0);
         assertEquals(List.of(new Enqueued(step, FALLBACK)), enqueued);
+        assertEquals(List.of(), takenBack, "a stopped step keeps its fallback");
 
         // The fallback message is seen after about a lease, on another instance.
         fixture.clock().advance(FALLBACK);
@@ -200,6 +214,7 @@ class InPlaceStepsIT {
         assertInstanceOf(StepOutcome.RetryLater.class, duplicate, "the lease is held");
         model.open();
         eventually("the step here ended", () -> here.fairShare().inFlight() == 0);
+        assertEquals(List.of(step), takenBack);
         assertInstanceOf(StepOutcome.Stale.class, await(here.runner().run(step)), "asked again later, the step is past");
         assertEquals(1, replies(APP, chatId), "one turn");
         assertEquals(1, model.calls.get(), "one model call");
