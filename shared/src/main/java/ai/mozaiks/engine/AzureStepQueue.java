@@ -40,12 +40,40 @@ public final class AzureStepQueue implements StepQueue {
         return send(message, delay).then();
     }
 
-    /** Taken back with the receipt its send answered; a delete that fails (the message was seen meanwhile) is not an error. */
     @Override
     public Mono<Held> hold(StepMessage message, Duration delay) {
         QueueAsyncClient queue = queueOf(message);
-        return send(message, delay).<Held>map(sent -> () -> queue.deleteMessage(sent.getMessageId(), sent.getPopReceipt())
-                .onErrorResume(error -> Mono.empty()));
+        return send(message, delay).map(sent -> new HeldMessage(queue, sent.getMessageId(), sent.getPopReceipt()));
+    }
+
+    /**
+     * A message sent hidden, kept by its id and latest pop receipt (each visibility update answers a new one). A delete or
+     * update that fails (the message was seen meanwhile, and its receipt changed) is not an error.
+     */
+    private static final class HeldMessage implements Held {
+        private final QueueAsyncClient queue;
+        private final String id;
+        private volatile String receipt;
+
+        HeldMessage(QueueAsyncClient queue, String id, String receipt) {
+            this.queue = queue;
+            this.id = id;
+            this.receipt = receipt;
+        }
+
+        @Override
+        public Mono<Void> drop() {
+            return Mono.defer(() -> queue.deleteMessage(id, receipt)).onErrorResume(error -> Mono.empty());
+        }
+
+        @Override
+        public Mono<Void> extend(Duration hiddenFor) {
+            Duration visibleIn = hiddenFor.compareTo(MAX_DELAY) > 0 ? MAX_DELAY : hiddenFor;
+            return Mono.defer(() -> queue.updateMessage(id, receipt, null, visibleIn))
+                    .doOnNext(updated -> receipt = updated.getPopReceipt())
+                    .then()
+                    .onErrorResume(error -> Mono.empty());
+        }
     }
 
     private QueueAsyncClient queueOf(StepMessage message) {

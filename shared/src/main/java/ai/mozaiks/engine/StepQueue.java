@@ -23,5 +23,10 @@ public interface StepQueue {
 
         /** Deletes the message; one already seen (or gone) may stay: it is then settled as any duplicate. */
         Mono<Void> drop();
+
+        /** Hides the message for {@code hiddenFor} from now, while its step still runs; never fails (it is then seen sooner). */
+        default Mono<Void> extend(Duration hiddenFor) {
+            return Mono.empty();
+        }
     }
 }

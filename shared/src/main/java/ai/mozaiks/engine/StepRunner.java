@@ -11,6 +11,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -173,7 +174,11 @@ public final class StepRunner implements AutoCloseable {
             return;
         }
         startedHereCount.incrementAndGet();
-        step.update(run(message, this::runAdmitted)
+        // While the step runs its fallback stays hidden a while ahead (renewed every third of it, as the lease is), so a
+        // long step is not asked for again meanwhile; the fallback is seen about its delay after the step stopped.
+        Duration every = inPlace.fallback().dividedBy(3);
+        step.update(Mono.using(() -> Flux.interval(every, every).concatMap(tick -> fallback.extend(inPlace.fallback())).subscribe(),
+                        extending -> run(message, this::runAdmitted), Disposable::dispose)
                 .flatMap(outcome -> fallback.drop().onErrorResume(error -> Mono.empty()).thenReturn(outcome))
                 .subscribeOn(Schedulers.boundedElastic())
                 .doFinally(signal -> {

@@ -90,9 +90,22 @@ class InPlaceStepsIT {
 
         @Override
         public Mono<Held> hold(StepMessage message, Duration delay) {
-            return enqueue(message, delay).thenReturn(() -> Mono.fromRunnable(() -> takenBack.add(message)));
+            Held held = new Held() {
+                @Override
+                public Mono<Void> drop() {
+                    return Mono.fromRunnable(() -> takenBack.add(message));
+                }
+
+                @Override
+                public Mono<Void> extend(Duration hiddenFor) {
+                    return Mono.fromRunnable(() -> extended.add(hiddenFor));
+                }
+            };
+            return enqueue(message, delay).thenReturn(held);
         }
     };
+    /** How long fallback messages were hidden again while their steps ran. */
+    private final List<Duration> extended = Collections.synchronizedList(new ArrayList<>());
     private final GatedModel model = new GatedModel();
     private final List<StepRunner> runners = new ArrayList<>();
 
@@ -114,6 +127,10 @@ class InPlaceStepsIT {
     }
 
     private Instance instance(int slots) {
+        return instance(slots, FALLBACK);
+    }
+
+    private Instance instance(int slots, Duration fallback) {
         Workflow workflow = Manifests.of("max_turns: 4\nhuman_in_the_loop: true\ninitial_message: Write about tides.\n")
                 .with("handoffs.yaml", "handoff_rules:\n- {source_agent: Writer, target_agent: user, handoff_type: after_work}\n").load();
         ChatWorkflows workflows = ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(workflow) : Optional.empty());
@@ -128,7 +145,7 @@ class InPlaceStepsIT {
                 PayloadStores.developmentStorage());
         FairShare fairShare = new FairShare(slots, fixture.clock());
         StepRunner runner = new StepRunner(executor, steps, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare,
-                active, runs, new StepRetries(StepRetries.DEFAULT_BUDGET, fixture.clock()), new StepRunner.InPlace(true, FALLBACK));
+                active, runs, new StepRetries(StepRetries.DEFAULT_BUDGET, fixture.clock()), new StepRunner.InPlace(true, fallback));
         steps.attach(runner);
         runners.add(runner);
         return new Instance(runner, steps, fairShare);
@@ -218,6 +235,23 @@ class InPlaceStepsIT {
         assertInstanceOf(StepOutcome.Stale.class, await(here.runner().run(step)), "asked again later, the step is past");
         assertEquals(1, replies(APP, chatId), "one turn");
         assertEquals(1, model.calls.get(), "one model call");
+    }
+
+    @Test
+    void aLongStepHereKeepsItsFallbackHiddenAheadUntilItEnds() throws Exception {
+        Duration fallback = Duration.ofMillis(300);
+        Instance here = instance(24, fallback);
+        String chatId = newChat(APP);
+        await(here.queue().enqueue(new StepMessage(APP, chatId, 0), Duration.ZERO));
+
+        eventually("the fallback was hidden again twice", () -> extended.size() >= 2);
+        assertEquals(fallback, extended.get(0), "hidden its delay ahead each time");
+        model.open();
+        eventually("the step here ended", () -> here.fairShare().inFlight() == 0);
+        int after = extended.size();
+        assertEquals(List.of(new StepMessage(APP, chatId, 0)), takenBack);
+        Thread.sleep(fallback.toMillis()); // a period more: the renewal stopped with the step
+        assertEquals(after, extended.size());
     }
 
     @Test

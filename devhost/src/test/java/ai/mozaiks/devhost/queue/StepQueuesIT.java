@@ -69,8 +69,13 @@ class StepQueuesIT {
         assertEquals(List.of(), interactive.receiveMessages(32).collectList().block(), "hidden for its delay");
         assertEquals(2, interactive.getProperties().block().getApproximateMessagesCount());
 
+        // Kept hidden longer while its step runs: each update answers a new receipt, which the take-back then uses.
+        dropped.extend(Duration.ofSeconds(30)).block();
+        dropped.extend(Duration.ofSeconds(30)).block();
+        assertEquals(List.of(), interactive.receiveMessages(32).collectList().block(), "still hidden");
         dropped.drop().block();
         dropped.drop().block(); // a second take-back (the message is gone) is not an error
+        dropped.extend(Duration.ofSeconds(30)).block(); // nor is an update of a message gone
         assertEquals(1, interactive.getProperties().block().getApproximateMessagesCount(), "only the one taken back is gone");
         assertNotNull(kept);
     }
