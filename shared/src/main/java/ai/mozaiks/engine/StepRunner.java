@@ -1,13 +1,14 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.logging.InvocationLog;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.AppStates;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -185,9 +186,15 @@ public final class StepRunner implements AutoCloseable {
                     ticket.release();
                     startedHere.remove(step);
                 })
-                .subscribe(outcome -> LOG.fine(() -> "step " + message.stepSeq() + " of chat " + message.chatId() + " ran here: " + outcome),
-                        error -> LOG.log(Level.WARNING, "step " + message.stepSeq() + " of chat " + message.chatId()
-                                + " failed here; its fallback message retries it", error)));
+                .subscribe(outcome -> log(message).info("step done", "step_seq", message.stepSeq(), "lane", message.lane().wire(),
+                                "outcome", String.valueOf(outcome), "ran", "here"),
+                        error -> log(message).error("step failed here; its fallback message retries it", error,
+                                "step_seq", message.stepSeq(), "lane", message.lane().wire())));
+    }
+
+    /** The log of a step run here, as the queue trigger's step log reads (it has no invocation of the host's). */
+    private static InvocationLog log(StepMessage message) {
+        return InvocationLog.of(LOG, "here-" + UUID.randomUUID()).withApp(message.appId()).withChat(message.chatId());
     }
 
     /** Stops the steps started here (as if the instance died): their fallback messages resume them. */
