@@ -17,9 +17,12 @@ import java.time.Duration;
  *                      goes unnoticed by another instance ({@code APP_STATE_CACHE_SECONDS})
  * @param retryBudget   how long a step may keep failing transiently (model or database briefly away), retried with
  *                      backoff, before its chat fails with the cause named ({@code STEP_RETRY_BUDGET_SECONDS})
+ * @param inPlace       whether a step due now starts on the instance where its input landed, when it has a free step slot
+ *                      and the app is within its fair share, the queue keeping a delayed copy as the safety net
+ *                      ({@code STEP_IN_PLACE}, default on; off, every step waits for the queue trigger)
  */
 public record StepSettings(Duration lease, Duration retryAfter, String instanceId, int window, Duration deltaInterval,
-                           Duration appStateTtl, Duration retryBudget) {
+                           Duration appStateTtl, Duration retryBudget, boolean inPlace) {
     /**
      * Half a minute: a step whose instance died is taken up again within a minute (the lease, then the stall reaper's
      * next sweep), while a step in progress renews it every third of it (two chances before it lapses).
@@ -35,6 +38,7 @@ public record StepSettings(Duration lease, Duration retryAfter, String instanceI
                 reader.integer("CONVERSATION_WINDOW", 40, 2, 1000),
                 Duration.ofMillis(reader.integer("TEXT_DELTA_MILLIS", 100, 10, 5000)),
                 reader.seconds("APP_STATE_CACHE_SECONDS", Duration.ofSeconds(2), 1, 300),
-                reader.seconds("STEP_RETRY_BUDGET_SECONDS", Duration.ofMinutes(10), 0, 86400));
+                reader.seconds("STEP_RETRY_BUDGET_SECONDS", Duration.ofMinutes(10), 0, 86400),
+                reader.flag("STEP_IN_PLACE", true));
     }
 }

@@ -2,7 +2,9 @@ package ai.mozaiks.engine;
 
 import ai.mozaiks.http.Json;
 import ai.mozaiks.kernel.AppId;
+import com.azure.core.http.rest.Response;
 import com.azure.storage.queue.QueueAsyncClient;
+import com.azure.storage.queue.models.SendMessageResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +37,50 @@ public final class AzureStepQueue implements StepQueue {
 
     @Override
     public Mono<Void> enqueue(StepMessage message, Duration delay) {
+        return send(message, delay).then();
+    }
+
+    @Override
+    public Mono<Held> hold(StepMessage message, Duration delay) {
+        QueueAsyncClient queue = queueOf(message);
+        return send(message, delay).map(sent -> new HeldMessage(queue, sent.getMessageId(), sent.getPopReceipt()));
+    }
+
+    /**
+     * A message sent hidden, kept by its id and latest pop receipt (each visibility update answers a new one). A delete or
+     * update that fails (the message was seen meanwhile, and its receipt changed) is not an error.
+     */
+    private static final class HeldMessage implements Held {
+        private final QueueAsyncClient queue;
+        private final String id;
+        private volatile String receipt;
+
+        HeldMessage(QueueAsyncClient queue, String id, String receipt) {
+            this.queue = queue;
+            this.id = id;
+            this.receipt = receipt;
+        }
+
+        @Override
+        public Mono<Void> drop() {
+            return Mono.defer(() -> queue.deleteMessage(id, receipt)).onErrorResume(error -> Mono.empty());
+        }
+
+        @Override
+        public Mono<Void> extend(Duration hiddenFor) {
+            Duration visibleIn = hiddenFor.compareTo(MAX_DELAY) > 0 ? MAX_DELAY : hiddenFor;
+            return Mono.defer(() -> queue.updateMessage(id, receipt, null, visibleIn))
+                    .doOnNext(updated -> receipt = updated.getPopReceipt())
+                    .then()
+                    .onErrorResume(error -> Mono.empty());
+        }
+    }
+
+    private QueueAsyncClient queueOf(StepMessage message) {
+        return message.lane() == Lane.BACKGROUND ? background : interactive;
+    }
+
+    private Mono<SendMessageResult> send(StepMessage message, Duration delay) {
         Duration visibleIn = delay.compareTo(MAX_DELAY) > 0 ? MAX_DELAY : delay;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("app_id", message.appId().value());
@@ -47,9 +93,9 @@ public final class AzureStepQueue implements StepQueue {
             body.put("attempt", message.attempt());
             body.put("first_failed_at", message.firstFailedAt().toString());
         }
-        QueueAsyncClient queue = message.lane() == Lane.BACKGROUND ? background : interactive;
-        return created.then(queue.sendMessageWithResponse(Json.write(body), visibleIn.isZero() || visibleIn.isNegative() ? null : visibleIn, null))
-                .then();
+        return created.then(queueOf(message).sendMessageWithResponse(Json.write(body),
+                        visibleIn.isZero() || visibleIn.isNegative() ? null : visibleIn, null))
+                .map(Response::getValue);
     }
 
     /** The step a queue message carries; a malformed message is an {@link IllegalArgumentException}. */

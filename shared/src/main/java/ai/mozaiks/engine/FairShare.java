@@ -125,19 +125,42 @@ public final class FairShare {
         long now = clock.millis();
         AppLoad app = apps.computeIfAbsent(message.appId(), id -> new AppLoad());
         int share = share(app, now);
-        boolean full = interactive + background >= slots;
-        // Interactive first: a background step waits while interactive ones fill what apps may hold.
-        boolean yields = message.lane() == Lane.BACKGROUND && (background >= backgroundSlots || interactive >= slots - reserve);
-        if (full || yields || app.inFlight >= share) {
+        if (!fits(app, message.lane(), share)) {
             return defer(app, share, now);
         }
+        return new Admitted(take(app, message.lane(), now));
+    }
+
+    /**
+     * A step offered to this instance where its input landed, not fetched from the queue: admitted by the same rule as
+     * {@link #admit}, but a refusal is not a deferral (nothing is put back here, the app is not marked as wanting more):
+     * the caller queues the step as it would have without this instance.
+     */
+    public synchronized java.util.Optional<Ticket> admitHere(StepMessage message) {
+        long now = clock.millis();
+        AppLoad app = apps.computeIfAbsent(message.appId(), id -> new AppLoad());
+        if (!fits(app, message.lane(), share(app, now))) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(take(app, message.lane(), now));
+    }
+
+    /** A free slot, the app under its share, and (interactive first) a background step not yielding. */
+    private boolean fits(AppLoad app, Lane lane, int share) {
+        boolean full = interactive + background >= slots;
+        // Interactive first: a background step waits while interactive ones fill what apps may hold.
+        boolean yields = lane == Lane.BACKGROUND && (background >= backgroundSlots || interactive >= slots - reserve);
+        return !full && !yields && app.inFlight < share;
+    }
+
+    private Ticket take(AppLoad app, Lane lane, long now) {
         app.inFlight++;
-        if (message.lane() == Lane.BACKGROUND) {
+        if (lane == Lane.BACKGROUND) {
             background++;
         } else {
             interactive++;
         }
-        return new Admitted(new Ticket(app, message.lane(), now));
+        return new Ticket(app, lane, now);
     }
 
     /** Steps running here now, both lanes. */

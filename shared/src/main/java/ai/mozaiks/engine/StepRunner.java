@@ -1,8 +1,20 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.logging.InvocationLog;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.AppStates;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.logging.Logger;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * What the step queue trigger does with a message: run the step, then keep the chat moving —
@@ -12,8 +24,32 @@ import reactor.core.publisher.Mono;
  * completed one may start what follows it ({@link ChatCompletions}: a journey's next step). A step that takes its chat out
  * of {@code running} gives the chat's run slot back first, so queued chats take it ({@link RunQueue#ended}). Before a step runs,
  * {@link FairShare} may defer it so one app's backlog does not starve the others.
+ *
+ * <p>A step due now may also start on this instance, where its input landed ({@link #startHere}, through {@link InPlaceQueue}),
+ * rather than wait for the queue trigger's next poll: see {@link InPlace}.
  */
-public final class StepRunner {
+public final class StepRunner implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(StepRunner.class.getName());
+
+    /**
+     * Whether a step due now starts where its input landed, and the delay of its fallback message. Such a step is put on
+     * the queue first, hidden for {@code fallback} (about one lease, so an instance that died with the step leaves a
+     * message that resumes it like any redelivery), then runs on this instance off the caller's thread, admitted by the
+     * same {@link FairShare} as queued steps (so both together never exceed the instance's step slots) and run exactly as
+     * a queued one (app state, claim and lease, budgets, retries, what follows). When the fallback message is seen the
+     * step has committed (dropped as stale) or its lease is held (asked again later).
+     */
+    public record InPlace(boolean enabled, Duration fallback) {
+        public static final InPlace OFF = new InPlace(false, Duration.ofSeconds(1));
+
+        public InPlace {
+            Objects.requireNonNull(fallback, "fallback");
+            if (fallback.compareTo(Duration.ZERO) <= 0) {
+                throw new IllegalArgumentException("the fallback message must be hidden for a while");
+            }
+        }
+    }
+
     private final StepExecutor executor;
     private final StepQueue queue;
     private final ChatInputs inputs;
@@ -23,13 +59,24 @@ public final class StepRunner {
     private final AppStates apps;
     private final RunQueue runs;
     private final StepRetries retries;
+    private final InPlace inPlace;
+    /** The steps started here and still running: stopped with the instance, their fallback messages resume them. */
+    private final Disposable.Composite startedHere = Disposables.composite();
+    private final AtomicLong startedHereCount = new AtomicLong();
+
+    /** A runner whose steps all come from the queue. */
+    public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions, ChildWorkflows children,
+                      FairShare fairShare, AppStates apps, RunQueue runs, StepRetries retries) {
+        this(executor, queue, inputs, completions, children, fairShare, apps, runs, retries, InPlace.OFF);
+    }
 
     /**
      * {@code runs}: a step that ends its chat's run, or makes it wait, gives the run slot back ({@link RunQueue#ended});
      * {@code retries}: how a step that failed for a transient reason is put back on the queue ({@link StepRetries}).
      */
     public StepRunner(StepExecutor executor, StepQueue queue, ChatInputs inputs, ChatCompletions completions, ChildWorkflows children,
-                      FairShare fairShare, AppStates apps, RunQueue runs, StepRetries retries) {
+                      FairShare fairShare, AppStates apps, RunQueue runs, StepRetries retries, InPlace inPlace) {
+        this.inPlace = Objects.requireNonNull(inPlace, "inPlace");
         this.runs = runs;
         this.retries = retries;
         this.executor = executor;
@@ -42,7 +89,7 @@ public final class StepRunner {
     }
 
     /** How long {@link #failPoisoned} waits, at most, for a live attempt of the step to let the chat go. */
-    public static final java.time.Duration POISON_WAIT = java.time.Duration.ofMinutes(5);
+    public static final Duration POISON_WAIT = Duration.ofMinutes(5);
 
     /**
      * Ends the chat of a step message the queue host gave up on (the {@code -poison} queue): see
@@ -79,10 +126,88 @@ public final class StepRunner {
      * suspended or deleted app calls no model: {@link StepExecutor#stopForApp} ends it.
      */
     public Mono<StepOutcome> run(StepMessage message) {
+        return run(message, this::runActive);
+    }
+
+    /**
+     * Starts a step due now on this instance, when in-place steps are on, the instance has a free step slot and the app is
+     * within its fair share ({@link FairShare#admitHere}): its fallback message is queued first (hidden for
+     * {@link InPlace#fallback}), then the step runs off the caller's thread. Answers whether it started; when not, the
+     * caller queues the step as usual. A step put back after a failure is never started here: its delay is its back-off.
+     */
+    public Mono<Boolean> startHere(StepMessage message) {
+        if (!inPlace.enabled() || message.attempt() > 0) {
+            return Mono.just(false);
+        }
+        return Mono.defer(() -> {
+            if (startedHere.isDisposed()) {
+                return Mono.just(false);
+            }
+            Optional<FairShare.Ticket> admitted = fairShare.admitHere(message);
+            if (admitted.isEmpty()) {
+                return Mono.just(false);
+            }
+            FairShare.Ticket ticket = admitted.get();
+            return queue.hold(message, inPlace.fallback())
+                    .doOnError(error -> ticket.release())
+                    .doOnCancel(ticket::release)
+                    .map(fallback -> {
+                        launch(message, ticket, fallback);
+                        return true;
+                    });
+        });
+    }
+
+    /** Steps started here since this runner was built. */
+    public long startedHere() {
+        return startedHereCount.get();
+    }
+
+    /**
+     * Runs the step here. Once it has an outcome, what follows is on record (the next step queued or started, a retry
+     * queued, the chat waiting or ended), so its fallback message is taken back; a step that failed or was stopped
+     * leaves it, to be resumed by it.
+     */
+    private void launch(StepMessage message, FairShare.Ticket ticket, StepQueue.Held fallback) {
+        Disposable.Swap step = Disposables.swap();
+        if (!startedHere.add(step)) {
+            ticket.release(); // closing: the fallback message runs the step
+            return;
+        }
+        startedHereCount.incrementAndGet();
+        // While the step runs its fallback stays hidden a while ahead (renewed every third of it, as the lease is), so a
+        // long step is not asked for again meanwhile; the fallback is seen about its delay after the step stopped.
+        Duration every = inPlace.fallback().dividedBy(3);
+        step.update(Mono.using(() -> Flux.interval(every, every).concatMap(tick -> fallback.extend(inPlace.fallback())).subscribe(),
+                        extending -> run(message, this::runAdmitted), Disposable::dispose)
+                .flatMap(outcome -> fallback.drop().onErrorResume(error -> Mono.empty()).thenReturn(outcome))
+                .subscribeOn(Schedulers.boundedElastic())
+                .doFinally(signal -> {
+                    ticket.release();
+                    startedHere.remove(step);
+                })
+                .subscribe(outcome -> log(message).info("step done", "step_seq", message.stepSeq(), "lane", message.lane().wire(),
+                                "outcome", String.valueOf(outcome), "ran", "here"),
+                        error -> log(message).error("step failed here; its fallback message retries it", error,
+                                "step_seq", message.stepSeq(), "lane", message.lane().wire())));
+    }
+
+    /** The log of a step run here, as the queue trigger's step log reads (it has no invocation of the host's). */
+    private static InvocationLog log(StepMessage message) {
+        return InvocationLog.of(LOG, "here-" + UUID.randomUUID()).withApp(message.appId()).withChat(message.chatId());
+    }
+
+    /** Stops the steps started here (as if the instance died): their fallback messages resume them. */
+    @Override
+    public void close() {
+        startedHere.dispose();
+    }
+
+    private Mono<StepOutcome> run(StepMessage message, Function<StepMessage, Mono<StepOutcome>> active) {
         // Only a failure before the step's outcome is retried (reading the app's state, the executor's work): one in what
         // follows a commit is not, since a retried message would find its step past (the reaper and redelivery repair it).
         return apps.status(message.appId())
-                .<Mono<StepOutcome>>map(status -> AppService.ACTIVE.equals(status) ? runActive(message) : stopForApp(message, status))
+                .<Mono<StepOutcome>>map(status -> AppService.ACTIVE.equals(status) ? active.apply(message) : stopForApp(message, status))
                 .onErrorResume(StepRunner::transientFailure,
                         error -> Mono.just(retryLater(message, error).flatMap(outcome -> endedOrLater(message, outcome))))
                 .flatMap(step -> step);
@@ -173,7 +298,7 @@ public final class StepRunner {
     private Mono<StepOutcome> after(StepMessage message, StepOutcome outcome) {
         return Mono.defer(() -> {
             if (outcome instanceof StepOutcome.Next next) {
-                return queue.enqueue(message.at(next.stepSeq()), java.time.Duration.ZERO)
+                return queue.enqueue(message.at(next.stepSeq()), Duration.ZERO)
                         .thenReturn(outcome);
             }
             if (outcome instanceof StepOutcome.RetryLater later) {

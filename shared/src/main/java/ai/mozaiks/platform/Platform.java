@@ -14,6 +14,7 @@ import ai.mozaiks.engine.ContextConfig;
 import ai.mozaiks.engine.EngineSettings;
 import ai.mozaiks.engine.FairShare;
 import ai.mozaiks.engine.IdleChats;
+import ai.mozaiks.engine.InPlaceQueue;
 import ai.mozaiks.engine.RunQueue;
 import ai.mozaiks.engine.StallReaper;
 import ai.mozaiks.children.ChildPolicy;
@@ -21,7 +22,6 @@ import ai.mozaiks.children.ChildReconciler;
 import ai.mozaiks.children.ChildRuns;
 import ai.mozaiks.engine.StepExecutor;
 import ai.mozaiks.engine.StepHooks;
-import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.engine.StepRetries;
 import ai.mozaiks.engine.StepRunner;
 import ai.mozaiks.engine.TokenBudgets;
@@ -231,8 +231,9 @@ public final class Platform implements AutoCloseable {
         ChatSessions sessions = new ChatSessions(appDatabases, clock);
         this.events = new EventLog(appDatabases, clock);
         this.runtimeTokens = new RuntimeTokens(settings.realtime().runtimeTokenKey(), settings.realtime().runtimeTokenLifetime(), clock);
-        StepQueue stepQueue = new AzureStepQueue(storage.queues().getQueueAsyncClient(settings.stepQueue()),
-                storage.queues().getQueueAsyncClient(settings.stepQueue() + AzureStepQueue.BACKGROUND_SUFFIX));
+        // A step due now may start here, where its input landed; the queue keeps a delayed copy (StepRunner.InPlace).
+        InPlaceQueue stepQueue = new InPlaceQueue(new AzureStepQueue(storage.queues().getQueueAsyncClient(settings.stepQueue()),
+                storage.queues().getQueueAsyncClient(settings.stepQueue() + AzureStepQueue.BACKGROUND_SUFFIX)));
         ChatModel model = ChatModels.from(settings.model(),
                 () -> StorageClients.managedIdentity(settings.storage().managedIdentityClientId()),
                 () -> OfflineScripts.inFolders(settings.workflowsDir()));
@@ -255,7 +256,10 @@ public final class Platform implements AutoCloseable {
                 new ChildPolicy(control.apps(), workflows, entitlements), clock, engine.window());
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children,
                 new FairShare(settings.stepConcurrency(), clock), appStates, runQueue,
-                new StepRetries(settings.steps().retryBudget(), clock));
+                new StepRetries(settings.steps().retryBudget(), clock),
+                // The fallback message is seen once the lease of a step lost with this instance has lapsed.
+                new StepRunner.InPlace(settings.steps().inPlace(), engine.lease().plus(engine.retryAfter())));
+        stepQueue.attach(steps);
         this.upstreamAuth = new UpstreamAuth(settings.realtime());
         this.stallReaper = new StallReaper(control.apps(), appDatabases, stepQueue, engine.stalledAfter(), clock, runQueue,
                 new IdleChats(appDatabases, events, feed, clock), StallReaper.UPKEEP_EVERY);
@@ -423,6 +427,7 @@ public final class Platform implements AutoCloseable {
 
     @Override
     public void close() {
+        steps.close();
         mongo.close();
     }
 }

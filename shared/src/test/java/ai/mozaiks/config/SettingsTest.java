@@ -99,15 +99,15 @@ class SettingsTest {
     void stepTuningDefaultsToWhatTheEngineIsTestedWithAndIsBounded() {
         StepSettings defaults = Settings.from(minimal()).steps();
         assertEquals(new StepSettings(Duration.ofSeconds(30), Duration.ofSeconds(5), "engine", 40, Duration.ofMillis(100),
-                Duration.ofSeconds(2), Duration.ofMinutes(10)), defaults);
+                Duration.ofSeconds(2), Duration.ofMinutes(10), true), defaults);
         EngineSettings engine = EngineSettings.defaults("m");
         assertEquals(new StepSettings(engine.lease(), engine.retryAfter(), engine.instanceId(), engine.window(),
-                engine.deltaInterval(), CachedAppStates.TTL, StepRetries.DEFAULT_BUDGET), defaults,
+                engine.deltaInterval(), CachedAppStates.TTL, StepRetries.DEFAULT_BUDGET, true), defaults,
                 "the tests' engine runs as a default deployment");
         assertEquals(new StepSettings(Duration.ofSeconds(300), Duration.ofSeconds(10), "fn-7.a_b", 80, Duration.ofMillis(250),
-                Duration.ofSeconds(30), Duration.ofSeconds(120)), Settings.from(with(minimal(), "STEP_LEASE_SECONDS", "300",
+                Duration.ofSeconds(30), Duration.ofSeconds(120), false), Settings.from(with(minimal(), "STEP_LEASE_SECONDS", "300",
                 "STEP_RETRY_SECONDS", "10", "STEP_INSTANCE_ID", "fn-7.a_b", "CONVERSATION_WINDOW", "80", "TEXT_DELTA_MILLIS", "250",
-                "APP_STATE_CACHE_SECONDS", "30", "STEP_RETRY_BUDGET_SECONDS", "120")).steps());
+                "APP_STATE_CACHE_SECONDS", "30", "STEP_RETRY_BUDGET_SECONDS", "120", "STEP_IN_PLACE", "false")).steps());
         assertEquals(List.of("STEP_LEASE_SECONDS: \"5\" is malformed; expected a whole number from 30 to 3600",
                         "STEP_INSTANCE_ID: \"a b\" is malformed; expected 1-64 letters, digits, '.', '_' or '-'",
                         "CONVERSATION_WINDOW: \"1\" is malformed; expected a whole number from 2 to 1000"),

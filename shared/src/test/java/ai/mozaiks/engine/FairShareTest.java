@@ -43,6 +43,20 @@ class FairShareTest {
     }
 
     @Test
+    void aStepOfferedHereIsAdmittedByTheSameRuleAndARefusalIsNoDeferral() {
+        int here = 0;
+        while (fair.admitHere(new StepMessage(A, "here-" + here, 0)).isPresent()) {
+            here++;
+        }
+        assertEquals(16, here, "the app's share, as for queued steps");
+        assertEquals(0, fair.deferrals(), "a refusal here puts nothing back");
+        // A did not ask for more through the queue: B's share is not halved by it.
+        assertEquals(8, fill(B, Lane.INTERACTIVE).size());
+        assertEquals(24, fair.inFlight());
+        assertTrue(fair.admitHere(new StepMessage(C, "here-c", 0)).isEmpty(), "no slot free");
+    }
+
+    @Test
     void aNewAppRunsOnTheReserveAndTwoBusyAppsSplitTheRest() {
         List<FairShare.Ticket> a = fill(A, Lane.INTERACTIVE);
         // B arrives while A holds 16 and wants more: half of the 16 each, B's on the reserve at first.

@@ -122,7 +122,8 @@ class TransientOutageIT {
             }
             for (JsonNode chat : chats) {
                 List<String> outcomes = hostLog.outcomes(chat.path("chat_id").asText());
-                assertTrue(outcomes.stream().anyMatch(o -> o.startsWith("Retrying[attempt=1,")), "retried through the queue: " + outcomes);
+                // The first attempt may run where the chat started (not a queue delivery); its retries come through the queue.
+                assertTrue(outcomes.stream().anyMatch(o -> o.startsWith("Retrying[attempt=")), "retried through the queue: " + outcomes);
             }
             assertEquals(0, hostLog.failedDeliveries(), "no delivery failed: the dequeue count was never spent");
             assertEquals(CHATS, model.answered(), "one answered call per turn: a refused call is asked again, an answered one never");

@@ -1,12 +1,14 @@
 package ai.mozaiks.devhost.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.mozaiks.devhost.TestEmulators;
 import ai.mozaiks.engine.AzureStepQueue;
 import ai.mozaiks.engine.Lane;
 import ai.mozaiks.engine.StepMessage;
+import ai.mozaiks.engine.StepQueue;
 import ai.mozaiks.kernel.AppId;
 import com.azure.storage.queue.QueueAsyncClient;
 import com.azure.storage.queue.QueueClientBuilder;
@@ -54,6 +56,28 @@ class StepQueuesIT {
         List<QueueMessageItem> visible = interactive.receiveMessages(32).collectList().block();
         assertEquals(1, visible.size());
         assertEquals(retried, AzureStepQueue.parse(visible.get(0).getBody().toString()));
+    }
+
+    @Test
+    void aHeldMessageIsHiddenUntilTakenBackAndATakenBackOneIsGone() {
+        String name = "held-" + Long.toHexString(System.nanoTime());
+        QueueAsyncClient interactive = client(name);
+        AzureStepQueue queue = new AzureStepQueue(interactive, client(name + AzureStepQueue.BACKGROUND_SUFFIX));
+
+        StepQueue.Held kept = queue.hold(new StepMessage(APP, "chat_kept", 0), Duration.ofSeconds(30)).block();
+        StepQueue.Held dropped = queue.hold(new StepMessage(APP, "chat_dropped", 0), Duration.ofSeconds(30)).block();
+        assertEquals(List.of(), interactive.receiveMessages(32).collectList().block(), "hidden for its delay");
+        assertEquals(2, interactive.getProperties().block().getApproximateMessagesCount());
+
+        // Kept hidden longer while its step runs: each update answers a new receipt, which the take-back then uses.
+        dropped.extend(Duration.ofSeconds(30)).block();
+        dropped.extend(Duration.ofSeconds(30)).block();
+        assertEquals(List.of(), interactive.receiveMessages(32).collectList().block(), "still hidden");
+        dropped.drop().block();
+        dropped.drop().block(); // a second take-back (the message is gone) is not an error
+        dropped.extend(Duration.ofSeconds(30)).block(); // nor is an update of a message gone
+        assertEquals(1, interactive.getProperties().block().getApproximateMessagesCount(), "only the one taken back is gone");
+        assertNotNull(kept);
     }
 
     @Test

@@ -1,0 +1,295 @@
+package ai.mozaiks.engine;
+
+import static ai.mozaiks.persistence.EmbeddedMongoFixture.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.models.ChatModel;
+import ai.mozaiks.models.ModelEvent;
+import ai.mozaiks.models.ModelRequest;
+import ai.mozaiks.models.offline.OfflineModel;
+import ai.mozaiks.models.offline.OfflineScript;
+import ai.mozaiks.payloads.PayloadStores;
+import ai.mozaiks.persistence.EmbeddedMongoFixture;
+import ai.mozaiks.realtime.RecordingFeed;
+import ai.mozaiks.session.ChatSessions;
+import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.session.EventLog;
+import ai.mozaiks.session.NewChat;
+import ai.mozaiks.session.ChatEvent;
+import ai.mozaiks.tenancy.AppService;
+import ai.mozaiks.tenancy.AppStates;
+import ai.mozaiks.workflows.Manifests;
+import ai.mozaiks.workflows.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * A step due now starts where its input landed ({@link StepRunner#startHere} through {@link InPlaceQueue}), its fallback
+ * message hidden on the queue for about a lease: the chat's turn runs before that message is seen, a step lost here is
+ * resumed by it, a duplicate delivery meanwhile is refused by the lease, and steps run here and from the queue share one
+ * bound.
+ */
+class InPlaceStepsIT {
+    private static final AppId APP = AppId.of("app-here");
+    private static final AppId OTHER = AppId.of("app-other");
+    private static final Duration FALLBACK = Duration.ofSeconds(35);
+
+    /** The queue: what was put on it, with its delay; nothing here delivers it, the test does. */
+    private record Enqueued(StepMessage message, Duration delay) {
+    }
+
+    /** The offline model behind a gate: counts calls, and how many wait or stream at once. */
+    private static final class GatedModel implements ChatModel {
+        final ChatModel inner = new OfflineModel(OfflineScript.parse("- agent: Writer\n  text: Tides rise and fall.\n"));
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicInteger running = new AtomicInteger();
+        final AtomicInteger most = new AtomicInteger();
+        final Sinks.Empty<Void> gate = Sinks.empty();
+
+        @Override
+        public Flux<ModelEvent> stream(ModelRequest request) {
+            return Flux.defer(() -> {
+                calls.incrementAndGet();
+                most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                return gate.asMono().thenMany(inner.stream(request)).doFinally(signal -> running.decrementAndGet());
+            });
+        }
+
+        void open() {
+            gate.tryEmitEmpty();
+        }
+    }
+
+    private EmbeddedMongoFixture fixture;
+    private EventLog log;
+    private final List<Enqueued> enqueued = Collections.synchronizedList(new ArrayList<>());
+    /** Fallback messages taken back after their step ran here. */
+    private final List<StepMessage> takenBack = Collections.synchronizedList(new ArrayList<>());
+    private final StepQueue queue = new StepQueue() {
+        @Override
+        public Mono<Void> enqueue(StepMessage message, Duration delay) {
+            return Mono.fromRunnable(() -> enqueued.add(new Enqueued(message, delay)));
+        }
+
+        @Override
+        public Mono<Held> hold(StepMessage message, Duration delay) {
+            Held held = new Held() {
+                @Override
+                public Mono<Void> drop() {
+                    return Mono.fromRunnable(() -> takenBack.add(message));
+                }
+
+                @Override
+                public Mono<Void> extend(Duration hiddenFor) {
+                    return Mono.fromRunnable(() -> extended.add(hiddenFor));
+                }
+            };
+            return enqueue(message, delay).thenReturn(held);
+        }
+    };
+    /** How long fallback messages were hidden again while their steps ran. */
+    private final List<Duration> extended = Collections.synchronizedList(new ArrayList<>());
+    private final GatedModel model = new GatedModel();
+    private final List<StepRunner> runners = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        fixture = EmbeddedMongoFixture.start();
+        log = new EventLog(fixture.appDatabases(), fixture.clock());
+    }
+
+    @AfterEach
+    void stop() {
+        model.open();
+        runners.forEach(StepRunner::close);
+        fixture.close();
+    }
+
+    /** A runner, as an instance has one, and the queue its producers use. */
+    private record Instance(StepRunner runner, InPlaceQueue queue, FairShare fairShare) {
+    }
+
+    private Instance instance(int slots) {
+        return instance(slots, FALLBACK);
+    }
+
+    private Instance instance(int slots, Duration fallback) {
+        Workflow workflow = Manifests.of("max_turns: 4\nhuman_in_the_loop: true\ninitial_message: Write about tides.\n")
+                .with("handoffs.yaml", "handoff_rules:\n- {source_agent: Writer, target_agent: user, handoff_type: after_work}\n").load();
+        ChatWorkflows workflows = ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(workflow) : Optional.empty());
+        EngineSettings engine = EngineSettings.defaults("gpt-4o");
+        RecordingFeed feed = new RecordingFeed();
+        StepExecutor executor = new StepExecutor(fixture.appDatabases(), log, feed, model, ToolRegistry.of(Map.of()),
+                workflows, fixture.clock(), engine, StepHooks.NONE);
+        AppStates active = appId -> Mono.just(AppService.ACTIVE);
+        InPlaceQueue steps = new InPlaceQueue(queue);
+        RunQueue runs = RunQueues.roomy(fixture, steps);
+        ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, workflows, fixture.clock(), engine, active, runs,
+                PayloadStores.developmentStorage());
+        FairShare fairShare = new FairShare(slots, fixture.clock());
+        StepRunner runner = new StepRunner(executor, steps, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare,
+                active, runs, new StepRetries(StepRetries.DEFAULT_BUDGET, fixture.clock()), new StepRunner.InPlace(true, fallback));
+        steps.attach(runner);
+        runners.add(runner);
+        return new Instance(runner, steps, fairShare);
+    }
+
+    private String newChat(AppId app) {
+        return await(new ChatSessions(fixture.appDatabases(), fixture.clock())
+                .start(app, new NewChat("user-1", "demo", null, ChatStatus.RUNNING))).chat().chatId();
+    }
+
+    private List<ChatEvent> events(AppId app, String chatId) {
+        return await(log.read(app, chatId, 0, 500)).events();
+    }
+
+    private long replies(AppId app, String chatId) {
+        return events(app, chatId).stream().filter(event -> event.type().equals("chat.text") && "Writer".equals(event.data().get("agent"))).count();
+    }
+
+    private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("never: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void aStepDueNowRunsHereBeforeItsFallbackMessageIsSeen() throws Exception {
+        Instance here = instance(24);
+        model.open();
+        String chatId = newChat(APP);
+        StepMessage step = new StepMessage(APP, chatId, 0);
+
+        await(here.queue().enqueue(step, Duration.ZERO));
+        eventually("the step ran here", () -> here.runner().startedHere() == 1 && here.fairShare().inFlight() == 0);
+
+        assertEquals(List.of(new Enqueued(step, FALLBACK)), enqueued, "only the fallback, hidden about a lease");
+        assertEquals(1, replies(APP, chatId), "the turn ran while its message was still hidden");
+        assertEquals(1, model.calls.get());
+        assertEquals(List.of(step), takenBack, "the step ran: its fallback is taken back");
+        // A fallback message seen all the same (its take-back failed) finds its step committed: dropped, no second turn.
+        fixture.clock().advance(FALLBACK);
+        assertInstanceOf(StepOutcome.Stale.class, await(here.runner().run(step)));
+        assertEquals(1, model.calls.get());
+        assertEquals(1, replies(APP, chatId));
+    }
+
+    @Test
+    void aStepLostWithItsInstanceIsResumedByItsFallbackMessage() throws Exception {
+        Instance dying = instance(24);
+        String chatId = newChat(APP);
+        StepMessage step = new StepMessage(APP, chatId, 0);
+        await(dying.queue().enqueue(step, Duration.ZERO));
+        eventually("the model was called here", () -> model.calls.get() == 1);
+
+        dying.runner().close(); // the instance is gone mid-step: its lease stays until it lapses
+        eventually("the step stopped", () -> dying.fairShare().inFlight() == 0 && model.running.get() == 0);
+        assertEquals(List.of(new Enqueued(step, FALLBACK)), enqueued);
+        assertEquals(List.of(), takenBack, "a stopped step keeps its fallback");
+
+        // The fallback message is seen after about a lease, on another instance.
+        fixture.clock().advance(FALLBACK);
+        Instance other = instance(24);
+        model.open();
+        assertInstanceOf(StepOutcome.AwaitingInput.class, await(other.runner().run(step)));
+
+        assertEquals(1, replies(APP, chatId), "one reply recorded");
+        assertEquals(2, model.calls.get(), "the lost attempt's call and the resumed one's");
+    }
+
+    @Test
+    void aDuplicateDeliveryWhileTheStepRunsHereIsRefusedByTheLease() throws Exception {
+        Instance here = instance(24);
+        String chatId = newChat(APP);
+        StepMessage step = new StepMessage(APP, chatId, 0);
+        await(here.queue().enqueue(step, Duration.ZERO));
+        eventually("the model was called here", () -> model.calls.get() == 1);
+
+        StepOutcome duplicate = await(here.runner().run(step));
+
+        assertInstanceOf(StepOutcome.RetryLater.class, duplicate, "the lease is held");
+        model.open();
+        eventually("the step here ended", () -> here.fairShare().inFlight() == 0);
+        assertEquals(List.of(step), takenBack);
+        assertInstanceOf(StepOutcome.Stale.class, await(here.runner().run(step)), "asked again later, the step is past");
+        assertEquals(1, replies(APP, chatId), "one turn");
+        assertEquals(1, model.calls.get(), "one model call");
+    }
+
+    @Test
+    void aLongStepHereKeepsItsFallbackHiddenAheadUntilItEnds() throws Exception {
+        Duration fallback = Duration.ofMillis(300);
+        Instance here = instance(24, fallback);
+        String chatId = newChat(APP);
+        await(here.queue().enqueue(new StepMessage(APP, chatId, 0), Duration.ZERO));
+
+        eventually("the fallback was hidden again twice", () -> extended.size() >= 2);
+        assertEquals(fallback, extended.get(0), "hidden its delay ahead each time");
+        model.open();
+        eventually("the step here ended", () -> here.fairShare().inFlight() == 0);
+        int after = extended.size();
+        assertEquals(List.of(new StepMessage(APP, chatId, 0)), takenBack);
+        Thread.sleep(fallback.toMillis()); // a period more: the renewal stopped with the step
+        assertEquals(after, extended.size());
+    }
+
+    @Test
+    void stepsHereAndFromTheQueueTogetherNeverExceedTheSlots() throws Exception {
+        // Three slots: an app alone may hold two (one is the reserve), the third takes another app's queued step.
+        Instance here = instance(3);
+        String first = newChat(APP);
+        String second = newChat(APP);
+        String third = newChat(APP);
+        String queued = newChat(OTHER);
+        String late = newChat(OTHER);
+
+        await(here.queue().enqueue(new StepMessage(APP, first, 0), Duration.ZERO));
+        await(here.queue().enqueue(new StepMessage(APP, second, 0), Duration.ZERO));
+        await(here.queue().enqueue(new StepMessage(APP, third, 0), Duration.ZERO));
+        assertEquals(2, here.runner().startedHere(), "the app's share runs here");
+        assertTrue(enqueued.contains(new Enqueued(new StepMessage(APP, third, 0), Duration.ZERO)), "over its share: queued as is");
+
+        CompletableFuture<StepOutcome> fromQueue = here.runner().run(new StepMessage(OTHER, queued, 0)).toFuture();
+        eventually("three steps call the model", () -> model.calls.get() == 3);
+        await(here.queue().enqueue(new StepMessage(OTHER, late, 0), Duration.ZERO));
+        assertEquals(2, here.runner().startedHere(), "no slot free: not run here");
+        assertTrue(enqueued.contains(new Enqueued(new StepMessage(OTHER, late, 0), Duration.ZERO)));
+        assertInstanceOf(StepOutcome.Deferred.class, await(here.runner().run(new StepMessage(APP, third, 0))), "the queue's too");
+        assertEquals(3, here.fairShare().inFlight());
+
+        model.open();
+        assertInstanceOf(StepOutcome.AwaitingInput.class, fromQueue.get());
+        eventually("the steps here ended", () -> here.fairShare().inFlight() == 0);
+        assertInstanceOf(StepOutcome.AwaitingInput.class, await(here.runner().run(new StepMessage(APP, third, 0))));
+        assertInstanceOf(StepOutcome.AwaitingInput.class, await(here.runner().run(new StepMessage(OTHER, late, 0))));
+        for (String chat : List.of(first, second, third)) {
+            assertEquals(1, replies(APP, chat));
+        }
+        assertEquals(1, replies(OTHER, queued));
+        assertEquals(1, replies(OTHER, late));
+        assertEquals(5, model.calls.get());
+        assertTrue(model.most.get() <= 3, "at most three steps at once: " + model.most.get());
+        assertEquals(3, model.most.get());
+    }
+}
