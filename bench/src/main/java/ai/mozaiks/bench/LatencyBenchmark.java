@@ -105,6 +105,8 @@ public final class LatencyBenchmark {
         volatile long firstDelta;
         volatile long committed;
         volatile String failure;
+        /** How often the turn's step message was handed to the instance: more than once when a step was put back for later. */
+        final AtomicInteger deliveries = new AtomicInteger();
         final CompletableFuture<Void> done = new CompletableFuture<>();
 
         Turn(int chat, int index) {
@@ -118,6 +120,7 @@ public final class LatencyBenchmark {
 
         synchronized void stepStarted(long at) {
             stepStarted = stepStarted == 0 ? at : stepStarted;
+            deliveries.incrementAndGet();
         }
 
         synchronized void modelRequest(long at) {
@@ -181,7 +184,6 @@ public final class LatencyBenchmark {
     private final Map<Integer, ChatState> chats = new ConcurrentHashMap<>();
     private final Map<String, ChatState> chatsById = new ConcurrentHashMap<>();
     private final AtomicInteger chatNumbers = new AtomicInteger();
-    private final Random think = new Random(15);
 
     /** A chat under way: its id and the turn its stamps go to. */
     private static final class ChatState {
@@ -311,6 +313,9 @@ public final class LatencyBenchmark {
             queue.take();
             backend.take();
             long start = System.nanoTime();
+            // The same pauses in every scenario: where a message finds the queue's polling back-off depends on them, so the
+            // two idle paths are compared on equal terms.
+            Random think = new Random(15);
             List<CompletableFuture<List<Turn>>> runs = new ArrayList<>();
             for (Opened chat : opened) {
                 long seed = think.nextLong();
@@ -465,11 +470,16 @@ public final class LatencyBenchmark {
                     .forEach(turn -> out.println("    failed: chat " + turn.chat + " turn " + turn.index + ": " + turn.failure));
             out.println("    from the message sent (ms)              p50      p95      max");
             row(out, "accepted (HTTP answer / input_result)", turns, turn -> turn.accepted);
-            row(out, "step started (queue message delivered)", turns, turn -> turn.stepStarted);
+            row(out, "step started (first queue delivery)", turns, turn -> turn.stepStarted);
             row(out, "model request received", turns, turn -> turn.modelRequest);
             row(out, "first chat.text_delta at the client", turns, turn -> turn.firstDelta);
             row(out, "reply event (committed) at the client", turns, turn -> turn.committed);
             row(out, "platform overhead (first delta - model)", turns, turn -> turn.firstDelta - model);
+            row(out, "  of it, model request to first delta", turns, turn -> turn.sent + turn.firstDelta - turn.modelRequest);
+            long putBack = turns.stream().filter(turn -> turn.deliveries.get() > 1).count();
+            out.printf(Locale.ROOT, "    step deliveries                         %.2f a turn, at most %d; %d turns' steps put back for later "
+                    + "(fair share or a busy chat) at least once%n", turns.stream().mapToInt(turn -> turn.deliveries.get()).average().orElse(0),
+                    turns.stream().mapToInt(turn -> turn.deliveries.get()).max().orElse(0), putBack);
             double perTurn = Math.max(1, turns.size());
             out.printf(Locale.ROOT, "    queue transactions                      %.2f a turn (%d: %s, over %.1f s of polling)%n",
                     scenario.queueTransactions() / perTurn, scenario.queueTransactions(), scenario.queue(), scenario.millis() / 1000.0);
