@@ -185,14 +185,9 @@ public final class LatencyBenchmark {
     private final Map<String, ChatState> chatsById = new ConcurrentHashMap<>();
     private final AtomicInteger chatNumbers = new AtomicInteger();
 
-    /** A chat under way: its id and the turn its stamps go to. */
+    /** A chat under way: the turn its stamps go to. */
     private static final class ChatState {
-        final String id;
         volatile Turn turn;
-
-        ChatState(String id) {
-            this.id = id;
-        }
     }
 
     private LatencyBenchmark(URI base, DevIdentityProvider idp) {
@@ -343,7 +338,7 @@ public final class LatencyBenchmark {
         String token = mint(Map.of("sub", sub, "email", sub + "@example.com", "app_id", app));
         JsonNode session = send("POST", "/api/sessions", token, Map.of("app_id", app, "workflow_name", WORKFLOW)).json();
         String chatId = session.path("chat_id").asText();
-        ChatState state = new ChatState(chatId);
+        ChatState state = new ChatState();
         chats.put(number, state);
         chatsById.put(chatId, state);
         return new Opened(number, chatId, session.path("runtime_token").asText(), ChatSocket.connect(http, session.path("ws_url").asText()));
