@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * A model for benchmarks that must wait on one, as steps wait on a hosted model: a loopback server speaking the
@@ -28,11 +29,16 @@ public final class LatencyChatServer implements AutoCloseable {
     private final Duration latency;
     private final List<String> chunks;
     private final AtomicLong calls = new AtomicLong();
+    private final Duration streamFor;
+    private final Consumer<String> onCall;
 
-    private LatencyChatServer(HttpServer server, ExecutorService threads, Duration latency, String reply) {
+    private LatencyChatServer(HttpServer server, ExecutorService threads, Duration latency, Duration streamFor, String reply,
+                              Consumer<String> onCall) {
         this.server = server;
         this.threads = threads;
         this.latency = latency;
+        this.streamFor = streamFor;
+        this.onCall = onCall;
         int half = reply.length() / 2;
         this.chunks = List.of(
                 chunk(Map.of("role", "assistant", "content", ""), null),
@@ -45,6 +51,14 @@ public final class LatencyChatServer implements AutoCloseable {
 
     /** Listens on 127.0.0.1, a free port; each call answers {@code reply} after {@code latency}. */
     public static LatencyChatServer start(String reply, Duration latency) throws IOException {
+        return start(reply, latency, Duration.ZERO, body -> { });
+    }
+
+    /**
+     * As {@link #start(String, Duration)}, but the reply's first half is sent (flushed) after {@code latency} and the rest
+     * {@code streamFor} later, as a model streams; {@code onCall} is told each request's body as soon as it has arrived.
+     */
+    public static LatencyChatServer start(String reply, Duration latency, Duration streamFor, Consumer<String> onCall) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         // A thread per call waiting out the latency: the server stands in for a remote service, its threads are not the engine's.
         ExecutorService threads = Executors.newCachedThreadPool(runnable -> {
@@ -52,7 +66,7 @@ public final class LatencyChatServer implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        LatencyChatServer model = new LatencyChatServer(server, threads, latency, reply);
+        LatencyChatServer model = new LatencyChatServer(server, threads, latency, streamFor, reply, onCall);
         server.createContext("/v1/chat/completions", model::answer);
         server.setExecutor(threads);
         server.start();
@@ -70,14 +84,19 @@ public final class LatencyChatServer implements AutoCloseable {
 
     private void answer(HttpExchange exchange) throws IOException {
         try (exchange) {
-            exchange.getRequestBody().readAllBytes();
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             calls.incrementAndGet();
+            onCall.accept(body);
             Thread.sleep(latency.toMillis());
             exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
             exchange.sendResponseHeaders(200, 0);
             OutputStream out = exchange.getResponseBody();
-            for (String chunk : chunks) {
-                out.write(("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < chunks.size(); i++) {
+                out.write(("data: " + chunks.get(i) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                if (i == 1 && !streamFor.isZero()) {
+                    out.flush();
+                    Thread.sleep(streamFor.toMillis());
+                }
             }
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
