@@ -51,13 +51,13 @@ class LatencyBenchmarkIT {
                 assertNull(turn.failure, which);
                 assertTrue(turn.complete(), which + ": every point stamped");
                 assertTrue(turn.sent < turn.accepted, which + ": accepted after sent");
-                assertTrue(turn.sent < turn.stepStarted && turn.stepStarted < turn.modelRequest, which + ": step before the model");
+                assertTrue(turn.sent < turn.modelRequest, which + ": the message before the model");
+                assertTrue(turn.stepStarted == 0 || turn.sent < turn.stepStarted, which + ": a queue delivery after the message");
                 assertTrue(turn.modelRequest < turn.firstDelta && turn.firstDelta < turn.committed,
                         which + ": the model, then its deltas, then the stored reply");
             }
-            // Each turn's step went through the queue: sent, handed out, deleted once done.
+            // Each turn's step has a queue message, run where it landed or not: sent, and deleted once done.
             assertTrue(scenario.queue().getOrDefault("send", 0) >= scenario.expectedTurns(), scenario.name() + ": " + scenario.queue());
-            assertTrue(scenario.queue().getOrDefault("receive", 0) >= scenario.expectedTurns(), scenario.name() + ": " + scenario.queue());
             assertTrue(scenario.queue().getOrDefault("delete", 0) >= scenario.expectedTurns(), scenario.name() + ": " + scenario.queue());
             assertTrue(scenario.commands().getOrDefault("insert", 0) >= scenario.expectedTurns(), scenario.name() + ": " + scenario.commands());
         }
