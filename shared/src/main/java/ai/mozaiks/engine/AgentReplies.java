@@ -5,6 +5,7 @@ import ai.mozaiks.models.ModelEvent;
 import ai.mozaiks.models.ModelRequest;
 import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventRecorder;
+import java.util.List;
 import java.util.Map;
 import org.bson.Document;
 import reactor.core.publisher.Flux;
@@ -79,7 +80,8 @@ final class AgentReplies {
     }
 
     /**
-     * Sends the reply's text as it streams, gathered per {@link EngineSettings#deltaInterval()}; completes (with
+     * Sends the reply's text as it streams: its first visible piece at once, the rest gathered per
+     * {@link EngineSettings#deltaInterval()}; completes (with
      * {@code true}, for the zip) once the last piece is out, so live deltas always come before the stored text. For an
      * agent whose message a {@code ui_hidden} trigger may hide, text that could still be such a message is held back
      * ({@link HiddenTextHold}): a hidden message never streams.
@@ -89,8 +91,11 @@ final class AgentReplies {
         Flux<String> visible = HiddenTextHold.forAgent(turn.workflow, agent)
                 .map(hold -> text.map(hold::accept).concatWith(Mono.fromSupplier(hold::finish)).filter(piece -> !piece.isEmpty()))
                 .orElse(text);
+        // The first visible piece goes out at once (it is what a user waits for); the rest is gathered per interval.
         return visible
-                .bufferTimeout(MAX_DELTA_PARTS, settings.deltaInterval(), true)
+                .switchOnFirst((first, rest) -> first.hasValue()
+                        ? rest.skip(1).bufferTimeout(MAX_DELTA_PARTS, settings.deltaInterval(), true).startWith(List.of(first.get()))
+                        : rest.bufferTimeout(MAX_DELTA_PARTS, settings.deltaInterval(), true))
                 .concatMap(parts -> recorder.delta(turn.message.appId(), turn.message.chatId(), agent, String.join("", parts)))
                 .then(Mono.just(true));
     }

@@ -123,4 +123,24 @@ class HiddenTextStreamingIT {
             assertEquals(false, texts(chatId, "Writer").get(0).data().get("hidden"));
         }
     }
+
+    @Test
+    void theFirstVisiblePieceGoesOutAtOnceAndTheRestIsGathered() throws Exception {
+        List<String> pieces = List.of("Which", " coast", " should", " the", " research", " cover", "?");
+        try (FakeChatServer server = FakeChatServer.http()) {
+            List<String> events = new ArrayList<>(List.of(Chunks.role()));
+            pieces.forEach(piece -> events.add(Chunks.text(piece)));
+            events.add(Chunks.finish("stop"));
+            // Far closer together than the delta interval: gathered, but for the first, which is what the user waits for.
+            server.reply(new FakeChatServer.SlowSse(events, Duration.ofMillis(5)));
+            String chatId = newChat();
+
+            assertEquals(new StepOutcome.AwaitingInput("handoff"), step(server, chatId, 0));
+
+            List<String> deltas = deltas(chatId, "Writer");
+            assertEquals("Which", deltas.get(0), "the first piece alone, not held for the interval: " + deltas);
+            assertTrue(deltas.size() < pieces.size(), "the rest gathered: " + deltas);
+            assertEquals(String.join("", pieces), String.join("", deltas));
+        }
+    }
 }
