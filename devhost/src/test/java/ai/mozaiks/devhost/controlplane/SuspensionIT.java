@@ -136,6 +136,9 @@ class SuspensionIT {
         JsonNode grant = expect(201, cp.post("/api/sessions", owner, obj("app_id", app, "workflow_name", "assistant")), "start").json();
         String chat = grant.path("chat_id").asText();
         String token = grant.path("runtime_token").asText();
+        // The opening step streams at once (it starts where the session did): the socket then hears only the deletion.
+        ControlPlane.await("the chat to wait for the user", STEP, () ->
+                "awaiting_input".equals(cp.get("/api/apps/" + app + "/chats/" + chat, owner).json().path("status").asText()));
 
         try (TestSocket socket = TestSocket.connect(grant.path("ws_url").asText(), TestSocket.JSON)) {
             expect(200, cp.delete("/api/apps/" + app, owner), "delete");
