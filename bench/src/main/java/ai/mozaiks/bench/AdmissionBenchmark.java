@@ -76,6 +76,7 @@ public final class AdmissionBenchmark {
     private final String owner;
     private final String tenant;
     private int apps;
+    private int bursts;
 
     private AdmissionBenchmark(URI base, DevIdentityProvider idp, MongoClient mongo) {
         this.base = base;
@@ -87,8 +88,12 @@ public final class AdmissionBenchmark {
         send("PUT", "/api/admin/tenants/" + tenant + "/entitlement", admin, Map.of("max_tier", "enterprise"));
     }
 
-    /** Unmeasured bursts before the measured ones: by the fourth, a burst's latency no longer drops on this machine. */
-    private static final int WARM_UP_BURSTS = 4;
+    /**
+     * Unmeasured bursts before the measured ones: at least this many, then until the JIT compiler is quiet during one
+     * (busy less than a tenth of the JVM's CPU in it; on this machine by the eighth or so), at most {@link #MAX_WARM_UP}.
+     */
+    private static final int MIN_WARM_UP = 4;
+    private static final int MAX_WARM_UP = 20;
 
     public static void main(String[] args) throws Exception {
         int starts = args.length > 0 ? Integer.parseInt(args[0]) : 100;
@@ -119,15 +124,19 @@ public final class AdmissionBenchmark {
                             settings, HostJson.load(), idp.routes());
                     try {
                         AdmissionBenchmark bench = new AdmissionBenchmark(URI.create("http://127.0.0.1:" + host.port()), idp, mongo);
-                        // Bursts first that are not measured (each in an app of its own), so the measured ones run on compiled
-                        // code with connections open, as a platform that has been up a while does: the first burst of a fresh
-                        // JVM takes about three times as long (class loading, the JIT compiling the whole path).
+                        // Bursts first that are not measured (in an app of their own, each by new users), so the measured ones
+                        // run on compiled code with connections open, as a platform that has been up a while does: the first
+                        // burst of a fresh JVM takes about three times as long (class loading, the JIT compiling the whole
+                        // path), and on 2 cores a compiler still busy takes half the machine from the burst it lands in.
                         // Each admitted chat's first step runs on this JVM too; a burst is measured once the steps of those
                         // before it have reached the model (and only wait on it), so it competes with no backlog of theirs.
                         long admitted = 0;
-                        for (int round = 0; round < WARM_UP_BURSTS; round++) {
-                            admitted += bench.burst(bench.app(null), starts).admitted();
-                        }
+                        String warmUp = bench.app(null);
+                        List<Burst> warmUps = new ArrayList<>();
+                        do {
+                            warmUps.add(bench.burst(warmUp, starts));
+                            admitted += warmUps.get(warmUps.size() - 1).admitted();
+                        } while (warmUps.size() < MAX_WARM_UP && (warmUps.size() < MIN_WARM_UP || !warmUps.get(warmUps.size() - 1).cpu().quiet()));
                         settle(model, admitted, latency);
                         Burst alone = bench.oneAtATime(bench.app(null), 20);
                         settle(model, admitted += alone.admitted(), latency);
@@ -138,7 +147,7 @@ public final class AdmissionBenchmark {
                         Burst beyond = bench.burst(limited, starts);
                         long created = Mono.from(mongo.getDatabase("bench_runtime").getCollection("chat_sessions")
                                 .countDocuments(new Document("app_id", limited))).block(TIMEOUT);
-                        report(starts, limit, latency, alone, within, beyond, created, model.calls(), load);
+                        report(starts, limit, latency, warmUps, alone, within, beyond, created, model.calls(), load);
                     } finally {
                         // The admitted runs' steps are still waiting on the model; their interruption is not the report.
                         Logger.getLogger("").setLevel(Level.OFF);
@@ -218,9 +227,10 @@ public final class AdmissionBenchmark {
 
     /** {@code count} starts by as many end-users, sent at the same moment, each on its own connection. */
     private Burst burst(String app, int count) throws InterruptedException {
+        bursts++;
         List<String> tokens = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            String sub = "customer-" + apps + "-" + i;
+            String sub = "customer-" + bursts + "-" + i;
             tokens.add(mint(Map.of("sub", sub, "email", sub + "@example.com", "app_id", app)));
         }
         String body = Json.write(Map.of("app_id", app, "workflow_name", WORKFLOW));
@@ -348,15 +358,19 @@ public final class AdmissionBenchmark {
         }
     }
 
-    private static void report(int starts, int limit, Duration latency, Burst alone, Burst within, Burst beyond, long created,
-                               long modelCalls, double load) {
+    private static void report(int starts, int limit, Duration latency, List<Burst> warmUps, Burst alone, Burst within, Burst beyond,
+                               long created, long modelCalls, double load) {
         System.out.println("Mozaiks admission report");
         System.out.printf(Locale.ROOT, "  setup      %d concurrent POST /api/sessions per burst, each by its own end-user of one enterprise app, "
                 + "released at once on %d connections; workflow %s (agent-driven: step 0 asks a local model that answers after %d ms, "
                 + "so admitted runs stay running); the devhost's function host, platform, dev IdP, Azurite, embedded MongoDB (memory) "
-                + "and Web PubSub emulator in one JVM with the clients (%s, %d cores); measured after %d unmeasured bursts%n",
+                + "and Web PubSub emulator in one JVM with the clients (%s, %d cores, %s); measured after %d unmeasured bursts "
+                + "(their p95 in ms: %s; the JIT compiler busy %d ms of the last one's %d ms CPU)%n",
                 starts, starts, WORKFLOW, latency.toMillis(), Runtime.version(), Runtime.getRuntime().availableProcessors(),
-                WARM_UP_BURSTS);
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                        .filter(flag -> flag.startsWith("-XX:")).collect(java.util.stream.Collectors.joining(" ")),
+                warmUps.size(), warmUps.stream().map(burst -> Long.toString(burst.percentile(95))).collect(java.util.stream.Collectors.joining(", ")),
+                warmUps.get(warmUps.size() - 1).cpu().compileMillis(), warmUps.get(warmUps.size() - 1).cpu().processMillis());
         System.out.printf(Locale.ROOT, "  machine load average when the bursts began: %.1f%n", load);
         row("one start at a time (" + alone.millis().size() + " starts)", alone);
         row("within the limits (tier: 500 runs at once)", within);

@@ -10,6 +10,11 @@ import java.lang.management.ManagementFactory;
  * going on takes CPU the measured code did not ask for.
  */
 record Cpu(long processMillis, long compileMillis) {
+    /** Whether the compiler was busy for less than a tenth of the interval's CPU: the code run is compiled by now. */
+    boolean quiet() {
+        return compileMillis * 10 < processMillis;
+    }
+
     static Meter meter() {
         return new Meter(cpuNanosNow(), compileMillisSoFar());
     }

@@ -5,6 +5,7 @@ import ai.mozaiks.devhost.DeployStep;
 import ai.mozaiks.devhost.ProjectHome;
 import ai.mozaiks.devhost.emulators.Azurite;
 import ai.mozaiks.devhost.emulators.EmbeddedMongo;
+import ai.mozaiks.devhost.emulators.IndexedMemoryBackend;
 import ai.mozaiks.devhost.emulators.Ports;
 import ai.mozaiks.devhost.functions.FunctionHost;
 import ai.mozaiks.devhost.functions.HostJson;
@@ -20,7 +21,6 @@ import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.platform.Platform;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.Document;
 import io.netty.channel.Channel;
 import java.io.IOException;
@@ -413,7 +413,7 @@ public final class LatencyBenchmark {
     }
 
     /** The embedded server's backend, counting the data commands it is sent (not the driver's handshakes and heartbeats). */
-    static final class CountingBackend extends MemoryBackend {
+    static final class CountingBackend extends IndexedMemoryBackend {
         private static final Set<String> COUNTED = new HashSet<>();
 
         static {

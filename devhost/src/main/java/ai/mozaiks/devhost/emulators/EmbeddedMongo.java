@@ -3,7 +3,6 @@ package ai.mozaiks.devhost.emulators;
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,7 +10,8 @@ import java.nio.file.Path;
 
 /**
  * An in-process MongoDB wire-protocol server (mongo-java-server): the H2 file backend keeps data
- * across restarts for the devhost, the memory backend serves tests.
+ * across restarts for the devhost, the memory backend (its unique indexes used, {@link IndexedMemoryBackend}) serves
+ * tests and benchmarks.
  */
 public final class EmbeddedMongo implements AutoCloseable {
     private final MongoServer server;
@@ -33,7 +33,7 @@ public final class EmbeddedMongo implements AutoCloseable {
     }
 
     public static EmbeddedMongo inMemory() {
-        return on(new MemoryBackend());
+        return on(new IndexedMemoryBackend());
     }
 
     /** A server with the given backend on a free loopback port (tests add commands a target has, e.g. Cosmos's). */
