@@ -208,7 +208,7 @@ public final class ChatInputs {
             List<NewEvent> batch = List.of(
                     new NewEvent(InputFields.inputKey(id), EventKind.TEXT, userText(id, text)),
                     new NewEvent(InputFields.ackKey(id), EventKind.INPUT_ACK, ack(id, status)));
-            return recorder.record(appId, chatId, batch).flatMap(appended -> reusedFor(appended.get(0), text)
+            return recorder.recordSendingBehind(appId, chatId, batch).flatMap(appended -> reusedFor(appended.get(0), text)
                     .onErrorResume(reused -> runs.settle(appId, chatId).then(Mono.error(reused))).thenReturn(appended)).flatMap(appended -> {
                 long seq = appended.get(0).event().seq();
                 ConversationState next = state.afterUserInput(text, false, window);
@@ -228,7 +228,8 @@ public final class ChatInputs {
         ChatStatus status = status(chat);
         // A first message starts the chat's first step: that takes a run slot, or the chat waits for one.
         Mono<ChatStatus> startAs = start ? runs.admit(appId, chat) : Mono.just(status);
-        return startAs.flatMap(to -> recorder.record(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text))
+        return startAs.flatMap(to -> recorder.recordSendingBehind(appId, chatId,
+                        List.of(new NewEvent(InputFields.inputKey(id), EventKind.TEXT, userText(id, text)))).map(all -> all.get(0))
                 .flatMap(appended -> reusedFor(appended, text)
                         .onErrorResume(reused -> (start ? runs.settle(appId, chatId) : Mono.<Void>empty()).then(Mono.error(reused)))
                         .thenReturn(appended))
@@ -369,7 +370,8 @@ public final class ChatInputs {
                         if (after == ChatStatus.QUEUED) {
                             data.put(QUEUED, true);
                         }
-                        return recorder.record(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
+                        return recorder.recordSendingBehind(appId, chatId, List.of(new NewEvent(key, EventKind.TOOL_RESPONSE, data)))
+                                .map(all -> all.get(0)).flatMap(appended -> {
                             if (appended.duplicate() && !sameAnswer(appended.event().data(), callId, content)) {
                                 // Another answer to this call was recorded first and is being applied: the event log and
                                 // the conversation must hold the same answer, so this one is refused as a later one is.

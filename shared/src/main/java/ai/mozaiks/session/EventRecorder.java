@@ -4,6 +4,8 @@ import ai.mozaiks.kernel.AppId;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import reactor.core.publisher.Mono;
 
 /**
@@ -12,6 +14,7 @@ import reactor.core.publisher.Mono;
  * events goes through here and none publishes on its own.
  */
 public final class EventRecorder {
+    private static final Logger LOG = Logger.getLogger(EventRecorder.class.getName());
     private final EventLog log;
     private final ChatFeed feed;
 
@@ -23,6 +26,17 @@ public final class EventRecorder {
     /** Appends the events with consecutive seqs, then sends them live; answers per event, in order. */
     public Mono<List<Appended>> record(AppId appId, String chatId, List<NewEvent> events) {
         return log.appendAll(appId, chatId, events).flatMap(appended -> publish(appId, chatId, appended).thenReturn(appended));
+    }
+
+    /**
+     * {@link #record}, answering once the log has the events, their live send going on behind: for an input, whose step
+     * starts next and should not wait on the realtime service (the send is best effort either way; a client that missed
+     * it catches up from the log by seq).
+     */
+    public Mono<List<Appended>> recordSendingBehind(AppId appId, String chatId, List<NewEvent> events) {
+        return log.appendAll(appId, chatId, events).doOnNext(appended -> publish(appId, chatId, appended)
+                .subscribe(null, error -> LOG.log(Level.WARNING, "could not send events of chat {0} live: {1}",
+                        new Object[] {chatId, error.toString()})));
     }
 
     /** Appends one event, then sends it live. */
