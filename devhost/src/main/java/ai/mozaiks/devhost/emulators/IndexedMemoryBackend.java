@@ -30,16 +30,14 @@ public class IndexedMemoryBackend extends MemoryBackend {
 
     /** The memory database, opening {@link Collection}s. */
     static final class Database extends MemoryDatabase {
-        private final CursorRegistry cursors;
-
         Database(String name, CursorRegistry cursors) {
             super(name, cursors);
-            this.cursors = cursors;
         }
 
         @Override
         protected MemoryCollection openOrCreateCollection(String collectionName, CollectionOptions options) {
-            return new Collection(this, collectionName, options, cursors);
+            // The inherited registry: the super constructor opens collections before a field of this class would be set.
+            return new Collection(this, collectionName, options, cursorRegistry);
         }
     }
 
@@ -49,21 +47,10 @@ public class IndexedMemoryBackend extends MemoryBackend {
             super(database, name, options, cursors);
         }
 
-        static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> SCANS = new java.util.concurrent.ConcurrentHashMap<>();
-        static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> QUERIES = new java.util.concurrent.ConcurrentHashMap<>();
-        static {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> { try { java.nio.file.Files.writeString(java.nio.file.Path.of("/tmp/scans.txt"), "SCANS " + new java.util.TreeMap<>(SCANS) + "\nQUERIES " + new java.util.TreeMap<>(QUERIES)); } catch (Exception e) { } }));
-        }
-        @Override
-        protected boolean documentMatchesQuery(Document document, Document query) {
-            SCANS.computeIfAbsent(getFullName(), k -> new java.util.concurrent.atomic.LongAdder()).increment();
-            return super.documentMatchesQuery(document, query);
-        }
         @Override
         protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize, Document fields) {
             Optional<Integer> pinned = PinnedKeys.position(getIndexes(), query);
             if (pinned.isEmpty()) {
-                QUERIES.computeIfAbsent(getFullName() + " " + query.keySet() + " " + (query.get("$and") instanceof List<?> l ? l.stream().map(x -> ((Document) x).keySet().toString()).toList() : ""), k -> new java.util.concurrent.atomic.LongAdder()).increment();
                 return super.queryDocuments(query, orderBy, skip, limit, batchSize, fields);
             }
             List<Integer> positions = pinned.get() < 0 ? List.of() : List.of(pinned.get());
