@@ -17,21 +17,15 @@ import ai.mozaiks.functions.PlatformFunctionInjector;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.platform.Platform;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.reactivestreams.client.MongoClient;
 import com.mongodb.reactivestreams.client.MongoClients;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -62,15 +56,11 @@ import reactor.core.publisher.Mono;
  * Usage: {@code bench/admission [starts] [limit] [model ms]} (100, 10, 5000).
  */
 public final class AdmissionBenchmark {
-    private static final String AUDIENCE = "mozaiks-bench";
     private static final String WORKFLOW = "interview_research_summary";
-    private static final String KEY = "YmVuY2gtb25seS1ub3QtYS1yZWFsLWtleS0zMi1ieXRlcyE=";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final long BUDGET_MS = 500;
 
-    private final URI base;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final BenchApi api;
     private final DevIdentityProvider idp;
     private final MongoClient mongo;
     private final String owner;
@@ -79,13 +69,12 @@ public final class AdmissionBenchmark {
     private int bursts;
 
     private AdmissionBenchmark(URI base, DevIdentityProvider idp, MongoClient mongo) {
-        this.base = base;
+        this.api = new BenchApi(base);
         this.idp = idp;
         this.mongo = mongo;
-        this.owner = mint(Map.of("sub", "bench-owner", "email", "bench-owner@example.com"));
-        this.tenant = send("POST", "/api/tenants", owner, Map.of("name", "bench")).json().path("id").asText();
-        String admin = mint(Map.of("sub", "bench-operator", "email", "operator@example.com", "roles", List.of("platform_admin")));
-        send("PUT", "/api/admin/tenants/" + tenant + "/entitlement", admin, Map.of("max_tier", "enterprise"));
+        BenchApi.Tenant bench = api.enterpriseTenant();
+        this.owner = bench.owner();
+        this.tenant = bench.id();
     }
 
     /**
@@ -94,6 +83,8 @@ public final class AdmissionBenchmark {
      */
     private static final int MIN_WARM_UP = 4;
     private static final int MAX_WARM_UP = 20;
+    /** The apps the warm-up bursts take turns in. */
+    private static final int WARM_UP_APPS = 4;
 
     public static void main(String[] args) throws Exception {
         int starts = args.length > 0 ? Integer.parseInt(args[0]) : 100;
@@ -113,8 +104,8 @@ public final class AdmissionBenchmark {
             HttpServer server = HttpHost.bind("127.0.0.1", 0);
             String upstream = "http://127.0.0.1:" + server.getAddress().getPort() + "/api/realtime/upstream";
             DevIdentityProvider idp = DevIdentityProvider.start(Files.createTempDirectory("mozaiks-bench-admission-"),
-                    server.getAddress().getPort(), AUDIENCE, Map.of("MOZAIKS_ENVIRONMENT", "development"), Clock.systemUTC());
-            try (WebPubSubEmulator webPubSub = WebPubSubEmulator.start(EmulatorOptions.withKey(KEY)
+                    server.getAddress().getPort(), BenchSettings.AUDIENCE, Map.of("MOZAIKS_ENVIRONMENT", "development"), Clock.systemUTC());
+            try (WebPubSubEmulator webPubSub = WebPubSubEmulator.start(EmulatorOptions.withKey(BenchSettings.KEY)
                     .withEventHandler("chat", new EventHandler(upstream, Set.of("connect", "connected", "disconnected"), "*")))) {
                 Map<String, String> settings = settings(azurite, embedded, model, idp, webPubSub);
                 try (Platform platform = Platform.start(Settings.from(settings))) {
@@ -124,17 +115,22 @@ public final class AdmissionBenchmark {
                             settings, HostJson.load(), idp.routes());
                     try {
                         AdmissionBenchmark bench = new AdmissionBenchmark(URI.create("http://127.0.0.1:" + host.port()), idp, mongo);
-                        // Bursts first that are not measured (in an app of their own, each by new users), so the measured ones
-                        // run on compiled code with connections open, as a platform that has been up a while does: the first
-                        // burst of a fresh JVM takes about three times as long (class loading, the JIT compiling the whole
-                        // path), and on 2 cores a compiler still busy takes half the machine from the burst it lands in.
-                        // Each admitted chat's first step runs on this JVM too; a burst is measured once the steps of those
-                        // before it have reached the model (and only wait on it), so it competes with no backlog of theirs.
+                        // Bursts first that are not measured (in apps of their own, each burst by new users), so the measured
+                        // ones run on compiled code with connections open, as a platform that has been up a while does: the
+                        // first burst of a fresh JVM takes about three times as long (class loading, the JIT compiling the whole
+                        // path), and on 2 cores a compiler still busy takes half the machine from the burst it lands in. The
+                        // bursts take turns among a few apps (apps are created at most 10 a minute), so no app holds more than
+                        // two bursts' runs while their first steps wait on the model: never near its tier's 500, every start
+                        // admitted. Each admitted chat's first step runs on this JVM too; a measured burst comes once the steps of
+                        // those before it have reached the model (and only wait on it), so it competes with no backlog of theirs.
                         long admitted = 0;
-                        String warmUp = bench.app(null);
+                        List<String> warmUpApps = new ArrayList<>();
+                        for (int i = 0; i < WARM_UP_APPS; i++) {
+                            warmUpApps.add(bench.app(null));
+                        }
                         List<Burst> warmUps = new ArrayList<>();
                         do {
-                            warmUps.add(bench.burst(warmUp, starts));
+                            warmUps.add(bench.burst(warmUpApps.get(warmUps.size() % WARM_UP_APPS), starts));
                             admitted += warmUps.get(warmUps.size() - 1).admitted();
                         } while (warmUps.size() < MAX_WARM_UP && (warmUps.size() < MIN_WARM_UP || !warmUps.get(warmUps.size() - 1).cpu().quiet()));
                         settle(model, admitted, latency);
@@ -164,28 +160,8 @@ public final class AdmissionBenchmark {
 
     private static Map<String, String> settings(Azurite azurite, EmbeddedMongo mongo, LatencyChatServer model, DevIdentityProvider idp,
                                                 WebPubSubEmulator webPubSub) {
-        Map<String, String> map = new HashMap<>();
-        map.put("MONGODB_CONNECTION_STRING", mongo.connectionString());
-        map.put("MONGODB_CONTROL_DATABASE", "bench_control");
-        map.put("MONGODB_RUNTIME_DATABASE", "bench_runtime");
-        map.put(Settings.STORAGE, azurite.connectionString());
-        map.put("MOZAIKS_ENVIRONMENT", "development");
-        map.put("AUTH_PLATFORM_ISSUER", idp.issuer());
-        map.put("AUTH_PLATFORM_JWKS_URL", idp.jwksUri().toString());
-        map.put("AUTH_PLATFORM_AUDIENCE", AUDIENCE);
-        map.put("WEBPUBSUB_CONNECTION_STRING", webPubSub.connectionString());
-        map.put("RUNTIME_TOKEN_KEY", KEY);
-        map.put("APP_SETTINGS_KEY", "YmVuY2gtb25seS1hcHAtc2V0dGluZ3Mta2V5LTMyYnk=");
-        map.put("MODEL_PROVIDER", "openai");
-        map.put("MODEL_NAME", "bench");
-        map.put("MODEL_ENDPOINT", model.baseUrl().toString());
-        map.put("MODEL_API_KEY", "bench");
-        String run = Long.toHexString(System.nanoTime());
-        map.put("STEP_QUEUE", "admission-steps-" + run);
-        map.put("MIGRATION_QUEUE", "admission-migrations-" + run);
-        map.put("WORKFLOWS_DIR", ProjectHome.find().resolve("workflows").toString());
-        map.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
-        map.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
+        Map<String, String> map = BenchSettings.of(azurite.connectionString(), mongo.connectionString(), model.baseUrl(), idp, webPubSub,
+                "admission");
         // Every admitted chat's first step waits on the slow model at once, as it would across instances: no step is
         // deferred and queued again and again meanwhile, which would load the measured bursts with queue traffic.
         map.put("STEP_CONCURRENCY", "256");
@@ -197,10 +173,10 @@ public final class AdmissionBenchmark {
      * {@code runLimit} is given (written to its control-plane document, as operators set it).
      */
     private String app(Integer runLimit) {
-        String app = send("POST", "/api/tenants/" + tenant + "/apps", owner, Map.of("name", "bench-" + ++apps, "tier", "enterprise"))
+        String app = api.send("POST", "/api/tenants/" + tenant + "/apps", owner, Map.of("name", "bench-" + ++apps, "tier", "enterprise"))
                 .json().path("id").asText();
-        send("PATCH", "/api/apps/" + app, owner, Map.of("access_policy", Map.of("mode", "app_users"),
-                "end_user_idp", Map.of("issuer", idp.appIssuer(AppId.of(app)), "audience", AUDIENCE, "jwks_url", idp.jwksUri().toString())));
+        api.send("PATCH", "/api/apps/" + app, owner, Map.of("access_policy", Map.of("mode", "app_users"),
+                "end_user_idp", Map.of("issuer", idp.appIssuer(AppId.of(app)), "audience", BenchSettings.AUDIENCE, "jwks_url", idp.jwksUri().toString())));
         if (runLimit != null) {
             Mono.from(mongo.getDatabase("bench_control").getCollection("apps").updateOne(new Document("_id", app),
                     new Document("$set", new Document("limits.concurrent_runs_per_app", runLimit)))).block(TIMEOUT);
@@ -225,13 +201,17 @@ public final class AdmissionBenchmark {
         }
     }
 
+    /** A start's answer and how long it took. */
+    private record Timed(BenchApi.Answer answer, long millis) {
+    }
+
     /** {@code count} starts by as many end-users, sent at the same moment, each on its own connection. */
     private Burst burst(String app, int count) throws InterruptedException {
         bursts++;
         List<String> tokens = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String sub = "customer-" + bursts + "-" + i;
-            tokens.add(mint(Map.of("sub", sub, "email", sub + "@example.com", "app_id", app)));
+            tokens.add(api.mint(Map.of("sub", sub, "email", sub + "@example.com", "app_id", app)));
         }
         String body = Json.write(Map.of("app_id", app, "workflow_name", WORKFLOW));
         ExecutorService clients = Executors.newFixedThreadPool(count);
@@ -240,7 +220,7 @@ public final class AdmissionBenchmark {
             List<CompletableFuture<long[]>> answers = new ArrayList<>();
             List<CompletableFuture<String>> codes = new ArrayList<>();
             for (String token : tokens) {
-                CompletableFuture<Answer> answer = CompletableFuture.supplyAsync(() -> {
+                CompletableFuture<Timed> answer = CompletableFuture.supplyAsync(() -> {
                     try {
                         go.await();
                     } catch (InterruptedException e) {
@@ -248,11 +228,11 @@ public final class AdmissionBenchmark {
                         throw new IllegalStateException(e);
                     }
                     long started = System.nanoTime();
-                    Answer result = sendRaw("POST", "/api/sessions", token, body);
-                    return new Answer(result.status, result.body, (System.nanoTime() - started) / 1_000_000);
+                    BenchApi.Answer result = api.sendRaw("POST", "/api/sessions", token, body);
+                    return new Timed(result, (System.nanoTime() - started) / 1_000_000);
                 }, clients);
-                answers.add(answer.thenApply(done -> new long[] {done.status, done.millis}));
-                codes.add(answer.thenApply(done -> done.status == 201 ? "" : code(done.body)));
+                answers.add(answer.thenApply(done -> new long[] {done.answer().status(), done.millis()}));
+                codes.add(answer.thenApply(done -> done.answer().status() == 201 ? "" : code(done.answer().body())));
             }
             Cpu.Meter meter = Cpu.meter();
             go.countDown();
@@ -280,14 +260,14 @@ public final class AdmissionBenchmark {
         List<String> tokens = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String sub = "visitor-" + apps + "-" + i;
-            tokens.add(mint(Map.of("sub", sub, "email", sub + "@example.com", "app_id", app)));
+            tokens.add(api.mint(Map.of("sub", sub, "email", sub + "@example.com", "app_id", app)));
         }
         Cpu.Meter meter = Cpu.meter();
         for (String token : tokens) {
             long started = System.nanoTime();
-            Answer answer = sendRaw("POST", "/api/sessions", token, body);
+            BenchApi.Answer answer = api.sendRaw("POST", "/api/sessions", token, body);
             millis.add((System.nanoTime() - started) / 1_000_000);
-            statuses.merge(answer.status, 1, Integer::sum);
+            statuses.merge(answer.status(), 1, Integer::sum);
         }
         return new Burst(statuses, Map.of(), millis, meter.stop());
     }
@@ -314,47 +294,6 @@ public final class AdmissionBenchmark {
             return Json.mapper().readTree(body).path("code").asText("?");
         } catch (IOException e) {
             return "?";
-        }
-    }
-
-    private record Answer(int status, String body, long millis) {
-        JsonNode json() {
-            try {
-                return Json.mapper().readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON (" + status + "): " + body, e);
-            }
-        }
-    }
-
-    private String mint(Map<String, Object> request) {
-        return send("POST", "/dev/token", null, request).json().path("access_token").asText();
-    }
-
-    /** A set-up request, which must succeed. */
-    private Answer send(String method, String path, String token, Map<String, ?> body) {
-        Answer answer = sendRaw(method, path, token, body == null ? null : Json.write(body));
-        if (answer.status >= 300) {
-            throw new IllegalStateException(method + " " + path + " answered " + answer.status + ": " + answer.body);
-        }
-        return answer;
-    }
-
-    private Answer sendRaw(String method, String path, String token, String body) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT);
-        if (token != null) {
-            builder.header("Authorization", "Bearer " + token);
-        }
-        builder.header("Content-Type", "application/json");
-        builder.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        try {
-            HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Answer(response.statusCode(), response.body(), 0);
-        } catch (IOException e) {
-            throw new IllegalStateException(method + " " + path, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 

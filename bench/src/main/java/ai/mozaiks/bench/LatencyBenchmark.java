@@ -26,15 +26,10 @@ import io.netty.channel.Channel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -74,9 +69,7 @@ import java.util.regex.Pattern;
  * counts queue transactions, and the embedded server the database commands, per scenario.
  */
 public final class LatencyBenchmark {
-    private static final String AUDIENCE = "mozaiks-bench";
     private static final String WORKFLOW = "assistant";
-    private static final String KEY = "YmVuY2gtb25seS1ub3QtYS1yZWFsLWtleS0zMi1ieXRlcyE=";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern MARKER = Pattern.compile("bench-turn ([0-9]+)\\.([0-9]+)");
     static final String IDLE_HTTP = "idle, POST /api/chats/{id}/messages";
@@ -177,9 +170,7 @@ public final class LatencyBenchmark {
     record Report(Options options, List<Scenario> scenarios, double load, int stepConcurrency) {
     }
 
-    private final URI base;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final BenchApi api;
     private final String owner;
     private final String app;
     private final Map<Integer, ChatState> chats = new ConcurrentHashMap<>();
@@ -192,15 +183,14 @@ public final class LatencyBenchmark {
     }
 
     private LatencyBenchmark(URI base, DevIdentityProvider idp) {
-        this.base = base;
-        this.owner = mint(Map.of("sub", "bench-owner", "email", "bench-owner@example.com"));
-        String tenant = send("POST", "/api/tenants", owner, Map.of("name", "bench")).json().path("id").asText();
-        String admin = mint(Map.of("sub", "bench-operator", "email", "operator@example.com", "roles", List.of("platform_admin")));
-        send("PUT", "/api/admin/tenants/" + tenant + "/entitlement", admin, Map.of("max_tier", "enterprise"));
-        this.app = send("POST", "/api/tenants/" + tenant + "/apps", owner, Map.of("name", "bench-latency", "tier", "enterprise"))
+        this.api = new BenchApi(base);
+        BenchApi.Tenant bench = api.enterpriseTenant();
+        this.owner = bench.owner();
+        String tenant = bench.id();
+        this.app = api.send("POST", "/api/tenants/" + tenant + "/apps", owner, Map.of("name", "bench-latency", "tier", "enterprise"))
                 .json().path("id").asText();
-        send("PATCH", "/api/apps/" + app, owner, Map.of("access_policy", Map.of("mode", "app_users"),
-                "end_user_idp", Map.of("issuer", idp.appIssuer(AppId.of(app)), "audience", AUDIENCE, "jwks_url", idp.jwksUri().toString())));
+        api.send("PATCH", "/api/apps/" + app, owner, Map.of("access_policy", Map.of("mode", "app_users"),
+                "end_user_idp", Map.of("issuer", idp.appIssuer(AppId.of(app)), "audience", BenchSettings.AUDIENCE, "jwks_url", idp.jwksUri().toString())));
     }
 
     public static void main(String[] args) throws Exception {
@@ -242,10 +232,11 @@ public final class LatencyBenchmark {
             HttpServer server = HttpHost.bind("127.0.0.1", 0);
             String upstream = "http://127.0.0.1:" + server.getAddress().getPort() + "/api/realtime/upstream";
             DevIdentityProvider idp = DevIdentityProvider.start(Files.createTempDirectory("mozaiks-bench-latency-"),
-                    server.getAddress().getPort(), AUDIENCE, Map.of("MOZAIKS_ENVIRONMENT", "development"), Clock.systemUTC());
-            try (WebPubSubEmulator webPubSub = WebPubSubEmulator.start(EmulatorOptions.withKey(KEY)
+                    server.getAddress().getPort(), BenchSettings.AUDIENCE, Map.of("MOZAIKS_ENVIRONMENT", "development"), Clock.systemUTC());
+            try (WebPubSubEmulator webPubSub = WebPubSubEmulator.start(EmulatorOptions.withKey(BenchSettings.KEY)
                     .withEventHandler("chat", new EventHandler(upstream, Set.of("connect", "connected", "disconnected"), "*")))) {
-                Map<String, String> settings = settings(queue.connectionString(azurite.connectionString()), embedded, model, idp, webPubSub);
+                Map<String, String> settings = BenchSettings.of(queue.connectionString(azurite.connectionString()), embedded.connectionString(),
+                        model.baseUrl(), idp, webPubSub, "latency");
                 try (Platform platform = Platform.start(Settings.from(settings))) {
                     DeployStep.ensureSchema(platform);
                     FunctionHost host = FunctionHost.start(server, FunctionFactory.functionClasses(), new PlatformFunctionInjector(platform),
@@ -336,13 +327,13 @@ public final class LatencyBenchmark {
     private Opened open() throws Exception {
         int number = chatNumbers.incrementAndGet();
         String sub = "user-" + number;
-        String token = mint(Map.of("sub", sub, "email", sub + "@example.com", "app_id", app));
-        JsonNode session = send("POST", "/api/sessions", token, Map.of("app_id", app, "workflow_name", WORKFLOW)).json();
+        String token = api.mint(Map.of("sub", sub, "email", sub + "@example.com", "app_id", app));
+        JsonNode session = api.send("POST", "/api/sessions", token, Map.of("app_id", app, "workflow_name", WORKFLOW)).json();
         String chatId = session.path("chat_id").asText();
         ChatState state = new ChatState();
         chats.put(number, state);
         chatsById.put(chatId, state);
-        return new Opened(number, chatId, session.path("runtime_token").asText(), ChatSocket.connect(http, session.path("ws_url").asText()));
+        return new Opened(number, chatId, session.path("runtime_token").asText(), ChatSocket.connect(api.http(), session.path("ws_url").asText()));
     }
 
     private List<Turn> converse(Opened chat, int turns, boolean upstream, Options options, Map<String, Turn> byMarker, Random random) {
@@ -364,7 +355,7 @@ public final class LatencyBenchmark {
                 if (upstream) {
                     chat.socket().submit(clientMessageId, text);
                 } else {
-                    Answer answer = sendRaw("POST", "/api/chats/" + chat.chatId() + "/messages", chat.runtimeToken(),
+                    BenchApi.Answer answer = api.sendRaw("POST", "/api/chats/" + chat.chatId() + "/messages", chat.runtimeToken(),
                             Json.write(Map.of("client_message_id", clientMessageId, "text", text)));
                     if (answer.status() != 202) {
                         turn.fail("POST messages answered " + answer.status() + ": " + answer.body());
@@ -385,32 +376,6 @@ public final class LatencyBenchmark {
         return done;
     }
 
-    private static Map<String, String> settings(String storage, EmbeddedMongo mongo, LatencyChatServer model, DevIdentityProvider idp,
-                                                WebPubSubEmulator webPubSub) {
-        Map<String, String> map = new HashMap<>();
-        map.put("MONGODB_CONNECTION_STRING", mongo.connectionString());
-        map.put("MONGODB_CONTROL_DATABASE", "bench_control");
-        map.put("MONGODB_RUNTIME_DATABASE", "bench_runtime");
-        map.put(Settings.STORAGE, storage);
-        map.put("MOZAIKS_ENVIRONMENT", "development");
-        map.put("AUTH_PLATFORM_ISSUER", idp.issuer());
-        map.put("AUTH_PLATFORM_JWKS_URL", idp.jwksUri().toString());
-        map.put("AUTH_PLATFORM_AUDIENCE", AUDIENCE);
-        map.put("WEBPUBSUB_CONNECTION_STRING", webPubSub.connectionString());
-        map.put("RUNTIME_TOKEN_KEY", KEY);
-        map.put("APP_SETTINGS_KEY", "YmVuY2gtb25seS1hcHAtc2V0dGluZ3Mta2V5LTMyYnk=");
-        map.put("MODEL_PROVIDER", "openai");
-        map.put("MODEL_NAME", "bench");
-        map.put("MODEL_ENDPOINT", model.baseUrl().toString());
-        map.put("MODEL_API_KEY", "bench");
-        String run = Long.toHexString(System.nanoTime());
-        map.put("STEP_QUEUE", "latency-steps-" + run);
-        map.put("MIGRATION_QUEUE", "latency-migrations-" + run);
-        map.put("WORKFLOWS_DIR", ProjectHome.find().resolve("workflows").toString());
-        map.put("APP_PURGE_SCHEDULE", "0 0 0 1 1 *");
-        map.put("STALL_REAPER_SCHEDULE", "0 0 0 1 1 *");
-        return map;
-    }
 
     /** The embedded server's backend, counting the data commands it is sent (not the driver's handshakes and heartbeats). */
     static final class CountingBackend extends IndexedMemoryBackend {
@@ -500,48 +465,5 @@ public final class LatencyBenchmark {
 
     static double percentile(List<Double> sorted, int p) {
         return sorted.get(Math.max(0, (sorted.size() * p + 99) / 100 - 1));
-    }
-
-    // --- HTTP ---
-
-    private record Answer(int status, String body) {
-        JsonNode json() {
-            try {
-                return Json.mapper().readTree(body);
-            } catch (IOException e) {
-                throw new IllegalStateException("not JSON (" + status + "): " + body, e);
-            }
-        }
-    }
-
-    private String mint(Map<String, Object> request) {
-        return send("POST", "/dev/token", null, request).json().path("access_token").asText();
-    }
-
-    /** A set-up request, which must succeed. */
-    private Answer send(String method, String path, String token, Map<String, ?> body) {
-        Answer answer = sendRaw(method, path, token, body == null ? null : Json.write(body));
-        if (answer.status() >= 300) {
-            throw new IllegalStateException(method + " " + path + " answered " + answer.status() + ": " + answer.body());
-        }
-        return answer;
-    }
-
-    private Answer sendRaw(String method, String path, String token, String body) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT);
-        if (token != null) {
-            builder.header("Authorization", "Bearer " + token);
-        }
-        builder.header("Content-Type", "application/json");
-        builder.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        try {
-            HttpResponse<String> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Answer(response.statusCode(), response.body());
-        } catch (IOException e) {
-            throw new IllegalStateException(method + " " + path, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }
