@@ -228,8 +228,7 @@ public final class ChatInputs {
         ChatStatus status = status(chat);
         // A first message starts the chat's first step: that takes a run slot, or the chat waits for one.
         Mono<ChatStatus> startAs = start ? runs.admit(appId, chat) : Mono.just(status);
-        return startAs.flatMap(to -> recorder.recordSendingBehind(appId, chatId,
-                        List.of(new NewEvent(InputFields.inputKey(id), EventKind.TEXT, userText(id, text)))).map(all -> all.get(0))
+        return startAs.flatMap(to -> recorder.recordSendingBehind(appId, chatId, InputFields.inputKey(id), EventKind.TEXT, userText(id, text))
                 .flatMap(appended -> reusedFor(appended, text)
                         .onErrorResume(reused -> (start ? runs.settle(appId, chatId) : Mono.<Void>empty()).then(Mono.error(reused)))
                         .thenReturn(appended))
@@ -347,13 +346,12 @@ public final class ChatInputs {
                 Map<String, Object> before = next.variables();
                 // Variables a large answer (or many definitions mapping a small one) would bloat the chat with are kept as
                 // summaries naming the answer's payload; its id is a digest of the content, known before it is written.
+                String payloadId = PayloadStore.payloadId(UI_PAYLOAD, callId, content);
                 BoundedVariables variables = boundedVariables(before,
-                        ContextState.applyUiResponse(workflow, call.call().name(), response, before),
-                        PayloadStore.payloadId(UI_PAYLOAD, callId, content));
+                        ContextState.applyUiResponse(workflow, call.call().name(), response, before), payloadId);
                 // The answer is written whole before any document refers to it.
-                Mono<Boolean> kept = large || variables.summarised()
-                        ? payloads.put(appId, chatId, UI_PAYLOAD, callId, content).thenReturn(true) : Mono.just(true);
-                return kept.flatMap(written -> {
+                Mono<Void> kept = large || variables.summarised() ? payloads.put(appId, chatId, UI_PAYLOAD, callId, content).then() : Mono.empty();
+                return kept.then(Mono.defer(() -> {
                     ConversationState stored = next.withVariables(variables.values());
                     // The last answer the chat waits for makes it run: that takes a run slot, or the chat waits for one.
                     Mono<ChatStatus> going = waiting.size() > 1 ? Mono.just(ChatStatus.AWAITING_INPUT) : runs.admit(appId, chat);
@@ -365,13 +363,12 @@ public final class ChatInputs {
                         } else {
                             data.put("content_chars", content.length());
                             data.put("truncated", true);
-                            data.put("payload_id", PayloadStore.payloadId(UI_PAYLOAD, callId, content));
+                            data.put("payload_id", payloadId);
                         }
                         if (after == ChatStatus.QUEUED) {
                             data.put(QUEUED, true);
                         }
-                        return recorder.recordSendingBehind(appId, chatId, List.of(new NewEvent(key, EventKind.TOOL_RESPONSE, data)))
-                                .map(all -> all.get(0)).flatMap(appended -> {
+                        return recorder.recordSendingBehind(appId, chatId, key, EventKind.TOOL_RESPONSE, data).flatMap(appended -> {
                             if (appended.duplicate() && !sameAnswer(appended.event().data(), callId, content)) {
                                 // Another answer to this call was recorded first and is being applied: the event log and
                                 // the conversation must hold the same answer, so this one is refused as a later one is.
@@ -386,7 +383,7 @@ public final class ChatInputs {
                                     .map(ignored -> new InputResult(chatId, true, seq, after));
                         });
                     });
-                }).switchIfEmpty(Mono.defer(() -> respond(appId, chats, userId, chatId, callId, response, attempts - 1)));
+                })).switchIfEmpty(Mono.defer(() -> respond(appId, chats, userId, chatId, callId, response, attempts - 1)));
             });
         });
     }
@@ -468,33 +465,14 @@ public final class ChatInputs {
         return entrySize(name, ai.mozaiks.http.Json.write(summary));
     }
 
-    /** The shape workflow expressions see for a summarised variable: {@code {payload_id, chars, preview, truncated}}. */
+    /** The shape workflow expressions see for a summarised variable: the payload's {@link PayloadStore.Stored#summary}. */
     private static Map<String, Object> summary(String payloadId, int chars, String head, int preview) {
-        return data("payload_id", payloadId, "chars", chars, "preview", PayloadStore.preview(head, preview), "truncated", true);
+        return new PayloadStore.Stored(payloadId, chars, PayloadStore.preview(head, preview)).summary();
     }
 
     /** A variable's share of the variables' JSON in UTF-8 bytes: its quoted name, a colon, its value and a comma. */
     private static int entrySize(String name, String json) {
-        return utf8Bytes(name) + 4 + utf8Bytes(json);
-    }
-
-    /** The UTF-8 length of {@code text}, without encoding it (a value may be megabytes). */
-    private static int utf8Bytes(String text) {
-        int bytes = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < 0x80) {
-                bytes++;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (Character.isHighSurrogate(c)) {
-                bytes += 4; // the pair's low half adds nothing
-                i++;
-            } else {
-                bytes += 3;
-            }
-        }
-        return bytes;
+        return (int) (ConversationState.utf8Length(name) + 4 + ConversationState.utf8Length(json));
     }
 
     /** A UI tool call the chat waits on, and the agent that made it. */

@@ -39,6 +39,11 @@ public final class EventRecorder {
                         new Object[] {chatId, error.toString()})));
     }
 
+    /** {@link #recordSendingBehind(AppId, String, List)} of one event. */
+    public Mono<Appended> recordSendingBehind(AppId appId, String chatId, String key, EventKind kind, Map<String, ?> data) {
+        return recordSendingBehind(appId, chatId, List.of(new NewEvent(key, kind, data))).map(all -> all.get(0));
+    }
+
     /** Appends one event, then sends it live. */
     public Mono<Appended> record(AppId appId, String chatId, String key, EventKind kind, Map<String, ?> data) {
         return record(appId, chatId, List.of(new NewEvent(key, kind, data))).map(all -> all.get(0));
