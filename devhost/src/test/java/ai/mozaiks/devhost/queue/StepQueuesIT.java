@@ -78,6 +78,10 @@ class StepQueuesIT {
         dropped.extend(Duration.ofSeconds(30)).block(); // nor is an update of a message gone
         assertEquals(1, interactive.getProperties().block().getApproximateMessagesCount(), "only the one taken back is gone");
         assertNotNull(kept);
+        kept.extend(Duration.ZERO).block();
+        List<QueueMessageItem> left = interactive.receiveMessages(32).collectList().block();
+        assertEquals(List.of(new StepMessage(APP, "chat_kept", 0)),
+                left.stream().map(item -> AzureStepQueue.parse(item.getBody().toString())).toList(), "the one kept is there, visible once let go");
     }
 
     @Test
