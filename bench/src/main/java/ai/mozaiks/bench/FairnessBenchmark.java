@@ -16,8 +16,8 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
- * Fairness benchmark: {@link FairnessRun} with the gate on ({@code STEP_CONCURRENCY} 24, host.json's
- * concurrency) and off ({@code STEP_CONCURRENCY} 256, far above what the trigger runs at once, so it never defers),
+ * Fairness benchmark: {@link FairnessRun} with the gate on ({@code STEP_QUEUE_CONCURRENCY} 24, host.json's
+ * concurrency) and off ({@code STEP_QUEUE_CONCURRENCY} 256, far above what the trigger runs at once, so it never defers),
  * on a fresh Azurite (free ports, in memory) and an in-memory embedded MongoDB. Usage:
  * {@code bench/fairness [A's chats] [B's chats] [model latency ms]} (500, 5, 500 ms: an agent's turn is rarely faster).
  */
@@ -58,8 +58,8 @@ public final class FairnessBenchmark {
         System.out.printf(Locale.ROOT, "             model: local chat-completions server, %d ms a call; queue: Azurite through the devhost's "
                         + "QueueListener (host.json batchSize %d, newBatchThreshold %d); embedded MongoDB (memory); one JVM (%s)%n",
                 latency.toMillis(), queues.batchSize(), queues.newBatchThreshold(), Runtime.version());
-        row("gate on  (STEP_CONCURRENCY 24)", on);
-        row("gate off (STEP_CONCURRENCY 256: above what the trigger runs at once, never defers)", off);
+        row("gate on  (STEP_QUEUE_CONCURRENCY 24)", on);
+        row("gate off (STEP_QUEUE_CONCURRENCY 256: above what the trigger runs at once, never defers)", off);
         System.out.printf(Locale.ROOT, "  acceptance: B's steps done before A's backlog is half done: gate on %s (A %d of %d), gate off %s (A %d of %d)%n",
                 on.aDoneWhenBDone() * 2 < aChats ? "PASS" : "FAIL", on.aDoneWhenBDone(), aChats,
                 off.aDoneWhenBDone() * 2 < aChats ? "yes" : "no", off.aDoneWhenBDone(), aChats);

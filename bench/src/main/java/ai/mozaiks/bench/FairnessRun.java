@@ -76,7 +76,7 @@ public final class FairnessRun {
     static final String WORKFLOW = "interview_research_summary";
 
     /**
-     * Where it runs and how big it is; {@code slots} is {@code STEP_CONCURRENCY}. With {@code wholeBacklog} it ends when
+     * Where it runs and how big it is; {@code slots} is {@code STEP_QUEUE_CONCURRENCY}, the queue's steps' slots. With {@code wholeBacklog} it ends when
      * every step is done, otherwise once B's are.
      */
     public record Scenario(String storage, String mongo, URI model, int slots, int aChats, int bChats, boolean wholeBacklog,
@@ -139,7 +139,7 @@ public final class FairnessRun {
                     appId -> Mono.just(AppLimits.of(new Document(), Tiers.load().get("enterprise"))), queue, clock);
             ChatInputs inputs = new ChatInputs(databases, events, done, workflows, clock, engine, active, runs,
                     PayloadStore.of(new StorageClients(settings.storage()), settings.containers()));
-            FairShare fairShare = new FairShare(settings.stepConcurrency(), clock);
+            FairShare fairShare = new FairShare(settings.stepConcurrency(), settings.stepQueueConcurrency(), clock);
             StepWorker worker = new StepWorker(new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(),
                     ai.mozaiks.engine.ChildWorkflows.none(), fairShare, active, runs,
                     new ai.mozaiks.engine.StepRetries(ai.mozaiks.engine.StepRetries.DEFAULT_BUDGET, clock)));
@@ -214,7 +214,9 @@ public final class FairnessRun {
         map.put("MONGODB_MAX_POOL_SIZE", "50");
         map.put(Settings.STORAGE, scenario.storage());
         map.put("STEP_QUEUE", "fair-steps-" + run);
-        map.put("STEP_CONCURRENCY", Integer.toString(scenario.slots()));
+        // Every step here comes from the queue: the gate is the queue's pool; the rest of the slots go unused.
+        map.put("STEP_CONCURRENCY", "256");
+        map.put("STEP_QUEUE_CONCURRENCY", Integer.toString(scenario.slots()));
         map.put("AUTH_PLATFORM_ISSUER", "https://login.example.com/tenant/v2.0");
         map.put("AUTH_PLATFORM_AUDIENCE", "api://mozaiks");
         map.put("WEBPUBSUB_CONNECTION_STRING", "Endpoint=http://127.0.0.1:1;AccessKey=YmVuY2gtb25seS1ub3QtYS1yZWFsLWtleS0zMi1ieXRlcyE=;Version=1.0;");

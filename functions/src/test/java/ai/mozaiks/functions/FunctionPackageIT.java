@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import ai.mozaiks.config.Settings;
 import ai.mozaiks.http.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.microsoft.azure.functions.HttpMethod;
@@ -75,6 +76,9 @@ class FunctionPackageIT {
         assertTrue(queues.path("batchSize").asInt() > 0);
         assertTrue(queues.has("visibilityTimeout"));
         assertTrue(queues.has("newBatchThreshold"));
+        // Fairness between apps' queued steps is reckoned on what the trigger delivers at once.
+        assertEquals(Settings.DEFAULT_STEP_QUEUE_CONCURRENCY,
+                queues.path("batchSize").asInt() + queues.path("newBatchThreshold").asInt());
     }
 
     @Test

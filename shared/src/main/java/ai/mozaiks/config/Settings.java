@@ -11,11 +11,13 @@ import java.util.regex.Pattern;
  * {@link #from(Map)} validates all of them and fails with one message naming each problem.
  */
 public record Settings(Environment environment, MongoSettings mongo, StorageAccount storage, BlobContainers containers,
-                       IdentitySettings identity, RealtimeSettings realtime, ModelSettings model, String stepQueue, int stepConcurrency, Path workflowsDir, Duration appPurgeGrace, String migrationQueue,
+                       IdentitySettings identity, RealtimeSettings realtime, ModelSettings model, String stepQueue, int stepConcurrency, int stepQueueConcurrency, Path workflowsDir, Duration appPurgeGrace, String migrationQueue,
                        Duration migrationSourceGrace, Duration dependencyTimeout, ToolSettings tools, AppConfigSettings appConfig,
                        TenancySettings tenancy, StepSettings steps) {
 
     public static final String STORAGE = "AzureWebJobsStorage";
+    /** What the queue trigger delivers at once on an instance: host.json's queue batchSize + newBatchThreshold. */
+    public static final int DEFAULT_STEP_QUEUE_CONCURRENCY = 24;
     private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,63}");
     private static final Pattern CONNECTION_SETTING = Pattern.compile("MONGODB_CONNECTION_STRING(_[A-Z0-9_]+)?");
 
@@ -50,8 +52,14 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         // Room for the queues named after it: "<STEP_QUEUE>-background-poison".
         String stepQueue = reader.string("STEP_QUEUE", "chat-steps", value -> isQueueName(value) && value.length() <= 45,
                 "a queue name of at most 45 characters: lower-case letters, digits or single hyphens");
-        // Steps one instance runs at once: the queue trigger's batchSize + newBatchThreshold (host.json).
-        int stepConcurrency = reader.integer("STEP_CONCURRENCY", 24, 1, 256);
+        // Steps one instance runs at once, of which the queue trigger delivers batchSize + newBatchThreshold (host.json);
+        // the rest are for steps started where their input landed.
+        int stepConcurrency = reader.integer("STEP_CONCURRENCY", 96, 1, 256);
+        int stepQueueConcurrency = reader.integer("STEP_QUEUE_CONCURRENCY", DEFAULT_STEP_QUEUE_CONCURRENCY, 1, 256);
+        if (stepQueueConcurrency > stepConcurrency) {
+            reader.problem("STEP_QUEUE_CONCURRENCY: " + stepQueueConcurrency + " is over STEP_CONCURRENCY (" + stepConcurrency
+                    + "); the queue trigger's steps are some of the instance's");
+        }
         Path workflowsDir = workflowsDir(reader);
         Duration appPurgeGrace = Duration.ofDays(reader.integer("APP_PURGE_GRACE_DAYS", 7, 0, 90));
         String migrationQueue = reader.string("MIGRATION_QUEUE", "app-migrations", Settings::isQueueName, QUEUE_RULE);
@@ -62,7 +70,7 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         TenancySettings tenancy = TenancySettings.read(reader, environment);
         StepSettings steps = StepSettings.read(reader);
         reader.validate();
-        return new Settings(environment, mongo, storage, containers, identity, realtime, model, stepQueue, stepConcurrency, workflowsDir, appPurgeGrace, migrationQueue,
+        return new Settings(environment, mongo, storage, containers, identity, realtime, model, stepQueue, stepConcurrency, stepQueueConcurrency, workflowsDir, appPurgeGrace, migrationQueue,
                 migrationSourceGrace, dependencyTimeout, tools, appConfig, tenancy, steps);
     }
 

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,18 +18,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * interactive steps go before background ones. Asked before each step; answers a {@link Ticket} (run now, release
  * when the step ends) or a delay (put the message back on its queue, hidden that long).
  *
- * <p>The rule, for {@code slots} S steps at once:
+ * <p>The instance's {@code slots} S (steps at once, {@code STEP_CONCURRENCY}) are two pools. The queue trigger's
+ * steps have {@code queueSlots} Q ({@code STEP_QUEUE_CONCURRENCY}: what the trigger delivers at once); steps started
+ * where their input landed ({@link #admitHere}) have the other S − Q. So steps started here never take a slot a
+ * fetched step needs (it would be put back, a second at least), and the queue's pool keeps the rule below whatever
+ * runs here. Both pools share their slots max-min between apps:
  * <ul>
- *   <li>At most S steps run, and the apps' shares come to S − R at most, R (a third of S) being a reserve: apps with
- *       a backlog leave it free, so in-flight work stays at or under the queue trigger's new-batch threshold (or gets
- *       back there within a step) and the trigger keeps fetching. A newly arrived app's messages are seen while
- *       another app's backlog waits, and run on the reserve.</li>
- *   <li>An app <em>wants more</em> while a step of it that was deferred here is not yet due back (plus a grace).
- *       The S − R slots are shared max-min: apps that want no more keep what they hold, the rest is split equally
- *       between the apps that want more (the asking app is one); an app at or above that share is deferred. So a
- *       lone app gets S − R, two busy apps half each, and a busy app next to many light ones the light ones' leftover.</li>
- *   <li>Background steps (child workflows) hold at most half of S together, and are deferred while interactive
- *       steps fill the S − R slots.</li>
+ *   <li>Queued steps: at most Q run, and the apps' shares come to Q − R at most, R (a third of Q) being a reserve:
+ *       apps with a backlog leave it free, so in-flight work stays at or under the queue trigger's new-batch threshold
+ *       (or gets back there within a step) and the trigger keeps fetching. A newly arrived app's messages are seen
+ *       while another app's backlog waits, and run on the reserve.</li>
+ *   <li>An app <em>wants more</em> while a step of it that was deferred here is not yet due back (plus a grace), or,
+ *       in the pool of steps started here, for a grace after one was refused (it went to the queue). A pool's slots
+ *       (less the reserve) are shared max-min: apps that want no more keep what they hold, the rest is split equally
+ *       between the apps that want more (the asking app is one); an app at or above that share is deferred (queued
+ *       steps) or refused (steps here). So a lone app gets Q − R queued steps and S − Q here, two busy apps half of
+ *       each, and a busy app next to many light ones the light ones' leftover.</li>
+ *   <li>Background steps (child workflows) hold at most half of a pool, and queued ones are deferred while
+ *       interactive steps fill the Q − R slots.</li>
  *   <li>A deferral is spread by the app's backlog here: its steps already waiting, divided by its share, times the
  *       mean step time, over {@link #RETURN_RATE}; at least a second (also while no step has ended yet to give a
  *       mean), at most 30, ±20 % jitter. So the app's steps come back a little faster than its slots free up, and a
@@ -46,7 +53,10 @@ public final class FairShare {
      * the app's slots idle. Four times: a few deferrals per step, whatever the backlog.
      */
     static final int RETURN_RATE = 4;
-    /** A deferred message is fetched a little after it is due (the trigger polls); the app keeps wanting meanwhile. */
+    /**
+     * A deferred message is fetched a little after it is due (the trigger polls); the app keeps wanting meanwhile. An app
+     * refused here wants as long: its users' next messages are due within seconds.
+     */
     static final Duration GRACE = Duration.ofSeconds(2);
 
     /** What {@link #admit} answers. */
@@ -63,12 +73,14 @@ public final class FairShare {
 
     /** One admitted step's place; {@link #release()} once it ended (a second release does nothing). */
     public final class Ticket {
+        private final Pool pool;
         private final AppLoad app;
         private final Lane lane;
         private final long admittedAt;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        private Ticket(AppLoad app, Lane lane, long admittedAt) {
+        private Ticket(Pool pool, AppLoad app, Lane lane, long admittedAt) {
+            this.pool = pool;
             this.app = app;
             this.lane = lane;
             this.admittedAt = admittedAt;
@@ -81,7 +93,7 @@ public final class FairShare {
         }
     }
 
-    /** One app's steps here: in flight, and when its deferred ones are due back. */
+    /** One app's steps in a pool: in flight, and when its deferred ones are due back. */
     private static final class AppLoad {
         int inFlight;
         final PriorityQueue<Long> due = new PriorityQueue<>();
@@ -100,110 +112,149 @@ public final class FairShare {
         }
     }
 
-    private final int slots;
-    private final int reserve;
-    private final int backgroundSlots;
+    /** Slots shared max-min between apps, a reserve apps that want more leave free, half at most for background steps. */
+    private static final class Pool {
+        final int slots;
+        final int reserve;
+        final int backgroundSlots;
+        final Map<AppId, AppLoad> apps = new HashMap<>();
+        int interactive;
+        int background;
+
+        Pool(int slots, int reserve) {
+            this.slots = slots;
+            this.reserve = reserve;
+            this.backgroundSlots = Math.max(1, slots / 2);
+        }
+
+        AppLoad app(AppId id) {
+            return apps.computeIfAbsent(id, key -> new AppLoad());
+        }
+
+        /** A free slot, the app under its share, and (interactive first) a background step not yielding. */
+        boolean fits(AppLoad app, Lane lane, int share) {
+            boolean full = interactive + background >= slots;
+            // Interactive first: a background step waits while interactive ones fill what apps may hold.
+            boolean yields = lane == Lane.BACKGROUND && (background >= backgroundSlots || interactive >= slots - reserve);
+            return !full && !yields && app.inFlight < share;
+        }
+
+        void take(AppLoad app, Lane lane) {
+            app.inFlight++;
+            if (lane == Lane.BACKGROUND) {
+                background++;
+            } else {
+                interactive++;
+            }
+        }
+
+        void release(AppLoad app, Lane lane) {
+            app.inFlight--;
+            if (lane == Lane.BACKGROUND) {
+                background--;
+            } else {
+                interactive--;
+            }
+        }
+
+        /**
+         * What an app that wants more may hold: max-min over the slots less the reserve. Apps that want no more keep what
+         * they hold when that is under the level; the rest is split equally. Apps with nothing in flight that want no more
+         * are forgotten.
+         */
+        int share(AppLoad asking, long now) {
+            List<Integer> held = new ArrayList<>();
+            int wanting = 1;
+            for (Iterator<AppLoad> it = apps.values().iterator(); it.hasNext(); ) {
+                AppLoad app = it.next();
+                if (app == asking) {
+                    continue;
+                }
+                if (app.wantsMore(now)) {
+                    wanting++;
+                } else if (app.inFlight > 0) {
+                    held.add(app.inFlight);
+                } else {
+                    it.remove();
+                }
+            }
+            held.sort(null);
+            int capacity = slots - reserve;
+            int sharing = wanting + held.size();
+            for (int holds : held) {
+                if ((long) holds * sharing > capacity) {
+                    break; // this app, and every larger one, is at the level
+                }
+                capacity -= holds;
+                sharing--;
+            }
+            return Math.max(1, capacity / sharing);
+        }
+    }
+
+    private final Pool queued;
+    /** Steps started where their input landed; empty (no slot) when the queue's steps have them all. */
+    private final Pool here;
     private final Clock clock;
-    private final Map<AppId, AppLoad> apps = new HashMap<>();
-    private int interactive;
-    private int background;
     /** Mean time a step holds its slot (ms), moving; negative until a step has ended. */
     private double meanStepMillis = -1;
     private long deferrals;
 
-    public FairShare(int slots, Clock clock) {
-        if (slots < 1) {
-            throw new IllegalArgumentException("slots must be at least 1");
+    /**
+     * {@code slots} steps at once, of which the queue trigger's steps may hold {@code queueSlots} and steps started here
+     * the rest (none when they are equal).
+     */
+    public FairShare(int slots, int queueSlots, Clock clock) {
+        if (queueSlots < 1 || slots < queueSlots) {
+            throw new IllegalArgumentException("slots must be at least 1, and at least the queue's slots");
         }
-        this.slots = slots;
-        this.reserve = Math.max(1, slots / 3);
-        this.backgroundSlots = Math.max(1, slots / 2);
+        this.queued = new Pool(queueSlots, Math.max(1, queueSlots / 3));
+        this.here = new Pool(slots - queueSlots, 0);
         this.clock = clock;
     }
 
     public synchronized Admission admit(StepMessage message) {
         long now = clock.millis();
-        AppLoad app = apps.computeIfAbsent(message.appId(), id -> new AppLoad());
-        int share = share(app, now);
-        if (!fits(app, message.lane(), share)) {
+        AppLoad app = queued.app(message.appId());
+        int share = queued.share(app, now);
+        if (!queued.fits(app, message.lane(), share)) {
             return defer(app, share, now);
         }
-        return new Admitted(take(app, message.lane(), now));
+        return new Admitted(take(queued, app, message.lane(), now));
     }
 
     /**
-     * A step offered to this instance where its input landed, not fetched from the queue: admitted by the same rule as
-     * {@link #admit}, but a refusal is not a deferral (nothing is put back here, the app is not marked as wanting more):
-     * the caller queues the step as it would have without this instance.
+     * A step offered to this instance where its input landed, not fetched from the queue: admitted in the pool of steps
+     * started here, by the same max-min rule as {@link #admit}, but a refusal is not a deferral (nothing is put back
+     * here): the caller queues the step as it would have without this instance, and the app wants more here for a
+     * while.
      */
-    public synchronized java.util.Optional<Ticket> admitHere(StepMessage message) {
+    public synchronized Optional<Ticket> admitHere(StepMessage message) {
+        if (here.slots == 0) {
+            return Optional.empty();
+        }
         long now = clock.millis();
-        AppLoad app = apps.computeIfAbsent(message.appId(), id -> new AppLoad());
-        if (!fits(app, message.lane(), share(app, now))) {
-            return java.util.Optional.empty();
+        AppLoad app = here.app(message.appId());
+        if (!here.fits(app, message.lane(), here.share(app, now))) {
+            app.wantsUntil = Math.max(app.wantsUntil, now + GRACE.toMillis());
+            return Optional.empty();
         }
-        return java.util.Optional.of(take(app, message.lane(), now));
+        return Optional.of(take(here, app, message.lane(), now));
     }
 
-    /** A free slot, the app under its share, and (interactive first) a background step not yielding. */
-    private boolean fits(AppLoad app, Lane lane, int share) {
-        boolean full = interactive + background >= slots;
-        // Interactive first: a background step waits while interactive ones fill what apps may hold.
-        boolean yields = lane == Lane.BACKGROUND && (background >= backgroundSlots || interactive >= slots - reserve);
-        return !full && !yields && app.inFlight < share;
+    private Ticket take(Pool pool, AppLoad app, Lane lane, long now) {
+        pool.take(app, lane);
+        return new Ticket(pool, app, lane, now);
     }
 
-    private Ticket take(AppLoad app, Lane lane, long now) {
-        app.inFlight++;
-        if (lane == Lane.BACKGROUND) {
-            background++;
-        } else {
-            interactive++;
-        }
-        return new Ticket(app, lane, now);
-    }
-
-    /** Steps running here now, both lanes. */
+    /** Steps running here now, both pools and lanes. */
     public synchronized int inFlight() {
-        return interactive + background;
+        return queued.interactive + queued.background + here.interactive + here.background;
     }
 
     /** Steps deferred here since start. */
     public synchronized long deferrals() {
         return deferrals;
-    }
-
-    /**
-     * What an app that wants more may hold: max-min over S − R. Apps that want no more keep what they hold when that
-     * is under the level; the rest is split equally. Apps with nothing in flight that want no more are forgotten.
-     */
-    private int share(AppLoad asking, long now) {
-        List<Integer> held = new ArrayList<>();
-        int wanting = 1;
-        for (Iterator<AppLoad> it = apps.values().iterator(); it.hasNext(); ) {
-            AppLoad app = it.next();
-            if (app == asking) {
-                continue;
-            }
-            if (app.wantsMore(now)) {
-                wanting++;
-            } else if (app.inFlight > 0) {
-                held.add(app.inFlight);
-            } else {
-                it.remove();
-            }
-        }
-        held.sort(null);
-        int capacity = slots - reserve;
-        int sharing = wanting + held.size();
-        for (int holds : held) {
-            if ((long) holds * sharing > capacity) {
-                break; // this app, and every larger one, is at the level
-            }
-            capacity -= holds;
-            sharing--;
-        }
-        return Math.max(1, capacity / sharing);
     }
 
     private Deferred defer(AppLoad app, int share, long now) {
@@ -218,12 +269,7 @@ public final class FairShare {
     }
 
     private synchronized void released(Ticket ticket) {
-        ticket.app.inFlight--;
-        if (ticket.lane == Lane.BACKGROUND) {
-            background--;
-        } else {
-            interactive--;
-        }
+        ticket.pool.release(ticket.app, ticket.lane);
         long held = Math.max(0, clock.millis() - ticket.admittedAt);
         meanStepMillis = meanStepMillis < 0 ? held : meanStepMillis + (held - meanStepMillis) / 16;
     }

@@ -255,7 +255,7 @@ public final class Platform implements AutoCloseable {
         ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, runSlots,
                 new ChildPolicy(control.apps(), workflows, entitlements), clock, engine.window());
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children,
-                new FairShare(settings.stepConcurrency(), clock), appStates, runQueue,
+                new FairShare(settings.stepConcurrency(), settings.stepQueueConcurrency(), clock), appStates, runQueue,
                 new StepRetries(settings.steps().retryBudget(), clock),
                 // The fallback message is seen once the lease of a step lost with this instance has lapsed.
                 new StepRunner.InPlace(settings.steps().inPlace(), engine.lease().plus(engine.retryAfter())));

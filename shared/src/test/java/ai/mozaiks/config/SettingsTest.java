@@ -88,11 +88,16 @@ class SettingsTest {
     }
 
     @Test
-    void stepConcurrencyDefaultsToTheTriggersConcurrencyAndIsBounded() {
-        assertEquals(24, Settings.from(minimal()).stepConcurrency());
+    void stepConcurrencyLeavesTheQueueTriggersStepsTheirsAndIsBounded() {
+        Settings defaults = Settings.from(minimal());
+        assertEquals(96, defaults.stepConcurrency());
+        assertEquals(24, defaults.stepQueueConcurrency(), "host.json's batchSize + newBatchThreshold");
         assertEquals(64, Settings.from(with(minimal(), "STEP_CONCURRENCY", "64")).stepConcurrency());
+        assertEquals(24, Settings.from(with(minimal(), "STEP_CONCURRENCY", "24", "STEP_QUEUE_CONCURRENCY", "24")).stepConcurrency(), "no slot for steps started in place, allowed");
         assertEquals(List.of("STEP_CONCURRENCY: \"0\" is malformed; expected a whole number from 1 to 256"),
                 invalid(with(minimal(), "STEP_CONCURRENCY", "0")).problems());
+        assertEquals(List.of("STEP_QUEUE_CONCURRENCY: 24 is over STEP_CONCURRENCY (16); the queue trigger's steps are some of the instance's"),
+                invalid(with(minimal(), "STEP_CONCURRENCY", "16")).problems());
     }
 
     @Test

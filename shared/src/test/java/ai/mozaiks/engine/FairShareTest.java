@@ -1,6 +1,7 @@
 package ai.mozaiks.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,16 +11,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The fairness rule on one instance of 24 slots (a reserve of 8), with the clock moved by hand. */
+/**
+ * The fairness rule on one instance of 36 slots: 24 for the queue trigger's steps (a reserve of 8), 12 for steps started
+ * where their input landed; the clock moved by hand.
+ */
 class FairShareTest {
     private static final AppId A = AppId.of("app-a");
     private static final AppId B = AppId.of("app-b");
     private static final AppId C = AppId.of("app-c");
 
     private final MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
-    private final FairShare fair = new FairShare(24, clock);
+    private final FairShare fair = new FairShare(36, 24, clock);
+    private final List<FairShare.Ticket> here = new ArrayList<>();
     private int chats;
 
     private FairShare.Admission ask(AppId app, Lane lane) {
@@ -42,18 +48,51 @@ class FairShareTest {
         assertEquals(1, fair.deferrals());
     }
 
-    @Test
-    void aStepOfferedHereIsAdmittedByTheSameRuleAndARefusalIsNoDeferral() {
-        int here = 0;
-        while (fair.admitHere(new StepMessage(A, "here-" + here, 0)).isPresent()) {
-            here++;
+    private boolean askHere(AppId app) {
+        Optional<FairShare.Ticket> ticket = fair.admitHere(new StepMessage(app, "here-" + chats++, 0));
+        ticket.ifPresent(here::add);
+        return ticket.isPresent();
+    }
+
+    private int fillHere(AppId app) {
+        int admitted = 0;
+        while (askHere(app)) {
+            admitted++;
         }
-        assertEquals(16, here, "the app's share, as for queued steps");
+        return admitted;
+    }
+
+    @Test
+    void stepsStartedHereHaveTheirOwnSlotsAndLeaveTheQueuesStepsTheirs() {
+        assertEquals(12, fillHere(A), "a lone app gets every slot of steps started here: no reserve there");
         assertEquals(0, fair.deferrals(), "a refusal here puts nothing back");
-        // A did not ask for more through the queue: B's share is not halved by it.
+        // The queue's pool is whole: A's queued steps get all but its reserve, B's arriving ones the reserve.
+        assertEquals(16, fill(A, Lane.INTERACTIVE).size());
         assertEquals(8, fill(B, Lane.INTERACTIVE).size());
-        assertEquals(24, fair.inFlight());
-        assertTrue(fair.admitHere(new StepMessage(C, "here-c", 0)).isEmpty(), "no slot free");
+        assertEquals(36, fair.inFlight());
+        assertFalse(askHere(C), "no slot free here");
+    }
+
+    @Test
+    void anAppRefusedHereHalvesTheShareOfTheOneHoldingTheSlots() {
+        assertEquals(12, fillHere(A));
+        assertFalse(askHere(B), "all taken: B's step goes to the queue, and B wants more here");
+        for (int i = 0; i < 7; i++) {
+            here.get(i).release();
+        }
+        assertEquals(1, fillHere(A), "A's share is half the slots while B wants some: it holds 6");
+        assertEquals(6, fillHere(B));
+        // B's steps end and it asks no more: A gets back the slots B gave back.
+        clock.advance(FairShare.GRACE);
+        here.subList(13, 19).forEach(FairShare.Ticket::release);
+        assertEquals(6, fillHere(A));
+    }
+
+    @Test
+    void noStepStartsHereWhenTheQueuesStepsHaveEverySlot() {
+        FairShare queueOnly = new FairShare(24, 24, clock);
+        assertTrue(queueOnly.admitHere(new StepMessage(A, "here", 0)).isEmpty());
+        assertEquals(0, queueOnly.inFlight());
     }
 
     @Test

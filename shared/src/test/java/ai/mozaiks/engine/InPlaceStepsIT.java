@@ -126,11 +126,12 @@ class InPlaceStepsIT {
     private record Instance(StepRunner runner, InPlaceQueue queue, FairShare fairShare) {
     }
 
-    private Instance instance(int slots) {
-        return instance(slots, FALLBACK);
+    /** An instance with the default slots: 96, of which the queue trigger's steps hold 24. */
+    private Instance instance() {
+        return instance(96, 24, FALLBACK);
     }
 
-    private Instance instance(int slots, Duration fallback) {
+    private Instance instance(int slots, int queueSlots, Duration fallback) {
         Workflow workflow = Manifests.of("max_turns: 4\nhuman_in_the_loop: true\ninitial_message: Write about tides.\n")
                 .with("handoffs.yaml", "handoff_rules:\n- {source_agent: Writer, target_agent: user, handoff_type: after_work}\n").load();
         ChatWorkflows workflows = ChatWorkflows.platform(name -> "demo".equals(name) ? Optional.of(workflow) : Optional.empty());
@@ -143,7 +144,7 @@ class InPlaceStepsIT {
         RunQueue runs = RunQueues.roomy(fixture, steps);
         ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, workflows, fixture.clock(), engine, active, runs,
                 PayloadStores.developmentStorage());
-        FairShare fairShare = new FairShare(slots, fixture.clock());
+        FairShare fairShare = new FairShare(slots, queueSlots, fixture.clock());
         StepRunner runner = new StepRunner(executor, steps, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare,
                 active, runs, new StepRetries(StepRetries.DEFAULT_BUDGET, fixture.clock()), new StepRunner.InPlace(true, fallback));
         steps.attach(runner);
@@ -176,7 +177,7 @@ class InPlaceStepsIT {
 
     @Test
     void aStepDueNowRunsHereBeforeItsFallbackMessageIsSeen() throws Exception {
-        Instance here = instance(24);
+        Instance here = instance();
         model.open();
         String chatId = newChat(APP);
         StepMessage step = new StepMessage(APP, chatId, 0);
@@ -197,7 +198,7 @@ class InPlaceStepsIT {
 
     @Test
     void aStepLostWithItsInstanceIsResumedByItsFallbackMessage() throws Exception {
-        Instance dying = instance(24);
+        Instance dying = instance();
         String chatId = newChat(APP);
         StepMessage step = new StepMessage(APP, chatId, 0);
         await(dying.queue().enqueue(step, Duration.ZERO));
@@ -210,7 +211,7 @@ class InPlaceStepsIT {
 
         // The fallback message is seen after about a lease, on another instance.
         fixture.clock().advance(FALLBACK);
-        Instance other = instance(24);
+        Instance other = instance();
         model.open();
         assertInstanceOf(StepOutcome.AwaitingInput.class, await(other.runner().run(step)));
 
@@ -220,7 +221,7 @@ class InPlaceStepsIT {
 
     @Test
     void aDuplicateDeliveryWhileTheStepRunsHereIsRefusedByTheLease() throws Exception {
-        Instance here = instance(24);
+        Instance here = instance();
         String chatId = newChat(APP);
         StepMessage step = new StepMessage(APP, chatId, 0);
         await(here.queue().enqueue(step, Duration.ZERO));
@@ -240,7 +241,7 @@ class InPlaceStepsIT {
     @Test
     void aLongStepHereKeepsItsFallbackHiddenAheadUntilItEnds() throws Exception {
         Duration fallback = Duration.ofMillis(300);
-        Instance here = instance(24, fallback);
+        Instance here = instance(96, 24, fallback);
         String chatId = newChat(APP);
         await(here.queue().enqueue(new StepMessage(APP, chatId, 0), Duration.ZERO));
 
@@ -256,8 +257,8 @@ class InPlaceStepsIT {
 
     @Test
     void stepsHereAndFromTheQueueTogetherNeverExceedTheSlots() throws Exception {
-        // Three slots: an app alone may hold two (one is the reserve), the third takes another app's queued step.
-        Instance here = instance(3);
+        // Three slots: two for steps started here (an app alone may hold both), one for the queue's steps.
+        Instance here = instance(3, 1, FALLBACK);
         String first = newChat(APP);
         String second = newChat(APP);
         String third = newChat(APP);

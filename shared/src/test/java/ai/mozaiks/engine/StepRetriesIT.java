@@ -89,7 +89,7 @@ class StepRetriesIT {
         RunQueue runs = RunQueues.roomy(fixture, queue);
         ChatInputs inputs = new ChatInputs(fixture.appDatabases(), log, feed, workflows, fixture.clock(), engine, active, runs,
                 PayloadStores.developmentStorage());
-        return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), new FairShare(24, fixture.clock()),
+        return new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), new FairShare(24, 24, fixture.clock()),
                 active, runs, new StepRetries(budget, fixture.clock()));
     }
 

@@ -78,7 +78,7 @@ class StepRunnerFairnessIT {
 
     @Test
     void aStepOverTheShareIsPutBackWithItsDelayAndNotRun() {
-        FairShare fairShare = new FairShare(1, fixture.clock());
+        FairShare fairShare = new FairShare(1, 1, fixture.clock());
         assertInstanceOf(FairShare.Admitted.class, fairShare.admit(new StepMessage(BUSY, "chat-busy", 0)));
         String chatId = newChat();
         StepMessage step = new StepMessage(APP, chatId, 0);
@@ -92,7 +92,7 @@ class StepRunnerFairnessIT {
 
     @Test
     void anAdmittedStepHoldsItsSlotUntilItEnds() {
-        FairShare fairShare = new FairShare(24, fixture.clock());
+        FairShare fairShare = new FairShare(24, 24, fixture.clock());
         String chatId = newChat();
 
         StepOutcome outcome = await(runner(fairShare).run(new StepMessage(APP, chatId, 0)));

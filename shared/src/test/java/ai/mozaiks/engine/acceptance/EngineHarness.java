@@ -204,7 +204,7 @@ final class EngineHarness implements AutoCloseable {
                 new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), clock),
                 childPolicy(clock), clock, ConversationState.DEFAULT_WINDOW);
         this.reconciler = new ChildReconciler(apps, children, Duration.ofSeconds(30), clock);
-        this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), children, new FairShare(24, clock),
+        this.runner = new StepRunner(executor, queue, inputs, (appId, chatId) -> Mono.empty(), children, new FairShare(24, 24, clock),
                 appStates, runQueue, new StepRetries(StepRetries.DEFAULT_BUDGET, clock));
     }
 
