@@ -204,6 +204,16 @@ public final class ChatInputs {
                                       String text) {
         String chatId = chat.getString(ChatFields.CHAT_ID);
         long step = stepSeq(chat);
+        // The step this message makes due is readied while the message is written (one started here sends its fallback
+        // message meanwhile); whatever way this ends other than the step started, it is given back.
+        return Mono.usingWhen(Mono.fromSupplier(() -> runs.ahead(appId, chatId, step)),
+                ahead -> takeNow(appId, chats, chat, state, id, text, step, ahead),
+                StepQueue.Ahead::cancel, (ahead, error) -> ahead.cancel(), StepQueue.Ahead::cancel);
+    }
+
+    private Mono<InputResult> takeNow(AppId appId, ChatStore chats, Document chat, ConversationState state, String id,
+                                      String text, long step, StepQueue.Ahead ahead) {
+        String chatId = chat.getString(ChatFields.CHAT_ID);
         return runs.admit(appId, chat).flatMap(status -> {
             List<NewEvent> batch = List.of(
                     new NewEvent(InputFields.inputKey(id), EventKind.TEXT, userText(id, text)),
@@ -214,7 +224,7 @@ public final class ChatInputs {
                 ConversationState next = state.afterUserInput(text, false, window);
                 return chats.acceptInput(chatId, step, InputFields.inputKey(id), seq, next.toDocument(), status, now())
                         .filter(taken -> taken)
-                        .flatMap(taken -> runs.started(appId, chatId, step, status)
+                        .flatMap(taken -> runs.started(appId, chatId, step, status, ahead)
                                 .then(Mono.fromSupplier(() -> new InputResult(chatId, true, seq, status))))
                         .switchIfEmpty(missed(appId, chatId));
             });

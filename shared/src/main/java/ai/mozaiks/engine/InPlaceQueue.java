@@ -33,6 +33,12 @@ public final class InPlaceQueue implements StepQueue {
     }
 
     @Override
+    public Ahead ahead(StepMessage message) {
+        StepRunner here = runner;
+        return here == null ? StepQueue.enqueuing(queue, message) : here.ahead(message);
+    }
+
+    @Override
     public Mono<Held> hold(StepMessage message, Duration delay) {
         return queue.hold(message, delay);
     }

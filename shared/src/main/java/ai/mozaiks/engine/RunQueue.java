@@ -91,6 +91,19 @@ public final class RunQueue {
     }
 
     /**
+     * The step a chat is about to start, readied ahead of the write that starts it ({@link StepQueue#ahead}); settled by
+     * {@link #started(AppId, String, long, ChatStatus, StepQueue.Ahead)}, or cancelled when the write did not happen.
+     */
+    public StepQueue.Ahead ahead(AppId appId, String chatId, long stepSeq) {
+        return queue.ahead(new StepMessage(appId, chatId, stepSeq));
+    }
+
+    /** {@link #started(AppId, String, long, ChatStatus)} for a step readied ahead: due when the chat runs, else given back. */
+    public Mono<Void> started(AppId appId, String chatId, long stepSeq, ChatStatus status, StepQueue.Ahead ahead) {
+        return status == ChatStatus.RUNNING ? ahead.due() : ahead.cancel().then(started(appId, chatId, stepSeq, status));
+    }
+
+    /**
      * Chats of the app went {@code queued}: the app's slots are marked so a release promotes, and promotion is tried now
      * (a slot may have been given back between the refusal and the move).
      */

@@ -16,6 +16,40 @@ public interface StepQueue {
         return enqueue(message, delay).thenReturn(Held.NONE);
     }
 
+    /**
+     * Readies {@code message}, due now, before the write that makes its step due (an input taking a waiting chat), so what
+     * the queue does first overlaps that write: a step that will start in place has its slot taken and its fallback message
+     * sent meanwhile ({@link InPlaceQueue}). {@link Ahead#due} follows once the write is done, {@link Ahead#cancel} when it
+     * was not or the step waits after all. This default readies nothing: {@code due} enqueues.
+     */
+    default Ahead ahead(StepMessage message) {
+        return enqueuing(this, message);
+    }
+
+    /** A step readied with nothing done ahead: {@code due} enqueues it on {@code queue}. */
+    static Ahead enqueuing(StepQueue queue, StepMessage message) {
+        return new Ahead() {
+            @Override
+            public Mono<Void> due() {
+                return queue.enqueue(message, Duration.ZERO);
+            }
+
+            @Override
+            public Mono<Void> cancel() {
+                return Mono.empty();
+            }
+        };
+    }
+
+    /** A step readied by {@link #ahead}. */
+    interface Ahead {
+        /** The write made the step due: it starts here or goes to the queue. */
+        Mono<Void> due();
+
+        /** The write did not happen, or the step is not due after all: what was readied is given back. Never fails; after {@link #due}, does nothing. */
+        Mono<Void> cancel();
+    }
+
     /** A message put on the queue hidden, that its sender may take back. */
     @FunctionalInterface
     interface Held {

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.logging.Logger;
@@ -136,14 +137,8 @@ public final class StepRunner implements AutoCloseable {
      * caller queues the step as usual. A step put back after a failure is never started here: its delay is its back-off.
      */
     public Mono<Boolean> startHere(StepMessage message) {
-        if (!inPlace.enabled() || message.attempt() > 0) {
-            return Mono.just(false);
-        }
         return Mono.defer(() -> {
-            if (startedHere.isDisposed()) {
-                return Mono.just(false);
-            }
-            Optional<FairShare.Ticket> admitted = fairShare.admitHere(message);
+            Optional<FairShare.Ticket> admitted = admitHere(message);
             if (admitted.isEmpty()) {
                 return Mono.just(false);
             }
@@ -156,6 +151,50 @@ public final class StepRunner implements AutoCloseable {
                         return true;
                     });
         });
+    }
+
+    /**
+     * {@link StepQueue#ahead} for a step that may start here ({@link #startHere}'s rule): its slot is taken and its fallback
+     * message sent now, while its input is written; {@code due} starts it once the message is on the queue, {@code cancel}
+     * gives the slot back and takes the message back. A step that may not start here is readied as the queue readies it.
+     */
+    public StepQueue.Ahead ahead(StepMessage message) {
+        Optional<FairShare.Ticket> admitted = admitHere(message);
+        if (admitted.isEmpty()) {
+            return StepQueue.enqueuing(queue, message);
+        }
+        FairShare.Ticket ticket = admitted.get();
+        Mono<StepQueue.Held> sent = queue.hold(message, inPlace.fallback()).cache();
+        sent.subscribe(held -> { }, error -> { }); // on its way now; due or cancel meets its result
+        AtomicBoolean settled = new AtomicBoolean();
+        return new StepQueue.Ahead() {
+            @Override
+            public Mono<Void> due() {
+                return Mono.defer(() -> settled.compareAndSet(false, true)
+                        ? sent.doOnError(error -> ticket.release()).doOnCancel(ticket::release)
+                                .doOnNext(fallback -> launch(message, ticket, fallback)).then()
+                        : Mono.empty());
+            }
+
+            @Override
+            public Mono<Void> cancel() {
+                return Mono.defer(() -> {
+                    if (!settled.compareAndSet(false, true)) {
+                        return Mono.empty();
+                    }
+                    ticket.release();
+                    return sent.flatMap(StepQueue.Held::drop).onErrorResume(error -> Mono.empty());
+                });
+            }
+        };
+    }
+
+    /** A slot here for a step due now, when in-place steps are on, this runner is open and the app within its share here. */
+    private Optional<FairShare.Ticket> admitHere(StepMessage message) {
+        if (!inPlace.enabled() || message.attempt() > 0 || startedHere.isDisposed()) {
+            return Optional.empty();
+        }
+        return fairShare.admitHere(message);
     }
 
     /** Steps started here since this runner was built. */

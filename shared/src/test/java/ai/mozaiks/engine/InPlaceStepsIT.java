@@ -16,12 +16,18 @@ import ai.mozaiks.payloads.PayloadStores;
 import ai.mozaiks.persistence.EmbeddedMongoFixture;
 import ai.mozaiks.realtime.RecordingFeed;
 import ai.mozaiks.session.ChatSessions;
+import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.session.ChatStatus;
+import ai.mozaiks.session.ChatStore;
 import ai.mozaiks.session.EventLog;
 import ai.mozaiks.session.NewChat;
 import ai.mozaiks.session.ChatEvent;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.AppStates;
+import ai.mozaiks.tenancy.AppLimits;
+import ai.mozaiks.tenancy.RunSlots;
+import ai.mozaiks.tenancy.Tiers;
+import org.bson.Document;
 import ai.mozaiks.workflows.Manifests;
 import ai.mozaiks.workflows.Workflow;
 import java.time.Duration;
@@ -101,9 +107,18 @@ class InPlaceStepsIT {
                     return Mono.fromRunnable(() -> extended.add(hiddenFor));
                 }
             };
-            return enqueue(message, delay).thenReturn(held);
+            // The chat as it is when the send is asked for (read at once, beside whatever writes follow).
+            Mono<String> status = fixture.appDatabases().forApp(message.appId()).flatMap(database -> ChatStore.of(database).find(message.chatId()))
+                    .map(chat -> chat.getString(ChatFields.STATUS)).cache();
+            status.subscribe();
+            statusWhenSent.add(status);
+            return Mono.defer(() -> sending).then(enqueue(message, delay)).thenReturn(held);
         }
     };
+    /** Each fallback send's chat status when it was asked for. */
+    private final List<Mono<String>> statusWhenSent = Collections.synchronizedList(new ArrayList<>());
+    /** What a fallback message's send waits for (nothing, unless a test holds it). */
+    private volatile Mono<Void> sending = Mono.empty();
     /** How long fallback messages were hidden again while their steps ran. */
     private final List<Duration> extended = Collections.synchronizedList(new ArrayList<>());
     private final GatedModel model = new GatedModel();
@@ -123,7 +138,7 @@ class InPlaceStepsIT {
     }
 
     /** A runner, as an instance has one, and the queue its producers use. */
-    private record Instance(StepRunner runner, InPlaceQueue queue, FairShare fairShare) {
+    private record Instance(StepRunner runner, InPlaceQueue queue, FairShare fairShare, ChatInputs inputs) {
     }
 
     /** An instance with the default slots: 96, of which the queue trigger's steps hold 24. */
@@ -149,7 +164,7 @@ class InPlaceStepsIT {
                 active, runs, new StepRetries(StepRetries.DEFAULT_BUDGET, fixture.clock()), new StepRunner.InPlace(true, fallback));
         steps.attach(runner);
         runners.add(runner);
-        return new Instance(runner, steps, fairShare);
+        return new Instance(runner, steps, fairShare, inputs);
     }
 
     private String newChat(AppId app) {
@@ -194,6 +209,60 @@ class InPlaceStepsIT {
         assertInstanceOf(StepOutcome.Stale.class, await(here.runner().run(step)));
         assertEquals(1, model.calls.get());
         assertEquals(1, replies(APP, chatId));
+    }
+
+    @Test
+    void aMessageToAWaitingChatHasItsFallbackSentWhileItIsWrittenAndItsStepStartsOnceItIsOnTheQueue() throws Exception {
+        Instance here = instance();
+        model.open();
+        String chatId = newChat(APP);
+        await(here.queue().enqueue(new StepMessage(APP, chatId, 0), Duration.ZERO));
+        eventually("the first turn ended here", () -> replies(APP, chatId) == 1 && here.fairShare().inFlight() == 0);
+        Sinks.Empty<Void> send = Sinks.empty();
+        sending = send.asMono();
+
+        CompletableFuture<ChatInputs.InputResult> accepted = here.inputs().submitMessage(APP, "user-1", chatId, "m-1", "More, please.").toFuture();
+
+        // The fallback is asked for before the message is written, and the message written while it is on its way.
+        eventually("the message was written", () -> events(APP, chatId).stream().anyMatch(event -> "More, please.".equals(event.data().get("content"))));
+        assertEquals(1, here.fairShare().inFlight(), "the step's slot here is taken");
+        assertEquals(2, statusWhenSent.size());
+        assertEquals(ChatStatus.AWAITING_INPUT.wire(), statusWhenSent.get(1).block(Duration.ofSeconds(10)), "sent while the message was written");
+        Thread.sleep(200);
+        assertTrue(!accepted.isDone(), "answered once the step is started or queued");
+        assertEquals(1, model.calls.get(), "no model call before the fallback is on the queue");
+        send.tryEmitEmpty();
+        assertEquals(ChatStatus.RUNNING, accepted.get().status());
+        eventually("the second turn ran here", () -> replies(APP, chatId) == 2 && here.fairShare().inFlight() == 0);
+        StepMessage second = new StepMessage(APP, chatId, 1);
+        assertTrue(enqueued.contains(new Enqueued(second, FALLBACK)), "the fallback was sent: " + enqueued);
+        assertTrue(!enqueued.contains(new Enqueued(second, Duration.ZERO)), "and the step not queued as well");
+        assertTrue(takenBack.contains(second));
+        assertEquals(2, here.runner().startedHere());
+    }
+
+    @Test
+    void aMessageWhoseStepIsNotStartedGivesBackWhatWasReadiedForIt() throws Exception {
+        Instance here = instance();
+        model.open();
+        String chatId = newChat(APP);
+        await(here.queue().enqueue(new StepMessage(APP, chatId, 0), Duration.ZERO));
+        eventually("the first turn ended here", () -> replies(APP, chatId) == 1 && here.fairShare().inFlight() == 0);
+        // The user holds every run slot of theirs (the enterprise tier's 20) in other chats: the chat must queue.
+        RunSlots slots = new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock());
+        AppLimits enterprise = AppLimits.of(new Document(), Tiers.load().get("enterprise"));
+        for (int i = 0; i < enterprise.concurrentRunsPerUser(); i++) {
+            assertTrue(await(slots.take(APP, "user-1", "elsewhere-" + i, enterprise)));
+        }
+
+        ChatInputs.InputResult result = await(here.inputs().submitMessage(APP, "user-1", chatId, "m-1", "More, please."));
+
+        assertEquals(ChatStatus.QUEUED, result.status());
+        StepMessage second = new StepMessage(APP, chatId, 1);
+        eventually("its fallback taken back", () -> takenBack.contains(second));
+        assertEquals(0, here.fairShare().inFlight(), "its slot here given back");
+        assertEquals(1, here.runner().startedHere());
+        assertEquals(1, model.calls.get());
     }
 
     @Test
