@@ -149,14 +149,21 @@ public final class ChatInputs {
                     .require(text != null && !text.isBlank(), "text", "must not be blank")
                     .require(text == null || text.length() <= MAX_TEXT, "text", "must be at most " + MAX_TEXT + " characters")
                     .check();
-            return apps.requireActive(appId)
-                    .then(chats(appId).flatMap(chats -> submit(appId, chats, userId, chatId, clientMessageId, text, ATTEMPTS)));
+            return chats(appId).flatMap(chats -> {
+                // The chat is read beside the app's state (when that is not cached): nothing is written before both are
+                // known, and a suspended app's refusal still comes first.
+                Mono<Document> chat = owned(chats, userId, chatId).cache();
+                chat.subscribe(found -> { }, error -> { });
+                return apps.requireActive(appId).then(Mono.defer(() -> submit(appId, chats, userId, chatId, clientMessageId, text,
+                        ATTEMPTS, chat)));
+            });
         });
     }
 
+    /** {@code read}: the chat as just read; each retry after a missed update reads it again. */
     private Mono<InputResult> submit(AppId appId, ChatStore chats, String userId, String chatId, String id, String text,
-                                     int attempts) {
-        return owned(chats, userId, chatId).flatMap(chat -> {
+                                     int attempts, Mono<Document> read) {
+        return read.flatMap(chat -> {
             ChatStatus status = status(chat);
             Optional<Long> known = acceptedSeq(chat, InputFields.inputKey(id)).or(() -> pendingSeq(chat, id));
             if (known.isPresent()) {
@@ -173,12 +180,14 @@ public final class ChatInputs {
             ConversationState state = conversation(chat);
             if (status == ChatStatus.AWAITING_INPUT && state != null && pendingUiCalls(state).isEmpty()) {
                 return takeNow(appId, chats, chat, state, id, text)
-                        .switchIfEmpty(Mono.defer(() -> submit(appId, chats, userId, chatId, id, text, attempts - 1)));
+                        .switchIfEmpty(Mono.defer(() -> submit(appId, chats, userId, chatId, id, text, attempts - 1,
+                                owned(chats, userId, chatId))));
             }
             if (status == ChatStatus.AWAITING_INPUT && state == null) {
                 // A chat created waiting, before its first step: the message waits for it, and the first step runs now.
                 return keepPending(appId, chats, chat, id, text, false, true)
-                        .switchIfEmpty(Mono.defer(() -> submit(appId, chats, userId, chatId, id, text, attempts - 1)));
+                        .switchIfEmpty(Mono.defer(() -> submit(appId, chats, userId, chatId, id, text, attempts - 1,
+                                owned(chats, userId, chatId))));
             }
             return workflow(appId, chat).flatMap(workflow -> {
                 DoubleTexting policy = workflow.map(w -> w.orchestrator().doubleTexting()).orElse(DoubleTexting.ENQUEUE);
@@ -194,7 +203,8 @@ public final class ChatInputs {
                             "This chat already holds " + InputFields.MAX_PENDING + " messages waiting for their turn."));
                 }
                 return keepPending(appId, chats, chat, id, text, policy == DoubleTexting.INTERRUPT, false)
-                        .switchIfEmpty(Mono.defer(() -> submit(appId, chats, userId, chatId, id, text, attempts - 1)));
+                        .switchIfEmpty(Mono.defer(() -> submit(appId, chats, userId, chatId, id, text, attempts - 1,
+                                owned(chats, userId, chatId))));
             });
         });
     }
