@@ -31,6 +31,16 @@ final class MonthlyBudget {
         }
     }
 
+    /**
+     * Starts reading the app's month now, when it has a budget and this instance's reading has lapsed, so a {@link #check}
+     * a few round trips later finds it read or being read ({@link MonthlyTokens} reads an app once at a time). A failure
+     * is the check's to meet: it reads again.
+     */
+    void readAhead(AppId app) {
+        budgets.monthlyTokens(app).filter(budget -> budget != Long.MAX_VALUE).flatMap(budget -> tokens.thisMonth(app))
+                .subscribe(used -> { }, error -> { });
+    }
+
     /** Completes empty when the app may call the model; fails with {@link Exhausted} when it may not. */
     Mono<Void> check(Turn turn) {
         AppId app = turn.message.appId();

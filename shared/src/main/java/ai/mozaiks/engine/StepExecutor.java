@@ -107,6 +107,7 @@ public final class StepExecutor {
     private final Clock clock;
     private final EngineSettings settings;
     private final AgentTurn agentTurn;
+    private final MonthlyBudget budget;
     private final StepCommits commits;
 
     /** An executor pricing model calls with the {@linkplain PriceTable#bundled() bundled price table}. */
@@ -144,12 +145,16 @@ public final class StepExecutor {
         this.settings = settings;
         UsageLedger ledger = new UsageLedger(Objects.requireNonNull(prices, "prices"), Objects.requireNonNull(used, "used"));
         TurnPlanner planner = new TurnPlanner();
+        this.budget = new MonthlyBudget(budgets, used);
         this.agentTurn = new AgentTurn(planner, new AgentReplies(model, new RequestBuilder(settings.model()), ledger, planner, recorder,
-                settings, new ReplyJournal(hooks, clock), new MonthlyBudget(budgets, used)), new ToolRound(tools, hooks, clock, payloads), settings);
+                settings, new ReplyJournal(hooks, clock), budget), new ToolRound(tools, hooks, clock, payloads), settings);
         this.commits = new StepCommits(recorder, ledger, hooks, clock);
     }
 
     public Mono<StepOutcome> run(StepMessage message) {
+        // The app's month is read beside the claim (when this instance's reading has lapsed): the budget check before the
+        // model call then finds it, instead of a round trip of its own after the claim.
+        budget.readAhead(message.appId());
         return claimThen(message, ":", this::claimed);
     }
 

@@ -27,6 +27,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import reactor.core.publisher.Mono;
@@ -67,6 +69,8 @@ public final class MonthlyTokens {
     private final AppDatabases databases;
     private final Clock clock;
     private final Map<AppId, Reading> readings; // guarded by itself
+    /** Reads under way, one per app at most. */
+    private final Map<AppId, Mono<Long>> reads = new ConcurrentHashMap<>();
 
     public MonthlyTokens(AppDatabases databases, Clock clock) {
         this(databases, clock, MAX_APPS);
@@ -101,17 +105,26 @@ public final class MonthlyTokens {
             if (last != null && last.month().equals(month) && now.isBefore(last.readAt().plus(FRESH))) {
                 return Mono.just(last.total());
             }
-            return databases.forApp(appId).flatMap(db -> {
-                        AppCollection minutes = db.collection(RuntimeCollection.USAGE_MINUTES);
-                        AppCollection months = db.collection(RuntimeCollection.USAGE_MONTHS);
-                        String id = counterId(appId, month);
-                        return months.findOne(eq("_id", id))
-                                .switchIfEmpty(Mono.defer(() -> created(minutes, months, id, month, now)))
-                                .flatMap(counter -> counter.getBoolean(SEEDED, false) ? Mono.just(tokens(counter))
-                                        : seeded(minutes, months, counter));
-                    })
-                    .doOnNext(total -> remember(appId, new Reading(month, total, now)));
+            // One read of an app at a time: a caller arriving while it is under way shares it.
+            AtomicReference<Mono<Long>> self = new AtomicReference<>();
+            Mono<Long> read = read(appId, month, now).doFinally(signal -> reads.remove(appId, self.get())).cache();
+            self.set(read);
+            Mono<Long> under = reads.putIfAbsent(appId, read);
+            return under != null ? under : read;
         });
+    }
+
+    private Mono<Long> read(AppId appId, Instant month, Instant now) {
+        return databases.forApp(appId).flatMap(db -> {
+                    AppCollection minutes = db.collection(RuntimeCollection.USAGE_MINUTES);
+                    AppCollection months = db.collection(RuntimeCollection.USAGE_MONTHS);
+                    String id = counterId(appId, month);
+                    return months.findOne(eq("_id", id))
+                            .switchIfEmpty(Mono.defer(() -> created(minutes, months, id, month, now)))
+                            .flatMap(counter -> counter.getBoolean(SEEDED, false) ? Mono.just(tokens(counter))
+                                    : seeded(minutes, months, counter));
+                })
+                .doOnNext(total -> remember(appId, new Reading(month, total, now)));
     }
 
     /**

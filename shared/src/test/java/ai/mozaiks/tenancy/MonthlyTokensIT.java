@@ -21,6 +21,7 @@ import java.util.List;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -110,6 +111,22 @@ class MonthlyTokensIT {
         assertEquals(115L, await(new MonthlyTokens(fixture.appDatabases(), fixture.clock()).thisMonth(APP)),
                 "another instance reads the same counter");
         assertEquals(0, aggregations(), "seeded once");
+    }
+
+    @Test
+    void callersArrivingWhileTheAppIsReadShareTheRead() {
+        count(new MonthlyTokens(fixture.appDatabases(), fixture.clock()), APP, fixture.clock().instant(), 7);
+        MonthlyTokens tokens = new MonthlyTokens(fixture.appDatabases(), fixture.clock());
+        commands.clear();
+
+        List<Long> totals = Flux.merge(IntStream.range(0, 8).mapToObj(i -> tokens.thisMonth(APP)).toList()).collectList()
+                .block(Duration.ofSeconds(10));
+
+        assertEquals(java.util.Collections.nCopies(8, 7L), totals);
+        assertEquals(1, pointReads(), "eight callers at once, one read");
+        advance(MonthlyTokens.FRESH);
+        assertEquals(7L, await(tokens.thisMonth(APP)));
+        assertEquals(2, pointReads(), "a lapsed reading is read again, the shared read gone");
     }
 
     @Test
