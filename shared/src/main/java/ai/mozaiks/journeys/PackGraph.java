@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,88 +41,134 @@ public final class PackGraph {
 
     private final List<Journey> journeys;
     private final Map<String, List<Prerequisite>> required;
+    private final List<String> problems;
 
-    private PackGraph(List<Journey> journeys, Map<String, List<Prerequisite>> required) {
+    private PackGraph(List<Journey> journeys, Map<String, List<Prerequisite>> required, List<String> problems) {
         this.journeys = List.copyOf(journeys);
         this.required = Map.copyOf(required);
+        this.problems = List.copyOf(problems);
     }
 
     public static PackGraph empty() {
-        return new PackGraph(List.of(), Map.of());
+        return new PackGraph(List.of(), Map.of(), List.of());
     }
 
     /**
-     * The graph in {@code workflowsDir}, or an empty one when there is none.
-     *
-     * @throws IllegalArgumentException naming the file and what is wrong, including a workflow it names that
-     *                                  {@code known} does not hold
+     * The graph in {@code workflowsDir}, or an empty one when there is none. Never fails: an entry that names a workflow
+     * {@code known} does not hold, or is malformed, is left out (a dependency, a gate, a whole journey) and said in
+     * {@link #problems()}, the rest served; a file that cannot be read or parsed gives an empty graph and says why. The
+     * platform's own folder must not stop the platform starting.
      */
     public static PackGraph load(Path workflowsDir, Set<String> known) {
         Path file = workflowsDir == null ? null : workflowsDir.resolve(FILE);
         if (file == null || !Files.isRegularFile(file)) {
             return empty();
         }
+        List<String> problems = new ArrayList<>();
         try (InputStream in = Files.newInputStream(file)) {
-            return parse(JSON.readTree(in), known);
+            PackGraph graph = read(JSON.readTree(in), known, problems);
+            return new PackGraph(graph.journeys, graph.required, problems.stream().map(problem -> FILE + ": " + problem).toList());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            return new PackGraph(List.of(), Map.of(), List.of(FILE + ": cannot be read or parsed (" + e.getMessage() + "); no journeys or prerequisites apply"));
         }
     }
 
+    /**
+     * A graph whose every entry must stand (a pack's own, checked at publish).
+     *
+     * @throws IllegalArgumentException naming the first entry that is wrong, including a workflow it names that
+     *                                  {@code known} does not hold
+     */
     static PackGraph parse(JsonNode root, Set<String> known) {
+        List<String> problems = new ArrayList<>();
+        PackGraph graph = read(root, known, problems);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(problems.get(0));
+        }
+        return graph;
+    }
+
+    /** What the graph's entries left out, and why (empty when every entry stood). */
+    public List<String> problems() {
+        return problems;
+    }
+
+    /** Reads every entry that stands; each that does not is left out whole and said in {@code problems}. */
+    private static PackGraph read(JsonNode root, Set<String> known, List<String> problems) {
         Map<String, List<Prerequisite>> required = new LinkedHashMap<>();
         for (JsonNode workflow : root.path("workflows")) {
-            String id = name(workflow.path("id"), "workflows[].id", known);
+            String id;
+            try {
+                id = name(workflow.path("id"), "workflows[].id", known);
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+                continue;
+            }
             for (JsonNode dependency : workflow.path("dependencies")) {
                 boolean optional = "optional".equals(dependency.path("gating").asText()) || !dependency.path("required").asBoolean(true);
-                String from = name(dependency.isTextual() ? dependency : dependency.has("id") ? dependency.path("id") : dependency.path("workflow"),
-                        "dependencies of " + id, known);
-                if (!optional) {
-                    add(required, id, new Prerequisite(from, "app".equals(dependency.path("scope").asText()),
-                            dependency.path("reason").asText(null)));
+                try {
+                    String from = name(dependency.isTextual() ? dependency : dependency.has("id") ? dependency.path("id") : dependency.path("workflow"),
+                            "dependencies of " + id, known);
+                    if (!optional) {
+                        add(required, id, new Prerequisite(from, "app".equals(dependency.path("scope").asText()),
+                                dependency.path("reason").asText(null)));
+                    }
+                } catch (IllegalArgumentException e) {
+                    problems.add(e.getMessage());
                 }
             }
         }
         for (JsonNode gate : root.path("gates")) {
             if ("required".equals(gate.path("gating").asText("required"))) {
-                String to = name(gate.path("to"), "gates[].to", known);
-                add(required, to, new Prerequisite(name(gate.path("from"), "gates[].from", known), "app".equals(gate.path("scope").asText()),
-                        gate.path("reason").asText(null)));
+                try {
+                    String to = name(gate.path("to"), "gates[].to", known);
+                    add(required, to, new Prerequisite(name(gate.path("from"), "gates[].from", known), "app".equals(gate.path("scope").asText()),
+                            gate.path("reason").asText(null)));
+                } catch (IllegalArgumentException e) {
+                    problems.add(e.getMessage());
+                }
             }
         }
         List<Journey> journeys = new ArrayList<>();
         for (JsonNode journey : root.path("journeys")) {
-            String key = journey.path("id").asText("");
-            if (key.isBlank()) {
-                throw new IllegalArgumentException("journeys[].id is required");
+            try {
+                journeys.add(journey(journey, known, required));
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
             }
-            List<List<String>> steps = new ArrayList<>();
-            for (JsonNode step : journey.path("steps")) {
-                List<String> group = new ArrayList<>();
-                if (step.isArray()) {
-                    step.forEach(member -> group.add(name(member, "steps of journey " + key, known)));
-                } else {
-                    group.add(name(step, "steps of journey " + key, known));
-                }
-                steps.add(group);
+        }
+        return new PackGraph(journeys, required, List.of());
+    }
+
+    /** A journey, its steps' prerequisites added to {@code required} only once the whole journey stands. */
+    private static Journey journey(JsonNode journey, Set<String> known, Map<String, List<Prerequisite>> required) {
+        String key = journey.path("id").asText("");
+        if (key.isBlank()) {
+            throw new IllegalArgumentException("journeys[].id is required");
+        }
+        List<List<String>> steps = new ArrayList<>();
+        for (JsonNode step : journey.path("steps")) {
+            List<String> group = new ArrayList<>();
+            if (step.isArray()) {
+                step.forEach(member -> group.add(name(member, "steps of journey " + key, known)));
+            } else {
+                group.add(name(step, "steps of journey " + key, known));
             }
-            if (steps.size() < 2) {
-                throw new IllegalArgumentException("journey " + key + " needs at least two steps");
-            }
-            for (int later = 1; later < steps.size(); later++) {
-                for (String workflow : steps.get(later)) {
-                    for (int earlier = 0; earlier < later; earlier++) {
-                        for (String before : steps.get(earlier)) {
-                            add(required, workflow, new Prerequisite(before, false, "step " + (earlier + 1) + " of journey " + key));
-                        }
+            steps.add(group);
+        }
+        if (steps.size() < 2) {
+            throw new IllegalArgumentException("journey " + key + " needs at least two steps");
+        }
+        for (int later = 1; later < steps.size(); later++) {
+            for (String workflow : steps.get(later)) {
+                for (int earlier = 0; earlier < later; earlier++) {
+                    for (String before : steps.get(earlier)) {
+                        add(required, workflow, new Prerequisite(before, false, "step " + (earlier + 1) + " of journey " + key));
                     }
                 }
             }
-            journeys.add(new Journey(key, steps));
         }
-        return new PackGraph(journeys, required);
+        return new Journey(key, steps);
     }
 
     private static String name(JsonNode node, String where, Set<String> known) {

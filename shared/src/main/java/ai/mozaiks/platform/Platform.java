@@ -218,6 +218,7 @@ public final class Platform implements AutoCloseable {
         BlobContainerAsyncClient packFiles = storage.blobs().getBlobContainerAsyncClient(settings.containers().packs());
         PackGraph graph = PackGraph.load(settings.workflowsDir(),
                 catalog.workflows().stream().map(Workflow::name).collect(java.util.stream.Collectors.toSet()));
+        graph.problems().forEach(problem -> LOG.warning("workflow graph entry left out: " + problem));
         this.packs = new PackService(catalog, graph, workflows, new WorkflowLoader(), packCollection, packFiles,
                 new AppAccess(control, access), entitlements, tiers, audit, clock);
         ChatWorkflows chatWorkflows = new TierTurns(new PackWorkflows(catalog, packCollection, packFiles, new WorkflowLoader()),

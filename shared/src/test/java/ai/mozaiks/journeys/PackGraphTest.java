@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.mozaiks.http.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PackGraphTest {
     private static final Set<String> KNOWN = Set.of("Value", "Agents", "Docs", "App", "Validate", "Extra");
@@ -33,6 +37,40 @@ class PackGraphTest {
         assertEquals(1, graph.place("Docs").orElseThrow().step());
         assertEquals("build", graph.place("App").orElseThrow().journey().key());
         assertTrue(graph.place("Extra").isEmpty());
+    }
+
+    @Test
+    void thePlatformsOwnGraphLeavesOutWhatNamesAMissingWorkflowAndServesTheRest(@TempDir Path workflows) throws IOException {
+        Files.createDirectories(workflows.resolve("_pack"));
+        Files.writeString(workflows.resolve(PackGraph.FILE), """
+                {"workflows": [{"id": "Validate", "dependencies": ["App", "Gone"]}, {"id": "Missing", "dependencies": ["App"]}],
+                 "journeys": [{"id": "build", "steps": ["Value", "App"]}, {"id": "broken", "steps": ["Value", "Gone"]}],
+                 "gates": [{"from": "Gone", "to": "Docs"}, {"from": "Value", "to": "Docs"}]}""");
+
+        PackGraph graph = PackGraph.load(workflows, KNOWN);
+
+        assertEquals(List.of(
+                "_pack/workflow_graph.json: dependencies of Validate: no workflow named Gone",
+                "_pack/workflow_graph.json: workflows[].id: no workflow named Missing",
+                "_pack/workflow_graph.json: gates[].from: no workflow named Gone",
+                "_pack/workflow_graph.json: steps of journey broken: no workflow named Gone"), graph.problems());
+        assertEquals(List.of("App"), names(graph.prerequisites("Validate")), "the dependency that stands is kept");
+        assertEquals(List.of("Value"), names(graph.prerequisites("Docs")));
+        assertEquals(List.of("Value"), names(graph.prerequisites("App")), "the journey that stands is kept, the broken one left out whole");
+        assertTrue(graph.journey("broken").isEmpty());
+        assertEquals("build", graph.place("App").orElseThrow().journey().key());
+    }
+
+    @Test
+    void aPlatformGraphThatCannotBeParsedGivesNoPrerequisitesAndSaysWhy(@TempDir Path workflows) throws IOException {
+        Files.createDirectories(workflows.resolve("_pack"));
+        Files.writeString(workflows.resolve(PackGraph.FILE), "{\"journeys\": [");
+
+        PackGraph graph = PackGraph.load(workflows, KNOWN);
+
+        assertEquals(1, graph.problems().size());
+        assertTrue(graph.problems().get(0).startsWith("_pack/workflow_graph.json: cannot be read or parsed"), graph.problems().get(0));
+        assertEquals(List.of(), graph.prerequisites("App"));
     }
 
     @Test
