@@ -120,6 +120,18 @@ class StructuredOutputsManifestTest {
     }
 
     @Test
+    void aBareListInAUnionIsAListOfAnything() throws Exception {
+        StructuredOutputs outputs = outputs("""
+                models:
+                  Note: {fields: {body: {type: union, variants: [str, list, 'null']}}}
+                registry: {Writer: Note}
+                """).clean().structuredOutputs();
+        assertEquals(JSON.readTree("""
+                {"anyOf":[{"anyOf":[{"type":"string"},{"type":"array"}]},{"type":"null"}]}"""),
+                outputs.jsonSchema("Note").path("properties").path("body"));
+    }
+
+    @Test
     void reportsUnknownTypesAndMissingDetails() {
         assertEquals(List.of(
                 "structured_outputs.yaml: structured_outputs.models.Bad.fields.a.type: unknown type \"text\"",

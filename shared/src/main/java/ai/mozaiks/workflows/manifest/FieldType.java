@@ -6,7 +6,10 @@ import java.util.Objects;
 /** The type of a structured-output field, as written in {@code structured_outputs.yaml}. */
 public sealed interface FieldType {
 
-    /** {@code str}/{@code string}, {@code int}, {@code float}, {@code bool}, and free-form {@code dict}. */
+    /**
+     * {@code str}/{@code string}, {@code int}, {@code float}, {@code bool}, free-form {@code dict}, and a free-form
+     * {@code list} where a type is named without its items (a union's variant, as Python's bare {@code list}).
+     */
     record Scalar(Kind kind) implements FieldType {
         public Scalar {
             Objects.requireNonNull(kind, "kind");
@@ -49,7 +52,7 @@ public sealed interface FieldType {
     }
 
     enum Kind {
-        STRING("string"), INTEGER("integer"), NUMBER("number"), BOOLEAN("boolean"), OBJECT("object");
+        STRING("string"), INTEGER("integer"), NUMBER("number"), BOOLEAN("boolean"), OBJECT("object"), ARRAY("array");
 
         private final String jsonType;
 
