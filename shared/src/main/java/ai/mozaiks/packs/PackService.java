@@ -111,8 +111,9 @@ public final class PackService {
         String id = appId + ":" + request.id() + ":" + request.version();
         return apps.authorizedLive(actor, appId, Role.ADMIN)
                 .flatMap(app -> {
-                    List<String> names = validated(request, tiers.get(app.getString("tier")));
-                    return claim(actor, appId, id, request, names, digest(request.files()))
+                    Validated checked = validated(request, tiers.get(app.getString("tier")));
+                    List<String> names = checked.workflows();
+                    return claim(actor, appId, id, request, checked, digest(request.files()))
                             .flatMap(fresh -> store(appId, request)
                                     .then(Mono.from(packs.updateOne(eq("_id", id), Updates.set("state", READY))))
                                     .then(fresh ? audit.record(AuditLog.Actor.of(actor), "pack.publish", app.getString("tenant_id"), appId,
@@ -123,8 +124,15 @@ public final class PackService {
                 .map(PackService::view);
     }
 
-    /** The bundle's workflow names once every workflow loads within the limits ({@link PackLimits}) of the app's tier. */
-    private List<String> validated(PackRequests.PublishPack request, Tier tier) {
+    /** A bundle that loads: its workflows' names, and what the validator warned of (content it accepts but does not use). */
+    private record Validated(List<String> workflows, List<Problem.FieldError> warnings) {
+    }
+
+    /**
+     * The bundle once every workflow loads within the limits ({@link PackLimits}) of the app's tier. Refused, the problem
+     * carries the warnings too, so a publisher sees at once everything the validator found.
+     */
+    private Validated validated(PackRequests.PublishPack request, Tier tier) {
         request.validate();
         if (!platform.pack(request.id()).isEmpty()) {
             throw ApiException.conflict("pack_id_reserved", "Pack id " + request.id() + " belongs to a platform pack.");
@@ -135,9 +143,12 @@ public final class PackService {
             byWorkflow.computeIfAbsent(parts[0], name -> new LinkedHashMap<>()).put(parts[1], text.getBytes(StandardCharsets.UTF_8));
         });
         List<Problem.FieldError> errors = new ArrayList<>();
+        List<Problem.FieldError> warnings = new ArrayList<>();
         for (Map.Entry<String, Map<String, byte[]>> workflow : byWorkflow.entrySet()) {
             WorkflowLoadResult result = loader.load(workflow.getKey(), workflow.getValue());
             result.report().errors().forEach(issue -> errors.add(new Problem.FieldError(
+                    "files." + workflow.getKey() + "/" + issue.file(), issue.path() + ": " + issue.message())));
+            result.report().warnings().forEach(issue -> warnings.add(new Problem.FieldError(
                     "files." + workflow.getKey() + "/" + issue.file(), issue.path() + ": " + issue.message())));
             result.workflow().ifPresent(loaded -> errors.addAll(PackLimits.check(loaded, tier)));
             if (platform.find(workflow.getKey()).isPresent()) {
@@ -145,9 +156,9 @@ public final class PackService {
             }
         }
         if (!errors.isEmpty()) {
-            throw ApiException.invalid(errors);
+            throw new ApiException(Problem.invalid(errors).withWarnings(warnings));
         }
-        return List.copyOf(byWorkflow.keySet());
+        return new Validated(List.copyOf(byWorkflow.keySet()), List.copyOf(warnings));
     }
 
     /**
@@ -155,10 +166,13 @@ public final class PackService {
      * content that claimed it is stored; the same content again finishes an interrupted upload.
      * True when this request made the claim.
      */
-    private Mono<Boolean> claim(Principal actor, String appId, String id, PackRequests.PublishPack request, List<String> workflows,
+    private Mono<Boolean> claim(Principal actor, String appId, String id, PackRequests.PublishPack request, Validated checked,
                                 String digest) {
+        List<Document> warnings = checked.warnings().stream()
+                .map(warning -> new Document("field", warning.field()).append("message", warning.message())).toList();
         Document pack = new Document("_id", id).append("app_id", appId).append("pack_id", request.id())
-                .append("version", request.version()).append("workflows", workflows).append("digest", digest)
+                .append("version", request.version()).append("workflows", checked.workflows()).append("warnings", warnings)
+                .append("digest", digest)
                 .append("state", "uploading").append("created_at", Date.from(clock.instant())).append("created_by", actor.userId());
         return Mono.from(packs.insertOne(pack)).thenReturn(true)
                 .onErrorResume(error -> error instanceof MongoWriteException write
@@ -209,6 +223,9 @@ public final class PackService {
         view.put("id", pack.getString("pack_id"));
         view.put("version", pack.getString("version"));
         view.put("workflows", pack.getList("workflows", String.class));
+        // What the validator warned of when the version was published (none recorded before warnings were kept).
+        view.put("warnings", pack.getList("warnings", Document.class, List.of()).stream()
+                .map(warning -> Map.of("field", warning.getString("field"), "message", warning.getString("message"))).toList());
         view.put("created_at", pack.getDate("created_at").toInstant().toString());
         return view;
     }

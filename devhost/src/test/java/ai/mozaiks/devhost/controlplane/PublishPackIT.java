@@ -65,6 +65,7 @@ class PublishPackIT {
         assertEquals("helpers", published.json().path("id").asText());
         assertEquals("1.0.0", published.json().path("version").asText());
         assertEquals("[\"helper_bot\"]", published.json().path("workflows").toString());
+        assertEquals("[]", published.json().path("warnings").toString(), "nothing to warn of");
 
         String prefix = app + "/helpers/1.0.0/";
         List<String> stored = cp.blobNames(cp.packsContainer(), prefix);
@@ -222,6 +223,31 @@ class PublishPackIT {
         assertEquals(List.of(), cp.blobNames(cp.packsContainer(), app + "/"), "no file stored");
         assertEquals(0, cp.count("packs", Filters.eq("app_id", app)), "no version recorded");
         assertNull(workflow(app, "broken_wf"), "not listed");
+    }
+
+    @Test
+    void contentTheValidatorAcceptsButDoesNotUseIsAnsweredAsWarnings() {
+        String app = cp.createApp(owner, cp.createTenant(owner), "pro");
+        Map<String, String> files = ControlPlane.workflowFiles("assistant", "warned_wf");
+        files.compute("warned_wf/orchestrator.yaml", (path, text) -> text + "\nmystery_setting: 1\n");
+
+        Response published = expect(201, cp.post("/api/apps/" + app + "/packs", owner, obj("id", "warned", "version", "1.0.0", "files", files)),
+                "publish with an unknown key");
+        JsonNode warnings = published.json().path("warnings");
+        assertEquals(1, warnings.size(), "one warning: " + warnings);
+        assertEquals("files.warned_wf/orchestrator.yaml", warnings.path(0).path("field").asText());
+        assertTrue(warnings.path(0).path("message").asText().contains("mystery_setting"), "names the key: " + warnings);
+        // Published again (the same content), the version answers the same warnings.
+        assertEquals(warnings, expect(201, cp.post("/api/apps/" + app + "/packs", owner,
+                obj("id", "warned", "version", "1.0.0", "files", files)), "publish again").json().path("warnings"));
+
+        // Refused for an error, the problem says the warnings too.
+        files.compute("warned_wf/handoffs.yaml", (path, text) -> text.replace("source_agent: Assistant", "source_agent: Nobody"));
+        Response refused = expect(400, cp.post("/api/apps/" + app + "/packs", owner, obj("id", "warned", "version", "2.0.0", "files", files)),
+                "refused");
+        assertEquals("validation_failed", refused.code());
+        JsonNode problem = refused.json();
+        assertEquals("files.warned_wf/orchestrator.yaml", problem.path("warnings").path(0).path("field").asText(), refused.body());
     }
 
     @Test
