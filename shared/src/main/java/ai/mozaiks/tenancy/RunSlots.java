@@ -65,7 +65,7 @@ public final class RunSlots {
         this.clock = clock;
     }
 
-    /** What a take found: a slot held by the chat now, or the limit that is full (the user's named when both are). */
+    /** What a take found: a slot held by the chat now, or the limit that is full (the user's is asked first). */
     public enum Taken {
         TAKEN, USER_FULL, APP_FULL
     }
@@ -82,21 +82,13 @@ public final class RunSlots {
     public Mono<Taken> claim(AppId appId, String userId, String chatId, AppLimits limits) {
         Instant now = clock.instant();
         Document holder = new Document(CHAT, chatId).append(USER, userId).append(TAKEN_AT, Date.from(now));
-        // Both limits are asked at once (a user's turn waits on the two round trips side by side, not one after the other);
-        // a slot taken where the other limit refused is given back at once.
-        Mono<Boolean> user = takeOne(userDocument(appId, userId), new Document("app_id", appId.value()).append("user_id", userId),
-                holder, limits.concurrentRunsPerUser(), CREATE_RACES);
-        Mono<Boolean> app = takeOne(appDocument(appId), new Document("app_id", appId.value()), holder, limits.concurrentRunsPerApp(),
-                CREATE_RACES);
-        return Mono.zip(user, app).flatMap(taken -> {
-            if (taken.getT1() && taken.getT2()) {
-                return Mono.just(Taken.TAKEN);
-            }
-            if (taken.getT1()) {
-                return releaseOne(userDocument(appId, userId), chatId).thenReturn(Taken.APP_FULL);
-            }
-            return (taken.getT2() ? releaseOne(appDocument(appId), chatId) : Mono.<Void>empty()).thenReturn(Taken.USER_FULL);
-        });
+        return takeOne(userDocument(appId, userId), new Document("app_id", appId.value()).append("user_id", userId), holder,
+                limits.concurrentRunsPerUser(), CREATE_RACES)
+                .flatMap(user -> !user ? Mono.just(Taken.USER_FULL)
+                        : takeOne(appDocument(appId), new Document("app_id", appId.value()), holder, limits.concurrentRunsPerApp(),
+                                CREATE_RACES)
+                                .flatMap(app -> app ? Mono.just(Taken.TAKEN)
+                                        : releaseOne(userDocument(appId, userId), chatId).thenReturn(Taken.APP_FULL)));
     }
 
     /** Gives the chat's slot back (its user's and its app's); does nothing when it holds none. */
