@@ -67,8 +67,8 @@ import java.util.regex.Pattern;
  *       is enqueued: the answer's status is {@code queued} and the {@code chat.input_ack} (or {@code chat.tool_response})
  *       says {@code queued: true}. It runs in turn when a slot frees. A queued chat keeps further messages pending.</li>
  *   <li><b>The app's state.</b> A suspended or deleted app's chats take no message and no UI tool answer (409
- *       {@code app_suspended} / {@code app_deleted}, from {@link AppStates}, before anything is read or written);
- *       a cancel is still taken.</li>
+ *       {@code app_suspended} / {@code app_deleted}, from {@link AppStates}, before anything is written: a message's
+ *       chat is read beside the app's state, and that refusal still comes first); a cancel is still taken.</li>
  *   <li><b>Large UI tool answers.</b> An answer of more than {@value #INLINE_UI_RESPONSE_CHARS} characters of JSON (up to
  *       {@link InputLimits#MAX_UI_RESPONSE_CHARS}) is written whole to the chat's {@link PayloadStore} first; the
  *       conversation message keeps its head and a note of its full size (what the model sees), and the
@@ -149,14 +149,12 @@ public final class ChatInputs {
                     .require(text != null && !text.isBlank(), "text", "must not be blank")
                     .require(text == null || text.length() <= MAX_TEXT, "text", "must be at most " + MAX_TEXT + " characters")
                     .check();
-            return chats(appId).flatMap(chats -> {
-                // The chat is read beside the app's state (when that is not cached): nothing is written before both are
-                // known, and a suspended app's refusal still comes first.
-                Mono<Document> chat = owned(chats, userId, chatId).cache();
-                chat.subscribe(found -> { }, error -> { });
-                return apps.requireActive(appId).then(Mono.defer(() -> submit(appId, chats, userId, chatId, clientMessageId, text,
-                        ATTEMPTS, chat)));
-            });
+            // The chat is read beside the app's state (when that is not cached): nothing is written before both are known,
+            // and a suspended app's refusal comes first, before any failure of the read.
+            Mono<Document> chat = chats(appId).flatMap(chats -> owned(chats, userId, chatId)).cache();
+            chat.subscribe(found -> { }, error -> { });
+            return apps.requireActive(appId).then(chats(appId)).flatMap(chats -> submit(appId, chats, userId, chatId, clientMessageId,
+                    text, ATTEMPTS, chat));
         });
     }
 
@@ -215,10 +213,12 @@ public final class ChatInputs {
         String chatId = chat.getString(ChatFields.CHAT_ID);
         long step = stepSeq(chat);
         // The step this message makes due is readied while the message is written (one started here sends its fallback
-        // message meanwhile); whatever way this ends other than the step started, it is given back.
+        // message meanwhile). Ended without the step started: a missed update wrote nothing, so all is taken back; a
+        // failure or a cancel may come after the chat's update was sent, so the fallback message stays (it resumes the
+        // step if the chat runs, and is dropped as stale if not) and only the slot is given back.
         return Mono.usingWhen(Mono.fromSupplier(() -> runs.ahead(appId, chatId, step)),
                 ahead -> takeNow(appId, chats, chat, state, id, text, step, ahead),
-                StepQueue.Ahead::cancel, (ahead, error) -> ahead.cancel(), StepQueue.Ahead::cancel);
+                StepQueue.Ahead::cancel, (ahead, error) -> ahead.abandon(), StepQueue.Ahead::abandon);
     }
 
     private Mono<InputResult> takeNow(AppId appId, ChatStore chats, Document chat, ConversationState state, String id,

@@ -38,6 +38,11 @@ public interface StepQueue {
             public Mono<Void> cancel() {
                 return Mono.empty();
             }
+
+            @Override
+            public Mono<Void> abandon() {
+                return Mono.empty();
+            }
         };
     }
 
@@ -48,6 +53,13 @@ public interface StepQueue {
 
         /** The write did not happen, or the step is not due after all: what was readied is given back. Never fails; after {@link #due}, does nothing. */
         Mono<Void> cancel();
+
+        /**
+         * It is not known whether the write happened (it failed, or was cancelled, after being sent): what holds this
+         * instance is given back, but what is on the queue stays, to run the step if it is due or be dropped as stale.
+         * Never fails; after {@link #due} or {@link #cancel}, does nothing.
+         */
+        Mono<Void> abandon();
     }
 
     /** A message put on the queue hidden, that its sender may take back. */

@@ -156,7 +156,7 @@ public final class StepRunner implements AutoCloseable {
     /**
      * {@link StepQueue#ahead} for a step that may start here ({@link #startHere}'s rule): its slot is taken and its fallback
      * message sent now, while its input is written; {@code due} starts it once the message is on the queue, {@code cancel}
-     * gives the slot back and takes the message back. A step that may not start here is readied as the queue readies it.
+     * gives the slot back and takes the message back, {@code abandon} gives the slot back and leaves the message. A step that may not start here is readied as the queue readies it.
      */
     public StepQueue.Ahead ahead(StepMessage message) {
         Optional<FairShare.Ticket> admitted = admitHere(message);
@@ -184,6 +184,15 @@ public final class StepRunner implements AutoCloseable {
                     }
                     ticket.release();
                     return sent.flatMap(StepQueue.Held::drop).onErrorResume(error -> Mono.empty());
+                });
+            }
+
+            @Override
+            public Mono<Void> abandon() {
+                return Mono.fromRunnable(() -> {
+                    if (settled.compareAndSet(false, true)) {
+                        ticket.release();
+                    }
                 });
             }
         };

@@ -266,6 +266,24 @@ class InPlaceStepsIT {
     }
 
     @Test
+    void aReadiedStepWhoseWriteMayHaveHappenedKeepsItsFallbackAndGivesItsSlotBack() throws Exception {
+        Instance here = instance();
+        StepMessage step = new StepMessage(APP, newChat(APP), 0);
+        StepQueue.Ahead ahead = here.runner().ahead(step);
+        assertEquals(1, here.fairShare().inFlight(), "readied: its slot taken");
+
+        await(ahead.abandon());
+
+        assertEquals(0, here.fairShare().inFlight(), "the slot given back");
+        eventually("the fallback was sent", () -> enqueued.contains(new Enqueued(step, FALLBACK)));
+        assertEquals(List.of(), takenBack, "and stays, to run the step if the chat runs or be dropped as stale");
+        await(ahead.due());
+        await(ahead.cancel());
+        assertEquals(0, here.runner().startedHere(), "settled once: nothing started after");
+        assertEquals(List.of(), takenBack);
+    }
+
+    @Test
     void aStepLostWithItsInstanceIsResumedByItsFallbackMessage() throws Exception {
         Instance dying = instance();
         String chatId = newChat(APP);
