@@ -54,10 +54,10 @@ public final class PackGraph {
     }
 
     /**
-     * The graph in {@code workflowsDir}, or an empty one when there is none. Never fails: an entry that names a workflow
-     * {@code known} does not hold, or is malformed, is left out (a dependency, a gate, a whole journey) and said in
-     * {@link #problems()}, the rest served; a file that cannot be read or parsed gives an empty graph and says why. The
-     * platform's own folder must not stop the platform starting.
+     * The graph in {@code workflowsDir}, or an empty one when there is none. Never fails, and fails closed: what an entry
+     * naming a workflow {@code known} does not hold means is said in {@link #problems()} (see {@link #read}), the rest
+     * served; a file that cannot be read or parsed gives an empty graph and says why. The platform's own folder must not
+     * stop the platform starting.
      */
     public static PackGraph load(Path workflowsDir, Set<String> known) {
         Path file = workflowsDir == null ? null : workflowsDir.resolve(FILE);
@@ -93,37 +93,35 @@ public final class PackGraph {
         return problems;
     }
 
-    /** Reads every entry that stands; each that does not is left out whole and said in {@code problems}. */
+    /**
+     * Reads the graph, failing closed: a prerequisite naming a missing workflow is kept (the workflow it gates cannot
+     * start, the refusal naming it), a journey with a missing step keeps its steps' prerequisites but does not run on by
+     * itself, and an entry about a missing or unnamed workflow is left out. Each is said in {@code problems}.
+     */
     private static PackGraph read(JsonNode root, Set<String> known, List<String> problems) {
         Map<String, List<Prerequisite>> required = new LinkedHashMap<>();
         for (JsonNode workflow : root.path("workflows")) {
-            String id;
             try {
-                id = name(workflow.path("id"), "workflows[].id", known);
-            } catch (IllegalArgumentException e) {
-                problems.add(e.getMessage());
-                continue;
-            }
-            for (JsonNode dependency : workflow.path("dependencies")) {
-                boolean optional = "optional".equals(dependency.path("gating").asText()) || !dependency.path("required").asBoolean(true);
-                try {
-                    String from = name(dependency.isTextual() ? dependency : dependency.has("id") ? dependency.path("id") : dependency.path("workflow"),
-                            "dependencies of " + id, known);
+                String id = target(workflow.path("id"), "workflows[].id", known);
+                for (JsonNode dependency : workflow.path("dependencies")) {
+                    boolean optional = "optional".equals(dependency.path("gating").asText()) || !dependency.path("required").asBoolean(true);
+                    String from = prerequisite(dependency.isTextual() ? dependency : dependency.has("id") ? dependency.path("id")
+                            : dependency.path("workflow"), "dependencies of " + id, known, problems);
                     if (!optional) {
                         add(required, id, new Prerequisite(from, "app".equals(dependency.path("scope").asText()),
                                 dependency.path("reason").asText(null)));
                     }
-                } catch (IllegalArgumentException e) {
-                    problems.add(e.getMessage());
                 }
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
             }
         }
         for (JsonNode gate : root.path("gates")) {
             if ("required".equals(gate.path("gating").asText("required"))) {
                 try {
-                    String to = name(gate.path("to"), "gates[].to", known);
-                    add(required, to, new Prerequisite(name(gate.path("from"), "gates[].from", known), "app".equals(gate.path("scope").asText()),
-                            gate.path("reason").asText(null)));
+                    String to = target(gate.path("to"), "gates[].to", known);
+                    add(required, to, new Prerequisite(prerequisite(gate.path("from"), "gates[].from", known, problems),
+                            "app".equals(gate.path("scope").asText()), gate.path("reason").asText(null)));
                 } catch (IllegalArgumentException e) {
                     problems.add(e.getMessage());
                 }
@@ -132,7 +130,7 @@ public final class PackGraph {
         List<Journey> journeys = new ArrayList<>();
         for (JsonNode journey : root.path("journeys")) {
             try {
-                journeys.add(journey(journey, known, required));
+                journey(journey, known, required, problems).ifPresent(journeys::add);
             } catch (IllegalArgumentException e) {
                 problems.add(e.getMessage());
             }
@@ -140,19 +138,24 @@ public final class PackGraph {
         return new PackGraph(journeys, required, List.of());
     }
 
-    /** A journey, its steps' prerequisites added to {@code required} only once the whole journey stands. */
-    private static Journey journey(JsonNode journey, Set<String> known, Map<String, List<Prerequisite>> required) {
+    /**
+     * A journey's steps and what each requires; the journey itself only when every step is a known workflow (one that
+     * cannot run could not be passed, so the journey does not run on by itself, and its later steps stay gated).
+     */
+    private static Optional<Journey> journey(JsonNode journey, Set<String> known, Map<String, List<Prerequisite>> required,
+                                             List<String> problems) {
         String key = journey.path("id").asText("");
         if (key.isBlank()) {
             throw new IllegalArgumentException("journeys[].id is required");
         }
         List<List<String>> steps = new ArrayList<>();
+        int before = problems.size();
         for (JsonNode step : journey.path("steps")) {
             List<String> group = new ArrayList<>();
             if (step.isArray()) {
-                step.forEach(member -> group.add(name(member, "steps of journey " + key, known)));
+                step.forEach(member -> group.add(prerequisite(member, "steps of journey " + key, known, problems)));
             } else {
-                group.add(name(step, "steps of journey " + key, known));
+                group.add(prerequisite(step, "steps of journey " + key, known, problems));
             }
             steps.add(group);
         }
@@ -162,22 +165,37 @@ public final class PackGraph {
         for (int later = 1; later < steps.size(); later++) {
             for (String workflow : steps.get(later)) {
                 for (int earlier = 0; earlier < later; earlier++) {
-                    for (String before : steps.get(earlier)) {
-                        add(required, workflow, new Prerequisite(before, false, "step " + (earlier + 1) + " of journey " + key));
+                    for (String first : steps.get(earlier)) {
+                        add(required, workflow, new Prerequisite(first, false, "step " + (earlier + 1) + " of journey " + key));
                     }
                 }
             }
         }
-        return new Journey(key, steps);
+        return problems.size() == before ? Optional.of(new Journey(key, steps)) : Optional.empty();
     }
 
-    private static String name(JsonNode node, String where, Set<String> known) {
+    /** A workflow an entry is about: one that is not there leaves the entry out. */
+    private static String target(JsonNode node, String where, Set<String> known) {
+        String name = named(node, where);
+        if (!known.contains(name)) {
+            throw new IllegalArgumentException(where + ": no workflow named " + name);
+        }
+        return name;
+    }
+
+    /** A workflow that must complete first: one that is not there is kept (nothing it gates can start) and said. */
+    private static String prerequisite(JsonNode node, String where, Set<String> known, List<String> problems) {
+        String name = named(node, where);
+        if (!known.contains(name)) {
+            problems.add(where + ": no workflow named " + name);
+        }
+        return name;
+    }
+
+    private static String named(JsonNode node, String where) {
         String name = node.asText("");
         if (!node.isTextual() || name.isBlank()) {
             throw new IllegalArgumentException(where + ": a workflow name is required");
-        }
-        if (!known.contains(name)) {
-            throw new IllegalArgumentException(where + ": no workflow named " + name);
         }
         return name;
     }

@@ -40,7 +40,7 @@ class PackGraphTest {
     }
 
     @Test
-    void thePlatformsOwnGraphLeavesOutWhatNamesAMissingWorkflowAndServesTheRest(@TempDir Path workflows) throws IOException {
+    void thePlatformsOwnGraphFailsClosedOnAMissingWorkflowAndServesTheRest(@TempDir Path workflows) throws IOException {
         Files.createDirectories(workflows.resolve("_pack"));
         Files.writeString(workflows.resolve(PackGraph.FILE), """
                 {"workflows": [{"id": "Validate", "dependencies": ["App", "Gone"]}, {"id": "Missing", "dependencies": ["App"]}],
@@ -54,10 +54,11 @@ class PackGraphTest {
                 "_pack/workflow_graph.json: workflows[].id: no workflow named Missing",
                 "_pack/workflow_graph.json: gates[].from: no workflow named Gone",
                 "_pack/workflow_graph.json: steps of journey broken: no workflow named Gone"), graph.problems());
-        assertEquals(List.of("App"), names(graph.prerequisites("Validate")), "the dependency that stands is kept");
-        assertEquals(List.of("Value"), names(graph.prerequisites("Docs")));
-        assertEquals(List.of("Value"), names(graph.prerequisites("App")), "the journey that stands is kept, the broken one left out whole");
-        assertTrue(graph.journey("broken").isEmpty());
+        assertEquals(List.of("App", "Gone"), names(graph.prerequisites("Validate")),
+                "a missing prerequisite is kept: what it gates cannot start, and the refusal names it");
+        assertEquals(List.of("Gone", "Value"), names(graph.prerequisites("Docs")), "so is a gate's");
+        assertEquals(List.of("Value"), names(graph.prerequisites("App")));
+        assertTrue(graph.journey("broken").isEmpty(), "a journey with a missing step does not run on by itself");
         assertEquals("build", graph.place("App").orElseThrow().journey().key());
     }
 
