@@ -125,6 +125,9 @@ public final class PackService {
     }
 
     /** A bundle that loads: its workflows' names, and what the validator warned of (content it accepts but does not use). */
+    /** Warnings kept with a version and answered, at most; the rest are counted (a pack of 2 MB could hold thousands). */
+    static final int MAX_WARNINGS = 100;
+
     private record Validated(List<String> workflows, List<Problem.FieldError> warnings) {
     }
 
@@ -155,10 +158,14 @@ public final class PackService {
                 errors.add(new Problem.FieldError("files." + workflow.getKey(), "a platform workflow already has this name"));
             }
         }
-        if (!errors.isEmpty()) {
-            throw new ApiException(Problem.invalid(errors).withWarnings(warnings));
+        List<Problem.FieldError> shown = warnings.size() <= MAX_WARNINGS ? warnings : new ArrayList<>(warnings.subList(0, MAX_WARNINGS));
+        if (warnings.size() > MAX_WARNINGS) {
+            shown.add(new Problem.FieldError("files", (warnings.size() - MAX_WARNINGS) + " more warnings not shown"));
         }
-        return new Validated(List.copyOf(byWorkflow.keySet()), List.copyOf(warnings));
+        if (!errors.isEmpty()) {
+            throw new ApiException(Problem.invalid(errors).withWarnings(shown));
+        }
+        return new Validated(List.copyOf(byWorkflow.keySet()), List.copyOf(shown));
     }
 
     /**

@@ -78,6 +78,11 @@ final class FieldTypeReader {
                 nullable = true;
                 continue;
             }
+            if (name.get().equals("list")) {
+                // A variant can name no items: a list of anything, as the format's Python reads Union[..., list].
+                variants.add(new FieldType.Scalar(Kind.ARRAY));
+                continue;
+            }
             Optional<FieldType> type = named(variant, name.get());
             if (type.isEmpty()) {
                 return Optional.empty();
@@ -92,7 +97,7 @@ final class FieldTypeReader {
         return Optional.of(nullable ? new FieldType.Nullable(union) : union);
     }
 
-    /** A scalar, {@code optional_str}, a bare {@code list}, a model name, or {@code list[T]}. */
+    /** A scalar, {@code optional_str}, a model name, or {@code list[T]}. */
     private Optional<FieldType> named(ManifestNode at, String name) {
         Kind scalar = SCALARS.get(name);
         if (scalar != null) {
@@ -100,10 +105,6 @@ final class FieldTypeReader {
         }
         if (name.equals("optional_str")) {
             return Optional.of(new FieldType.Nullable(new FieldType.Scalar(Kind.STRING)));
-        }
-        if (name.equals("list")) {
-            // Named where no items can follow (a union's variant): a list of anything, as the format's Python reads it.
-            return Optional.of(new FieldType.Scalar(Kind.ARRAY));
         }
         if (name.startsWith("list[") && name.endsWith("]")) {
             return named(at, name.substring(5, name.length() - 1).strip()).map(FieldType.ListOf::new);

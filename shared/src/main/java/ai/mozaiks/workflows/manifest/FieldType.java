@@ -8,7 +8,7 @@ public sealed interface FieldType {
 
     /**
      * {@code str}/{@code string}, {@code int}, {@code float}, {@code bool}, free-form {@code dict}, and a free-form
-     * {@code list} where a type is named without its items (a union's variant, as Python's bare {@code list}).
+     * {@code list} among a union's variants (named without its items, as Python's bare {@code list}).
      */
     record Scalar(Kind kind) implements FieldType {
         public Scalar {
