@@ -165,6 +165,7 @@ public final class AdmissionBenchmark {
         // Every admitted chat's first step waits on the slow model at once, as it would across instances: no step is
         // deferred and queued again and again meanwhile, which would load the measured bursts with queue traffic.
         map.put("STEP_CONCURRENCY", "256");
+        map.put("STEP_QUEUE_CONCURRENCY", "256");
         return map;
     }
 

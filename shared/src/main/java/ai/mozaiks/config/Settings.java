@@ -55,7 +55,8 @@ public record Settings(Environment environment, MongoSettings mongo, StorageAcco
         // Steps one instance runs at once, of which the queue trigger delivers batchSize + newBatchThreshold (host.json);
         // the rest are for steps started where their input landed.
         int stepConcurrency = reader.integer("STEP_CONCURRENCY", 96, 1, 256);
-        int stepQueueConcurrency = reader.integer("STEP_QUEUE_CONCURRENCY", DEFAULT_STEP_QUEUE_CONCURRENCY, 1, 256);
+        // Unset, at most the instance's total: a deployment that set only a smaller STEP_CONCURRENCY keeps starting.
+        int stepQueueConcurrency = reader.integer("STEP_QUEUE_CONCURRENCY", Math.min(DEFAULT_STEP_QUEUE_CONCURRENCY, stepConcurrency), 1, 256);
         if (stepQueueConcurrency > stepConcurrency) {
             reader.problem("STEP_QUEUE_CONCURRENCY: " + stepQueueConcurrency + " is over STEP_CONCURRENCY (" + stepConcurrency
                     + "); the queue trigger's steps are some of the instance's");

@@ -218,7 +218,7 @@ public final class Platform implements AutoCloseable {
         BlobContainerAsyncClient packFiles = storage.blobs().getBlobContainerAsyncClient(settings.containers().packs());
         PackGraph graph = PackGraph.load(settings.workflowsDir(),
                 catalog.workflows().stream().map(Workflow::name).collect(java.util.stream.Collectors.toSet()));
-        graph.problems().forEach(problem -> LOG.warning("workflow graph entry left out: " + problem));
+        graph.problems().forEach(problem -> LOG.warning("workflow graph: " + problem));
         this.packs = new PackService(catalog, graph, workflows, new WorkflowLoader(), packCollection, packFiles,
                 new AppAccess(control, access), entitlements, tiers, audit, clock);
         ChatWorkflows chatWorkflows = new TierTurns(new PackWorkflows(catalog, packCollection, packFiles, new WorkflowLoader()),
@@ -255,6 +255,10 @@ public final class Platform implements AutoCloseable {
         Journeys journeys = new Journeys(graph, appDatabases, sessions, events, feed, runQueue);
         ChildRuns children = new ChildRuns(appDatabases, sessions, events, feed, stepQueue, inputs, runSlots,
                 new ChildPolicy(control.apps(), workflows, entitlements), clock, engine.window());
+        if (settings.steps().inPlace() && settings.stepConcurrency() <= settings.stepQueueConcurrency()) {
+            LOG.warning("STEP_IN_PLACE is on, but STEP_CONCURRENCY (" + settings.stepConcurrency() + ") leaves no slot beside the queue "
+                    + "trigger's STEP_QUEUE_CONCURRENCY (" + settings.stepQueueConcurrency() + "): every step waits for the queue");
+        }
         this.steps = new StepRunner(executor, stepQueue, inputs, journeys, children,
                 new FairShare(settings.stepConcurrency(), settings.stepQueueConcurrency(), clock), appStates, runQueue,
                 new StepRetries(settings.steps().retryBudget(), clock),

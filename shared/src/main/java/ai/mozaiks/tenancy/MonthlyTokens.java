@@ -69,8 +69,8 @@ public final class MonthlyTokens {
     private final AppDatabases databases;
     private final Clock clock;
     private final Map<AppId, Reading> readings; // guarded by itself
-    /** Reads under way, one per app at most. */
-    private final Map<AppId, Mono<Long>> reads = new ConcurrentHashMap<>();
+    /** Reads under way, one per app and month at most (by counter id). */
+    private final Map<String, Mono<Long>> reads = new ConcurrentHashMap<>();
 
     public MonthlyTokens(AppDatabases databases, Clock clock) {
         this(databases, clock, MAX_APPS);
@@ -106,10 +106,11 @@ public final class MonthlyTokens {
                 return Mono.just(last.total());
             }
             // One read of an app at a time: a caller arriving while it is under way shares it.
+            String id = counterId(appId, month);
             AtomicReference<Mono<Long>> self = new AtomicReference<>();
-            Mono<Long> read = read(appId, month, now).doFinally(signal -> reads.remove(appId, self.get())).cache();
+            Mono<Long> read = read(appId, month, now).doFinally(signal -> reads.remove(id, self.get())).cache();
             self.set(read);
-            Mono<Long> under = reads.putIfAbsent(appId, read);
+            Mono<Long> under = reads.putIfAbsent(id, read);
             return under != null ? under : read;
         });
     }

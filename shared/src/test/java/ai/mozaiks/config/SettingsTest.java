@@ -96,8 +96,10 @@ class SettingsTest {
         assertEquals(24, Settings.from(with(minimal(), "STEP_CONCURRENCY", "24", "STEP_QUEUE_CONCURRENCY", "24")).stepConcurrency(), "no slot for steps started in place, allowed");
         assertEquals(List.of("STEP_CONCURRENCY: \"0\" is malformed; expected a whole number from 1 to 256"),
                 invalid(with(minimal(), "STEP_CONCURRENCY", "0")).problems());
+        assertEquals(16, Settings.from(with(minimal(), "STEP_CONCURRENCY", "16")).stepQueueConcurrency(),
+                "unset, the queue's share is at most the total: a smaller STEP_CONCURRENCY set alone keeps starting");
         assertEquals(List.of("STEP_QUEUE_CONCURRENCY: 24 is over STEP_CONCURRENCY (16); the queue trigger's steps are some of the instance's"),
-                invalid(with(minimal(), "STEP_CONCURRENCY", "16")).problems());
+                invalid(with(minimal(), "STEP_CONCURRENCY", "16", "STEP_QUEUE_CONCURRENCY", "24")).problems());
     }
 
     @Test
