@@ -124,6 +124,23 @@ public final class PackService {
                 .map(PackService::view);
     }
 
+    /**
+     * Checks a pack as {@link #publish} would (the same validation, limits and reserved names, the same problem when it
+     * fails) and stores, records and enables nothing: what the version would hold, with the validator's warnings.
+     */
+    public Mono<Map<String, Object>> check(Principal actor, String appId, PackRequests.PublishPack request) {
+        return apps.authorizedLive(actor, appId, Role.ADMIN).map(app -> {
+            Validated checked = validated(request, tiers.get(app.getString("tier")));
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("id", request.id());
+            view.put("version", request.version());
+            view.put("workflows", checked.workflows());
+            view.put("warnings", checked.warnings().stream()
+                    .map(warning -> Map.of("field", warning.field(), "message", warning.message())).toList());
+            return view;
+        });
+    }
+
     /** A bundle that loads: its workflows' names, and what the validator warned of (content it accepts but does not use). */
     /** Warnings kept with a version and answered, at most; the rest are counted (a pack of 2 MB could hold thousands). */
     static final int MAX_WARNINGS = 100;

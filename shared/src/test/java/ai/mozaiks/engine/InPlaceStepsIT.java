@@ -167,6 +167,15 @@ class InPlaceStepsIT {
         return new Instance(runner, steps, fairShare, inputs);
     }
 
+    /** A chat of {@link #APP} whose first turn ran here and which now waits for its user, the model open. */
+    private String waitingAfterItsFirstTurn(Instance here) throws Exception {
+        model.open();
+        String chatId = newChat(APP);
+        await(here.queue().enqueue(new StepMessage(APP, chatId, 0), Duration.ZERO));
+        eventually("the first turn ended here", () -> replies(APP, chatId) == 1 && here.fairShare().inFlight() == 0);
+        return chatId;
+    }
+
     private String newChat(AppId app) {
         return await(new ChatSessions(fixture.appDatabases(), fixture.clock())
                 .start(app, new NewChat("user-1", "demo", null, ChatStatus.RUNNING))).chat().chatId();
@@ -214,10 +223,7 @@ class InPlaceStepsIT {
     @Test
     void aMessageToAWaitingChatHasItsFallbackSentWhileItIsWrittenAndItsStepStartsOnceItIsOnTheQueue() throws Exception {
         Instance here = instance();
-        model.open();
-        String chatId = newChat(APP);
-        await(here.queue().enqueue(new StepMessage(APP, chatId, 0), Duration.ZERO));
-        eventually("the first turn ended here", () -> replies(APP, chatId) == 1 && here.fairShare().inFlight() == 0);
+        String chatId = waitingAfterItsFirstTurn(here);
         Sinks.Empty<Void> send = Sinks.empty();
         sending = send.asMono();
 
@@ -244,10 +250,7 @@ class InPlaceStepsIT {
     @Test
     void aMessageWhoseStepIsNotStartedGivesBackWhatWasReadiedForIt() throws Exception {
         Instance here = instance();
-        model.open();
-        String chatId = newChat(APP);
-        await(here.queue().enqueue(new StepMessage(APP, chatId, 0), Duration.ZERO));
-        eventually("the first turn ended here", () -> replies(APP, chatId) == 1 && here.fairShare().inFlight() == 0);
+        String chatId = waitingAfterItsFirstTurn(here);
         // The user holds every run slot of theirs (the enterprise tier's 20) in other chats: the chat must queue.
         RunSlots slots = new RunSlots(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB).getCollection(RunSlots.COLLECTION), fixture.clock());
         AppLimits enterprise = AppLimits.of(new Document(), Tiers.load().get("enterprise"));

@@ -72,6 +72,7 @@ class PermissionMatrixIT {
             restoreApp              | owner                                        | 401  | 404      | 403     | 403   | 200   | 404         | 200
             listAppWorkflows        | builder+                                     | 401  | 404      | 200     | 200   | 200   | 404         | 200
             publishPack             | admin+                                       | 401  | 404      | 403     | 201   | 201   | 404         | 201
+            checkPack               | admin+                                       | 401  | 404      | 403     | 200   | 200   | 404         | 200
             setPack                 | admin+                                       | 401  | 404      | 403     | 200   | 200   | 404         | 200
             moveAppStorage          | platform admin only; others cannot tell      | 401  | 404      | 404     | 404   | 404   | 404         | 202
             getMigration            | platform admin only; others cannot tell      | 401  | 404      | 404     | 404   | 404   | 404         | 200
@@ -206,6 +207,8 @@ class PermissionMatrixIT {
         ops.put("listAppWorkflows", new Op("listAppWorkflows", who -> new Call("GET", a + "/workflows", null, ma + "/workflows")));
         ops.put("publishPack", new Op("publishPack", who -> new Call("POST", a + "/packs",
                 obj("id", "matrix-pack", "version", "1.0." + versions.incrementAndGet(), "files", assistantFiles), ma + "/packs")));
+        ops.put("checkPack", new Op("checkPack", who -> new Call("POST", a + "/packs/check",
+                obj("id", "matrix-pack", "version", "9.0.0", "files", assistantFiles), ma + "/packs/check")));
         ops.put("setPack", new Op("setPack", who -> new Call("PUT", a + "/packs/assistant", obj("enabled", true),
                 ma + "/packs/assistant")));
         // A move of a fresh app of its own, so the matrix's other rows keep their app where it is.

@@ -251,6 +251,33 @@ class PublishPackIT {
     }
 
     @Test
+    void aPackIsCheckedWithoutBeingPublished() {
+        String app = cp.createApp(owner, cp.createTenant(owner), "pro");
+        Map<String, String> files = ControlPlane.workflowFiles("assistant", "checked_wf");
+        files.compute("checked_wf/orchestrator.yaml", (path, text) -> text + "\nmystery_setting: 1\n");
+
+        Response checked = expect(200, cp.post("/api/apps/" + app + "/packs/check", owner,
+                obj("id", "checked", "version", "1.0.0", "files", files)), "check");
+        assertEquals("[\"checked_wf\"]", checked.json().path("workflows").toString());
+        assertEquals("files.checked_wf/orchestrator.yaml", checked.json().path("warnings").path(0).path("field").asText(), checked.body());
+        assertEquals(List.of(), cp.blobNames(cp.packsContainer(), app + "/"), "no file stored");
+        assertEquals(0, cp.count("packs", Filters.eq("app_id", app)), "no version recorded");
+        assertNull(workflow(app, "checked_wf"), "not listed");
+
+        files.compute("checked_wf/handoffs.yaml", (path, text) -> text.replace("source_agent: Assistant", "source_agent: Nobody"));
+        Response refused = expect(400, cp.post("/api/apps/" + app + "/packs/check", owner,
+                obj("id", "checked", "version", "1.0.0", "files", files)), "check a broken pack");
+        assertEquals("validation_failed", refused.code());
+        assertTrue(refused.errorFields().contains("files.checked_wf/handoffs.yaml"), refused.body());
+        // Checked, then published: the check held the version to nothing.
+        files.compute("checked_wf/handoffs.yaml", (path, text) -> text.replace("source_agent: Nobody", "source_agent: Assistant"));
+        expect(201, cp.post("/api/apps/" + app + "/packs", owner, obj("id", "checked", "version", "1.0.0", "files", files)), "publish");
+        User builder = cp.user("pack-checker-builder");
+        expect(404, cp.post("/api/apps/" + app + "/packs/check", builder, obj("id", "checked", "version", "1.0.1", "files", files)),
+                "a non-member learns nothing");
+    }
+
+    @Test
     void platformPackIdsAndWorkflowNamesAreReserved() {
         String app = cp.createApp(owner, tenant, "pro");
         Response packId = cp.post("/api/apps/" + app + "/packs", owner,

@@ -16,7 +16,7 @@ import com.microsoft.azure.functions.annotation.HttpTrigger;
 import java.util.Map;
 import java.util.Optional;
 
-/** An app's workflows and packs: what it offers, publishing a pack, turning packs on and off. */
+/** An app's workflows and packs: what it offers, checking and publishing a pack, turning packs on and off. */
 public final class PackFunctions {
     private final Api api;
     private final PackService packs;
@@ -42,6 +42,15 @@ public final class PackFunctions {
             @BindingName("app_id") String appId, ExecutionContext context) {
         return api.handle(request, context, call -> packs.publish(call.principal(), appId, call.body(PublishPack.class))
                 .map(pack -> new ApiResult(201, pack, null)));
+    }
+
+    @FunctionName("checkPack")
+    public HttpResponseMessage check(
+            @HttpTrigger(name = "request", methods = {HttpMethod.POST}, route = "api/apps/{app_id}/packs/check",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("app_id") String appId, ExecutionContext context) {
+        return api.handle(request, context, call -> packs.check(call.principal(), appId, call.body(PublishPack.class))
+                .map(ApiResult::ok));
     }
 
     @FunctionName("setPack")
