@@ -17,6 +17,7 @@ import ai.mozaiks.tenancy.Tier;
 import ai.mozaiks.tenancy.Tiers;
 import ai.mozaiks.tenancy.WorkflowDirectory;
 import ai.mozaiks.workflows.WorkflowCatalog;
+import ai.mozaiks.workflows.WorkflowIssue;
 import ai.mozaiks.workflows.WorkflowLoadResult;
 import ai.mozaiks.workflows.WorkflowLoader;
 import com.azure.core.util.BinaryData;
@@ -135,16 +136,15 @@ public final class PackService {
             view.put("id", request.id());
             view.put("version", request.version());
             view.put("workflows", checked.workflows());
-            view.put("warnings", checked.warnings().stream()
-                    .map(warning -> Map.of("field", warning.field(), "message", warning.message())).toList());
+            view.put("warnings", checked.warnings());
             return view;
         });
     }
 
-    /** A bundle that loads: its workflows' names, and what the validator warned of (content it accepts but does not use). */
     /** Warnings kept with a version and answered, at most; the rest are counted (a pack of 2 MB could hold thousands). */
     static final int MAX_WARNINGS = 100;
 
+    /** A bundle that loads: its workflows' names, and what the validator warned of (content it accepts but does not use). */
     private record Validated(List<String> workflows, List<Problem.FieldError> warnings) {
     }
 
@@ -166,10 +166,8 @@ public final class PackService {
         List<Problem.FieldError> warnings = new ArrayList<>();
         for (Map.Entry<String, Map<String, byte[]>> workflow : byWorkflow.entrySet()) {
             WorkflowLoadResult result = loader.load(workflow.getKey(), workflow.getValue());
-            result.report().errors().forEach(issue -> errors.add(new Problem.FieldError(
-                    "files." + workflow.getKey() + "/" + issue.file(), issue.path() + ": " + issue.message())));
-            result.report().warnings().forEach(issue -> warnings.add(new Problem.FieldError(
-                    "files." + workflow.getKey() + "/" + issue.file(), issue.path() + ": " + issue.message())));
+            result.report().errors().forEach(issue -> errors.add(fieldError(workflow.getKey(), issue)));
+            result.report().warnings().forEach(issue -> warnings.add(fieldError(workflow.getKey(), issue)));
             result.workflow().ifPresent(loaded -> errors.addAll(PackLimits.check(loaded, tier)));
             if (platform.find(workflow.getKey()).isPresent()) {
                 errors.add(new Problem.FieldError("files." + workflow.getKey(), "a platform workflow already has this name"));
@@ -183,6 +181,11 @@ public final class PackService {
             throw new ApiException(Problem.invalid(errors).withWarnings(shown));
         }
         return new Validated(List.copyOf(byWorkflow.keySet()), List.copyOf(shown));
+    }
+
+    /** A validator's issue as a field error naming the file in the bundle and the path in it. */
+    private static Problem.FieldError fieldError(String workflow, WorkflowIssue issue) {
+        return new Problem.FieldError("files." + workflow + "/" + issue.file(), issue.path() + ": " + issue.message());
     }
 
     /**
@@ -249,7 +252,7 @@ public final class PackService {
         view.put("workflows", pack.getList("workflows", String.class));
         // What the validator warned of when the version was published (none recorded before warnings were kept).
         view.put("warnings", pack.getList("warnings", Document.class, List.of()).stream()
-                .map(warning -> Map.of("field", warning.getString("field"), "message", warning.getString("message"))).toList());
+                .map(warning -> new Problem.FieldError(warning.getString("field"), warning.getString("message"))).toList());
         view.put("created_at", pack.getDate("created_at").toInstant().toString());
         return view;
     }
