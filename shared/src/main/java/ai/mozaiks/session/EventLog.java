@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,11 +46,23 @@ public final class EventLog {
     public static final Duration DEFAULT_GAP_GRACE = Duration.ofSeconds(5);
     /** Appends of displaced events: each round only happens when a reader gave seqs up under it. */
     private static final int MAX_ATTEMPTS = 4;
+    /** Chats whose last stored commit this instance remembers; beyond it the oldest is forgotten (and looked up instead). */
+    static final int REMEMBERED_CHATS = 4096;
 
     private final AppDatabases databases;
     private final Clock clock;
     private final EventWriter writer = new EventWriter();
     private final EventReader reader;
+    /**
+     * Per chat ({@code app_id} and {@code chat_id}), the last seq of the last commit this instance stored: the next step
+     * of the chat, usually run here, then need not look its events up ({@link #storeMissing}).
+     */
+    private final Map<String, Long> storedHere = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > REMEMBERED_CHATS;
+        }
+    });
 
     public EventLog(AppDatabases databases, Clock clock) {
         this(databases, clock, DEFAULT_GAP_GRACE);
@@ -106,7 +120,8 @@ public final class EventLog {
             List<NewEvent> batch = List.copyOf(events);
             SeqReservation seqs = new SeqReservation(lastSeq - batch.size() + 1, lastSeq);
             return databases.forApp(appId).flatMap(database -> writer.write(events(database), chatId, seqs, batch, stamp)
-                    .flatMap(placed -> again(database, chatId, batch, placed, 1)));
+                    .flatMap(placed -> again(database, chatId, batch, placed, 1)))
+                    .doOnNext(stored -> storedHere.put(remembered(appId, chatId), lastSeq));
         });
     }
 
@@ -115,9 +130,13 @@ public final class EventLog {
      * {@code (app_id, chat_id, seq)} index answers it; a batch is stored in order, so the last one there means all
      * are). When it is missing or a reader's tombstone took its seq (the committer crashed before storing them),
      * they are appended now, with new seqs — their keys make that idempotent, and the seqs never filled are
-     * tombstoned like any abandoned reservation. Answers whether anything had to be stored.
+     * tombstoned like any abandoned reservation. Answers whether anything had to be stored. A commit this instance stored
+     * itself ({@link #store}, answered) is known to be there without the lookup.
      */
     public Mono<Boolean> storeMissing(AppId appId, String chatId, PendingEvents pending) {
+        if (Long.valueOf(pending.lastSeq()).equals(storedHere.get(remembered(appId, chatId)))) {
+            return Mono.just(false);
+        }
         return databases.forApp(appId).flatMap(database -> events(database)
                 .findOne(new Document(ChatFields.CHAT_ID, chatId).append(EventDocuments.SEQ, pending.lastSeq()))
                 .filter(stored -> pending.lastKey().equals(stored.getString(EventDocuments.KEY)))
@@ -151,6 +170,10 @@ public final class EventLog {
             }
             return append(database, chatId, displaced, attempt + 1).map(again -> merge(placed, again));
         });
+    }
+
+    private static String remembered(AppId appId, String chatId) {
+        return appId.value() + '/' + chatId;
     }
 
     private static List<Appended> merge(List<Optional<Appended>> placed, List<Appended> again) {

@@ -199,6 +199,27 @@ class EventLogIT {
     }
 
     @Test
+    void aCommitStoredHereIsKnownWithoutALookupWhileAnotherInstanceLooksItUp() {
+        // A step's commit took its seqs in its update of the chat, then stored its events.
+        List<NewEvent> step = turn(3);
+        AppDatabase database = await(fixture.appDatabases().forApp(APP));
+        SeqReservation seqs = await(ChatStore.of(database).reserveSeqs(chatId, step.size(), fixture.clock().instant()));
+        Instant stamp = fixture.clock().instant();
+        await(log.store(APP, chatId, seqs.last(), step, stamp));
+        PendingEvents pending = new PendingEvents(3, stamp, seqs.last(), step);
+
+        fixture.commands().clear();
+        assertFalse(await(log.storeMissing(APP, chatId, pending)));
+        assertEquals(0, fixture.commands().countOn(RuntimeCollection.CHAT_EVENTS.collectionName()), "this instance stored them");
+
+        EventLog elsewhere = new EventLog(fixture.appDatabases(), fixture.clock());
+        assertFalse(await(elsewhere.storeMissing(APP, chatId, pending)));
+        assertEquals(1, fixture.commands().countOn(RuntimeCollection.CHAT_EVENTS.collectionName()), "another instance looks them up");
+        // Another chat's commit with the same seqs is not taken for this one's.
+        assertTrue(await(log.storeMissing(APP, otherChat(), new PendingEvents(3, stamp, seqs.last(), step))));
+    }
+
+    @Test
     void concurrentAppendsOfOneKeyStoreOneEvent() throws Exception {
         List<Appended> results = Concurrently.run(8,
                 worker -> await(log.append(APP, chatId, "msg:burst", EventKind.TEXT, Map.of("content", "once"))));
@@ -391,6 +412,11 @@ class EventLogIT {
     // helpers ------------------------------------------------------------------------------------
 
     /** A typical agent turn: speaker selection, the reply, the token usage. */
+    private String otherChat() {
+        return await(new ChatSessions(fixture.appDatabases(), fixture.clock())
+                .start(APP, new NewChat("bob", "Assistant", null, ChatStatus.RUNNING))).chat().chatId();
+    }
+
     private static List<NewEvent> turn(int step) {
         return List.of(
                 new NewEvent("step:" + step + ":0", EventKind.SELECT_SPEAKER, Map.of("selected_speaker", "Planner")),
