@@ -49,7 +49,8 @@ import java.util.regex.Pattern;
  *   <li><b>A waiting chat</b> ({@code awaiting_input}) takes a message at once: its {@code chat.text}
  *       (key {@code input:<client_message_id>}) and {@code chat.input_ack} are appended, then one update
  *       conditional on the chat's {@code step_seq} and status stores the conversation with the message and
- *       sets {@code running}, and the step {@code step_seq} is enqueued.</li>
+ *       sets {@code running}, and the step {@code step_seq} is enqueued. A step that starts on this instance has its lease
+ *       taken by that same update ({@link StepQueue.Ahead#lease}), so it needs no claim of its own.</li>
  *   <li><b>A running chat</b> applies the workflow's {@code double_texting}: {@code enqueue} keeps the message in
  *       {@code pending_inputs} (its {@code chat.text} is appended now, in order of receipt); the executor takes it
  *       when it would next wait for the user ({@link StepExecutor}, at its step boundary), and {@link #drainPending}
@@ -232,10 +233,19 @@ public final class ChatInputs {
                     .onErrorResume(reused -> runs.settle(appId, chatId).then(Mono.error(reused))).thenReturn(appended)).flatMap(appended -> {
                 long seq = appended.get(0).event().seq();
                 ConversationState next = state.afterUserInput(text, false, window);
+                InputResult result = new InputResult(chatId, true, seq, status);
+                Optional<StepQueue.Lease> lease = status == ChatStatus.RUNNING ? ahead.lease() : Optional.empty();
+                if (lease.isPresent()) {
+                    // The step starts here: this update takes its lease too, so it starts without a claim of its own.
+                    Instant now = now();
+                    return chats.acceptInputClaimed(chatId, InputFields.inputKey(id), seq, next.toDocument(), lease.get().lease(), now,
+                                    now.plus(lease.get().duration()))
+                            .flatMap(claimed -> ahead.due(claimed).thenReturn(result))
+                            .switchIfEmpty(missed(appId, chatId));
+                }
                 return chats.acceptInput(chatId, step, InputFields.inputKey(id), seq, next.toDocument(), status, now())
                         .filter(taken -> taken)
-                        .flatMap(taken -> runs.started(appId, chatId, step, status, ahead)
-                                .then(Mono.fromSupplier(() -> new InputResult(chatId, true, seq, status))))
+                        .flatMap(taken -> runs.started(appId, chatId, step, status, ahead).thenReturn(result))
                         .switchIfEmpty(missed(appId, chatId));
             });
         });

@@ -159,6 +159,26 @@ public final class StepExecutor {
     }
 
     /**
+     * A lease for {@code message}'s step that the write making it due may take (an input to a waiting chat,
+     * {@link ChatStore#acceptInputClaimed}), so that the step, started here, needs no claim: {@link #runClaimed}.
+     */
+    public StepQueue.Lease leaseFor(StepMessage message) {
+        return new StepQueue.Lease(new StepLease(message.chatId(), message.stepSeq(), settings.instanceId() + ":" + UUID.randomUUID()),
+                settings.lease());
+    }
+
+    /** {@link #run} for a step whose lease the write that made it due took ({@link #leaseFor}); {@code chat} as that write left it. */
+    public Mono<StepOutcome> runClaimed(StepMessage message, StepLease lease, Document chat) {
+        budget.readAhead(message.appId());
+        return databases.forApp(message.appId()).flatMap(database -> claimed(new Claim(database, ChatStore.of(database), message, lease, chat)));
+    }
+
+    /** Gives back a lease taken by {@link #leaseFor}'s write under which no step ran (its app was not active): the step may be claimed at once. */
+    public Mono<Void> release(StepMessage message, StepLease lease) {
+        return databases.forApp(message.appId()).flatMap(database -> commits.release(ChatStore.of(database), lease));
+    }
+
+    /**
      * Ends a chat whose step message the queue host gave up on (it landed in the poison queue after too many
      * failed attempts): the chat is committed {@code failed} with a {@code chat.error} ({@value #STEP_FAILED},
      * a message without internals) and a {@code chat.run_complete} of status failed.

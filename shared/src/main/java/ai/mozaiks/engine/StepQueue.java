@@ -1,6 +1,9 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.session.StepLease;
 import java.time.Duration;
+import java.util.Optional;
+import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 /** Where steps wait to run: one message is one unit of progress for one chat. */
@@ -51,6 +54,19 @@ public interface StepQueue {
         /** The write made the step due: it starts here or goes to the queue. */
         Mono<Void> due();
 
+        /**
+         * The lease a write that makes the step due may take for it, and how long it holds: a step started here then needs
+         * no claim of its own ({@link #due(Document)}). None for a step that goes to the queue.
+         */
+        default Optional<Lease> lease() {
+            return Optional.empty();
+        }
+
+        /** {@link #due()} after the write took {@link #lease}; {@code claimed} is the chat as that write left it. */
+        default Mono<Void> due(Document claimed) {
+            return due();
+        }
+
         /** The write did not happen, or the step is not due after all: what was readied is given back. Never fails; after {@link #due}, does nothing. */
         Mono<Void> cancel();
 
@@ -60,6 +76,10 @@ public interface StepQueue {
          * Never fails; after {@link #due} or {@link #cancel}, does nothing.
          */
         Mono<Void> abandon();
+    }
+
+    /** A step's lease, taken by the write that makes it due, for {@code duration}. */
+    record Lease(StepLease lease, Duration duration) {
     }
 
     /** A message put on the queue hidden, that its sender may take back. */

@@ -1,6 +1,7 @@
 package ai.mozaiks.engine;
 
 import ai.mozaiks.logging.InvocationLog;
+import ai.mozaiks.session.StepLease;
 import ai.mozaiks.tenancy.AppService;
 import ai.mozaiks.tenancy.AppStates;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.logging.Logger;
+import org.bson.Document;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
@@ -147,7 +149,7 @@ public final class StepRunner implements AutoCloseable {
                     .doOnError(error -> ticket.release())
                     .doOnCancel(ticket::release)
                     .map(fallback -> {
-                        launch(message, ticket, fallback);
+                        launch(message, ticket, fallback, null);
                         return true;
                     });
         });
@@ -164,15 +166,32 @@ public final class StepRunner implements AutoCloseable {
             return StepQueue.enqueuing(queue, message);
         }
         FairShare.Ticket ticket = admitted.get();
-        Mono<StepQueue.Held> sent = queue.hold(message, inPlace.fallback()).cache();
+        Mono<StepQueue.Held> sent = queue.hold(message, inPlace.fallback()).subscribeOn(Schedulers.boundedElastic()).cache();
         sent.subscribe(held -> { }, error -> { }); // on its way now; due or cancel meets its result
         AtomicBoolean settled = new AtomicBoolean();
         return new StepQueue.Ahead() {
+            private final StepQueue.Lease lease = executor.leaseFor(message);
+
             @Override
             public Mono<Void> due() {
+                return launched(null);
+            }
+
+            @Override
+            public Optional<StepQueue.Lease> lease() {
+                return Optional.of(lease);
+            }
+
+            @Override
+            public Mono<Void> due(Document claimed) {
+                return launched(claimed);
+            }
+
+            private Mono<Void> launched(Document claimed) {
                 return Mono.defer(() -> settled.compareAndSet(false, true)
                         ? sent.doOnError(error -> ticket.release()).doOnCancel(ticket::release)
-                                .doOnNext(fallback -> launch(message, ticket, fallback)).then()
+                                .doOnNext(fallback -> launch(message, ticket, fallback, claimed == null ? null : new Claimed(lease.lease(), claimed)))
+                                .then()
                         : Mono.empty());
             }
 
@@ -216,7 +235,7 @@ public final class StepRunner implements AutoCloseable {
      * queued, the chat waiting or ended), so its fallback message is taken back; a step that failed or was stopped
      * leaves it, to be resumed by it.
      */
-    private void launch(StepMessage message, FairShare.Ticket ticket, StepQueue.Held fallback) {
+    private void launch(StepMessage message, FairShare.Ticket ticket, StepQueue.Held fallback, Claimed claimed) {
         Disposable.Swap step = Disposables.swap();
         if (!startedHere.add(step)) {
             ticket.release(); // closing: the fallback message runs the step
@@ -227,7 +246,7 @@ public final class StepRunner implements AutoCloseable {
         // long step is not asked for again meanwhile; the fallback is seen about its delay after the step stopped.
         Duration every = inPlace.fallback().dividedBy(3);
         step.update(Mono.using(() -> Flux.interval(every, every).concatMap(tick -> fallback.extend(inPlace.fallback())).subscribe(),
-                        extending -> run(message, this::runAdmitted), Disposable::dispose)
+                        extending -> claimed == null ? run(message, this::runAdmitted) : claimed.run(message), Disposable::dispose)
                 .flatMap(outcome -> fallback.drop().onErrorResume(error -> Mono.empty()).thenReturn(outcome))
                 .subscribeOn(Schedulers.boundedElastic())
                 .doFinally(signal -> {
@@ -238,6 +257,32 @@ public final class StepRunner implements AutoCloseable {
                                 "outcome", String.valueOf(outcome), "ran", "here"),
                         error -> log(message).error("step failed here; its fallback message retries it", error,
                                 "step_seq", message.stepSeq(), "lane", message.lane().wire())));
+    }
+
+    /**
+     * A step's lease taken by the write that made it due, and the chat as that write left it: the step runs under it without a
+     * claim. When the step does not run (its app is not active, or reading the app's state failed), the lease is given back,
+     * so the step's next message may claim the chat at once.
+     */
+    private final class Claimed {
+        private final StepLease lease;
+        private final Document chat;
+        private final AtomicBoolean used = new AtomicBoolean();
+
+        Claimed(StepLease lease, Document chat) {
+            this.lease = lease;
+            this.chat = chat;
+        }
+
+        Mono<StepOutcome> run(StepMessage message) {
+            Mono<Void> unused = Mono.defer(() -> used.get() ? Mono.<Void>empty() : executor.release(message, lease));
+            return StepRunner.this.run(message, admitted -> Mono.defer(() -> {
+                        used.set(true);
+                        return runAdmitted(admitted, executor.runClaimed(admitted, lease, chat));
+                    }))
+                    .flatMap(outcome -> unused.thenReturn(outcome))
+                    .onErrorResume(error -> unused.then(Mono.error(error)));
+        }
     }
 
     /** The log of a step run here, as the queue trigger's step log reads (it has no invocation of the host's). */
@@ -322,7 +367,12 @@ public final class StepRunner implements AutoCloseable {
     }
 
     private Mono<StepOutcome> runAdmitted(StepMessage message) {
-        return executor.run(message)
+        return runAdmitted(message, executor.run(message));
+    }
+
+    /** What follows the executor's work on a step: a transient failure retried later, an ended run's slot given back. */
+    private Mono<StepOutcome> runAdmitted(StepMessage message, Mono<StepOutcome> executed) {
+        return executed
                 .onErrorResume(StepRunner::transientFailure, error -> retryLater(message, error))
                 .flatMap(outcome -> stopping(outcome)
                 ? release(message).then(Mono.defer(() -> after(message, outcome)))

@@ -46,6 +46,8 @@ public final class ChatStore {
     private static final FindOneAndUpdateOptions COMMITTED = new FindOneAndUpdateOptions()
             .returnDocument(ReturnDocument.BEFORE)
             .projection(Projections.include(InputFields.PENDING_INPUTS));
+    /** An input that took its step's lease answers the chat as it left it: what the step would have claimed. */
+    private static final FindOneAndUpdateOptions AFTER = new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER);
     private static final FindOneAndUpdateOptions NEW_SEQ = new FindOneAndUpdateOptions()
             .returnDocument(ReturnDocument.AFTER)
             .projection(Projections.include(ChatFields.EVENT_SEQ));
@@ -200,6 +202,31 @@ public final class ChatStore {
                 going(status, now),
                 Updates.set(ChatFields.UPDATED_AT, Date.from(now)),
                 accepted(key, seq)));
+    }
+
+    /**
+     * {@link #acceptInput} for a chat that goes {@code running} with its step started by the caller: the same update also
+     * takes the step's {@code lease} until {@code until}, as {@link #claim} would, so the step needs no claim of its own.
+     * Answers the chat as the step's claim would have (its fields after the update, without the new lease: a fresh
+     * step, not a redelivery), or empty when the chat moved or already has the input.
+     */
+    public Mono<Document> acceptInputClaimed(String chatId, String key, long seq, Document conversation, StepLease lease,
+                                             Instant now, Instant until) {
+        Bson filter = and(eq(ChatFields.CHAT_ID, chatId), eq(ChatFields.STEP_SEQ, lease.stepSeq()),
+                eq(ChatFields.STATUS, ChatStatus.AWAITING_INPUT.wire()),
+                ne(InputFields.ACCEPTED_INPUTS + "." + InputFields.KEY, key));
+        return chats.findOneAndUpdate(filter, Updates.combine(
+                Updates.set(ChatFields.CONVERSATION, conversation),
+                going(ChatStatus.RUNNING, now),
+                Updates.set(ChatFields.UPDATED_AT, Date.from(now)),
+                accepted(key, seq),
+                Updates.set(ChatFields.LEASE_UNTIL, Date.from(until)),
+                Updates.set(ChatFields.LEASE_OWNER, lease.owner())), AFTER)
+                .map(chat -> {
+                    chat.remove(ChatFields.LEASE_UNTIL);
+                    chat.remove(ChatFields.LEASE_OWNER);
+                    return chat;
+                });
     }
 
     /**

@@ -2,7 +2,9 @@ package ai.mozaiks.engine;
 
 import static ai.mozaiks.persistence.EmbeddedMongoFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -123,6 +125,8 @@ class InPlaceStepsIT {
     private final List<Duration> extended = Collections.synchronizedList(new ArrayList<>());
     private final GatedModel model = new GatedModel();
     private final List<StepRunner> runners = new ArrayList<>();
+    /** The app's state as the runners read it before running a step (inputs always find it active). */
+    private volatile String appStatusForSteps = AppService.ACTIVE;
 
     @BeforeEach
     void start() {
@@ -161,7 +165,7 @@ class InPlaceStepsIT {
                 PayloadStores.developmentStorage());
         FairShare fairShare = new FairShare(slots, queueSlots, fixture.clock());
         StepRunner runner = new StepRunner(executor, steps, inputs, (appId, chatId) -> Mono.empty(), ChildWorkflows.none(), fairShare,
-                active, runs, new StepRetries(StepRetries.DEFAULT_BUDGET, fixture.clock()), new StepRunner.InPlace(true, fallback));
+                appId -> Mono.just(appStatusForSteps), runs, new StepRetries(StepRetries.DEFAULT_BUDGET, fixture.clock()), new StepRunner.InPlace(true, fallback));
         steps.attach(runner);
         runners.add(runner);
         return new Instance(runner, steps, fairShare, inputs);
@@ -179,6 +183,10 @@ class InPlaceStepsIT {
     private String newChat(AppId app) {
         return await(new ChatSessions(fixture.appDatabases(), fixture.clock())
                 .start(app, new NewChat("user-1", "demo", null, ChatStatus.RUNNING))).chat().chatId();
+    }
+
+    private Document chat(AppId app, String chatId) {
+        return await(fixture.appDatabases().forApp(app).flatMap(database -> ChatStore.of(database).find(chatId)));
     }
 
     private List<ChatEvent> events(AppId app, String chatId) {
@@ -245,6 +253,49 @@ class InPlaceStepsIT {
         assertTrue(!enqueued.contains(new Enqueued(second, Duration.ZERO)), "and the step not queued as well");
         assertTrue(takenBack.contains(second));
         assertEquals(2, here.runner().startedHere());
+    }
+
+    @Test
+    void aMessageWhoseStepStartsHereTakesItsLeaseInTheSameUpdateSoADuplicateIsRefusedBeforeItStarts() throws Exception {
+        Instance here = instance();
+        String chatId = waitingAfterItsFirstTurn(here);
+        Sinks.Empty<Void> send = Sinks.empty();
+        sending = send.asMono();
+
+        CompletableFuture<ChatInputs.InputResult> accepted = here.inputs().submitMessage(APP, "user-1", chatId, "m-1", "More, please.").toFuture();
+
+        // Written running with the step's lease, while the fallback is still on its way and the step not started.
+        eventually("the message was written", () -> ChatStatus.RUNNING.wire().equals(chat(APP, chatId).getString(ChatFields.STATUS)));
+        Document written = chat(APP, chatId);
+        assertEquals(1L, ((Number) written.get(ChatFields.STEP_SEQ)).longValue());
+        assertTrue(written.getString(ChatFields.LEASE_OWNER) != null, "the lease is taken by the input's update");
+        assertEquals(fixture.clock().instant().plus(EngineSettings.defaults("gpt-4o").lease()), written.getDate(ChatFields.LEASE_UNTIL).toInstant());
+        StepMessage second = new StepMessage(APP, chatId, 1);
+        assertInstanceOf(StepOutcome.RetryLater.class, await(here.runner().run(second)), "a duplicate finds the lease held");
+
+        send.tryEmitEmpty();
+        assertEquals(ChatStatus.RUNNING, accepted.get().status());
+        eventually("the second turn ran here", () -> replies(APP, chatId) == 2 && here.fairShare().inFlight() == 0);
+        assertEquals(2, model.calls.get(), "one model call a turn");
+        assertEquals(2, here.runner().startedHere());
+        assertNull(chat(APP, chatId).get(ChatFields.LEASE_OWNER), "the commit cleared the lease");
+    }
+
+    @Test
+    void aLeaseTakenForAStepThatDoesNotRunHereIsGivenBackSoItsMessageClaimsTheChatAtOnce() throws Exception {
+        Instance here = instance();
+        String chatId = waitingAfterItsFirstTurn(here);
+        appStatusForSteps = AppService.SUSPENDED; // suspended between the message and its step
+
+        assertEquals(ChatStatus.RUNNING, await(here.inputs().submitMessage(APP, "user-1", chatId, "m-1", "More, please.")).status());
+        eventually("the step stopped for its app", () -> here.fairShare().inFlight() == 0);
+        Document stopped = chat(APP, chatId);
+        assertFalse(stopped.getDate(ChatFields.LEASE_UNTIL).toInstant().isAfter(fixture.clock().instant()), "the lease was given back");
+        assertEquals(1, model.calls.get());
+
+        appStatusForSteps = AppService.ACTIVE; // lifted: the step's message (the reaper's, or its fallback) runs it at once
+        assertInstanceOf(StepOutcome.AwaitingInput.class, await(here.runner().run(new StepMessage(APP, chatId, 1))));
+        assertEquals(2, replies(APP, chatId));
     }
 
     @Test
