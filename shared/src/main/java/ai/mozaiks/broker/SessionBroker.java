@@ -66,8 +66,8 @@ public final class SessionBroker {
             Mono<StartedChat> chat = request.chatId() != null
                     ? entitlements.canReturn(app, user).flatMap(decision -> admit(decision))
                             .then(sessions.resume(appId, owner, request.chatId()))
-                    : entitlements.canStart(app, user, request.workflowName()).flatMap(decision -> admit(decision))
-                            .then(Mono.defer(() -> newRun(app, user, owner, request)))
+                    : entitlements.canStart(app, user, request.workflowName())
+                            .flatMap(decision -> admit(decision).then(Mono.defer(() -> newRun(app, user, owner, request, decision.workflowRef()))))
                             // The first step opens the run (an agent-driven workflow's first turn, or the wait for the
                             // user's first message); a retried start re-sends it, which the executor answers as stale.
                             .flatMap(started -> steps.enqueue(new StepMessage(appId, started.chat().chatId(), 0), Duration.ZERO)
@@ -83,11 +83,12 @@ public final class SessionBroker {
      * chat's id before the chat exists; a crash between the two leaves a holder without a running chat, taken at a known
      * time, which the reaper gives back.
      */
-    private Mono<StartedChat> newRun(Document app, Principal user, String owner, SessionRequests.StartSession request) {
+    private Mono<StartedChat> newRun(Document app, Principal user, String owner, SessionRequests.StartSession request, String workflowRef) {
         AppId appId = AppId.of(request.appId());
         AppLimits appLimits = entitlements.limits(app);
+        // Pinned to the version the start was entitled to, so the run and the decision never disagree.
         NewChat chat = new NewChat(owner, request.workflowName(), request.clientRequestId(), ChatStatus.RUNNING,
-                journeys.opening(request.workflowName()).orElse(null));
+                journeys.opening(request.workflowName()).orElse(null)).pinnedTo(workflowRef);
         return sessions.plan(appId, chat).flatMap(planned -> planned.existing() != null ? Mono.just(planned.existing())
                 : limits.countStart(appId, user, appLimits)
                         .then(journeys.missing(appId, owner, request.workflowName()))

@@ -46,13 +46,13 @@ public final class ChildPolicy {
             if (parallel(app) == 0) {
                 return Mono.just(all(selected, "This app runs no child workflows (parallel_child_workflows is 0)."));
             }
-            return Mono.zip(workflows.list(appId), entitlements.withinMonthlyBudget(app)).map(found -> {
+            return Mono.zip(workflows.list(appId, app.get("packs", Document.class)), entitlements.withinMonthlyBudget(app)).map(found -> {
                 if (!found.getT2().allowed()) {
                     return all(selected, found.getT2().detail());
                 }
                 List<Optional<String>> refusals = new ArrayList<>();
                 for (String name : selected) {
-                    Optional<WorkflowEntry> entry = found.getT1().stream().filter(listed -> listed.name().equals(name)).findFirst();
+                    Optional<WorkflowEntry> entry = WorkflowDirectory.pick(found.getT1(), name);
                     refusals.add(entry.isEmpty() ? Optional.of("The app has no workflow named " + name + ".")
                             : entitlements.availability(app, entry.get()).filter(decision -> !decision.allowed()).map(Entitlement::detail));
                 }

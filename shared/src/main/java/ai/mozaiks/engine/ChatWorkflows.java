@@ -1,6 +1,7 @@
 package ai.mozaiks.engine;
 
 import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.tenancy.WorkflowEntry;
 import ai.mozaiks.workflows.Workflow;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,7 +15,7 @@ import reactor.core.publisher.Mono;
  */
 public interface ChatWorkflows {
     /** The {@code workflow_ref} of a chat that runs one of the platform's own workflows. */
-    String PLATFORM = "platform";
+    String PLATFORM = WorkflowEntry.PLATFORM_REF;
 
     /** A workflow and the version reference to pin the chat to. */
     record Pinned(Workflow workflow, String ref) {

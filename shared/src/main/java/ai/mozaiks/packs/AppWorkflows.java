@@ -2,7 +2,6 @@ package ai.mozaiks.packs;
 
 import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
-
 import ai.mozaiks.kernel.AppId;
 import ai.mozaiks.tenancy.WorkflowDirectory;
 import ai.mozaiks.tenancy.WorkflowEntry;
@@ -17,7 +16,11 @@ import org.bson.Document;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** The workflows an app sees: the platform catalog, then the newest version of each pack the app published. */
+/**
+ * The workflows an app sees: the platform catalog, then each pack the app published, in the version enabling pinned
+ * (else the newest ready one). A platform pack is enabled unless the app turned it off; a pack of the app's only when the
+ * app turned it on, and only in the pinned version.
+ */
 public final class AppWorkflows implements WorkflowDirectory {
     private final WorkflowCatalog platform;
     private final MongoCollection<Document> packs;
@@ -27,32 +30,45 @@ public final class AppWorkflows implements WorkflowDirectory {
         this.packs = packs;
     }
 
-    /**
-     * As {@link #list} finds it, where the platform's workflows come first: a platform workflow is answered without
-     * reading the app's packs (a session start's lookup), the app's own only with them.
-     */
+    /** As {@link #list} resolves it; an enabled platform workflow is answered without reading the app's packs (a session start's lookup). */
     @Override
-    public Mono<Optional<WorkflowEntry>> find(AppId appId, String workflowName) {
+    public Mono<Optional<WorkflowEntry>> find(AppId appId, Document states, String workflowName) {
         Optional<WorkflowEntry> platformEntry = platform.find(workflowName).filter(workflow -> workflow.name().equals(workflowName))
-                .map(workflow -> new WorkflowEntry(workflow.name(), workflow.pack(), WorkflowEntry.Source.PLATFORM, null));
-        return platformEntry.isPresent() ? Mono.just(platformEntry) : WorkflowDirectory.super.find(appId, workflowName);
+                .map(workflow -> WorkflowEntry.platform(workflow.name(), workflow.pack(), enabled(states, workflow.pack(), true)))
+                .filter(WorkflowEntry::enabled);
+        return platformEntry.isPresent() ? Mono.just(platformEntry) : WorkflowDirectory.super.find(appId, states, workflowName);
     }
 
     @Override
-    public Mono<List<WorkflowEntry>> list(AppId appId) {
+    public Mono<List<WorkflowEntry>> list(AppId appId, Document states) {
         List<WorkflowEntry> entries = new ArrayList<>();
         platform.workflows().forEach(workflow -> entries.add(
-                new WorkflowEntry(workflow.name(), workflow.pack(), WorkflowEntry.Source.PLATFORM, null)));
+                WorkflowEntry.platform(workflow.name(), workflow.pack(), enabled(states, workflow.pack(), true))));
         return Flux.from(packs.find(and(eq("app_id", appId.value()), eq("state", PackService.READY)))
-                        // Oldest first, so the newest version of each pack is the one kept below.
+                        // Oldest first, so the newest version of each pack is the last one kept below.
                         .sort(PackService.BY_AGE))
                 .collectList()
                 .map(published -> {
-                    Map<String, Document> newest = new TreeMap<>();
-                    published.forEach(pack -> newest.put(pack.getString("pack_id"), pack));
-                    newest.values().forEach(pack -> pack.getList("workflows", String.class).forEach(name -> entries.add(
-                            new WorkflowEntry(name, pack.getString("pack_id"), WorkflowEntry.Source.APP, pack.getString("version")))));
+                    Map<String, List<Document>> byPack = new TreeMap<>();
+                    published.forEach(pack -> byPack.computeIfAbsent(pack.getString("pack_id"), id -> new ArrayList<>()).add(pack));
+                    byPack.forEach((packId, versions) -> {
+                        String pinned = state(states, packId).map(state -> state.getString("version")).orElse(null);
+                        Document version = versions.stream().filter(pack -> pack.getString("version").equals(pinned)).findFirst()
+                                .orElse(versions.get(versions.size() - 1));
+                        // A pinned version no longer ready leaves the pack shown (its newest) but not enabled.
+                        boolean enabled = enabled(states, packId, false) && (pinned == null || pinned.equals(version.getString("version")));
+                        version.getList("workflows", String.class).forEach(name -> entries.add(new WorkflowEntry(name, packId,
+                                WorkflowEntry.Source.APP, version.getString("version"), version.getString("_id"), enabled)));
+                    });
                     return entries;
                 });
+    }
+
+    private static boolean enabled(Document states, String packId, boolean unset) {
+        return state(states, packId).map(state -> state.getBoolean("enabled", false)).orElse(unset);
+    }
+
+    private static Optional<Document> state(Document states, String packId) {
+        return Optional.ofNullable(states).map(all -> all.get(packId, Document.class));
     }
 }

@@ -37,6 +37,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.bson.Document;
@@ -72,10 +73,13 @@ public final class PackService {
     private final Tiers tiers;
     private final AuditLog audit;
     private final Clock clock;
+    private final Consumer<AppId> packsChanged;
 
+    /** {@code packsChanged}: told once an app's pack states changed, so what this instance keeps of them is read again. */
     public PackService(WorkflowCatalog platform, PackGraph graph, WorkflowDirectory workflows, WorkflowLoader loader,
                        MongoCollection<Document> packs, BlobContainerAsyncClient files, AppAccess apps, Entitlements entitlements,
-                       Tiers tiers, AuditLog audit, Clock clock) {
+                       Tiers tiers, AuditLog audit, Clock clock, Consumer<AppId> packsChanged) {
+        this.packsChanged = packsChanged;
         this.platform = platform;
         this.graph = graph;
         this.workflows = workflows;
@@ -94,7 +98,7 @@ public final class PackService {
      * completed before it starts (the pack graph's prerequisites; checked per user at the start).
      */
     public Mono<List<WorkflowAvailability>> availability(Principal actor, String appId) {
-        return apps.authorized(actor, appId, Role.BUILDER).flatMap(app -> workflows.list(AppId.of(appId)).map(entries -> entries.stream()
+        return apps.authorized(actor, appId, Role.BUILDER).flatMap(app -> workflows.list(AppId.of(appId), app.get("packs", Document.class)).map(entries -> entries.stream()
                 .map(entry -> {
                     Optional<Entitlement> refusal = entitlements.availability(app, entry);
                     return new WorkflowAvailability(entry.name(), entry.packId(), entry.source().name().toLowerCase(),
@@ -215,15 +219,20 @@ public final class PackService {
         return apps.authorizedLive(actor, appId, Role.ADMIN).flatMap(app -> {
             boolean isPlatformPack = !platform.pack(packId).isEmpty();
             Mono<Optional<String>> version = isPlatformPack ? Mono.just(Optional.empty()) : publishedVersion(appId, packId, request.version());
-            return version.flatMap(pinned -> {
+            return version.flatMap(current -> {
+                // A version asked for is pinned; without one the pack follows its newest ready version (AppWorkflows).
                 Document state = new Document("enabled", request.enabled());
-                pinned.ifPresent(v -> state.append("version", v));
+                if (request.version() != null && !isPlatformPack) {
+                    state.append("version", request.version());
+                }
                 Document before = app.get("packs", Document.class) == null ? null : app.get("packs", Document.class).get(packId, Document.class);
                 return Mono.from(apps.collection().updateOne(eq("_id", appId), Updates.combine(Updates.set("packs." + packId, state),
                                 Updates.set("updated_at", Date.from(clock.instant())), Updates.inc("version", 1))))
+                        .doOnSuccess(updated -> packsChanged.accept(AppId.of(appId)))
                         .then(audit.record(AuditLog.Actor.of(actor), request.enabled() ? "pack.enable" : "pack.disable",
                                 app.getString("tenant_id"), appId, "pack", packId, before, state))
-                        .thenReturn(Map.<String, Object>of("pack", packId, "enabled", request.enabled(), "version", pinned.orElse("platform")));
+                        .thenReturn(Map.<String, Object>of("pack", packId, "enabled", request.enabled(), "version", current.orElse("platform"),
+                                "pinned", state.containsKey("version")));
             });
         });
     }

@@ -220,8 +220,8 @@ public final class Platform implements AutoCloseable {
                 catalog.workflows().stream().map(Workflow::name).collect(java.util.stream.Collectors.toSet()));
         graph.problems().forEach(problem -> LOG.warning("workflow graph: " + problem));
         this.packs = new PackService(catalog, graph, workflows, new WorkflowLoader(), packCollection, packFiles,
-                new AppAccess(control, access), entitlements, tiers, audit, clock);
-        ChatWorkflows chatWorkflows = new TierTurns(new PackWorkflows(catalog, packCollection, packFiles, new WorkflowLoader()),
+                new AppAccess(control, access), entitlements, tiers, audit, clock, appStates::forget);
+        ChatWorkflows chatWorkflows = new TierTurns(new PackWorkflows(catalog, packCollection, packFiles, new WorkflowLoader(), workflows, appStates),
                 appStates, tiers);
         MongoCollection<Document> migrationRecords = controlDatabase.getCollection(Migration.COLLECTION);
         this.migrationQueue = new MigrationQueue(storage.queues().getQueueAsyncClient(settings.migrationQueue()));

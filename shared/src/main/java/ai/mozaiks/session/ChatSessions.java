@@ -148,6 +148,9 @@ public final class ChatSessions {
         if (chat.clientRequestId() != null) {
             document.append(ChatFields.CLIENT_REQUEST_ID, chat.clientRequestId());
         }
+        if (chat.workflowRef() != null) {
+            document.append(ChatFields.WORKFLOW_REF, chat.workflowRef());
+        }
         if (chat.journey() != null) {
             document.append(ChatFields.JOURNEY, chat.journey().toDocument());
         }

@@ -7,10 +7,11 @@ import java.util.regex.Pattern;
 /**
  * What starting a chat needs. {@code clientRequestId} is optional: a client that sends one may
  * retry the start freely and always gets the same chat back. {@code journey} is set for a chat that
- * is a step of a journey, {@code child} for a child workflow's chat.
+ * is a step of a journey, {@code child} for a child workflow's chat. {@code workflowRef}, when known, pins the version
+ * of the workflow the start was entitled to ({@code workflow_ref}); otherwise the chat's first step resolves it.
  */
 public record NewChat(String userId, String workflowName, String clientRequestId, ChatStatus initialStatus, JourneyTag journey,
-                      ChildOf child) {
+                      ChildOf child, String workflowRef) {
     static final int MAX_CLIENT_REQUEST_ID = 200;
     private static final Pattern CLIENT_REQUEST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:\\-]*");
 
@@ -20,6 +21,16 @@ public record NewChat(String userId, String workflowName, String clientRequestId
 
     public NewChat(String userId, String workflowName, String clientRequestId, ChatStatus initialStatus, JourneyTag journey) {
         this(userId, workflowName, clientRequestId, initialStatus, journey, null);
+    }
+
+    public NewChat(String userId, String workflowName, String clientRequestId, ChatStatus initialStatus, JourneyTag journey,
+                   ChildOf child) {
+        this(userId, workflowName, clientRequestId, initialStatus, journey, child, null);
+    }
+
+    /** This start, its chat pinned to {@code ref} (a pack version's id, or the platform's own). */
+    public NewChat pinnedTo(String ref) {
+        return new NewChat(userId, workflowName, clientRequestId, initialStatus, journey, child, ref);
     }
 
     public NewChat {

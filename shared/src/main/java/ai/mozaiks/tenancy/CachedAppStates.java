@@ -16,7 +16,7 @@ import org.bson.Document;
 import reactor.core.publisher.Mono;
 
 /**
- * App states (and tiers and limit overrides, read with them) from the control plane's {@code apps}, kept for {@link #TTL}, so a turn costs
+ * App states (and tiers, limit overrides and pack states, read with them) from the control plane's {@code apps}, kept for {@link #TTL}, so a turn costs
  * no extra read while a suspension, deletion or tier change made on another instance takes effect here within that
  * time; on the instance that made the change it takes effect at once ({@link #forget}).
  */
@@ -24,6 +24,7 @@ public final class CachedAppStates implements AppStates {
     /** The longest a change of an app's state goes unnoticed by another instance. */
     public static final Duration TTL = Duration.ofSeconds(2);
     private static final int MAX_CACHED = 10_000;
+    private static final String PACKS = "packs";
 
     private final MongoCollection<Document> apps;
     private final Duration ttl;
@@ -47,6 +48,14 @@ public final class CachedAppStates implements AppStates {
     }
 
     /**
+     * The app's pack states (its document's {@code packs}: per pack id, {@code enabled} and the pinned {@code version}), from
+     * the same cached read; null when it has none or cannot be found.
+     */
+    public Mono<Optional<Document>> packs(AppId appId) {
+        return cached(appId).map(cached -> Optional.ofNullable(cached.packs()));
+    }
+
+    /**
      * The app's limits (its tier's with operations' overrides, {@link AppLimits}), from the same cached read; empty for an
      * app that cannot be found or has no tier of the catalogue.
      */
@@ -63,10 +72,10 @@ public final class CachedAppStates implements AppStates {
         }
         // Read by every step and many requests: a throttled read is tried again in place (DatabaseRetry).
         return DatabaseRetry.throttled(Mono.from(apps.find(eq("_id", appId.value()))
-                        .projection(Projections.include("status", "tier", AppLimits.FIELD)).first()))
+                        .projection(Projections.include("status", "tier", AppLimits.FIELD, PACKS)).first()))
                 .map(app -> new Cached(known(app.getString("status")), app.getString("tier"), app.get(AppLimits.FIELD, Document.class),
-                        clock.instant().plus(ttl)))
-                .defaultIfEmpty(new Cached(AppService.DELETED, null, null, clock.instant().plus(ttl)))
+                        app.get(PACKS, Document.class), clock.instant().plus(ttl)))
+                .defaultIfEmpty(new Cached(AppService.DELETED, null, null, null, clock.instant().plus(ttl)))
                 .doOnNext(fresh -> remember(appId, fresh));
     }
 
@@ -90,6 +99,6 @@ public final class CachedAppStates implements AppStates {
         cache.put(appId, fresh);
     }
 
-    private record Cached(String status, String tier, Document limits, Instant expiresAt) {
+    private record Cached(String status, String tier, Document limits, Document packs, Instant expiresAt) {
     }
 }

@@ -8,9 +8,10 @@ import java.util.Map;
 
 /**
  * The answer to "may this user start this workflow in this app now?", with a machine-readable reason and, for a limit,
- * when trying again can help ({@code retryAfterSeconds}, 0 when unknown).
+ * when trying again can help ({@code retryAfterSeconds}, 0 when unknown); for a start's answer, the version of the workflow
+ * the name resolved to ({@code workflowRef}, null otherwise).
  */
-public record Entitlement(boolean allowed, Reason reason, String detail, long retryAfterSeconds) {
+public record Entitlement(boolean allowed, Reason reason, String detail, long retryAfterSeconds, String workflowRef) {
     /** A run limit frees up as runs end: soon, usually. */
     private static final long RUN_LIMIT_RETRY_SECONDS = 10;
 
@@ -23,16 +24,21 @@ public record Entitlement(boolean allowed, Reason reason, String detail, long re
     }
 
     public static Entitlement allow() {
-        return new Entitlement(true, null, null, 0);
+        return new Entitlement(true, null, null, 0, null);
     }
 
     public static Entitlement deny(Reason reason, String detail) {
-        return new Entitlement(false, reason, detail, 0);
+        return new Entitlement(false, reason, detail, 0, null);
     }
 
     /** A refusal that ends by itself after {@code retryAfter} (a monthly budget at the start of next month). */
     public static Entitlement deny(Reason reason, String detail, Duration retryAfter) {
-        return new Entitlement(false, reason, detail, Math.max(1, retryAfter.toSeconds()));
+        return new Entitlement(false, reason, detail, Math.max(1, retryAfter.toSeconds()), null);
+    }
+
+    /** This decision for a start of the workflow version {@code ref} ({@link WorkflowEntry#ref}): the chat is pinned to it. */
+    public Entitlement forWorkflow(String ref) {
+        return new Entitlement(allowed, reason, detail, retryAfterSeconds, ref);
     }
 
     /**

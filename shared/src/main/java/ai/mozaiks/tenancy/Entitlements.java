@@ -41,8 +41,9 @@ public final class Entitlements {
         AppId appId = AppId.of(app.getString("_id"));
         Tier tier = tiers.get(app.getString("tier"));
         return canReturn(app, user).flatMap(admitted -> !admitted.allowed() ? Mono.just(admitted)
-                : workflows.find(appId, workflowName).flatMap(entry -> entry
-                        .map(found -> packAllowed(app, tier, found).map(Mono::just).orElseGet(() -> withinMonthlyBudget(appId, AppLimits.of(app, tier))))
+                : workflows.find(appId, app.get("packs", Document.class), workflowName).flatMap(entry -> entry
+                        .map(found -> packAllowed(app, tier, found).map(Mono::just).orElseGet(() -> withinMonthlyBudget(appId, AppLimits.of(app, tier)))
+                                .map(decision -> decision.forWorkflow(found.ref())))
                         .orElseGet(() -> Mono.just(Entitlement.deny(Entitlement.Reason.UNKNOWN_WORKFLOW,
                                 "The app has no workflow named " + workflowName + ".")))));
     }
@@ -85,10 +86,7 @@ public final class Entitlements {
             return Optional.of(Entitlement.deny(Entitlement.Reason.TIER,
                     "Pack " + entry.packId() + " is not part of the " + tier.name() + " tier."));
         }
-        Document packs = app.get("packs", Document.class);
-        Document pack = packs == null ? null : packs.get(entry.packId(), Document.class);
-        boolean enabled = pack == null ? entry.source() == WorkflowEntry.Source.PLATFORM : pack.getBoolean("enabled", false);
-        if (!enabled) {
+        if (!entry.enabled()) {
             return Optional.of(Entitlement.deny(Entitlement.Reason.PACK_DISABLED, "Pack " + entry.packId() + " is disabled for this app."));
         }
         return Optional.empty();

@@ -68,7 +68,7 @@ class SessionBrokerStartsIT {
         AppUsage usage = new AppUsage(fixture.appDatabases(), fixture.router(), slots,
                 new ai.mozaiks.tenancy.MonthlyTokens(fixture.appDatabases(), fixture.clock()));
         Entitlements entitlements = new Entitlements(new TenantAccess(new ControlCollections(control)), Tiers.load(),
-                appId -> Mono.just(List.of(new WorkflowEntry("assistant", "assistant", WorkflowEntry.Source.PLATFORM, null))),
+                (appId, packs) -> Mono.just(List.of(WorkflowEntry.platform("assistant", "assistant", true))),
                 usage, fixture.clock());
         ChatSessions sessions = new ChatSessions(fixture.appDatabases(), fixture.clock());
         EventLog events = new EventLog(fixture.appDatabases(), fixture.clock());

@@ -114,6 +114,49 @@ class PublishPackIT {
         assertEquals("Concierge", ChatHandle.start(app, "concierge").answer("m-1", "Where is the harbour?"));
     }
 
+    @Test
+    void aWorkflowNameRunsFromAnEnabledPackInItsPinnedVersionAndADisabledPackNeverHidesIt() {
+        String app = cp.createApp(owner, cp.createTenant(owner), "pro");
+        // Two packs hold a workflow "concierge": alpha's agent is Assistant, beta's (published later) Impostor.
+        expect(201, cp.post("/api/apps/" + app + "/packs", owner,
+                obj("id", "alpha", "version", "1.0.0", "files", ControlPlane.workflowFiles("assistant", "concierge"))), "publish alpha");
+        expect(201, cp.post("/api/apps/" + app + "/packs", owner,
+                obj("id", "beta", "version", "1.0.0", "files", agentNamed("concierge", "Impostor"))), "publish beta");
+
+        // Only alpha is enabled: its version runs, never the newer one of a pack the admin did not turn on.
+        Response enabled = expect(200, cp.put("/api/apps/" + app + "/packs/alpha", owner, obj("enabled", true)), "enable alpha");
+        assertFalse(enabled.json().path("pinned").asBoolean(), "no version asked: the pack follows its newest");
+        assertEquals("Assistant", ChatHandle.start(app, "concierge").answer("m-1", "Where is the harbour?"));
+
+        // alpha off, beta on: the disabled pack (first by id) does not hide the enabled one.
+        expect(200, cp.put("/api/apps/" + app + "/packs/alpha", owner, obj("enabled", false)), "disable alpha");
+        expect(200, cp.put("/api/apps/" + app + "/packs/beta", owner, obj("enabled", true)), "enable beta");
+        assertEquals("Impostor", ChatHandle.start(app, "concierge").answer("m-1", "Where is the harbour?"));
+
+        // Neither on: refused, naming the first pack that holds the name.
+        expect(200, cp.put("/api/apps/" + app + "/packs/beta", owner, obj("enabled", false)), "disable beta");
+        Response refused = expect(403, cp.post("/api/sessions", owner, obj("app_id", app, "workflow_name", "concierge")), "start");
+        assertEquals("pack_disabled", refused.code());
+        assertTrue(refused.json().path("detail").asText().contains("alpha"), refused.body());
+
+        // A pinned version runs until another is pinned, even once a newer one is published.
+        Response pinned = expect(200, cp.put("/api/apps/" + app + "/packs/alpha", owner, obj("enabled", true, "version", "1.0.0")), "pin 1.0.0");
+        assertTrue(pinned.json().path("pinned").asBoolean());
+        expect(201, cp.post("/api/apps/" + app + "/packs", owner,
+                obj("id", "alpha", "version", "2.0.0", "files", agentNamed("concierge", "Concierge"))), "publish alpha 2.0.0");
+        assertEquals("1.0.0", workflow(app, "concierge").path("pack_version").asText(), "the pinned version is listed");
+        assertEquals("Assistant", ChatHandle.start(app, "concierge").answer("m-1", "Where is the harbour?"));
+        expect(200, cp.put("/api/apps/" + app + "/packs/alpha", owner, obj("enabled", true)), "follow the newest");
+        assertEquals("Concierge", ChatHandle.start(app, "concierge").answer("m-1", "Where is the harbour?"));
+    }
+
+    /** The assistant workflow's files as workflow {@code name}, its agent renamed {@code agent}. */
+    private static Map<String, String> agentNamed(String name, String agent) {
+        Map<String, String> renamed = new TreeMap<>();
+        ControlPlane.workflowFiles("assistant", name).forEach((path, text) -> renamed.put(path, text.replace("Assistant", agent)));
+        return renamed;
+    }
+
     /** A chat driven over the HTTP API with its runtime token: each message waits for the agent's answer. */
     private record ChatHandle(String chatId, String token) {
         static ChatHandle start(String app, String workflow) {

@@ -211,8 +211,8 @@ final class EngineHarness implements AutoCloseable {
     /** The platform's policy for children: the app's tier and override, and the workflows it may run (all of the harness's). */
     private ChildPolicy childPolicy(Clock clock) {
         Tiers tiers = Tiers.load();
-        WorkflowDirectory directory = appId -> Mono.just(workflows.values().stream()
-                .map(workflow -> new WorkflowEntry(workflow.name(), workflow.pack(), WorkflowEntry.Source.PLATFORM, null)).toList());
+        WorkflowDirectory directory = (appId, packs) -> Mono.just(workflows.values().stream()
+                .map(workflow -> WorkflowEntry.platform(workflow.name(), workflow.pack(), true)).toList());
         Entitlements entitlements = new Entitlements(new TenantAccess(new ControlCollections(fixture.rawDatabase(EmbeddedMongoFixture.CONTROL_DB))),
                 tiers, directory, new AppUsage(fixture.appDatabases(), fixture.router(), runSlots,
                 new ai.mozaiks.tenancy.MonthlyTokens(fixture.appDatabases(), clock)), clock);
