@@ -15,7 +15,7 @@ export interface ChatEvent extends Envelope {
 }
 
 /** Statuses after which the chat takes no more input. */
-export const FINISHED: ReadonlySet<string> = new Set(["completed", "failed", "cancelled"]);
+export const FINISHED: ReadonlySet<string> = new Set(["completed", "max_turns_reached", "failed", "cancelled"]);
 
 export function isChatEvent(envelope: Envelope): envelope is ChatEvent {
   return typeof envelope.seq === "number" && Number.isInteger(envelope.seq) && envelope.seq > 0;

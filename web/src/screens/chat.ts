@@ -29,6 +29,7 @@ const STATUS_LABELS: Record<string, string> = {
   awaiting_input: "Waiting for you",
   awaiting_children: "Waiting for its sub-workflows",
   completed: "Completed",
+  max_turns_reached: "Ended: it reached its turn limit",
   failed: "Failed",
   cancelled: "Cancelled",
 };

@@ -56,7 +56,9 @@ final class PackRun {
     static final String COMPLETED = "completed";
     static final String TIMED_OUT = "timed_out";
     static final String SKIPPED = "skipped";
-    private static final Set<String> ENDED = Set.of(COMPLETED, FAILED, TIMED_OUT, CANCELLED, SKIPPED);
+    /** A child chat that took its max_turns: ended, not succeeded. */
+    static final String MAX_TURNS_REACHED = "max_turns_reached";
+    private static final Set<String> ENDED = Set.of(COMPLETED, MAX_TURNS_REACHED, FAILED, TIMED_OUT, CANCELLED, SKIPPED);
 
     private PackRun() {
     }

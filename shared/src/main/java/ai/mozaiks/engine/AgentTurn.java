@@ -101,8 +101,9 @@ final class AgentTurn {
     /** A decision that is not an agent's turn ends the step: complete, or wait for the user. */
     private StepOutcome settle(Turn turn, Decision decision) {
         if (decision instanceof Decision.Complete complete) {
-            turn.event(EventKind.RUN_COMPLETE, data("status", "completed", "reason", complete.reason()));
-            return new StepOutcome.Completed(complete.reason());
+            StepOutcome.Completed completed = new StepOutcome.Completed(complete.reason());
+            turn.event(EventKind.RUN_COMPLETE, data("status", completed.status().wire(), "reason", complete.reason()));
+            return completed;
         }
         if (decision instanceof Decision.AwaitInput await) {
             if (!turn.pending.isEmpty()) {

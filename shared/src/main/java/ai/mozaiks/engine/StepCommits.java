@@ -107,8 +107,8 @@ final class StepCommits {
             return ChatStatus.AWAITING_INPUT;
         } else if (outcome instanceof StepOutcome.AwaitingChildren) {
             return ChatStatus.AWAITING_CHILDREN;
-        } else if (outcome instanceof StepOutcome.Completed) {
-            return ChatStatus.COMPLETED;
+        } else if (outcome instanceof StepOutcome.Completed completed) {
+            return completed.status();
         } else if (outcome instanceof StepOutcome.Failed) {
             return ChatStatus.FAILED;
         } else if (outcome instanceof StepOutcome.Cancelled) {

@@ -1,5 +1,6 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.session.ChatStatus;
 import java.time.Duration;
 
 /** What a step came to, and so what the queue trigger does next. */
@@ -19,6 +20,10 @@ public sealed interface StepOutcome {
 
     /** Committed; the chat is over. */
     record Completed(String reason) implements StepOutcome {
+        /** The chat's status once committed: {@code max_turns_reached} when it ended by its turns, else {@code completed}. */
+        public ChatStatus status() {
+            return TurnPlanner.MAX_TURNS.equals(reason) ? ChatStatus.MAX_TURNS_REACHED : ChatStatus.COMPLETED;
+        }
     }
 
     /** Committed as failed, with a {@code chat.error} event. */

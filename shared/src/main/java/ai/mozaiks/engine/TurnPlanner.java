@@ -43,10 +43,12 @@ import java.util.Random;
 public final class TurnPlanner {
     public static final String USER = "user";
     public static final String TERMINATE = "terminate";
+    /** The reason a chat that took its {@code max_turns} ends with ({@link ai.mozaiks.session.ChatStatus#MAX_TURNS_REACHED}). */
+    public static final String MAX_TURNS = "max_turns";
 
     public Decision plan(Workflow workflow, ConversationState state, String chatId) {
         if (state.turns() >= workflow.orchestrator().maxTurns()) {
-            return new Decision.Complete("max_turns");
+            return new Decision.Complete(MAX_TURNS);
         }
         if (state.lastSpeaker() == null) {
             if (workflow.orchestrator().startupMode() == StartupMode.USER_DRIVEN && !state.hasUserMessage()) {

@@ -16,6 +16,11 @@ public enum ChatStatus {
     /** Waiting for the child workflows it started (a fan-out) with no compute held; their end resumes it. */
     AWAITING_CHILDREN("awaiting_children"),
     COMPLETED("completed"),
+    /**
+     * Ended because it took its workflow's {@code max_turns} (or its tier's cap) without terminating: over, but not a
+     * completion, so a journey does not move on from it and a fan-out does not count it as a child that succeeded.
+     */
+    MAX_TURNS_REACHED("max_turns_reached"),
     FAILED("failed"),
     CANCELLED("cancelled");
 
@@ -32,7 +37,7 @@ public enum ChatStatus {
 
     /** A finished chat: no step will run for it again. */
     public boolean terminal() {
-        return this == COMPLETED || this == FAILED || this == CANCELLED;
+        return this == COMPLETED || this == MAX_TURNS_REACHED || this == FAILED || this == CANCELLED;
     }
 
     public static ChatStatus fromWire(String value) {

@@ -490,6 +490,7 @@ class StepExecutorIT {
         ChatEvent last = events.get(events.size() - 1);
         assertEquals("chat.run_complete", last.type());
         assertEquals("max_turns", last.data().get("reason"));
-        assertEquals("completed", chat(chatId).getString("status"));
+        assertEquals("max_turns_reached", last.data().get("status"), "ended by its turns: not a completion");
+        assertEquals("max_turns_reached", chat(chatId).getString("status"));
     }
 }

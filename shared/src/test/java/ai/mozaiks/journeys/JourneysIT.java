@@ -100,4 +100,15 @@ class JourneysIT {
         assertEquals(List.of(new StepMessage(APP, next, 0)), queue.messages);
         assertEquals(1L, await(slots.held(APP, USER)));
     }
+
+    @Test
+    void aStepThatEndedByItsTurnsDoesNotMoveTheJourneyOn() {
+        String intro = chat("Intro", new JourneyTag("onboard", "journey_1", 0));
+        commit(intro, ChatStatus.MAX_TURNS_REACHED);
+
+        await(journeys.completed(APP, intro));
+
+        assertEquals(List.of(), awaitAll(chats().find(eq("workflow_name", "Setup"))), "only a completion moves a journey on");
+        assertTrue(queue.messages.isEmpty());
+    }
 }

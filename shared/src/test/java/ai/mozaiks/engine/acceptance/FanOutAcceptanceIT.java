@@ -382,6 +382,42 @@ class FanOutAcceptanceIT extends EngineAcceptance {
         assertEquals(1, harness.events(parentId, "chat.workflow_resumed").size());
     }
 
+    /** A child that never terminates by itself: it ends by its one turn. */
+    private static final Workflow LOOPING_CHILD = Manifests.of("""
+            max_turns: 1
+            startup_mode: AgentDriven
+            initial_agent: Worker
+            """).named("looping_part").with(
+            "agents.yaml", """
+                    agents:
+                    - name: Worker
+                      system_message: You research one part.
+                    """,
+            "handoffs.yaml", """
+                    handoff_rules:
+                    - source_agent: Worker
+                      target_agent: Worker
+                      handoff_type: after_work
+                    """).load();
+
+    @Test
+    void aChildThatEndedByItsTurnsIsOverButNotCountedAsSucceeded() {
+        harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("resume_with_available"), CHILD, LOOPING_CHILD);
+        String parentId = startParent(List.of("research_part", "looping_part"));
+        harness.replies("Finding 0");
+        harness.replies("Finding 1");
+        harness.replies("Merged what finished.");
+        harness.deliverAll();
+
+        List<Document> children = harness.runs().get(0).getList("children", Document.class);
+        assertEquals(List.of("completed", "max_turns_reached"), children.stream().map(child -> child.getString("status")).toList());
+        assertEquals("max_turns_reached", harness.status(children.get(1).getString("chat_id")));
+        ChatEvent resumed = harness.events(parentId, "chat.workflow_resumed").get(0);
+        assertEquals(1, ((Number) resumed.data().get("succeeded_count")).intValue());
+        assertEquals(1, ((Number) resumed.data().get("failed_count")).intValue());
+        assertEquals("completed", harness.status(parentId), "resumed with what finished, the parent ends by its own handoff");
+    }
+
     @Test
     void underFailAllAFailedChildSkipsTheRestAndFailsTheParent() {
         harness = EngineHarness.start(EngineHarness.Provider.OPENAI_COMPATIBLE, parent("fail_all"), CHILD).parallelChildren(1);

@@ -117,7 +117,7 @@ class PatternsAcceptanceIT extends EngineAcceptance {
         assertEquals(Manifests.REVIEWER_PROMPT, system(requests.get(2)));
         assertEquals("Needs a source.", lastMessage(requests.get(3)).get("content").asText());
         assertEquals(Manifests.WRITER_PROMPT, system(requests.get(4)));
-        assertEquals("completed", harness.status(chatId));
+        assertEquals("max_turns_reached", harness.status(chatId));
     }
 
     @Test
@@ -176,7 +176,7 @@ class PatternsAcceptanceIT extends EngineAcceptance {
         assertEquals(List.of(Manifests.REVIEWER_PROMPT, Manifests.WRITER_PROMPT, Manifests.EDITOR_PROMPT, Manifests.REVIEWER_PROMPT),
                 requests.stream().map(PatternsAcceptanceIT::system).toList());
         assertEquals("One more round, please.", lastMessage(requests.get(3)).get("content").asText());
-        assertEquals("completed", harness.status(chatId));
+        assertEquals("max_turns_reached", harness.status(chatId));
     }
 
     @Test
@@ -205,6 +205,6 @@ class PatternsAcceptanceIT extends EngineAcceptance {
         for (int i = 0; i < speakers.size(); i++) {
             assertEquals(PROMPTS.get(speakers.get(i)), system(requests.get(i)), "request " + i + " is the selected agent's");
         }
-        assertEquals("completed", harness.status(chatId));
+        assertEquals("max_turns_reached", harness.status(chatId));
     }
 }
