@@ -7,6 +7,7 @@ import ai.mozaiks.session.EventKind;
 import ai.mozaiks.session.EventRecorder;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.bson.Document;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -44,20 +45,36 @@ final class AgentReplies {
 
     /** Asks the model which agent speaks (or takes the recorded answer); its usage is an event of the turn. */
     Mono<Decision> selectSpeaker(Turn turn, Decision.SelectSpeaker select) {
+        return ask(turn, RequestBuilder.SPEAKER_SELECTOR,
+                () -> requests.speakerSelection(turn.workflow, select.candidates(), turn.state, turn.requestId() + ":select"))
+                .map(answer -> planner.resolve(turn.workflow, turn.state, TurnPlanner.parseSelection(answer, select.candidates())));
+    }
+
+    /** Asks the model which of the user's {@code string_llm} conditions is met (or takes the recorded answer), as {@link #selectSpeaker}. */
+    Mono<Decision> checkConditions(Turn turn, Decision.CheckConditions check) {
+        return ask(turn, RequestBuilder.CONDITION_CHECKER,
+                () -> requests.conditionCheck(turn.workflow, check.rules(), turn.state, turn.requestId() + ":select"))
+                .map(answer -> planner.resolve(turn.workflow, turn.state, TurnPlanner.parseCondition(answer, check)));
+    }
+
+    /**
+     * A routing question to the model, journaled under {@link ReplyJournal#SELECT} (a step asks at most one, so a redelivered
+     * step reuses the answer); answers its text, its usage an event of the turn.
+     */
+    private Mono<String> ask(Turn turn, String asker, Supplier<ModelRequest> question) {
         Document recorded = turn.recordedReplies.get(ReplyJournal.SELECT);
         Mono<Document> answer = recorded != null ? Mono.just(recorded) : budget.check(turn).then(Mono.defer(() -> {
-            ModelRequest request = requests.speakerSelection(turn.workflow, select.candidates(), turn.state, turn.requestId() + ":select");
             long started = System.nanoTime();
-            return model.complete(request).flatMap(response -> journal.record(turn, ReplyJournal.SELECT,
-                    RequestBuilder.SPEAKER_SELECTOR, response.message(),
-                    ledger.eventData(RequestBuilder.SPEAKER_SELECTOR, response, millisSince(started))));
+            return model.complete(question.get()).flatMap(response -> journal.record(turn, ReplyJournal.SELECT, asker, response.message(),
+                    ledger.eventData(asker, response, millisSince(started))));
         }));
         return answer.map(stored -> {
             Map<String, Object> usage = ReplyJournal.usage(stored);
             if (usage != null) {
                 turn.event(EventKind.USAGE_DELTA, usage);
             }
-            return planner.resolve(turn.workflow, turn.state, TurnPlanner.parseSelection(ReplyJournal.text(stored), select.candidates()));
+            String text = ReplyJournal.text(stored);
+            return text == null ? "" : text;
         });
     }
 

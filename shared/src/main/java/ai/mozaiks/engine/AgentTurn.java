@@ -69,8 +69,8 @@ final class AgentTurn {
     /** Runs the turn; answers the chat's status and outcome after it. */
     Mono<StepOutcome> run(AppCollection results, Turn turn, Map<String, Document> recorded) {
         Decision decision = planner.plan(turn.workflow, turn.state, turn.message.chatId());
-        Mono<Decision> chosen = decision instanceof Decision.SelectSpeaker select
-                ? replies.selectSpeaker(turn, select)
+        Mono<Decision> chosen = decision instanceof Decision.SelectSpeaker select ? replies.selectSpeaker(turn, select)
+                : decision instanceof Decision.CheckConditions check ? replies.checkConditions(turn, check)
                 : Mono.just(decision);
         return chosen.flatMap(d -> d instanceof Decision.Speak speak
                         ? speak(results, turn, speak, recorded)
@@ -174,7 +174,7 @@ final class AgentTurn {
 
     private Decision nextAfterReply(Turn turn) {
         Decision next = planner.plan(turn.workflow, turn.state, turn.message.chatId());
-        return next instanceof Decision.Speak || next instanceof Decision.SelectSpeaker ? null : next;
+        return next instanceof Decision.Speak || next instanceof Decision.SelectSpeaker || next instanceof Decision.CheckConditions ? null : next;
     }
 
 }

@@ -1,5 +1,6 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.workflows.manifest.HandoffRule;
 import java.util.List;
 import java.util.Objects;
 
@@ -26,6 +27,19 @@ public sealed interface Decision {
     record SelectSpeaker(List<String> candidates) implements Decision {
         public SelectSpeaker {
             candidates = List.copyOf(candidates);
+        }
+    }
+
+    /**
+     * DefaultPattern, the user just spoke and the user has {@code string_llm} handoffs (the seed's user-driven
+     * termination: "when the user approves the concept" → terminate): the model is asked which of their conditions the
+     * conversation now meets ({@link RequestBuilder#conditionCheck}); the first met routes to its target, none to
+     * {@code otherwise} (the user's after_work, else the agent before the user).
+     */
+    record CheckConditions(List<HandoffRule> rules, String otherwise) implements Decision {
+        public CheckConditions {
+            rules = List.copyOf(rules);
+            Objects.requireNonNull(otherwise, "otherwise");
         }
     }
 

@@ -37,6 +37,8 @@ import java.util.Map;
 public final class RequestBuilder {
     public static final String TRANSFER_PREFIX = "transfer_to_";
     public static final String SPEAKER_SELECTOR = "speaker_selector";
+    /** The name a user's handoff conditions are checked under (its usage and journal entry). */
+    public static final String CONDITION_CHECKER = "condition_checker";
     private static final ObjectMapper JSON = Json.mapper();
 
     private final String model;
@@ -72,6 +74,23 @@ public final class RequestBuilder {
         }
         system.append("\nAnswer with exactly one participant name and nothing else.");
         return ModelRequest.builder(model).requestId(requestId).workflow(workflow.name()).agent(SPEAKER_SELECTOR)
+                .message(ChatMessage.system(system.toString()))
+                .messages(history(state))
+                .build();
+    }
+
+    /**
+     * Asks which of the user's {@code string_llm} handoff conditions the conversation now meets: the conditions numbered,
+     * the conversation as history; the answer is a number (0 for none), read by {@link TurnPlanner#parseCondition}.
+     */
+    public ModelRequest conditionCheck(Workflow workflow, List<HandoffRule> rules, ConversationState state, String requestId) {
+        StringBuilder system = new StringBuilder("You check a conversation against conditions about its user's last message.\nConditions:");
+        for (int i = 0; i < rules.size(); i++) {
+            system.append("\n").append(i + 1).append(". ").append(((HandoffCondition.Llm) rules.get(i).condition().orElseThrow()).prompt());
+        }
+        system.append("\nAnswer with the number of the first condition the user's last message meets, or 0 when it meets none;"
+                + " answer with the number only.");
+        return ModelRequest.builder(model).requestId(requestId).workflow(workflow.name()).agent(CONDITION_CHECKER)
                 .message(ChatMessage.system(system.toString()))
                 .messages(history(state))
                 .build();

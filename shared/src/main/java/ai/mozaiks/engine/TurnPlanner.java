@@ -14,6 +14,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Decides who speaks next, as AG2's group patterns do ({@code group_utils.determine_next_agent}).
@@ -25,7 +27,8 @@ import java.util.Random;
  *   <li>A {@code transfer_to_*} tool chose a target → that target.</li>
  *   <li>The last message is a tool result → the agent that called the tool continues (no new reply counted,
  *       no {@code pre} conditions, no consecutive-reply limit).</li>
- *   <li>The user just spoke → DefaultPattern: the user's condition rules in order, then the user's
+ *   <li>The user just spoke → DefaultPattern: the user's expression conditions in order; none met and the user has
+ *       {@code string_llm} handoffs → ask the model which is met ({@link Decision.CheckConditions}); else the user's
  *       after_work, else the agent before the user; RoundRobin: the first agent; Random: a random
  *       agent; Auto: ask the model.</li>
  *   <li>Agent X just replied → DefaultPattern: X's after-reply condition rules in declaration order, then
@@ -45,6 +48,7 @@ public final class TurnPlanner {
     public static final String TERMINATE = "terminate";
     /** The reason a chat that took its {@code max_turns} ends with ({@link ai.mozaiks.session.ChatStatus#MAX_TURNS_REACHED}). */
     public static final String MAX_TURNS = "max_turns";
+    private static final Pattern NUMBER = Pattern.compile("\\d{1,3}");
 
     public Decision plan(Workflow workflow, ConversationState state, String chatId) {
         if (state.turns() >= workflow.orchestrator().maxTurns()) {
@@ -67,12 +71,16 @@ public final class TurnPlanner {
         String speaker = state.lastSpeaker();
         return switch (pattern) {
             case DEFAULT -> {
-                String target = afterReply(workflow, state, speaker);
-                if (target == null) {
-                    target = USER.equals(speaker) ? (state.lastAgent() != null ? state.lastAgent() : workflow.initialAgent())
+                String met = conditionMet(workflow, state, speaker);
+                String otherwise = afterWork(workflow, speaker);
+                if (otherwise == null) {
+                    otherwise = USER.equals(speaker) ? (state.lastAgent() != null ? state.lastAgent() : workflow.initialAgent())
                             : TERMINATE;
                 }
-                yield resolve(workflow, state, target);
+                // An agent's string_llm handoffs are tools its model may call; the user has no model, so theirs are asked.
+                List<HandoffRule> asked = USER.equals(speaker) && met == null ? llmRules(workflow, speaker) : List.of();
+                yield asked.isEmpty() ? resolve(workflow, state, met != null ? met : otherwise)
+                        : new Decision.CheckConditions(asked, otherwise);
             }
             case ROUND_ROBIN -> resolve(workflow, state, nextInOrder(workflow, speaker));
             case RANDOM -> resolve(workflow, state, random(workflow, speaker, chatId, state.turns()));
@@ -153,20 +161,42 @@ public final class TurnPlanner {
         return target instanceof HandoffTarget.User ? USER : TERMINATE;
     }
 
-    private static String afterReply(Workflow workflow, ConversationState state, String source) {
-        String afterWork = null;
-        for (HandoffRule rule : workflow.handoffsFrom(source)) {
-            if (rule.isAfterWork()) {
-                afterWork = target(rule.target());
-            }
-        }
+    /** The target of the first of the source's expression conditions (checked after its turn) that holds, if any. */
+    private static String conditionMet(Workflow workflow, ConversationState state, String source) {
         for (HandoffRule rule : workflow.handoffsFrom(source)) {
             if (rule.condition().orElse(null) instanceof HandoffCondition.Context context && !context.beforeReply()
                     && context.expression().evaluate(state.variables())) {
                 return target(rule.target());
             }
         }
+        return null;
+    }
+
+    /** The source's after_work target (the last one wins), if it has one. */
+    private static String afterWork(Workflow workflow, String source) {
+        String afterWork = null;
+        for (HandoffRule rule : workflow.handoffsFrom(source)) {
+            if (rule.isAfterWork()) {
+                afterWork = target(rule.target());
+            }
+        }
         return afterWork;
+    }
+
+    private static List<HandoffRule> llmRules(Workflow workflow, String source) {
+        return workflow.handoffsFrom(source).stream().filter(rule -> rule.condition().orElse(null) instanceof HandoffCondition.Llm).toList();
+    }
+
+    /** The target an answer to {@link Decision.CheckConditions} picks: the rule its first number names (1-based), else {@code otherwise}. */
+    public static String parseCondition(String answer, Decision.CheckConditions check) {
+        Matcher number = NUMBER.matcher(answer == null ? "" : answer);
+        if (number.find()) {
+            int chosen = Integer.parseInt(number.group());
+            if (chosen >= 1 && chosen <= check.rules().size()) {
+                return target(check.rules().get(chosen - 1).target());
+            }
+        }
+        return check.otherwise();
     }
 
     private static String preCondition(Workflow workflow, ConversationState state, String agent) {

@@ -194,4 +194,26 @@ class TurnPlannerTest {
         assertEquals("Writer", TurnPlanner.parseSelection("nobody", select.candidates()));
         assertTrue(planner.resolve(workflow, spoke(ConversationState.start(Map.of()), "Writer"), "Reviewer") instanceof Decision.Speak);
     }
+
+    @Test
+    void theUsersStringLlmHandoffsAreAskedOnlyWhenNoExpressionOfTheirsHoldsAndTheAnswerPicksTheTarget() {
+        Workflow workflow = Manifests.of("max_turns: 6\nhuman_in_the_loop: true\n").with("handoffs.yaml", """
+                handoff_rules:
+                - {source_agent: user, target_agent: terminate, handoff_type: condition, condition_type: string_llm,
+                   condition: When the user approves}
+                - {source_agent: user, target_agent: Reviewer, handoff_type: condition, condition_type: string_llm,
+                   condition: When the user asks for a review}
+                """).with("agents.yaml", "agents:\n- {name: Writer, system_message: You write.}\n- {name: Reviewer, system_message: You review.}\n")
+                .load();
+        ConversationState afterUser = ConversationState.start(Map.of()).afterUserInput("Looks good.", false, 40);
+
+        Decision.CheckConditions check = assertInstanceOf(Decision.CheckConditions.class, planner.plan(workflow, afterUser, "c1"));
+        assertEquals(2, check.rules().size());
+        assertEquals("Writer", check.otherwise(), "no after_work: the agent before the user, else the initial one");
+        assertEquals("terminate", TurnPlanner.parseCondition("1", check));
+        assertEquals("Reviewer", TurnPlanner.parseCondition("Condition 2 is met.", check));
+        assertEquals("Writer", TurnPlanner.parseCondition("0", check));
+        assertEquals("Writer", TurnPlanner.parseCondition("7", check), "a number naming no condition");
+        assertEquals("Writer", TurnPlanner.parseCondition("none", check));
+    }
 }

@@ -103,4 +103,46 @@ class HumanInTheLoopAcceptanceIT extends EngineAcceptance {
         assertEquals(List.of("Writer", "Writer", "Writer"), harness.speakers(chatId));
         assertEquals(3, harness.requests().size());
     }
+
+    @Test
+    void theUsersStringLlmHandoffEndsTheChatWhenTheModelFindsItsConditionMet() {
+        // The seed's user-driven termination: a string_llm handoff from the user to terminate.
+        Workflow flow = Manifests.of("max_turns: 20\nhuman_in_the_loop: true\ninitial_message: Draft the concept.\n")
+                .named("concept").with(
+                "agents.yaml", """
+                        agents:
+                        - name: Designer
+                          system_message: You refine a product concept with the user.
+                        """,
+                "handoffs.yaml", """
+                        handoff_rules:
+                        - {source_agent: Designer, target_agent: user, handoff_type: after_work}
+                        - {source_agent: user, target_agent: terminate, handoff_type: condition, condition_type: string_llm,
+                           condition: When the user clearly approves the refined concept}
+                        """).load();
+        harness = EngineHarness.start(OPENAI_COMPATIBLE, flow);
+        harness.replies("A tide-clock for surfers.");
+        String chatId = harness.startChat("concept");
+        assertEquals(List.of(new StepOutcome.AwaitingInput("handoff")), harness.deliverAll());
+
+        // Not approved: the model answers 0, and the turn goes back to the agent before the user.
+        harness.replies("0").replies("A tide-clock with swell alerts.");
+        harness.say(chatId, "m-1", "Add swell alerts.");
+        assertEquals(List.of(new StepOutcome.AwaitingInput("handoff")), harness.deliverAll());
+        List<JsonNode> requests = harness.requests();
+        String question = requests.get(1).at("/messages/0/content").asText();
+        assertTrue(question.contains("1. When the user clearly approves the refined concept"), question);
+        assertEquals("Add swell alerts.", requests.get(1).at("/messages/" + (requests.get(1).get("messages").size() - 1) + "/content").asText(),
+                "asked about the conversation up to the user's message");
+        assertEquals("awaiting_input", harness.status(chatId));
+
+        // Approved: the chat completes, with no agent turn.
+        harness.replies("1");
+        harness.say(chatId, "m-2", "Perfect, I approve it.");
+        assertEquals(List.of(new StepOutcome.Completed("terminate")), harness.deliverAll());
+        assertEquals("completed", harness.status(chatId));
+        assertEquals(4, harness.requests().size(), "one question, no agent reply");
+        List<ChatEvent> ends = harness.events(chatId, "chat.run_complete");
+        assertEquals("terminate", ends.get(0).data().get("reason"));
+    }
 }
