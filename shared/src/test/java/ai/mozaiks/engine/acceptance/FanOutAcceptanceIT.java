@@ -74,22 +74,23 @@ class FanOutAcceptanceIT extends EngineAcceptance {
                         """.formatted(policy)).load();
     }
 
-    private static final Workflow CHILD = Manifests.of("""
-            max_turns: 4
-            startup_mode: AgentDriven
-            initial_agent: Worker
-            """).named("research_part").with(
-            "agents.yaml", """
-                    agents:
-                    - name: Worker
-                      system_message: You research one part.
-                    """,
-            "handoffs.yaml", """
-                    handoff_rules:
-                    - source_agent: Worker
-                      target_agent: terminate
-                      handoff_type: after_work
-                    """).load();
+    private static final Workflow CHILD = child("research_part", 4, "terminate");
+
+    /** A child workflow of one Worker, whose after_work goes to {@code afterWork}. */
+    private static Workflow child(String name, int maxTurns, String afterWork) {
+        return Manifests.of("max_turns: " + maxTurns + "\nstartup_mode: AgentDriven\ninitial_agent: Worker\n").named(name).with(
+                "agents.yaml", """
+                        agents:
+                        - name: Worker
+                          system_message: You research one part.
+                        """,
+                "handoffs.yaml", """
+                        handoff_rules:
+                        - source_agent: Worker
+                          target_agent: %s
+                          handoff_type: after_work
+                        """.formatted(afterWork)).load();
+    }
 
     /** The Planner's answer: one child per workflow named, each with its part. */
     private static String selection(List<String> workflows) {
@@ -383,22 +384,7 @@ class FanOutAcceptanceIT extends EngineAcceptance {
     }
 
     /** A child that never terminates by itself: it ends by its one turn. */
-    private static final Workflow LOOPING_CHILD = Manifests.of("""
-            max_turns: 1
-            startup_mode: AgentDriven
-            initial_agent: Worker
-            """).named("looping_part").with(
-            "agents.yaml", """
-                    agents:
-                    - name: Worker
-                      system_message: You research one part.
-                    """,
-            "handoffs.yaml", """
-                    handoff_rules:
-                    - source_agent: Worker
-                      target_agent: Worker
-                      handoff_type: after_work
-                    """).load();
+    private static final Workflow LOOPING_CHILD = child("looping_part", 1, "Worker");
 
     @Test
     void aChildThatEndedByItsTurnsIsOverButNotCountedAsSucceeded() {
