@@ -22,6 +22,9 @@ import reactor.core.publisher.Mono;
  * app turned it on, and only in the pinned version.
  */
 public final class AppWorkflows implements WorkflowDirectory {
+    /** Marks a pack state's {@code version} as pinned; one without it (written before versions were pinned) follows the newest. */
+    static final String PINNED = "pinned";
+
     private final WorkflowCatalog platform;
     private final MongoCollection<Document> packs;
 
@@ -52,7 +55,8 @@ public final class AppWorkflows implements WorkflowDirectory {
                     Map<String, List<Document>> byPack = new TreeMap<>();
                     published.forEach(pack -> byPack.computeIfAbsent(pack.getString("pack_id"), id -> new ArrayList<>()).add(pack));
                     byPack.forEach((packId, versions) -> {
-                        String pinned = state(states, packId).map(state -> state.getString("version")).orElse(null);
+                        String pinned = state(states, packId).filter(state -> state.getBoolean(PINNED, false))
+                                .map(state -> state.getString("version")).orElse(null);
                         Document version = versions.stream().filter(pack -> pack.getString("version").equals(pinned)).findFirst()
                                 .orElse(versions.get(versions.size() - 1));
                         // A pinned version no longer ready leaves the pack shown (its newest) but not enabled.

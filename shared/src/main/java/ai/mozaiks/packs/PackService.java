@@ -220,10 +220,11 @@ public final class PackService {
             boolean isPlatformPack = !platform.pack(packId).isEmpty();
             Mono<Optional<String>> version = isPlatformPack ? Mono.just(Optional.empty()) : publishedVersion(appId, packId, request.version());
             return version.flatMap(current -> {
-                // A version asked for is pinned; without one the pack follows its newest ready version (AppWorkflows).
+                // A version asked for is pinned; without one the pack follows its newest ready version (AppWorkflows). The
+                // pin is marked: states written before pinning meant anything carry a version that pins nothing.
                 Document state = new Document("enabled", request.enabled());
                 if (request.version() != null && !isPlatformPack) {
-                    state.append("version", request.version());
+                    state.append("version", request.version()).append(AppWorkflows.PINNED, true);
                 }
                 Document before = app.get("packs", Document.class) == null ? null : app.get("packs", Document.class).get(packId, Document.class);
                 return Mono.from(apps.collection().updateOne(eq("_id", appId), Updates.combine(Updates.set("packs." + packId, state),
@@ -232,7 +233,7 @@ public final class PackService {
                         .then(audit.record(AuditLog.Actor.of(actor), request.enabled() ? "pack.enable" : "pack.disable",
                                 app.getString("tenant_id"), appId, "pack", packId, before, state))
                         .thenReturn(Map.<String, Object>of("pack", packId, "enabled", request.enabled(), "version", current.orElse("platform"),
-                                "pinned", state.containsKey("version")));
+                                "pinned", state.getBoolean(AppWorkflows.PINNED, false)));
             });
         });
     }

@@ -72,7 +72,7 @@ class AppWorkflowsIT {
 
     private static Document on(String version) {
         Document state = new Document("enabled", true);
-        return version == null ? state : state.append("version", version);
+        return version == null ? state : state.append("version", version).append(AppWorkflows.PINNED, true);
     }
 
     private static final Document OFF = new Document("enabled", false);
@@ -105,6 +105,10 @@ class AppWorkflowsIT {
         assertFalse(find(states("alpha", on("1.0.0")), "greeter").isPresent(), "only the pinned version's workflows");
         WorkflowEntry gone = find(states("alpha", on("0.9.0")), "concierge").orElseThrow();
         assertFalse(gone.enabled(), "a pinned version no longer ready runs nothing");
+        // A state written before pinning meant anything names a version without pinning it: the newest runs.
+        WorkflowEntry legacy = find(states("alpha", new Document("enabled", true).append("version", "1.0.0")), "concierge").orElseThrow();
+        assertEquals("2.0.0", legacy.packVersion());
+        assertTrue(legacy.enabled());
     }
 
     @Test
