@@ -48,7 +48,7 @@ public final class TurnPlanner {
     public static final String TERMINATE = "terminate";
     /** The reason a chat that took its {@code max_turns} ends with ({@link ai.mozaiks.session.ChatStatus#MAX_TURNS_REACHED}). */
     public static final String MAX_TURNS = "max_turns";
-    private static final Pattern NUMBER = Pattern.compile("\\d{1,3}");
+    private static final Pattern NUMBER = Pattern.compile("(\\d{1,3})\\.?");
 
     public Decision plan(Workflow workflow, ConversationState state, String chatId) {
         if (state.turns() >= workflow.orchestrator().maxTurns()) {
@@ -187,11 +187,14 @@ public final class TurnPlanner {
         return workflow.handoffsFrom(source).stream().filter(rule -> rule.condition().orElse(null) instanceof HandoffCondition.Llm).toList();
     }
 
-    /** The target an answer to {@link Decision.CheckConditions} picks: the rule its first number names (1-based), else {@code otherwise}. */
+    /**
+     * The target an answer to {@link Decision.CheckConditions} picks: the rule it names (1-based) when it is a bare number,
+     * else {@code otherwise}. Anything wordier is read as no condition met: a misread must not end a chat.
+     */
     public static String parseCondition(String answer, Decision.CheckConditions check) {
-        Matcher number = NUMBER.matcher(answer == null ? "" : answer);
-        if (number.find()) {
-            int chosen = Integer.parseInt(number.group());
+        Matcher number = NUMBER.matcher(answer == null ? "" : answer.strip());
+        if (number.matches()) {
+            int chosen = Integer.parseInt(number.group(1));
             if (chosen >= 1 && chosen <= check.rules().size()) {
                 return target(check.rules().get(chosen - 1).target());
             }

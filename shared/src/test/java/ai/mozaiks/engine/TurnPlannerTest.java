@@ -211,7 +211,8 @@ class TurnPlannerTest {
         assertEquals(2, check.rules().size());
         assertEquals("Writer", check.otherwise(), "no after_work: the agent before the user, else the initial one");
         assertEquals("terminate", TurnPlanner.parseCondition("1", check));
-        assertEquals("Reviewer", TurnPlanner.parseCondition("Condition 2 is met.", check));
+        assertEquals("Reviewer", TurnPlanner.parseCondition(" 2.\n", check));
+        assertEquals("Writer", TurnPlanner.parseCondition("None of the 2 conditions is met: 0", check), "only a bare number counts");
         assertEquals("Writer", TurnPlanner.parseCondition("0", check));
         assertEquals("Writer", TurnPlanner.parseCondition("7", check), "a number naming no condition");
         assertEquals("Writer", TurnPlanner.parseCondition("none", check));
