@@ -173,9 +173,14 @@ public final class StepExecutor {
         return databases.forApp(message.appId()).flatMap(database -> claimed(new Claim(database, ChatStore.of(database), message, lease, chat)));
     }
 
-    /** Gives back a lease taken by {@link #leaseFor}'s write under which no step ran (its app was not active): the step may be claimed at once. */
+    /**
+     * Gives back a lease taken by {@link #leaseFor}'s write under which no step ran (its app was not active, or the step was
+     * never launched): the step may be claimed at once. Matches nothing when the write did not take it; never fails (a lease
+     * not given back lapses).
+     */
     public Mono<Void> release(StepMessage message, StepLease lease) {
-        return databases.forApp(message.appId()).flatMap(database -> commits.release(ChatStore.of(database), lease));
+        return databases.forApp(message.appId()).flatMap(database -> commits.release(ChatStore.of(database), lease))
+                .onErrorResume(error -> Mono.empty());
     }
 
     /**

@@ -72,7 +72,8 @@ public interface StepQueue {
 
         /**
          * It is not known whether the write happened (it failed, or was cancelled, after being sent): what holds this
-         * instance is given back, but what is on the queue stays, to run the step if it is due or be dropped as stale.
+         * instance is given back (and a {@link #lease} the write may have taken), but what is on the queue stays, to run the
+         * step if it is due or be dropped as stale.
          * Never fails; after {@link #due} or {@link #cancel}, does nothing.
          */
         Mono<Void> abandon();

@@ -188,8 +188,11 @@ public final class StepRunner implements AutoCloseable {
             }
 
             private Mono<Void> launched(Document claimed) {
+                // Not launched (the fallback could not be sent): a lease the input took is given back, for the reaper to act.
                 return Mono.defer(() -> settled.compareAndSet(false, true)
                         ? sent.doOnError(error -> ticket.release()).doOnCancel(ticket::release)
+                                .onErrorResume(error -> (claimed == null ? Mono.<Void>empty() : executor.release(message, lease.lease()))
+                                        .then(Mono.error(error)))
                                 .doOnNext(fallback -> launch(message, ticket, fallback, claimed == null ? null : new Claimed(lease.lease(), claimed)))
                                 .then()
                         : Mono.empty());
@@ -208,10 +211,13 @@ public final class StepRunner implements AutoCloseable {
 
             @Override
             public Mono<Void> abandon() {
-                return Mono.fromRunnable(() -> {
-                    if (settled.compareAndSet(false, true)) {
-                        ticket.release();
+                // The input's update may have taken the lease: it is given back (a release matches nothing if it did not).
+                return Mono.defer(() -> {
+                    if (!settled.compareAndSet(false, true)) {
+                        return Mono.empty();
                     }
+                    ticket.release();
+                    return executor.release(message, lease.lease());
                 });
             }
         };
@@ -238,7 +244,10 @@ public final class StepRunner implements AutoCloseable {
     private void launch(StepMessage message, FairShare.Ticket ticket, StepQueue.Held fallback, Claimed claimed) {
         Disposable.Swap step = Disposables.swap();
         if (!startedHere.add(step)) {
-            ticket.release(); // closing: the fallback message runs the step
+            ticket.release(); // closing: the fallback message runs the step, under no lease of ours
+            if (claimed != null) {
+                executor.release(message, claimed.lease).subscribe(done -> { }, error -> { });
+            }
             return;
         }
         startedHereCount.incrementAndGet();

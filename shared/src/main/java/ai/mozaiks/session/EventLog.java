@@ -55,9 +55,10 @@ public final class EventLog {
     private final EventReader reader;
     /**
      * Per chat ({@code app_id} and {@code chat_id}), the last seq of the last commit this instance stored: the next step
-     * of the chat, usually run here, then need not look its events up ({@link #storeMissing}).
+     * of the chat, usually run here, then need not look its events up ({@link #storeMissing}). The least recently used chat
+     * is forgotten first.
      */
-    private final Map<String, Long> storedHere = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, false) {
+    private final Map<String, Long> storedHere = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
             return size() > REMEMBERED_CHATS;

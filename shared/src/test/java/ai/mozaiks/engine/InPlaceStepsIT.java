@@ -299,6 +299,26 @@ class InPlaceStepsIT {
     }
 
     @Test
+    void anAbandonedReadiedStepGivesBackTheLeaseItsWriteMayHaveTaken() throws Exception {
+        Instance here = instance();
+        String chatId = waitingAfterItsFirstTurn(here);
+        StepMessage second = new StepMessage(APP, chatId, 1);
+        StepQueue.Ahead ahead = here.runner().ahead(second);
+        StepQueue.Lease lease = ahead.lease().orElseThrow();
+        // The input's write took the lease, then the input failed after it: whether the write happened is unknown.
+        java.time.Instant now = fixture.clock().instant();
+        Document conversation = chat(APP, chatId).get(ChatFields.CONVERSATION, Document.class);
+        await(fixture.appDatabases().forApp(APP).flatMap(database -> ChatStore.of(database)
+                .acceptInputClaimed(chatId, "input:m-1", 99, conversation, lease.lease(), now, now.plus(lease.duration()))));
+
+        await(ahead.abandon());
+
+        assertFalse(chat(APP, chatId).getDate(ChatFields.LEASE_UNTIL).toInstant().isAfter(fixture.clock().instant()), "the lease given back");
+        assertEquals(0, here.fairShare().inFlight());
+        assertInstanceOf(StepOutcome.AwaitingInput.class, await(here.runner().run(second)), "its fallback claims the chat at once");
+    }
+
+    @Test
     void aMessageWhoseStepIsNotStartedGivesBackWhatWasReadiedForIt() throws Exception {
         Instance here = instance();
         String chatId = waitingAfterItsFirstTurn(here);
