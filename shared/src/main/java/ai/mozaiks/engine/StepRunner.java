@@ -157,8 +157,10 @@ public final class StepRunner implements AutoCloseable {
 
     /**
      * {@link StepQueue#ahead} for a step that may start here ({@link #startHere}'s rule): its slot is taken and its fallback
-     * message sent now, while its input is written; {@code due} starts it once the message is on the queue, {@code cancel}
-     * gives the slot back and takes the message back, {@code abandon} gives the slot back and leaves the message. A step that may not start here is readied as the queue readies it.
+     * message sent now, while its input is written, and it offers the lease the input's update may take. {@code due} starts
+     * the step once the message is on the queue (under that lease when the update took it), {@code cancel} gives the slot
+     * back and takes the message back, {@code abandon} gives the slot and the lease back and leaves the message. A step that
+     * may not start here is readied as the queue readies it.
      */
     public StepQueue.Ahead ahead(StepMessage message) {
         Optional<FairShare.Ticket> admitted = admitHere(message);

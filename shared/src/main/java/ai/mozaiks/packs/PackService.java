@@ -37,9 +37,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.bson.Document;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -79,7 +79,6 @@ public final class PackService {
     public PackService(WorkflowCatalog platform, PackGraph graph, WorkflowDirectory workflows, WorkflowLoader loader,
                        MongoCollection<Document> packs, BlobContainerAsyncClient files, AppAccess apps, Entitlements entitlements,
                        Tiers tiers, AuditLog audit, Clock clock, Consumer<AppId> packsChanged) {
-        this.packsChanged = packsChanged;
         this.platform = platform;
         this.graph = graph;
         this.workflows = workflows;
@@ -91,6 +90,7 @@ public final class PackService {
         this.tiers = tiers;
         this.audit = audit;
         this.clock = clock;
+        this.packsChanged = packsChanged;
     }
 
     /**
