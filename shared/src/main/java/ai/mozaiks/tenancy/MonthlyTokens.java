@@ -108,7 +108,8 @@ public final class MonthlyTokens {
             // One read of an app at a time: a caller arriving while it is under way shares it.
             String id = counterId(appId, month);
             AtomicReference<Mono<Long>> self = new AtomicReference<>();
-            Mono<Long> read = read(appId, month, now).doFinally(signal -> reads.remove(id, self.get())).cache();
+            // Gone from the map before its answer reaches anyone, so a caller after it never shares a read that has ended.
+            Mono<Long> read = read(appId, month, now).doOnEach(signal -> reads.remove(id, self.get())).cache();
             self.set(read);
             Mono<Long> under = reads.putIfAbsent(id, read);
             return under != null ? under : read;
