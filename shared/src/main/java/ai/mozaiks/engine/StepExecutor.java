@@ -160,16 +160,17 @@ public final class StepExecutor {
 
     /**
      * A lease for {@code message}'s step that the write making it due may take (an input to a waiting chat,
-     * {@link ChatStore#acceptInputClaimed}), so that the step, started here, needs no claim: {@link #runClaimed}.
+     * {@link ChatStore#acceptInputClaimed}), so that the step, started here, needs no claim: {@link #runClaimed}. The app's
+     * month is read meanwhile, beside that write, so the step's budget check finds it read.
      */
     public StepQueue.Lease leaseFor(StepMessage message) {
+        budget.readAhead(message.appId());
         return new StepQueue.Lease(new StepLease(message.chatId(), message.stepSeq(), settings.instanceId() + ":" + UUID.randomUUID()),
                 settings.lease());
     }
 
     /** {@link #run} for a step whose lease the write that made it due took ({@link #leaseFor}); {@code chat} as that write left it. */
     public Mono<StepOutcome> runClaimed(StepMessage message, StepLease lease, Document chat) {
-        budget.readAhead(message.appId());
         return databases.forApp(message.appId()).flatMap(database -> claimed(new Claim(database, ChatStore.of(database), message, lease, chat)));
     }
 
