@@ -1,5 +1,6 @@
 package ai.mozaiks.engine;
 
+import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.workflows.Workflow;
 import ai.mozaiks.workflows.manifest.ContextVariableDefinition;
@@ -31,6 +32,7 @@ import java.util.Set;
  *       matches; with {@code ui_hidden} the message is also hidden from the UI (still sent to models).</li>
  *   <li>{@code ui_response} triggers set their variable to the response's {@code response_key} field
  *       (or the whole response) when the named UI tool answers.</li>
+ *   <li>A tool sets variables by answering {@code context_updates} ({@link #applyToolUpdates}).</li>
  * </ul>
  */
 public final class ContextState {
@@ -165,6 +167,72 @@ public final class ContextState {
             }
         }
         return values;
+    }
+
+    /** The most variables one tool answer may set. */
+    public static final int MAX_TOOL_UPDATES = 32;
+    /** What the runtime sets itself ({@link #initial}): no tool may change it. */
+    static final Set<String> RUNTIME_VARIABLES = Set.of("workflow_name", "app_id", "chat_id", "user_id");
+
+    /** What a tool's {@code context_updates} did: the variables after it, those it set, and those refused with the reason. */
+    public record ToolUpdates(Map<String, Object> variables, Map<String, Object> applied, Map<String, String> refused) {
+    }
+
+    /**
+     * Applies a tool's {@code context_updates}, in order: only variables the workflow defines, never the runtime's own,
+     * each at most {@link ChatInputs#INLINE_UI_RESPONSE_CHARS} characters of JSON nested at most {@link InputLimits#MAX_DEPTH}
+     * deep, at most {@value #MAX_TOOL_UPDATES} of them, and none that would take all the variables past
+     * {@link ChatInputs#UI_VARIABLES_BUDGET} bytes of JSON. A refused one changes nothing and is named with its reason,
+     * for the {@code tool_response} event; the tool's answer is untrusted, as any tenant input.
+     */
+    public static ToolUpdates applyToolUpdates(Workflow workflow, JsonNode updates, Map<String, Object> variables) {
+        Map<String, Object> values = new LinkedHashMap<>(variables);
+        Map<String, Object> applied = new LinkedHashMap<>();
+        Map<String, String> refused = new LinkedHashMap<>();
+        if (updates == null || !updates.isObject()) {
+            refused.put("context_updates", "must be an object of variable names and values");
+            return new ToolUpdates(values, applied, refused);
+        }
+        Set<String> defined = new LinkedHashSet<>();
+        workflow.contextVariables().definitions().forEach(definition -> defined.add(definition.name()));
+        long total = ConversationState.utf8Length(Json.write(values));
+        int seen = 0;
+        for (java.util.Iterator<Map.Entry<String, JsonNode>> fields = updates.fields(); fields.hasNext(); ) {
+            Map.Entry<String, JsonNode> update = fields.next();
+            if (++seen > MAX_TOOL_UPDATES) {
+                refused.put("context_updates", "one answer sets at most " + MAX_TOOL_UPDATES + " variables; the rest were not applied");
+                break;
+            }
+            String name = update.getKey();
+            String bounded = name.length() > 64 ? name.substring(0, 64) + "…" : name;
+            if (RUNTIME_VARIABLES.contains(name)) {
+                refused.put(bounded, "is set by the runtime");
+                continue;
+            }
+            if (!defined.contains(name)) {
+                refused.put(bounded, "is not defined in context_variables.yaml");
+                continue;
+            }
+            if (InputLimits.depth(update.getValue()) > InputLimits.MAX_DEPTH) {
+                refused.put(bounded, "is nested deeper than " + InputLimits.MAX_DEPTH + " levels");
+                continue;
+            }
+            String json = update.getValue().toString();
+            if (json.length() > ChatInputs.INLINE_UI_RESPONSE_CHARS) {
+                refused.put(bounded, "is over " + ChatInputs.INLINE_UI_RESPONSE_CHARS + " characters of JSON");
+                continue;
+            }
+            Object value = plain(update.getValue());
+            long grown = ConversationState.utf8Length(json) - ConversationState.utf8Length(Json.write(values.get(name)));
+            if (total + grown > ChatInputs.UI_VARIABLES_BUDGET) {
+                refused.put(bounded, "would take the chat's variables past " + ChatInputs.UI_VARIABLES_BUDGET / 1024 + " KB");
+                continue;
+            }
+            total += grown;
+            values.put(name, value);
+            applied.put(name, value);
+        }
+        return new ToolUpdates(values, applied, refused);
     }
 
     /** A JSON value as the plain Java value conditions and BSON understand. */

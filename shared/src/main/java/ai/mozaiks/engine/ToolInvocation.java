@@ -6,8 +6,8 @@ import ai.mozaiks.workflows.manifest.ToolSpec;
 import java.util.Map;
 
 /**
- * One call of a workflow tool by an agent, with the chat's context variables (read-only). {@code callIndex} is the
- * call's place among the reply's tool calls.
+ * One call of a workflow tool by an agent, with the chat's context variables (read-only: a tool sets variables by its
+ * answer's {@code context_updates}, {@link ToolRound}). {@code callIndex} is the call's place among the reply's tool calls.
  */
 public record ToolInvocation(String appId, String chatId, long stepSeq, String agent, ToolSpec tool, ToolCall call,
                              int callIndex, Map<String, Object> contextVariables) {

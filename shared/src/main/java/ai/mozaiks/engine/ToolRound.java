@@ -36,6 +36,11 @@ import reactor.core.publisher.Mono;
  * instead of calling the tool twice. A call whose result was not recorded (the attempt died during it) is made again,
  * with the same idempotency key ({@link ToolInvocation#idempotencyKey()}), so a tool can tell the repeat.
  *
+ * <p>A tool sets context variables by answering an object with a {@code context_updates} member ({@code {"context_updates":
+ * {"app_ready": true}, ...}}): it is taken out of what the model sees, recorded with the result (so a redelivered step sets
+ * the same), applied in call order ({@link ContextState#applyToolUpdates}) before the next handoff is chosen, and shown on
+ * the {@code tool_response} event with any refusal.
+ *
  * <p>A result longer than the conversation keeps ({@link ConversationState#MAX_MESSAGE_CHARS}) is written whole to the
  * {@link PayloadStore} before its record: the record, the conversation and the event keep its head, its full size and
  * the payload's id. (An executor built without a payload store keeps the whole result in the record, which the tools'
@@ -47,6 +52,10 @@ final class ToolRound {
     private static final String CHAT_ID = "chat_id";
     private static final String RESULT_CHARS = "result_chars";
     private static final String PAYLOAD_ID = "payload_id";
+    /** The member of a tool's answer that sets context variables. */
+    static final String CONTEXT_UPDATES = "context_updates";
+    /** The most characters of one set variable's JSON its {@code tool_response} event shows. */
+    static final int MAX_EVENT_VALUE_CHARS = 256;
     /** The payload kind of a tool's result; its stable id is {@code <step_seq>-<call id>}. */
     static final String TOOL_PAYLOAD = "tool";
     private static final ObjectMapper JSON = Json.mapper();
@@ -101,6 +110,9 @@ final class ToolRound {
                     if (answer.payloadId() != null) {
                         response.put("payload_id", answer.payloadId());
                     }
+                    if (answer.updates() != null) {
+                        setVariables(turn, answer.updates(), response);
+                    }
                     turn.event(EventKind.TOOL_RESPONSE, response);
                     return ConversationState.Message.tool(answer.call().id(), answer.bounded(ConversationState.MAX_MESSAGE_CHARS));
                 })
@@ -108,11 +120,29 @@ final class ToolRound {
                 .map(messages -> new Outcome(messages, transfer, uiWait));
     }
 
-    /** A call's answer: its content (the head of a result kept as a payload), its full length and the payload's id. */
-    private record Answer(ToolCall call, String content, int chars, String payloadId) {
+    /** Applies a tool's {@code context_updates} to the turn, noting on its event what was set (values cut short) and refused. */
+    private static void setVariables(Turn turn, JsonNode updates, Map<String, Object> event) {
+        ContextState.ToolUpdates set = ContextState.applyToolUpdates(turn.workflow, updates, turn.state.variables());
+        turn.state = turn.state.withVariables(set.variables());
+        Map<String, Object> shown = new java.util.LinkedHashMap<>();
+        set.applied().forEach((name, value) -> {
+            String json = Json.write(value);
+            shown.put(name, json.length() <= MAX_EVENT_VALUE_CHARS ? value : "(" + json.length() + " characters of JSON)");
+        });
+        event.put(CONTEXT_UPDATES, new Document(shown));
+        if (!set.refused().isEmpty()) {
+            event.put("context_refused", new Document(new java.util.LinkedHashMap<>(set.refused())));
+        }
+    }
+
+    /**
+     * A call's answer: its content (the head of a result kept as a payload), its full length, the payload's id, and the
+     * context variables it sets ({@code null}: none).
+     */
+    private record Answer(ToolCall call, String content, int chars, String payloadId, JsonNode updates) {
 
         Answer(ToolCall call, String content) {
-            this(call, content, content == null ? 0 : content.length(), null);
+            this(call, content, content == null ? 0 : content.length(), null, null);
         }
 
         /** The content in at most {@code max} characters, a note giving the full size when cut. */
@@ -144,8 +174,9 @@ final class ToolRound {
         if (previous != null) {
             String result = previous.getString("result");
             Number chars = previous.get(RESULT_CHARS, Number.class);
+            String updates = previous.getString(CONTEXT_UPDATES);
             return Mono.just(new Answer(call, result, chars == null ? result == null ? 0 : result.length() : chars.intValue(),
-                    previous.getString(PAYLOAD_ID)));
+                    previous.getString(PAYLOAD_ID), updates == null ? null : Json.read(updates)));
         }
         return execute(results, turn, agent, call, index, spec(turn, agent, call));
     }
@@ -168,13 +199,22 @@ final class ToolRound {
                                         agent, spec.get(), call, index, turn.state.variables()))
                                 .defaultIfEmpty(JSON.nullNode())
                                 .onErrorResume(failure -> Mono.just(error(String.valueOf(failure.getMessage())))));
-        return result.flatMap(value -> {
+        return result.flatMap(answered -> {
+            // What the tool sets is not the model's to see: it is taken out of the answer, and kept with its record.
+            JsonNode updates = answered.isObject() ? answered.get(CONTEXT_UPDATES) : null;
+            JsonNode value = answered;
+            if (updates != null) {
+                ObjectNode rest = ((ObjectNode) answered).deepCopy();
+                rest.remove(CONTEXT_UPDATES);
+                value = rest;
+            }
             String content = value.isTextual() ? value.asText() : value.toString();
             // A long result is written whole before the record refers to it: the record keeps what the conversation keeps.
-            Mono<Answer> kept = payloads == null || content.length() <= ConversationState.MAX_MESSAGE_CHARS ? Mono.just(new Answer(call, content))
+            Mono<Answer> kept = payloads == null || content.length() <= ConversationState.MAX_MESSAGE_CHARS
+                    ? Mono.just(new Answer(call, content, content.length(), null, updates))
                     : payloads.put(turn.message.appId(), turn.message.chatId(), TOOL_PAYLOAD, turn.message.stepSeq() + "-" + call.id(), content)
                             .map(stored -> new Answer(call, PayloadStore.preview(content, ConversationState.MAX_MESSAGE_CHARS),
-                                    content.length(), stored.payloadId()));
+                                    content.length(), stored.payloadId(), updates));
             return kept.flatMap(answer -> {
                 Document record = new Document(CHAT_ID, turn.message.chatId())
                         .append(STEP_SEQ, turn.message.stepSeq())
@@ -184,6 +224,10 @@ final class ToolRound {
                         .append("recorded_at", Date.from(clock.instant().truncatedTo(ChronoUnit.MILLIS)));
                 if (answer.payloadId() != null) {
                     record.append(RESULT_CHARS, answer.chars()).append(PAYLOAD_ID, answer.payloadId());
+                }
+                if (updates != null) {
+                    // As JSON text: its names are the tool's, not ours to use as field names.
+                    record.append(CONTEXT_UPDATES, updates.toString());
                 }
                 return results.insertOne(record)
                         .onErrorResume(Duplicates::isDuplicate, duplicate -> Mono.empty())

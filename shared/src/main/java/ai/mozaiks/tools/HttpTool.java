@@ -23,7 +23,7 @@ import reactor.core.publisher.Mono;
 /**
  * Calls a tool declared as {@code implementation: {type: http, url, method}}. The call's arguments go as
  * the JSON body (POST, PUT, PATCH) or as query parameters (GET, DELETE); the answer's JSON (or text) is the
- * tool's result. Every failure — refused address, timeout, error status, oversized or unreadable answer —
+ * tool's result (an object's {@code context_updates} member sets context variables, see {@code ToolRound}). Every failure — refused address, timeout, error status, oversized or unreadable answer —
  * becomes {@code {"error": ...}} for the model, never an exception: the engine records it like any result.
  *
  * <p>Headers tell the endpoint who calls: {@code X-Mozaiks-App-Id}, {@code X-Mozaiks-Chat-Id},

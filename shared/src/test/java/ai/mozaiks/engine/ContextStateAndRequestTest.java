@@ -214,4 +214,45 @@ class ContextStateAndRequestTest {
         assertEquals(1, cut.messages().size());
         assertEquals("NEXT", cut.messages().get(0).content());
     }
+
+    @Test
+    void aToolsUpdatesAreBoundedAndOnlyDefinedVariablesChange() throws Exception {
+        Workflow workflow = workflow();
+        Map<String, Object> before = ContextState.initial(workflow, "app-1", "chat-1", "user-1", Map.of());
+        ObjectMapper json = new ObjectMapper();
+
+        ContextState.ToolUpdates notAnObject = ContextState.applyToolUpdates(workflow, json.readTree("[1]"), before);
+        assertEquals(before, notAnObject.variables());
+        assertEquals(List.of("context_updates"), List.copyOf(notAnObject.refused().keySet()));
+
+        String deep = "[".repeat(70) + "]".repeat(70);
+        String large = "\"" + "x".repeat(ChatInputs.INLINE_UI_RESPONSE_CHARS) + "\"";
+        ContextState.ToolUpdates mixed = ContextState.applyToolUpdates(workflow, json.readTree(
+                "{\"draft_ready\": true, \"chat_id\": \"other\", \"nope\": 1, \"plan\": " + deep + ", \"decision\": " + large + "}"), before);
+        assertEquals(Map.of("draft_ready", true), mixed.applied());
+        assertEquals(List.of("chat_id", "nope", "plan", "decision"), List.copyOf(mixed.refused().keySet()));
+        assertEquals("chat-1", mixed.variables().get("chat_id"));
+        assertEquals("basic", mixed.variables().get("plan"));
+        assertFalse(mixed.variables().containsKey("nope"));
+        assertEquals(false, before.get("draft_ready"), "the variables given are not changed in place");
+
+        StringBuilder many = new StringBuilder("{");
+        for (int i = 0; i < ContextState.MAX_TOOL_UPDATES + 5; i++) {
+            many.append(i == 0 ? "" : ",").append("\"v").append(i).append("\": ").append(i);
+        }
+        ContextState.ToolUpdates tooMany = ContextState.applyToolUpdates(workflow, json.readTree(many.append("}").toString()), before);
+        assertEquals(ContextState.MAX_TOOL_UPDATES + 1, tooMany.refused().size(), "one note for the rest, not one per name");
+
+        // Near the chat's budget: an update that would pass it is refused, one that fits is applied.
+        Map<String, Object> full = new java.util.LinkedHashMap<>(before);
+        String filler = "y".repeat(ChatInputs.INLINE_UI_RESPONSE_CHARS - 100);
+        for (int i = 0; i < ChatInputs.UI_VARIABLES_BUDGET / filler.length(); i++) {
+            full.put("filler_" + i, filler);
+        }
+        String half = "\"" + "z".repeat(ChatInputs.INLINE_UI_RESPONSE_CHARS - 10) + "\"";
+        ContextState.ToolUpdates budget = ContextState.applyToolUpdates(workflow, json.readTree(
+                "{\"decision\": " + half + ", \"draft_ready\": true}"), full);
+        assertEquals(Map.of("draft_ready", true), budget.applied());
+        assertTrue(budget.refused().get("decision").startsWith("would take the chat's variables past"), budget.refused().toString());
+    }
 }

@@ -109,7 +109,8 @@ class StepCrashWindowsIT {
         tool.createContext("/lookup", this::lookup);
         tool.start();
         workflow = Manifests.of("max_turns: 10\ninitial_message: Write about tides.\n")
-                .with("context_variables.yaml", CONTEXT).with("handoffs.yaml", HANDOFFS).with("tools.yaml", """
+                .with("context_variables.yaml", CONTEXT.replace("agents:\n", "- {name: looked_up, type: string, source: {type: state}}\nagents:\n"))
+                .with("handoffs.yaml", HANDOFFS).with("tools.yaml", """
                         tools:
                         - agent: Writer
                           function: lookup
@@ -133,7 +134,9 @@ class StepCrashWindowsIT {
                 Thread.currentThread().interrupt();
             }
         }
-        byte[] body = "{\"meaning\":\"the rise and fall of the sea\"}".getBytes(StandardCharsets.UTF_8);
+        // It also sets a context variable: a redelivered step sets it from the recorded answer, the tool not asked again.
+        byte[] body = "{\"meaning\":\"the rise and fall of the sea\",\"context_updates\":{\"looked_up\":\"tide\"}}"
+                .getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", "application/json");
         try {
             exchange.sendResponseHeaders(200, body.length);
@@ -250,6 +253,9 @@ class StepCrashWindowsIT {
         assertEquals("call_first", events.get(4).data().get("call_id"));
         assertEquals(1, events.stream().filter(event -> event.type().equals("chat.tool_response")).count());
         assertTrue(events.get(5).data().get("content").toString().contains("rise and fall"));
+        assertEquals(new Document("looked_up", "tide"), events.get(5).data().get("context_updates"));
+        assertEquals("tide", chat(chatId).get("conversation", Document.class).get("variables", Document.class).get("looked_up"),
+                "the variable the tool set survives the redelivery");
 
         Document stored = chat(chatId);
         assertEquals(3, ((Number) stored.get("usage_calls")).intValue(), "usage counted once per recorded response");

@@ -150,7 +150,8 @@ final class EngineHarness implements AutoCloseable {
     private final StallReaper reaper;
     private final RunSlots runSlots;
 
-    private EngineHarness(Provider provider, Map<String, String> env, List<Workflow> purposeBuilt) throws IOException {
+    private EngineHarness(Provider provider, Map<String, String> env, List<Workflow> purposeBuilt, boolean privateNetworkTools)
+            throws IOException {
         this.fixture = EmbeddedMongoFixture.start();
         this.server = FakeChatServer.http();
         WorkflowCatalog catalog = WorkflowCatalog.load(Manifests.repositoryWorkflows());
@@ -163,11 +164,12 @@ final class EngineHarness implements AutoCloseable {
         this.sessions = new ChatSessions(fixture.appDatabases(), clock);
         // The fixture's clock is UTC-only; the tool may be asked for any zone, so it reads a fixed clock at the same instant.
         CurrentTime currentTime = new CurrentTime(Clock.fixed(EmbeddedMongoFixture.START, java.time.ZoneOffset.UTC));
-        // HTTP tools as in production: private networks closed, so any tool aimed at this machine is refused.
+        // HTTP tools as in production: private networks closed, so any tool aimed at this machine is refused (unless a test
+        // serves its tools on this machine, as a deployment allowing private networks would).
         ToolRegistry tools = ToolRegistry.of(Map.of(CurrentTime.class.getName(), invocation -> {
             toolInvocations.add(invocation);
             return currentTime.call(invocation);
-        }), new HttpTool(new OutboundClient(HostResolver.system()), new ToolSettings(Duration.ofSeconds(5), 64 * 1024, false)));
+        }), new HttpTool(new OutboundClient(HostResolver.system()), new ToolSettings(Duration.ofSeconds(5), 64 * 1024, privateNetworkTools)));
         EngineSettings engine = new EngineSettings(DEPLOYMENT, Duration.ofMinutes(2), Duration.ofSeconds(5),
                 ConversationState.DEFAULT_WINDOW, "engine",
                 ContextConfig.of((appId, keys) -> Mono.just(Map.of()), env), EngineSettings.DEFAULT_DELTA_INTERVAL);
@@ -226,7 +228,16 @@ final class EngineHarness implements AutoCloseable {
     /** With the deployment's allow-listed values (the platform workflows' {@code config} variables read them). */
     static EngineHarness start(Provider provider, Map<String, String> env, Workflow... purposeBuilt) {
         try {
-            return new EngineHarness(provider, env, List.of(purposeBuilt));
+            return new EngineHarness(provider, env, List.of(purposeBuilt), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** With HTTP tools allowed to call this machine, where the test serves them. */
+    static EngineHarness startWithLocalTools(Provider provider, Workflow... purposeBuilt) {
+        try {
+            return new EngineHarness(provider, Map.of(), List.of(purposeBuilt), true);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
