@@ -22,7 +22,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Calls a tool declared as {@code implementation: {type: http, url, method}}. The call's arguments go as
- * the JSON body (POST, PUT, PATCH) or as query parameters (GET, DELETE); the answer's JSON (or text) is the
+ * the JSON body (POST, PUT, PATCH) or as query parameters (GET, DELETE); a tool declared with {@code context} (variable
+ * names) gets {@code {"arguments": {...}, "context_variables": {...}}} instead, those variables' values beside them; the answer's JSON (or text) is the
  * tool's result (an object's {@code context_updates} member sets context variables, see {@code ToolRound}). Every failure — refused address, timeout, error status, oversized or unreadable answer —
  * becomes {@code {"error": ...}} for the model, never an exception: the engine records it like any result.
  *
@@ -61,7 +62,8 @@ public final class HttpTool implements ToolRegistry.HttpTools {
         byte[] body = null;
         if (hasBody(endpoint.method())) {
             headers.put("Content-Type", "application/json");
-            body = invocation.call().argumentsJson().getBytes(StandardCharsets.UTF_8);
+            body = (endpoint.context().isEmpty() ? invocation.call().argumentsJson() : withContext(invocation, endpoint))
+                    .getBytes(StandardCharsets.UTF_8);
         }
         String tool = invocation.tool().name();
         return client.send(new OutboundClient.Request(endpoint.method(), url, headers, body), rules)
@@ -102,6 +104,16 @@ public final class HttpTool implements ToolRegistry.HttpTools {
         } catch (IllegalArgumentException notJson) {
             return Json.mapper().getNodeFactory().textNode(body);
         }
+    }
+
+    /** The arguments beside the values of the variables the tool reads ({@code null} for one not set). */
+    private static String withContext(ToolInvocation invocation, ToolImplementation.Http endpoint) {
+        Map<String, Object> variables = new LinkedHashMap<>();
+        endpoint.context().forEach(name -> variables.put(name, invocation.contextVariables().get(name)));
+        ObjectNode body = Json.mapper().createObjectNode();
+        body.set("arguments", invocation.call().arguments() == null ? Json.mapper().createObjectNode() : invocation.call().arguments());
+        body.set("context_variables", Json.mapper().valueToTree(variables));
+        return body.toString();
     }
 
     private static boolean hasBody(String method) {

@@ -43,7 +43,7 @@ final class HooksReader {
     private static Optional<ToolImplementation.JavaClass> implementation(ManifestNode item) {
         ManifestNode node = item.get("implementation");
         if (node.present()) {
-            return ImplementationReader.read(node, false).map(ToolImplementation.JavaClass.class::cast);
+            return ImplementationReader.read(node).map(ToolImplementation.JavaClass.class::cast);
         }
         String function = item.get("function").string().orElse("?");
         Optional<String> file = item.get("filename").string();

@@ -14,17 +14,30 @@ import java.util.regex.Pattern;
  * <pre>
  * implementation: {type: java, class: ai.mozaiks.tools.builtin.CurrentTime}
  * implementation: {type: http, url: https://tools.example.com/lookup, method: POST}
+ * implementation: {type: http, url: https://tools.example.com/build, method: POST, context: [app_spec]}
  * </pre>
+ * {@code context} names the context variables an HTTP tool reads: they are sent in its request body beside the arguments.
  */
 final class ImplementationReader {
     private static final Pattern CLASS_NAME =
             Pattern.compile("([A-Za-z_$][A-Za-z0-9_$]*\\.)*[A-Za-z_$][A-Za-z0-9_$]*");
     private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
+    private static final Set<String> WITH_BODY = Set.of("POST", "PUT", "PATCH");
 
     private ImplementationReader() {
     }
 
-    static Optional<ToolImplementation> read(ManifestNode node, boolean httpAllowed) {
+    /** A hook's implementation: Java only. */
+    static Optional<ToolImplementation> read(ManifestNode node) {
+        return read(node, false, null);
+    }
+
+    /** A tool's: Java or HTTP, the variables an HTTP tool reads checked against {@code symbols}. */
+    static Optional<ToolImplementation> read(ManifestNode node, SymbolTable symbols) {
+        return read(node, true, symbols);
+    }
+
+    private static Optional<ToolImplementation> read(ManifestNode node, boolean httpAllowed, SymbolTable symbols) {
         if (!node.expectMapping()) {
             return Optional.empty();
         }
@@ -38,8 +51,8 @@ final class ImplementationReader {
             return java(node.get("class")).map(ToolImplementation.class::cast);
         }
         if (type.get().equals("http") && httpAllowed) {
-            node.warnUnknownKeys(Set.of("type", "url", "method"));
-            return http(node);
+            node.warnUnknownKeys(Set.of("type", "url", "method", "context"));
+            return http(node, symbols);
         }
         typeNode.error("unknown value \"" + type.get() + "\" (expected " + (httpAllowed ? "java, http" : "java") + ")");
         return Optional.empty();
@@ -55,7 +68,7 @@ final class ImplementationReader {
         });
     }
 
-    private static Optional<ToolImplementation> http(ManifestNode node) {
+    private static Optional<ToolImplementation> http(ManifestNode node, SymbolTable symbols) {
         ManifestNode urlNode = node.get("url");
         Optional<URI> url = urlNode.requiredString().flatMap(text -> {
             try {
@@ -75,6 +88,13 @@ final class ImplementationReader {
         if (node.get("method").present() && method.isEmpty()) {
             return Optional.empty();
         }
-        return url.map(uri -> new ToolImplementation.Http(uri, method.orElse("POST")));
+        ManifestNode contextNode = node.get("context");
+        List<String> context = contextNode.present() ? contextNode.strings() : List.of();
+        context.forEach(variable -> symbols.useVariable(contextNode, variable));
+        if (!context.isEmpty() && !WITH_BODY.contains(method.orElse("POST"))) {
+            contextNode.error("context variables are sent in the request body: use POST, PUT or PATCH");
+            return Optional.empty();
+        }
+        return url.map(uri -> new ToolImplementation.Http(uri, method.orElse("POST"), context));
     }
 }

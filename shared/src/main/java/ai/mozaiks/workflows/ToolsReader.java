@@ -96,7 +96,7 @@ final class ToolsReader {
         Optional<ToolImplementation> implementation = Optional.empty();
         boolean implementationValid = true;
         if (item.get("implementation").present()) {
-            implementation = ImplementationReader.read(item.get("implementation"), true);
+            implementation = ImplementationReader.read(item.get("implementation"), symbols);
             implementationValid = implementation.isPresent();
         } else if (name.isPresent()) {
             implementationValid = checkMissingImplementation(item, name.get(), type);

@@ -103,6 +103,30 @@ class ToolsManifestTest {
     }
 
     @Test
+    void anHttpToolNamesTheVariablesItReadsWhichMustExistAndGoInABody() {
+        ToolSpec build = Manifests.base().with("context_variables.yaml", """
+                definitions:
+                - {name: app_spec, type: string, source: {type: state}}
+                """).with(TOOLS, """
+                tools:
+                - agent: Writer
+                  function: build
+                  description: Builds the app.
+                  implementation: {type: http, url: 'https://tools.example.com/build', context: [app_spec, chat_id]}
+                """).clean().tools().tools().get(0);
+        assertEquals(Optional.of(new ToolImplementation.Http(URI.create("https://tools.example.com/build"), "POST",
+                List.of("app_spec", "chat_id"))), build.implementation());
+
+        assertEquals(List.of("tools.yaml: tools[1].implementation.context: context variables are sent in the request body: use POST, PUT or PATCH",
+                        "tools.yaml: tools[0].implementation.context: unknown context variable \"app_spec\""),
+                tools("""
+                        tools:
+                        - {agent: Writer, function: build, description: B., implementation: {type: http, url: 'https://t.example.com/b', context: app_spec}}
+                        - {agent: Writer, function: look, description: L., implementation: {type: http, url: 'https://t.example.com/l', method: GET, context: [chat_id]}}
+                        """).errors());
+    }
+
+    @Test
     void aManifestMayKeepThePythonFileBesideAJavaImplementation() {
         ToolSpec tool = tools("""
                 tools:

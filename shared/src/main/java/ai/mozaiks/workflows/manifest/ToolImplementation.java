@@ -1,6 +1,7 @@
 package ai.mozaiks.workflows.manifest;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
 
 /** What runs when a tool is called. The Python runtime's {@code file} has no equivalent here. */
@@ -13,11 +14,19 @@ public sealed interface ToolImplementation {
         }
     }
 
-    /** An HTTP endpoint that receives the call's arguments as JSON. */
-    record Http(URI url, String method) implements ToolImplementation {
+    /**
+     * An HTTP endpoint that receives the call's arguments as JSON; with {@code context} (variable names), the body is
+     * {@code {"arguments": {...}, "context_variables": {...}}} holding those variables' values.
+     */
+    record Http(URI url, String method, List<String> context) implements ToolImplementation {
         public Http {
             Objects.requireNonNull(url, "url");
             Objects.requireNonNull(method, "method");
+            context = List.copyOf(context);
+        }
+
+        public Http(URI url, String method) {
+            this(url, method, List.of());
         }
     }
 }

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A tool sets context variables through its answer's {@code context_updates}, and a handoff routes on them: what the
- * seed's generator workflows do with a tool that flips a variable their handoffs test.
+ * An HTTP tool reads the context variables it names and sets others through its answer's {@code context_updates}, and a
+ * handoff routes on them: what the seed's generator workflows do with a tool that flips a variable their handoffs test.
  */
 class ToolContextAcceptanceIT extends EngineAcceptance {
     private static final String ANSWER = """
@@ -34,12 +34,14 @@ class ToolContextAcceptanceIT extends EngineAcceptance {
 
     private HttpServer buildService;
     private final AtomicInteger builds = new AtomicInteger();
+    private final List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void startBuildService() throws IOException {
         buildService = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
         buildService.createContext("/builds", exchange -> {
             builds.incrementAndGet();
+            bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, body.length);
@@ -81,7 +83,7 @@ class ToolContextAcceptanceIT extends EngineAcceptance {
                           function: start_build
                           description: Starts a build of the app.
                           tool_type: Agent_Tool
-                          implementation: {type: http, url: 'http://127.0.0.1:%d/builds', method: POST}
+                          implementation: {type: http, url: 'http://127.0.0.1:%d/builds', method: POST, context: [build_ready, chat_id]}
                         """.formatted(buildService.getAddress().getPort()));
     }
 
@@ -96,6 +98,8 @@ class ToolContextAcceptanceIT extends EngineAcceptance {
 
         assertEquals(List.of("Writer", "Writer", "Editor"), harness.speakers(chatId), "the variable the tool set routed to the Editor");
         assertEquals(1, builds.get());
+        assertEquals(EngineHarness.json("{\"arguments\": {}, \"context_variables\": {\"build_ready\": false, \"chat_id\": \"" + chatId + "\"}}"),
+                EngineHarness.json(bodies.get(0)), "the tool reads the variables it names, beside its arguments");
         Map<String, Object> variables = harness.conversation(chatId).variables();
         assertEquals(true, variables.get("build_ready"));
         assertEquals("b-7", variables.get("build_id"));
