@@ -175,73 +175,104 @@ public final class ContextState {
     static final Set<String> RUNTIME_VARIABLES = Set.of("workflow_name", "app_id", "chat_id", "user_id");
 
     /** What a tool's {@code context_updates} did: the variables after it, those it set, and those refused with the reason. */
-    public record ToolUpdates(Map<String, Object> variables, Map<String, Object> applied, Map<String, String> refused) {
+    public record ToolUpdates(Map<String, Object> variables, Map<String, Object> applied, List<Refusal> refused) {
+    }
+
+    /** A variable a tool may not set as it asked, and why; {@code name} is {@code null} for a note on the whole answer. */
+    public record Refusal(String name, String reason) {
     }
 
     /**
-     * Applies a tool's {@code context_updates}, in order: only variables the workflow defines, never the runtime's own,
-     * each at most {@link ChatInputs#INLINE_UI_RESPONSE_CHARS} characters of JSON nested at most {@link InputLimits#MAX_DEPTH}
-     * deep, at most {@value #MAX_TOOL_UPDATES} of them, and none that would take all the variables past
-     * {@link ChatInputs#UI_VARIABLES_BUDGET} bytes of JSON. A refused one changes nothing and is named with its reason,
-     * for the {@code tool_response} event; the tool's answer is untrusted, as any tenant input.
+     * Applies a tool's {@code context_updates}, in order: only the workflow's {@code state} and {@code runtime} variables
+     * (never the runtime's own, nor {@code config} or data-backed ones), each of its declared type, at most
+     * {@link ChatInputs#INLINE_UI_RESPONSE_CHARS} characters of JSON nested at most {@link InputLimits#MAX_DEPTH} deep, at
+     * most {@value #MAX_TOOL_UPDATES} of them, and none that would take all the variables past
+     * {@link ChatInputs#UI_VARIABLES_BUDGET} bytes of JSON. A refused one changes nothing and is named with its reason, for
+     * the {@code tool_response} event; the tool's answer is untrusted, as any tenant input.
      */
     public static ToolUpdates applyToolUpdates(Workflow workflow, JsonNode updates, Map<String, Object> variables) {
         Map<String, Object> values = new LinkedHashMap<>(variables);
         Map<String, Object> applied = new LinkedHashMap<>();
-        Map<String, String> refused = new LinkedHashMap<>();
+        List<Refusal> refused = new java.util.ArrayList<>();
         if (updates == null || !updates.isObject()) {
-            refused.put("context_updates", "must be an object of variable names and values");
+            refused.add(new Refusal(null, "context_updates must be an object of variable names and values"));
             return new ToolUpdates(values, applied, refused);
         }
-        Set<String> defined = new LinkedHashSet<>();
-        workflow.contextVariables().definitions().forEach(definition -> defined.add(definition.name()));
+        Map<String, ContextVariableDefinition> defined = new LinkedHashMap<>();
+        workflow.contextVariables().definitions().forEach(definition -> defined.put(definition.name(), definition));
         long total = ConversationState.utf8Length(Json.write(values));
         int seen = 0;
         for (java.util.Iterator<Map.Entry<String, JsonNode>> fields = updates.fields(); fields.hasNext(); ) {
             Map.Entry<String, JsonNode> update = fields.next();
             if (++seen > MAX_TOOL_UPDATES) {
-                refused.put("context_updates", "one answer sets at most " + MAX_TOOL_UPDATES + " variables; the rest were not applied");
+                refused.add(new Refusal(null, "one answer sets at most " + MAX_TOOL_UPDATES + " variables; the rest were not applied"));
                 break;
             }
             String name = update.getKey();
-            String bounded = name.length() > 64 ? name.substring(0, 64) + "…" : name;
-            if (RUNTIME_VARIABLES.contains(name)) {
-                refused.put(bounded, "is set by the runtime");
+            String shown = name.length() > 64 ? name.substring(0, 64) + "…" : name;
+            JsonNode value = update.getValue();
+            ContextVariableDefinition definition = defined.get(name);
+            String refusal = RUNTIME_VARIABLES.contains(name) ? "is set by the runtime"
+                    : definition == null ? "is not defined in context_variables.yaml"
+                    : !(definition.source() instanceof VariableSource.State || definition.source() instanceof VariableSource.Runtime)
+                            ? "is not set by tools (only state and runtime variables are)"
+                    : !ofType(definition, value) ? "must be of type " + definition.type().orElse("")
+                    : InputLimits.depth(value) > InputLimits.MAX_DEPTH ? "is nested deeper than " + InputLimits.MAX_DEPTH + " levels"
+                    : value.toString().length() > ChatInputs.INLINE_UI_RESPONSE_CHARS
+                            ? "is over " + ChatInputs.INLINE_UI_RESPONSE_CHARS + " characters of JSON" : null;
+            if (refusal == null) {
+                long grown = ConversationState.utf8Length(value.toString()) - ConversationState.utf8Length(Json.write(values.get(name)));
+                if (total + grown > ChatInputs.UI_VARIABLES_BUDGET) {
+                    refusal = "would take the chat's variables past " + ChatInputs.UI_VARIABLES_BUDGET / 1024 + " KB";
+                } else {
+                    total += grown;
+                }
+            }
+            if (refusal != null) {
+                refused.add(new Refusal(shown, refusal));
                 continue;
             }
-            if (!defined.contains(name)) {
-                refused.put(bounded, "is not defined in context_variables.yaml");
-                continue;
-            }
-            if (InputLimits.depth(update.getValue()) > InputLimits.MAX_DEPTH) {
-                refused.put(bounded, "is nested deeper than " + InputLimits.MAX_DEPTH + " levels");
-                continue;
-            }
-            String json = update.getValue().toString();
-            if (json.length() > ChatInputs.INLINE_UI_RESPONSE_CHARS) {
-                refused.put(bounded, "is over " + ChatInputs.INLINE_UI_RESPONSE_CHARS + " characters of JSON");
-                continue;
-            }
-            Object value = plain(update.getValue());
-            long grown = ConversationState.utf8Length(json) - ConversationState.utf8Length(Json.write(values.get(name)));
-            if (total + grown > ChatInputs.UI_VARIABLES_BUDGET) {
-                refused.put(bounded, "would take the chat's variables past " + ChatInputs.UI_VARIABLES_BUDGET / 1024 + " KB");
-                continue;
-            }
-            total += grown;
-            values.put(name, value);
-            applied.put(name, value);
+            Object plain = plain(value);
+            values.put(name, plain);
+            applied.put(name, plain);
         }
         return new ToolUpdates(values, applied, refused);
     }
 
-    /** A JSON value as the plain Java value conditions and BSON understand. */
+    /** Whether a value fits its variable's declared type ({@code null} fits any; a type word not known here, anything). */
+    private static boolean ofType(ContextVariableDefinition definition, JsonNode value) {
+        if (value == null || value.isNull() || definition.type().isEmpty()) {
+            return true;
+        }
+        return switch (definition.type().get().strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "boolean", "bool" -> value.isBoolean();
+            case "string", "str" -> value.isTextual();
+            case "integer", "int" -> value.isIntegralNumber();
+            case "number", "float" -> value.isNumber();
+            case "object", "dict" -> value.isObject();
+            case "array", "list" -> value.isArray();
+            default -> true;
+        };
+    }
+
+    /**
+     * A JSON value as the plain Java value conditions and BSON understand: objects as {@link org.bson.Document}s, arrays as
+     * lists. Read as plain JSON, never as MongoDB's extended JSON: a {@code {"$date": ...}} from a tool or a user is an
+     * object like any other, not a date (and not a parse failure).
+     */
     public static Object plain(JsonNode value) {
         if (value == null || value.isNull() || value.isMissingNode()) {
             return null;
         }
         if (value.isObject()) {
-            return org.bson.Document.parse(value.toString());
+            org.bson.Document document = new org.bson.Document();
+            value.fields().forEachRemaining(field -> document.put(field.getKey(), plain(field.getValue())));
+            return document;
+        }
+        if (value.isArray()) {
+            List<Object> list = new java.util.ArrayList<>(value.size());
+            value.forEach(element -> list.add(plain(element)));
+            return list;
         }
         return JSON.convertValue(value, Object.class);
     }

@@ -37,9 +37,9 @@ import reactor.core.publisher.Mono;
  * with the same idempotency key ({@link ToolInvocation#idempotencyKey()}), so a tool can tell the repeat.
  *
  * <p>A tool sets context variables by answering an object with a {@code context_updates} member ({@code {"context_updates":
- * {"app_ready": true}, ...}}): it is taken out of what the model sees, recorded with the result (so a redelivered step sets
- * the same), applied in call order ({@link ContextState#applyToolUpdates}) before the next handoff is chosen, and shown on
- * the {@code tool_response} event with any refusal.
+ * {"app_ready": true}, ...}}): it is taken out of what the model sees, checked in call order
+ * ({@link ContextState#applyToolUpdates}), and what it set and refused is recorded with the result (so a redelivered step
+ * sets the same), applied before the next handoff is chosen, and shown on the {@code tool_response} event.
  *
  * <p>A result longer than the conversation keeps ({@link ConversationState#MAX_MESSAGE_CHARS}) is written whole to the
  * {@link PayloadStore} before its record: the record, the conversation and the event keep its head, its full size and
@@ -110,8 +110,8 @@ final class ToolRound {
                     if (answer.payloadId() != null) {
                         response.put("payload_id", answer.payloadId());
                     }
-                    if (answer.updates() != null) {
-                        setVariables(turn, answer.updates(), response);
+                    if (answer.set() != null) {
+                        answer.set().applyTo(turn, response);
                     }
                     turn.event(EventKind.TOOL_RESPONSE, response);
                     return ConversationState.Message.tool(answer.call().id(), answer.bounded(ConversationState.MAX_MESSAGE_CHARS));
@@ -120,26 +120,69 @@ final class ToolRound {
                 .map(messages -> new Outcome(messages, transfer, uiWait));
     }
 
-    /** Applies a tool's {@code context_updates} to the turn, noting on its event what was set (values cut short) and refused. */
-    private static void setVariables(Turn turn, JsonNode updates, Map<String, Object> event) {
-        ContextState.ToolUpdates set = ContextState.applyToolUpdates(turn.workflow, updates, turn.state.variables());
-        turn.state = turn.state.withVariables(set.variables());
-        Map<String, Object> shown = new java.util.LinkedHashMap<>();
-        set.applied().forEach((name, value) -> {
-            String json = Json.write(value);
-            shown.put(name, json.length() <= MAX_EVENT_VALUE_CHARS ? value : "(" + json.length() + " characters of JSON)");
-        });
-        event.put(CONTEXT_UPDATES, new Document(shown));
-        if (!set.refused().isEmpty()) {
-            event.put("context_refused", new Document(new java.util.LinkedHashMap<>(set.refused())));
+    /**
+     * What a tool's {@code context_updates} set ({@link ContextState#applyToolUpdates}, against the variables as the call
+     * found them) and refused: recorded with its result as such, so a redelivered step sets the same.
+     */
+    private record VariablesSet(Map<String, Object> applied, List<ContextState.Refusal> refused) {
+        private static final String APPLIED = "applied";
+        private static final String REFUSED = "refused";
+
+        static VariablesSet of(Turn turn, JsonNode updates) {
+            ContextState.ToolUpdates set = ContextState.applyToolUpdates(turn.workflow, updates, turn.state.variables());
+            return new VariablesSet(set.applied(), set.refused());
+        }
+
+        /** As the record keeps it: JSON text, since the names are the tool's and not ours to use as field names. */
+        String toJson() {
+            List<Map<String, Object>> notes = refused.stream().map(VariablesSet::note).toList();
+            Map<String, Object> record = new java.util.LinkedHashMap<>();
+            record.put(APPLIED, applied);
+            record.put(REFUSED, notes);
+            return Json.write(record);
+        }
+
+        static VariablesSet fromJson(String json) {
+            JsonNode record = Json.read(json);
+            Map<String, Object> applied = new java.util.LinkedHashMap<>();
+            record.path(APPLIED).fields().forEachRemaining(field -> applied.put(field.getKey(), ContextState.plain(field.getValue())));
+            List<ContextState.Refusal> refused = new java.util.ArrayList<>();
+            record.path(REFUSED).forEach(note -> refused.add(new ContextState.Refusal(note.path("name").textValue(), note.path("reason").asText())));
+            return new VariablesSet(applied, refused);
+        }
+
+        /** Sets the variables on the turn and notes on its event what was set (long values as their size) and refused. */
+        void applyTo(Turn turn, Map<String, Object> event) {
+            Map<String, Object> values = new java.util.LinkedHashMap<>(turn.state.variables());
+            values.putAll(applied);
+            turn.state = turn.state.withVariables(values);
+            Map<String, Object> shown = new java.util.LinkedHashMap<>();
+            applied.forEach((name, value) -> {
+                String json = Json.write(value);
+                shown.put(name, json.length() <= MAX_EVENT_VALUE_CHARS ? value : "(" + json.length() + " characters of JSON)");
+            });
+            event.put(CONTEXT_UPDATES, new Document(shown));
+            if (!refused.isEmpty()) {
+                // A list, not a document: the names are the tool's.
+                event.put("context_refused", refused.stream().map(refusal -> new Document(note(refusal))).toList());
+            }
+        }
+
+        private static Map<String, Object> note(ContextState.Refusal refusal) {
+            Map<String, Object> note = new java.util.LinkedHashMap<>();
+            if (refusal.name() != null) {
+                note.put("name", refusal.name());
+            }
+            note.put("reason", refusal.reason());
+            return note;
         }
     }
 
     /**
      * A call's answer: its content (the head of a result kept as a payload), its full length, the payload's id, and the
-     * context variables it sets ({@code null}: none).
+     * context variables it set ({@code null}: it asked for none).
      */
-    private record Answer(ToolCall call, String content, int chars, String payloadId, JsonNode updates) {
+    private record Answer(ToolCall call, String content, int chars, String payloadId, VariablesSet set) {
 
         Answer(ToolCall call, String content) {
             this(call, content, content == null ? 0 : content.length(), null, null);
@@ -174,9 +217,9 @@ final class ToolRound {
         if (previous != null) {
             String result = previous.getString("result");
             Number chars = previous.get(RESULT_CHARS, Number.class);
-            String updates = previous.getString(CONTEXT_UPDATES);
+            String set = previous.getString(CONTEXT_UPDATES);
             return Mono.just(new Answer(call, result, chars == null ? result == null ? 0 : result.length() : chars.intValue(),
-                    previous.getString(PAYLOAD_ID), updates == null ? null : Json.read(updates)));
+                    previous.getString(PAYLOAD_ID), set == null ? null : VariablesSet.fromJson(set)));
         }
         return execute(results, turn, agent, call, index, spec(turn, agent, call));
     }
@@ -202,6 +245,7 @@ final class ToolRound {
         return result.flatMap(answered -> {
             // What the tool sets is not the model's to see: it is taken out of the answer, and kept with its record.
             JsonNode updates = answered.isObject() ? answered.get(CONTEXT_UPDATES) : null;
+            VariablesSet set = updates == null ? null : VariablesSet.of(turn, updates);
             JsonNode value = answered;
             if (updates != null) {
                 ObjectNode rest = ((ObjectNode) answered).deepCopy();
@@ -211,10 +255,10 @@ final class ToolRound {
             String content = value.isTextual() ? value.asText() : value.toString();
             // A long result is written whole before the record refers to it: the record keeps what the conversation keeps.
             Mono<Answer> kept = payloads == null || content.length() <= ConversationState.MAX_MESSAGE_CHARS
-                    ? Mono.just(new Answer(call, content, content.length(), null, updates))
+                    ? Mono.just(new Answer(call, content, content.length(), null, set))
                     : payloads.put(turn.message.appId(), turn.message.chatId(), TOOL_PAYLOAD, turn.message.stepSeq() + "-" + call.id(), content)
                             .map(stored -> new Answer(call, PayloadStore.preview(content, ConversationState.MAX_MESSAGE_CHARS),
-                                    content.length(), stored.payloadId(), updates));
+                                    content.length(), stored.payloadId(), set));
             return kept.flatMap(answer -> {
                 Document record = new Document(CHAT_ID, turn.message.chatId())
                         .append(STEP_SEQ, turn.message.stepSeq())
@@ -225,9 +269,8 @@ final class ToolRound {
                 if (answer.payloadId() != null) {
                     record.append(RESULT_CHARS, answer.chars()).append(PAYLOAD_ID, answer.payloadId());
                 }
-                if (updates != null) {
-                    // As JSON text: its names are the tool's, not ours to use as field names.
-                    record.append(CONTEXT_UPDATES, updates.toString());
+                if (set != null) {
+                    record.append(CONTEXT_UPDATES, set.toJson());
                 }
                 return results.insertOne(record)
                         .onErrorResume(Duplicates::isDuplicate, duplicate -> Mono.empty())

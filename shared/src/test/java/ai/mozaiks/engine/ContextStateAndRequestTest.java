@@ -223,16 +223,27 @@ class ContextStateAndRequestTest {
 
         ContextState.ToolUpdates notAnObject = ContextState.applyToolUpdates(workflow, json.readTree("[1]"), before);
         assertEquals(before, notAnObject.variables());
-        assertEquals(List.of("context_updates"), List.copyOf(notAnObject.refused().keySet()));
+        assertEquals(1, notAnObject.refused().size());
+        assertEquals(null, notAnObject.refused().get(0).name());
 
-        String deep = "[".repeat(70) + "]".repeat(70);
+        String deep = "{\"a\": ".repeat(70) + "1" + "}".repeat(70);
         String large = "\"" + "x".repeat(ChatInputs.INLINE_UI_RESPONSE_CHARS) + "\"";
         ContextState.ToolUpdates mixed = ContextState.applyToolUpdates(workflow, json.readTree(
-                "{\"draft_ready\": true, \"chat_id\": \"other\", \"nope\": 1, \"plan\": " + deep + ", \"decision\": " + large + "}"), before);
+                "{\"draft_ready\": true, \"chat_id\": \"other\", \"nope\": 1, \"plan\": \"pro\", \"done\": \"yes\", \"decision_detail\": "
+                        + deep + ", \"decision\": " + large + ", \"approved\": {\"$date\": \"not a date\"}}"), before);
         assertEquals(Map.of("draft_ready", true), mixed.applied());
-        assertEquals(List.of("chat_id", "nope", "plan", "decision"), List.copyOf(mixed.refused().keySet()));
+        assertEquals(List.of(new ContextState.Refusal("chat_id", "is set by the runtime"),
+                        new ContextState.Refusal("nope", "is not defined in context_variables.yaml"),
+                        new ContextState.Refusal("plan", "is not set by tools (only state and runtime variables are)"),
+                        new ContextState.Refusal("done", "must be of type boolean"),
+                        new ContextState.Refusal("decision_detail", "is nested deeper than 64 levels"),
+                        new ContextState.Refusal("decision", "is over " + ChatInputs.INLINE_UI_RESPONSE_CHARS + " characters of JSON"),
+                        new ContextState.Refusal("approved", "must be of type boolean")),
+                mixed.refused());
         assertEquals("chat-1", mixed.variables().get("chat_id"));
-        assertEquals("basic", mixed.variables().get("plan"));
+        assertEquals("basic", mixed.variables().get("plan"), "a config variable is the app's setting, not a tool's");
+        assertEquals(new org.bson.Document("$date", "not a date"), ContextState.plain(json.readTree("{\"$date\": \"not a date\"}")),
+                "plain JSON, never MongoDB's extended JSON");
         assertFalse(mixed.variables().containsKey("nope"));
         assertEquals(false, before.get("draft_ready"), "the variables given are not changed in place");
 
@@ -242,6 +253,7 @@ class ContextStateAndRequestTest {
         }
         ContextState.ToolUpdates tooMany = ContextState.applyToolUpdates(workflow, json.readTree(many.append("}").toString()), before);
         assertEquals(ContextState.MAX_TOOL_UPDATES + 1, tooMany.refused().size(), "one note for the rest, not one per name");
+        assertEquals(null, tooMany.refused().get(ContextState.MAX_TOOL_UPDATES).name());
 
         // Near the chat's budget: an update that would pass it is refused, one that fits is applied.
         Map<String, Object> full = new java.util.LinkedHashMap<>(before);
@@ -253,6 +265,6 @@ class ContextStateAndRequestTest {
         ContextState.ToolUpdates budget = ContextState.applyToolUpdates(workflow, json.readTree(
                 "{\"decision\": " + half + ", \"draft_ready\": true}"), full);
         assertEquals(Map.of("draft_ready", true), budget.applied());
-        assertTrue(budget.refused().get("decision").startsWith("would take the chat's variables past"), budget.refused().toString());
+        assertEquals(List.of(new ContextState.Refusal("decision", "would take the chat's variables past 256 KB")), budget.refused());
     }
 }

@@ -109,7 +109,8 @@ class ToolContextAcceptanceIT extends EngineAcceptance {
         ChatEvent response = harness.events(chatId, "chat.tool_response").get(0);
         assertEquals("{\"status\":\"built\"}", response.data().get("content"), "what the tool sets is not the model's to see");
         assertEquals(new Document("build_ready", true).append("build_id", "b-7"), response.data().get("context_updates"));
-        assertEquals(new Document("app_id", "is set by the runtime").append("secret_key", "is not defined in context_variables.yaml"),
+        assertEquals(List.of(new Document("name", "app_id").append("reason", "is set by the runtime"),
+                        new Document("name", "secret_key").append("reason", "is not defined in context_variables.yaml")),
                 response.data().get("context_refused"));
 
         List<JsonNode> requests = harness.requests();
