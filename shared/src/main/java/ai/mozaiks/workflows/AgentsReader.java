@@ -120,6 +120,8 @@ final class AgentsReader {
         boolean autoToolMode = autoToolNode.bool().orElse(false);
         if (autoToolMode) {
             symbols.requireModelFor(autoToolNode, entry.name());
+            autoToolNode.warning("not acted on yet: agent \"" + entry.name() + "\" is offered no tools, and its structured output"
+                    + " calls none");
         }
         if (body.get("human_input_mode").present()) {
             body.get("human_input_mode").warning("ignored: agents never wait for human input (NEVER)");

@@ -35,6 +35,7 @@ final class HooksReader {
             Optional<ToolImplementation.JavaClass> implementation = implementation(item);
             if (type.isPresent() && agent.isPresent() && implementation.isPresent()) {
                 hooks.add(new HookSpec(type.get(), agent.get(), implementation.get()));
+                typeNode.warning("not run yet: hooks are accepted but this platform does not call them");
             }
         }
         return hooks;

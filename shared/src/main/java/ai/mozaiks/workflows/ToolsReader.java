@@ -60,6 +60,7 @@ final class ToolsReader {
             Optional<ToolSpec> tool = tool(item, false, symbols);
             if (trigger.isPresent() && tool.isPresent()) {
                 lifecycle.add(new LifecycleTool(trigger.get(), tool.get()));
+                triggerNode.warning("not run yet: lifecycle tools are accepted but this platform does not call them");
             }
         }
         return new WorkflowTools(tools, lifecycle);

@@ -153,13 +153,16 @@ class AgentsManifestTest {
                         + " for \"Planner\" in the structured_outputs.yaml registry"),
                 agents(autoTool).errors());
 
-        Workflow workflow = agents(autoTool).with(OUTPUTS, """
+        Manifests withModel = agents(autoTool).with(OUTPUTS, """
                 structured_outputs:
                   models:
                     Plan: {type: model, fields: {steps: {type: list, items: str}}}
                   registry:
                     Planner: Plan
-                """).clean();
+                """);
+        assertEquals(List.of("agents.yaml: agents[0].auto_tool_mode: not acted on yet: agent \"Planner\" is offered no tools,"
+                + " and its structured output calls none"), withModel.warnings());
+        Workflow workflow = withModel.load();
         assertTrue(workflow.agent("Planner").orElseThrow().autoToolMode());
     }
 

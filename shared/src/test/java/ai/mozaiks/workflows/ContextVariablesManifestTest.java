@@ -117,14 +117,14 @@ class ContextVariablesManifestTest {
                 agents:
                   Writer: [concepts, glossary]
                   Reviewer: {variables: [orders]}
-                """).clean().contextVariables();
+                """).load().contextVariables();
 
         assertEquals(new VariableSource.DataReference(Optional.of("catalog"), "Concepts", Map.of("app_id", "{{runtime.app_id}}"),
                 List.of("title", "summary"), VariableSource.RefreshStrategy.PER_PHASE), variables.definition("concepts").orElseThrow().source());
         assertEquals(Optional.of("list"), variables.definition("concepts").orElseThrow().type());
         assertEquals(new VariableSource.DataEntity(Optional.of(Map.of("total", "number")), List.of(Map.of("keys", Map.of("total", 1))),
                 Optional.of("upsert"), List.of("total")), variables.definition("orders").orElseThrow().source());
-        assertEquals(new VariableSource.Computed("sum", List.of("orders"), Optional.of("number"), Optional.of("session")),
+        assertEquals(new VariableSource.Computed(Optional.of("sum"), List.of("orders"), Optional.of("number"), Optional.of("session")),
                 variables.definition("total_cost").orElseThrow().source());
         assertEquals(new VariableSource.External("weather", "today", Map.of("city", "Paris"), Optional.empty(), Optional.empty(),
                 Optional.of(Map.of("attempts", 3))), variables.definition("forecast").orElseThrow().source());
@@ -133,6 +133,20 @@ class ContextVariablesManifestTest {
         assertEquals(new VariableSource.Runtime(Optional.empty()), variables.definition("user_name").orElseThrow().source());
         assertEquals(List.of("concepts", "glossary"), variables.exposedTo("Writer"));
         assertEquals(List.of("orders"), variables.exposedTo("Reviewer"));
+    }
+
+    @Test
+    void sourcesTheEngineDoesNotLoadAreWarnedOfAndAComputationIsOptional() {
+        List<String> warnings = context("""
+                definitions:
+                - {name: concepts, source: {type: data_reference, collection: Concepts}}
+                - {name: total_cost, source: {type: computed, inputs: [concepts]}}
+                - {name: glossary, source: {type: file, path: g.yaml}}
+                """).warnings();
+        assertEquals(List.of(
+                "context_variables.yaml: definitions[0].source.type: not loaded yet: a data_reference variable starts as null here",
+                "context_variables.yaml: definitions[1].source.type: not loaded yet: a computed variable starts as null here",
+                "context_variables.yaml: definitions[2].source.type: not loaded yet: a file variable starts as null here"), warnings);
     }
 
     @Test

@@ -25,7 +25,7 @@ class ToolsManifestTest {
 
     @Test
     void readsJavaHttpAndUiTools() {
-        WorkflowTools tools = tools("""
+        Manifests manifests = tools("""
                 tools:
                 - agent: Writer
                   function: current_time
@@ -60,7 +60,11 @@ class ToolsManifestTest {
                   agent: Writer
                   function: count_words
                   implementation: {type: java, class: com.example.CountWords}
-                """).clean().tools();
+                """);
+        assertEquals(List.of("tools.yaml: lifecycle_tools[0].trigger: not run yet: lifecycle tools are accepted but this platform does not call them",
+                "tools.yaml: lifecycle_tools[1].trigger: not run yet: lifecycle tools are accepted but this platform does not call them"),
+                manifests.warnings());
+        WorkflowTools tools = manifests.load().tools();
 
         ToolSpec time = tools.tools().get(0);
         assertEquals(new ToolSpec("current_time", Optional.of("Writer"), Optional.of("The time now."), ToolType.AGENT_TOOL, false,

@@ -53,12 +53,16 @@ class UiConfigAndHooksManifestTest {
 
     @Test
     void readsJavaHooks() {
-        List<HookSpec> hooks = Manifests.base().with(HOOKS, """
+        Manifests manifests = Manifests.base().with(HOOKS, """
                 hooks:
                 - {hook_type: update_agent_state, hook_agent: all, implementation: {type: java, class: com.example.Inject}}
                 - {hook_type: process_message_before_send, hook_agent: Writer, function: redact,
                    implementation: {type: java, class: com.example.Redact}}
-                """).clean().hooks();
+                """);
+        assertEquals(List.of("hooks.yaml: hooks[0].hook_type: not run yet: hooks are accepted but this platform does not call them",
+                "hooks.yaml: hooks[1].hook_type: not run yet: hooks are accepted but this platform does not call them"),
+                manifests.warnings(), "accepted, and said not to run: never silently ignored");
+        List<HookSpec> hooks = manifests.load().hooks();
         assertEquals(List.of(
                 new HookSpec(HookSpec.Type.UPDATE_AGENT_STATE, HookSpec.ALL_AGENTS, new ToolImplementation.JavaClass("com.example.Inject")),
                 new HookSpec(HookSpec.Type.PROCESS_MESSAGE_BEFORE_SEND, "Writer", new ToolImplementation.JavaClass("com.example.Redact"))),

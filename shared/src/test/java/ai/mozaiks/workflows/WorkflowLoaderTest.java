@@ -27,13 +27,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 class WorkflowLoaderTest {
     private final WorkflowLoader loader = new WorkflowLoader();
+    /** The complete example's features the engine does not act on yet: the loader says so. */
+    private static final List<String> NOT_ACTED_ON = List.of(
+            "agents.yaml: agents[1].auto_tool_mode: not acted on yet: agent \"Checker\" is offered no tools, and its structured output calls none",
+            "tools.yaml: lifecycle_tools[0].trigger: not run yet: lifecycle tools are accepted but this platform does not call them",
+            "hooks.yaml: hooks[0].hook_type: not run yet: hooks are accepted but this platform does not call them");
 
     @Test
     void loadsAWorkflowFolderWithEveryManifestFile() {
         WorkflowLoadResult result = loader.load(Manifests.resource("complete"));
 
         assertEquals(List.of(), result.report().errorMessages());
-        assertEquals(List.of(), result.report().warningMessages());
+        assertEquals(NOT_ACTED_ON, result.report().warningMessages(), "what the engine does not act on yet is said");
         Workflow workflow = result.workflow().orElseThrow();
         assertEquals("complete", workflow.name());
         assertEquals("planning", workflow.pack());
@@ -62,7 +67,7 @@ class WorkflowLoaderTest {
         WorkflowLoadResult fromBundle = loader.load("complete", Manifests.bundleOf(folder));
 
         assertEquals(Optional.of(fromFolder), fromBundle.workflow());
-        assertEquals(List.of(), fromBundle.report().warningMessages());
+        assertEquals(NOT_ACTED_ON, fromBundle.report().warningMessages());
     }
 
     @Test

@@ -93,9 +93,9 @@ public sealed interface VariableSource {
         }
     }
 
-    /** Derived from other values. */
+    /** Derived from other values; the format makes {@code computation} optional. */
     record Computed(
-            String computation,
+            Optional<String> computation,
             List<String> inputs,
             Optional<String> outputType,
             Optional<String> persistTo) implements VariableSource {
