@@ -7,6 +7,7 @@ import ai.mozaiks.persistence.AppDatabases;
 import ai.mozaiks.session.ChatFields;
 import ai.mozaiks.persistence.RuntimeCollection;
 import ai.mozaiks.kernel.AppId;
+import ai.mozaiks.kernel.LruMap;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,7 +15,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,12 +58,7 @@ public final class EventLog {
      * of the chat, usually run here, then need not look its events up ({@link #storeMissing}). The least recently used chat
      * is forgotten first.
      */
-    private final Map<String, Long> storedHere = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > REMEMBERED_CHATS;
-        }
-    });
+    private final Map<String, Long> storedHere = Collections.synchronizedMap(new LruMap<>(REMEMBERED_CHATS));
 
     public EventLog(AppDatabases databases, Clock clock) {
         this(databases, clock, DEFAULT_GAP_GRACE);

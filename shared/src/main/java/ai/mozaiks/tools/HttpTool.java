@@ -3,11 +3,13 @@ package ai.mozaiks.tools;
 import ai.mozaiks.config.ToolSettings;
 import ai.mozaiks.engine.ToolInvocation;
 import ai.mozaiks.engine.ToolRegistry;
+import ai.mozaiks.http.InputLimits;
 import ai.mozaiks.http.Json;
 import ai.mozaiks.outbound.AddressRanges;
 import ai.mozaiks.outbound.OutboundClient;
 import ai.mozaiks.outbound.OutboundException;
 import ai.mozaiks.workflows.manifest.ToolImplementation;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
@@ -102,6 +104,11 @@ public final class HttpTool implements ToolRegistry.HttpTools {
         try {
             return Json.read(body);
         } catch (IllegalArgumentException notJson) {
+            if (notJson.getCause() instanceof StreamConstraintsException) {
+                // JSON past the reader's bounds is an error, not text: read as text, its context_updates would reach the model.
+                return error("the tool " + tool + " answered JSON past the limits this platform reads (" + InputLimits.MAX_DEPTH
+                        + " levels deep)");
+            }
             return Json.mapper().getNodeFactory().textNode(body);
         }
     }

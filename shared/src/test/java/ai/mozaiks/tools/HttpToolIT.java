@@ -65,6 +65,7 @@ class HttpToolIT {
             exchange.getResponseHeaders().add("Location", "http://169.254.169.254/latest/meta-data/");
             answer(exchange, 302, "text/plain", "");
         });
+        server.createContext("/deep", exchange -> answer(exchange, 200, "application/json", "[".repeat(80) + "]".repeat(80)));
         server.createContext("/huge", exchange -> answer(exchange, 200, "application/json", "\"" + "x".repeat(5000) + "\""));
         server.createContext("/slow", exchange -> {
             record(exchange);
@@ -146,6 +147,13 @@ class HttpToolIT {
         assertEquals("GET", request.method());
         assertEquals("harbour=St+Ives+%26+Co&days=2&tags=%5B%22a%22%5D", request.uri().getRawQuery());
         assertEquals("", request.body());
+    }
+
+    @Test
+    void jsonNestedPastTheReadersLimitIsAnErrorNotText() {
+        JsonNode result = call(PATIENT, "POST", "/deep", "{}");
+
+        assertEquals("the tool lookup answered JSON past the limits this platform reads (64 levels deep)", result.path("error").asText());
     }
 
     @Test
