@@ -102,7 +102,7 @@ public final class MonthlyTokens {
             Instant now = clock.instant();
             Instant month = UsageFields.monthStart(now);
             Reading last = reading(appId);
-            if (last != null && last.month().equals(month) && now.isBefore(last.readAt().plus(FRESH))) {
+            if (fresh(last, month, now)) {
                 return Mono.just(last.total());
             }
             // One read of an app at a time: a caller arriving while it is under way shares it.
@@ -112,8 +112,22 @@ public final class MonthlyTokens {
             Mono<Long> read = read(appId, month, now).doOnEach(signal -> reads.remove(id, self.get())).cache();
             self.set(read);
             Mono<Long> under = reads.putIfAbsent(id, read);
-            return under != null ? under : read;
+            if (under != null) {
+                return under;
+            }
+            // A read that ended between the check above and this one left its reading (it is remembered before it leaves
+            // the map): that is used, and this read, not yet subscribed, is never made.
+            Reading meanwhile = reading(appId);
+            if (fresh(meanwhile, month, now)) {
+                reads.remove(id, read);
+                return Mono.just(meanwhile.total());
+            }
+            return read;
         });
+    }
+
+    private static boolean fresh(Reading reading, Instant month, Instant now) {
+        return reading != null && reading.month().equals(month) && now.isBefore(reading.readAt().plus(FRESH));
     }
 
     private Mono<Long> read(AppId appId, Instant month, Instant now) {
